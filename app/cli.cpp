@@ -1,0 +1,529 @@
+#include "app/cli.h"
+
+#include "core/demo/generator.h"
+#include "core/ingest/ingestor.h"
+#include "core/store/store.h"
+#include "core/util/text.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include <unistd.h>
+
+namespace winnow::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onInterrupt(int)
+{
+    g_interrupted.store(true);
+}
+
+struct UsageError
+{
+    std::string message;
+};
+
+// Arguments after the command: options (with or without a value) and positionals.
+class Arguments
+{
+public:
+    Arguments(std::vector<std::string> args, std::map<std::string, bool> known) : m_known(std::move(known))
+    {
+        for (size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            if (a.size() > 2 && a.rfind("--", 0) == 0) {
+                std::string name = a.substr(2), value;
+                const auto equals = name.find('=');
+                const bool inlineValue = equals != std::string::npos;
+                if (inlineValue) {
+                    value = name.substr(equals + 1);
+                    name = name.substr(0, equals);
+                }
+                const auto it = m_known.find(name);
+                if (it == m_known.end())
+                    throw UsageError{"unknown option --" + name};
+                if (it->second && !inlineValue) {
+                    if (i + 1 >= args.size())
+                        throw UsageError{"--" + name + " needs a value"};
+                    value = args[++i];
+                }
+                m_options[name].push_back(value);
+            } else {
+                m_positionals.push_back(a);
+            }
+        }
+    }
+    bool has(const std::string& name) const { return m_options.count(name) > 0; }
+    std::optional<std::string> value(const std::string& name) const
+    {
+        const auto it = m_options.find(name);
+        if (it == m_options.end())
+            return std::nullopt;
+        return it->second.back();
+    }
+    std::vector<std::string> values(const std::string& name) const
+    {
+        const auto it = m_options.find(name);
+        return it == m_options.end() ? std::vector<std::string>{} : it->second;
+    }
+    std::int64_t integer(const std::string& name, std::int64_t fallback) const
+    {
+        const auto text = value(name);
+        if (!text)
+            return fallback;
+        try {
+            size_t used = 0;
+            const long long v = std::stoll(*text, &used);
+            if (used != text->size())
+                throw std::invalid_argument("trailing");
+            return v;
+        } catch (...) {
+            throw UsageError{"--" + name + " needs a whole number, not '" + *text + "'"};
+        }
+    }
+    const std::vector<std::string>& positionals() const { return m_positionals; }
+
+private:
+    std::map<std::string, bool> m_known;
+    std::map<std::string, std::vector<std::string>> m_options;
+    std::vector<std::string> m_positionals;
+};
+
+struct Context
+{
+    std::string dbPath;
+    bool json = false;
+};
+
+QString q(const std::string& text)
+{
+    return QString::fromStdString(text);
+}
+
+void printJson(const QJsonObject& object)
+{
+    std::cout << QJsonDocument(object).toJson(QJsonDocument::Indented).toStdString();
+}
+
+std::string humanBytes(double bytes)
+{
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    int unit = 0;
+    while (bytes >= 1000 && unit < 4) {
+        bytes /= 1000;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit ? "%.1f %s" : "%.0f %s", bytes, units[unit]);
+    return text;
+}
+
+const char* usageText = R"(usage: winnow [--db PATH] [--json] COMMAND [OPTIONS]
+
+Without a command, opens the desktop app on the store.
+
+Commands:
+  ingest PATH...          Read log files, folders or - (standard input) into the store.
+                          --format auto|jsonl|json|otlp   --map TARGET=SOURCE (repeatable)
+                          --profile NAME   --save-profile NAME   --max-record-mb N
+  demo                    Write realistic demo logs: --out FILE [--interactions N] [--seed S]
+                          [--format jsonl|otlp] [--days D] [--end ISO-TIME]
+  stats                   Counts of interactions, messages, tool calls, sources, quarantined records.
+  sources                 Every log source with its position and counts.
+  quarantine              Quarantined records with file, line and reason [--limit N].
+  profile list|show NAME|save NAME --map T=S...|delete NAME
+                          Named field mappings for JSON records.
+
+Global options:
+  --db PATH   the store (default: the user's data folder, winnow.db)
+  --json      machine-readable output
+)";
+
+Store openStore(const Context& context)
+{
+    return Store(context.dbPath);
+}
+
+int commandIngest(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"format", true}, {"map", true}, {"profile", true}, {"save-profile", true},
+                       {"max-record-mb", true}, {"batch", true}});
+    if (a.positionals().empty())
+        throw UsageError{"ingest needs at least one PATH (a file, a folder, or - for standard input)"};
+    IngestOptions options;
+    if (auto format = a.value("format"); format && !parseFormatName(*format, options.format))
+        throw UsageError{"unknown format '" + *format + "' (auto, jsonl, json, otlp)"};
+    options.maxRecordBytes = static_cast<size_t>(a.integer("max-record-mb", 16)) << 20;
+    options.batchInteractions = static_cast<size_t>(std::max<std::int64_t>(1, a.integer("batch", 2000)));
+
+    Store store = openStore(context);
+    if (auto name = a.value("profile")) {
+        const auto profile = store.profile(*name);
+        if (!profile)
+            throw UsageError{"no mapping profile named '" + *name + "' (see winnow profile list)"};
+        std::string error;
+        auto mapping = FieldMapping::fromJson(profile->specJson, error);
+        if (!mapping)
+            throw UsageError{"profile '" + *name + "': " + error};
+        options.mapping = *mapping;
+    }
+    for (const std::string& spec : a.values("map")) {
+        const std::string error = options.mapping.add(spec);
+        if (!error.empty())
+            throw UsageError{error};
+    }
+    if (auto name = a.value("save-profile"))
+        store.saveProfile({*name, options.mapping.toJson()});
+
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    options.cancel = &g_interrupted;
+    Ingestor ingestor(store, options);
+    const bool showProgress = !context.json && isatty(STDERR_FILENO);
+    auto lastShown = std::chrono::steady_clock::now();
+    if (showProgress) {
+        ingestor.onProgress = [&lastShown](const IngestProgress& p) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - lastShown < std::chrono::milliseconds(250))
+                return;
+            lastShown = now;
+            const double percent = p.bytesTotal ? 100.0 * static_cast<double>(p.bytesDone) / static_cast<double>(p.bytesTotal) : 0;
+            std::fprintf(stderr, "\r%s  %5.1f%%  %lld ingested", std::filesystem::path(p.path).filename().c_str(), percent,
+                         static_cast<long long>(p.ingested));
+        };
+    }
+    const IngestSummary summary = ingestor.ingest(a.positionals());
+    if (showProgress)
+        std::fprintf(stderr, "\r\033[K");
+
+    const bool nothingRead = !summary.files.empty() && summary.unreadable() == static_cast<int>(summary.files.size());
+    if (context.json) {
+        QJsonArray files;
+        for (const FileReport& f : summary.files) {
+            QJsonObject file{{QStringLiteral("path"), q(f.path)},
+                             {QStringLiteral("format"), q(f.format)},
+                             {QStringLiteral("ingested"), static_cast<qint64>(f.ingested)},
+                             {QStringLiteral("duplicates"), static_cast<qint64>(f.duplicates)},
+                             {QStringLiteral("quarantined"), static_cast<qint64>(f.quarantined)},
+                             {QStringLiteral("bytes"), static_cast<qint64>(f.bytes)},
+                             {QStringLiteral("pending_bytes"), static_cast<qint64>(f.pendingBytes)},
+                             {QStringLiteral("restarted"), f.restarted}};
+            if (!f.error.empty())
+                file.insert(QStringLiteral("error"), q(f.error));
+            files.append(file);
+        }
+        printJson({{QStringLiteral("ingested"), static_cast<qint64>(summary.ingested)},
+                   {QStringLiteral("duplicates"), static_cast<qint64>(summary.duplicates)},
+                   {QStringLiteral("quarantined"), static_cast<qint64>(summary.quarantined)},
+                   {QStringLiteral("bytes"), static_cast<qint64>(summary.bytes)},
+                   {QStringLiteral("seconds"), summary.seconds},
+                   {QStringLiteral("cancelled"), summary.cancelled},
+                   {QStringLiteral("files"), files}});
+    } else {
+        for (const FileReport& f : summary.files) {
+            if (!f.error.empty())
+                std::cerr << "winnow: " << f.path << ": " << f.error << "\n";
+            else if (f.restarted)
+                std::cerr << "winnow: " << f.path << ": rotated or truncated since the last run, read from the start\n";
+            if (f.pendingBytes > 0)
+                std::cerr << "winnow: " << f.path << ": " << f.pendingBytes
+                          << " bytes of an unfinished last line wait for the next run\n";
+        }
+        std::cout << "ingested     " << summary.ingested << "\n"
+                  << "duplicates   " << summary.duplicates << "\n"
+                  << "quarantined  " << summary.quarantined
+                  << (summary.quarantined ? "   (see: winnow quarantine)" : "") << "\n"
+                  << "bytes        " << summary.bytes << " (" << humanBytes(static_cast<double>(summary.bytes)) << ")\n"
+                  << "seconds      " << summary.seconds << "\n";
+        if (summary.cancelled)
+            std::cout << "interrupted: everything up to the last commit is stored; run again to resume\n";
+    }
+    return nothingRead ? 1 : 0;
+}
+
+int commandDemo(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"interactions", true}, {"seed", true}, {"out", true}, {"format", true}, {"days", true}, {"end", true}});
+    const auto out = a.value("out");
+    if (!out)
+        throw UsageError{"demo needs --out FILE (or --out - for standard output)"};
+    DemoOptions options;
+    options.interactions = a.integer("interactions", 1000);
+    options.seed = static_cast<std::uint64_t>(a.integer("seed", 1));
+    options.days = static_cast<int>(a.integer("days", 30));
+    if (options.interactions < 0 || options.days < 1)
+        throw UsageError{"--interactions must be 0 or more and --days at least 1"};
+    if (auto end = a.value("end")) {
+        std::int64_t ms = 0;
+        if (!parseIsoTimestamp(*end, ms))
+            throw UsageError{"--end needs an ISO 8601 time, e.g. 2026-11-20T00:00:00Z"};
+        options.endMs = ms;
+    }
+    DemoFormat format = DemoFormat::Jsonl;
+    const std::string formatText = a.value("format").value_or("jsonl");
+    if (formatText == "otlp")
+        format = DemoFormat::Otlp;
+    else if (formatText != "jsonl")
+        throw UsageError{"demo --format is jsonl or otlp"};
+    const auto started = std::chrono::steady_clock::now();
+    const std::string error = writeDemo(options, format, *out);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!error.empty()) {
+        std::cerr << "winnow: " << error << "\n";
+        return 1;
+    }
+    std::error_code ec;
+    const auto bytes = *out == "-" ? 0 : std::filesystem::file_size(*out, ec);
+    if (context.json)
+        printJson({{QStringLiteral("interactions"), static_cast<qint64>(options.interactions)},
+                   {QStringLiteral("out"), q(*out)},
+                   {QStringLiteral("format"), q(formatText)},
+                   {QStringLiteral("bytes"), static_cast<qint64>(bytes)},
+                   {QStringLiteral("seconds"), seconds}});
+    else if (*out != "-")
+        std::cerr << "wrote " << options.interactions << " interactions (" << humanBytes(static_cast<double>(bytes))
+                  << ") to " << *out << "\n";
+    return 0;
+}
+
+int commandStats(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {});
+    if (!a.positionals().empty())
+        throw UsageError{"stats takes no arguments"};
+    Store store = openStore(context);
+    const StoreStats s = store.stats();
+    if (context.json) {
+        printJson({{QStringLiteral("interactions"), static_cast<qint64>(s.interactions)},
+                   {QStringLiteral("messages"), static_cast<qint64>(s.messages)},
+                   {QStringLiteral("tool_calls"), static_cast<qint64>(s.toolCalls)},
+                   {QStringLiteral("sources"), static_cast<qint64>(s.sources)},
+                   {QStringLiteral("quarantined"), static_cast<qint64>(s.quarantined)},
+                   {QStringLiteral("store"), q(store.path())}});
+    } else {
+        std::cout << "store         " << store.path() << "\n"
+                  << "interactions  " << s.interactions << "\n"
+                  << "messages      " << s.messages << "\n"
+                  << "tool calls    " << s.toolCalls << "\n"
+                  << "sources       " << s.sources << "\n"
+                  << "quarantined   " << s.quarantined << "\n";
+    }
+    return 0;
+}
+
+int commandSources(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {});
+    Store store = openStore(context);
+    QJsonArray list;
+    for (const SourceState& s : store.sources()) {
+        if (context.json) {
+            list.append(QJsonObject{{QStringLiteral("path"), q(s.path)},
+                                    {QStringLiteral("format"), q(s.format)},
+                                    {QStringLiteral("offset"), static_cast<qint64>(s.offset)},
+                                    {QStringLiteral("line"), static_cast<qint64>(s.line)},
+                                    {QStringLiteral("ingested"), static_cast<qint64>(s.ingested)},
+                                    {QStringLiteral("duplicates"), static_cast<qint64>(s.duplicates)},
+                                    {QStringLiteral("quarantined"), static_cast<qint64>(s.quarantined)},
+                                    {QStringLiteral("last_activity"), s.lastActivityMs ? q(formatIsoTimestamp(s.lastActivityMs)) : QString()}});
+        } else {
+            std::cout << s.path << "  [" << s.format << "]  offset " << s.offset << ", line " << s.line << ", "
+                      << s.ingested << " ingested, " << s.duplicates << " duplicates, " << s.quarantined
+                      << " quarantined\n";
+        }
+    }
+    if (context.json)
+        printJson({{QStringLiteral("sources"), list}});
+    return 0;
+}
+
+int commandQuarantine(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"limit", true}});
+    Store store = openStore(context);
+    QJsonArray list;
+    for (const QuarantineEntry& e : store.quarantine(a.integer("limit", 100))) {
+        if (context.json) {
+            list.append(QJsonObject{{QStringLiteral("source"), q(e.sourcePath)},
+                                    {QStringLiteral("line"), static_cast<qint64>(e.record.line)},
+                                    {QStringLiteral("byte_offset"), static_cast<qint64>(e.record.byteOffset)},
+                                    {QStringLiteral("reason"), q(e.record.reason)},
+                                    {QStringLiteral("excerpt"), q(e.record.excerpt)}});
+        } else {
+            std::cout << e.sourcePath << ":" << e.record.line << " (byte " << e.record.byteOffset << "): "
+                      << e.record.reason << "\n    " << excerptOf(e.record.excerpt, 160) << "\n";
+        }
+    }
+    if (context.json)
+        printJson({{QStringLiteral("quarantined"), list}});
+    return 0;
+}
+
+int commandProfile(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"map", true}});
+    const auto& p = a.positionals();
+    if (p.empty())
+        throw UsageError{"profile needs list, show NAME, save NAME --map T=S..., or delete NAME"};
+    Store store = openStore(context);
+    const std::string& action = p[0];
+    auto needName = [&p, &action]() -> const std::string& {
+        if (p.size() != 2)
+            throw UsageError{"profile " + action + " needs a NAME"};
+        return p[1];
+    };
+    auto profileJson = [](const MappingProfile& profile) {
+        return QJsonObject{{QStringLiteral("name"), q(profile.name)},
+                           {QStringLiteral("mapping"), QJsonDocument::fromJson(QByteArray::fromStdString(profile.specJson)).object()}};
+    };
+    if (action == "list") {
+        QJsonArray list;
+        for (const MappingProfile& profile : store.profiles()) {
+            list.append(profileJson(profile));
+            if (!context.json)
+                std::cout << profile.name << "  " << profile.specJson << "\n";
+        }
+        if (context.json)
+            printJson({{QStringLiteral("profiles"), list}});
+        return 0;
+    }
+    if (action == "show") {
+        const auto profile = store.profile(needName());
+        if (!profile) {
+            std::cerr << "winnow: no profile named '" << p[1] << "'\n";
+            return 1;
+        }
+        if (context.json)
+            printJson(profileJson(*profile));
+        else
+            std::cout << profile->specJson << "\n";
+        return 0;
+    }
+    if (action == "save") {
+        const std::string& name = needName();
+        FieldMapping mapping;
+        for (const std::string& spec : a.values("map")) {
+            const std::string error = mapping.add(spec);
+            if (!error.empty())
+                throw UsageError{error};
+        }
+        if (mapping.isEmpty())
+            throw UsageError{"profile save needs at least one --map TARGET=SOURCE"};
+        store.saveProfile({name, mapping.toJson()});
+        if (context.json)
+            printJson(profileJson({name, mapping.toJson()}));
+        else
+            std::cout << "saved profile " << name << "\n";
+        return 0;
+    }
+    if (action == "delete") {
+        const bool removed = store.deleteProfile(needName());
+        if (context.json)
+            printJson({{QStringLiteral("deleted"), removed}});
+        if (!removed)
+            std::cerr << "winnow: no profile named '" << p[1] << "'\n";
+        return removed ? 0 : 1;
+    }
+    throw UsageError{"unknown profile action '" + action + "'"};
+}
+
+const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>& commands()
+{
+    static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>> table = {
+        {"ingest", commandIngest}, {"demo", commandDemo},           {"stats", commandStats},
+        {"sources", commandSources}, {"quarantine", commandQuarantine}, {"profile", commandProfile},
+    };
+    return table;
+}
+
+// Global options before the command; returns the index of the command, or args.size().
+size_t parseGlobal(const std::vector<std::string>& args, Context& context, bool& help)
+{
+    size_t i = 0;
+    for (; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--db") {
+            if (i + 1 >= args.size())
+                throw UsageError{"--db needs a PATH"};
+            context.dbPath = args[++i];
+        } else if (a.rfind("--db=", 0) == 0) {
+            context.dbPath = a.substr(5);
+        } else if (a == "--json") {
+            context.json = true;
+        } else if (a == "--help" || a == "-h") {
+            help = true;
+        } else if (a.rfind("-", 0) == 0) {
+            // Qt's own options (-platform, -style ...) belong to the GUI.
+            return args.size();
+        } else {
+            return i;
+        }
+    }
+    return i;
+}
+
+} // namespace
+
+bool hasCommand(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    Context context;
+    bool help = false;
+    try {
+        const size_t index = parseGlobal(args, context, help);
+        return help || index < args.size();
+    } catch (const UsageError&) {
+        return true; // let run() report it
+    }
+}
+
+int run(const std::vector<std::string>& arguments)
+{
+    Context context;
+    bool help = false;
+    try {
+        const size_t index = parseGlobal(arguments, context, help);
+        if (help || index >= arguments.size()) {
+            std::cout << usageText;
+            return help ? 0 : 2;
+        }
+        // --json may also follow the command.
+        std::vector<std::string> rest;
+        for (size_t i = index + 1; i < arguments.size(); ++i) {
+            if (arguments[i] == "--json")
+                context.json = true;
+            else if (arguments[i] == "--db" && i + 1 < arguments.size())
+                context.dbPath = arguments[++i];
+            else
+                rest.push_back(arguments[i]);
+        }
+        const auto command = commands().find(arguments[index]);
+        if (command == commands().end())
+            throw UsageError{"unknown command '" + arguments[index] + "'"};
+        if (context.dbPath.empty())
+            context.dbPath = Store::defaultPath();
+        return command->second(context, rest);
+    } catch (const UsageError& e) {
+        std::cerr << "winnow: " << e.message << "\n(see winnow --help)\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "winnow: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+} // namespace winnow::cli

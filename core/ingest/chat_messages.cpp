@@ -1,0 +1,277 @@
+#include "core/ingest/chat_messages.h"
+
+namespace winnow {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+std::string jsonText(element value)
+{
+    std::string_view text;
+    if (!value.get_string().get(text))
+        return std::string(text);
+    if (value.is_null())
+        return {};
+    return simdjson::minify(value);
+}
+
+namespace {
+
+std::string_view stringField(element object, const char* key)
+{
+    std::string_view text;
+    if (object.at_key(key).get_string().get(text))
+        return {};
+    return text;
+}
+
+std::string normaliseRole(std::string_view role)
+{
+    if (role == "human")
+        return "user";
+    if (role == "gpt" || role == "model" || role == "ai" || role == "bot")
+        return "assistant";
+    if (role == "function" || role == "tool_response" || role == "ipython")
+        return "tool";
+    if (role == "developer")
+        return "system";
+    return std::string(role);
+}
+
+ToolCall* findCall(Interaction& interaction, std::string_view callId)
+{
+    if (callId.empty())
+        return nullptr;
+    for (auto& call : interaction.toolCalls)
+        if (call.callId == callId)
+            return &call;
+    return nullptr;
+}
+
+void recordCallRequest(Interaction& interaction, int messageIndex, std::string callId, std::string name,
+                       std::string arguments)
+{
+    if (ToolCall* existing = findCall(interaction, callId)) {
+        existing->messageIndex = messageIndex;
+        if (existing->name.empty())
+            existing->name = std::move(name);
+        if (existing->arguments.empty())
+            existing->arguments = std::move(arguments);
+        return;
+    }
+    ToolCall call;
+    call.callId = std::move(callId);
+    call.name = std::move(name);
+    call.arguments = std::move(arguments);
+    call.messageIndex = messageIndex;
+    interaction.toolCalls.push_back(std::move(call));
+}
+
+void recordCallResult(Interaction& interaction, int messageIndex, std::string_view callId, std::string_view name,
+                      const std::string& result, std::string_view status)
+{
+    ToolCall* call = findCall(interaction, callId);
+    if (!call) {
+        // A result without a logged call id: answer the oldest unanswered call of that name.
+        for (auto& candidate : interaction.toolCalls) {
+            if (candidate.resultMessageIndex < 0 && (name.empty() || candidate.name == name) && callId.empty()) {
+                call = &candidate;
+                break;
+            }
+        }
+    }
+    if (!call) {
+        ToolCall orphan;
+        orphan.callId = std::string(callId);
+        orphan.name = std::string(name);
+        interaction.toolCalls.push_back(std::move(orphan));
+        call = &interaction.toolCalls.back();
+    }
+    call->result = result;
+    call->resultMessageIndex = messageIndex;
+    if (!status.empty())
+        call->status = std::string(status);
+}
+
+// Text of OpenAI content parts ([{type:"text", text}, {type:"input_text", text}, ...]) or GenAI parts.
+std::string joinTextParts(simdjson::dom::array parts)
+{
+    std::string text;
+    for (element part : parts) {
+        std::string_view piece;
+        if (part.get_string().get(piece) == simdjson::SUCCESS) {
+        } else if (!part.at_key("text").get_string().get(piece)) {
+        } else if (stringField(part, "type") == "text" && !part.at_key("content").get_string().get(piece)) {
+        } else {
+            continue;
+        }
+        if (!text.empty())
+            text += '\n';
+        text += piece;
+    }
+    return text;
+}
+
+std::string statusOf(element message)
+{
+    bool isError = false;
+    if (!message.at_key("is_error").get_bool().get(isError))
+        return isError ? "error" : "ok";
+    const std::string_view status = stringField(message, "status");
+    if (status == "error" || status == "failed" || status == "failure")
+        return "error";
+    if (status == "ok" || status == "success" || status == "succeeded")
+        return "ok";
+    return {};
+}
+
+} // namespace
+
+void mergeToolCall(Interaction& interaction, ToolCall call)
+{
+    ToolCall* existing = findCall(interaction, call.callId);
+    if (!existing) {
+        interaction.toolCalls.push_back(std::move(call));
+        return;
+    }
+    auto fill = [](std::string& into, std::string& from) {
+        if (into.empty())
+            into = std::move(from);
+    };
+    fill(existing->name, call.name);
+    fill(existing->arguments, call.arguments);
+    fill(existing->result, call.result);
+    if (!call.status.empty())
+        existing->status = std::move(call.status);
+    fill(existing->error, call.error);
+    if (call.latencyMs)
+        existing->latencyMs = call.latencyMs;
+}
+
+std::string appendChatMessage(element value, Interaction& interaction, const std::string& where)
+{
+    simdjson::dom::object object;
+    if (value.get_object().get(object))
+        return where + ": a message must be an object";
+    Message message;
+    std::string_view role = stringField(value, "role");
+    std::string_view shareGptValue;
+    if (role.empty()) {
+        role = stringField(value, "from");
+        shareGptValue = stringField(value, "value");
+    }
+    if (role.empty())
+        return where + ": missing role";
+    message.role = normaliseRole(role);
+    const int index = static_cast<int>(interaction.messages.size());
+
+    element content;
+    if (!shareGptValue.empty()) {
+        message.content = std::string(shareGptValue);
+    } else if (value.at_key("content").get(content) == simdjson::SUCCESS) {
+        switch (content.type()) {
+        case element_type::STRING:
+            message.content = std::string(content.get_string().value_unsafe());
+            break;
+        case element_type::NULL_VALUE:
+            message.contentIsNull = true;
+            break;
+        case element_type::ARRAY:
+            message.content = joinTextParts(content.get_array().value_unsafe());
+            message.partsJson = simdjson::minify(content);
+            break;
+        default:
+            return where + ".content: expected a string, null or an array of parts";
+        }
+    } else {
+        message.contentIsNull = true;
+    }
+    message.name = std::string(stringField(value, "name"));
+    message.toolCallId = std::string(stringField(value, "tool_call_id"));
+
+    // OpenAI tool calls (and the legacy single function_call).
+    simdjson::dom::array toolCalls;
+    if (!value.at_key("tool_calls").get_array().get(toolCalls)) {
+        size_t k = 0;
+        for (element call : toolCalls) {
+            element function;
+            if (call.at_key("function").get(function))
+                function = call; // some producers flatten {id, name, arguments}
+            element arguments;
+            std::string argumentsText;
+            if (!function.at_key("arguments").get(arguments))
+                argumentsText = jsonText(arguments);
+            const std::string name(stringField(function, "name"));
+            if (name.empty())
+                return where + ".tool_calls[" + std::to_string(k) + "]: missing function name";
+            recordCallRequest(interaction, index, std::string(stringField(call, "id")), name, std::move(argumentsText));
+            ++k;
+        }
+    } else if (value.at_key("tool_calls").error() != simdjson::NO_SUCH_FIELD && !value.at_key("tool_calls").is_null()) {
+        return where + ".tool_calls: expected an array";
+    }
+    element functionCall;
+    if (!value.at_key("function_call").get(functionCall) && functionCall.is_object()) {
+        element arguments;
+        std::string argumentsText;
+        if (!functionCall.at_key("arguments").get(arguments))
+            argumentsText = jsonText(arguments);
+        recordCallRequest(interaction, index, {}, std::string(stringField(functionCall, "name")),
+                          std::move(argumentsText));
+    }
+
+    // GenAI parts: text, tool_call and tool_call_response.
+    simdjson::dom::array parts;
+    const bool hasParts = !value.at_key("parts").get_array().get(parts);
+    if (hasParts) {
+        std::string text;
+        for (element part : parts) {
+            const std::string_view type = stringField(part, "type");
+            if (type == "text") {
+                if (!text.empty())
+                    text += '\n';
+                text += stringField(part, "content");
+            } else if (type == "tool_call") {
+                element arguments;
+                std::string argumentsText;
+                if (!part.at_key("arguments").get(arguments))
+                    argumentsText = jsonText(arguments);
+                recordCallRequest(interaction, index, std::string(stringField(part, "id")),
+                                  std::string(stringField(part, "name")), std::move(argumentsText));
+            } else if (type == "tool_call_response") {
+                element result;
+                std::string resultText;
+                if (!part.at_key("result").get(result))
+                    resultText = jsonText(result);
+                if (message.toolCallId.empty())
+                    message.toolCallId = std::string(stringField(part, "id"));
+                recordCallResult(interaction, index, stringField(part, "id"), {}, resultText, {});
+                if (!text.empty())
+                    text += '\n';
+                text += resultText;
+            }
+        }
+        message.content = std::move(text);
+        message.contentIsNull = message.content.empty();
+        message.partsJson = simdjson::minify(parts);
+    }
+
+    if (message.role == "tool" && !hasParts)
+        recordCallResult(interaction, index, message.toolCallId, message.name, message.content, statusOf(value));
+    interaction.messages.push_back(std::move(message));
+    return {};
+}
+
+std::string appendChatMessages(simdjson::dom::array array, Interaction& interaction, const char* fieldName)
+{
+    size_t i = 0;
+    for (element value : array) {
+        std::string error = appendChatMessage(value, interaction, std::string(fieldName) + "[" + std::to_string(i) + "]");
+        if (!error.empty())
+            return error;
+        ++i;
+    }
+    return {};
+}
+
+} // namespace winnow

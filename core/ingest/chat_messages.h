@@ -1,0 +1,30 @@
+#pragma once
+// Reads chat messages in the shapes agents log them into canonical Messages and ToolCalls:
+// OpenAI chat (content string, null or parts; tool_calls with arguments as a JSON string or an
+// object; tool_call_id), OpenTelemetry GenAI parts ({role, parts:[text | tool_call |
+// tool_call_response]}) and ShareGPT ({from, value}). A call, its result message and any
+// separately logged record of it are one ToolCall, joined by call id.
+
+#include "core/store/records.h"
+
+#include <simdjson.h>
+
+#include <string>
+
+namespace winnow {
+
+// Appends the messages of `array` to `interaction`; returns an error naming the offending
+// message ("messages[3]: ..."), or an empty string.
+std::string appendChatMessages(simdjson::dom::array array, Interaction& interaction, const char* fieldName = "messages");
+
+// Appends one message; tool calls it makes or answers are joined into interaction.toolCalls.
+std::string appendChatMessage(simdjson::dom::element message, Interaction& interaction, const std::string& where);
+
+// Merges a separately logged tool call (a canonical "tool_calls" entry or an execute_tool span)
+// into the call with the same id, or appends it.
+void mergeToolCall(Interaction& interaction, ToolCall call);
+
+// Text of a JSON value as logged: strings as they are, anything else minified.
+std::string jsonText(simdjson::dom::element value);
+
+} // namespace winnow

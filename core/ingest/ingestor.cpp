@@ -1,0 +1,641 @@
+#include "core/ingest/ingestor.h"
+
+#include "core/ingest/bounded_queue.h"
+#include "core/ingest/otlp.h"
+#include "core/ingest/record_parser.h"
+#include "core/util/text.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace winnow {
+
+std::string formatName(InputFormat format)
+{
+    switch (format) {
+    case InputFormat::Jsonl: return "jsonl";
+    case InputFormat::Json: return "json";
+    case InputFormat::Otlp: return "otlp";
+    case InputFormat::Auto: break;
+    }
+    return "auto";
+}
+
+bool parseFormatName(const std::string& name, InputFormat& format)
+{
+    if (name == "jsonl" || name == "winnow" || name == "ndjson")
+        format = InputFormat::Jsonl;
+    else if (name == "json")
+        format = InputFormat::Json;
+    else if (name == "otlp" || name == "otlp-json")
+        format = InputFormat::Otlp;
+    else if (name == "auto")
+        format = InputFormat::Auto;
+    else
+        return false;
+    return true;
+}
+
+int IngestSummary::unreadable() const
+{
+    return static_cast<int>(std::count_if(files.begin(), files.end(), [](const FileReport& f) { return !f.error.empty(); }));
+}
+
+namespace {
+
+constexpr size_t chunkBytes = 4u << 20;
+constexpr size_t fingerprintBytes = 1024;
+constexpr size_t batchBytes = 16u << 20;
+
+// How a file is laid out: records one per line, or JSON values that may span lines (a JSON array
+// of records, or one pretty-printed OTLP request).
+struct Layout
+{
+    InputFormat format = InputFormat::Jsonl;
+    bool lines = true;
+    bool binary = false;
+};
+
+bool readFully(int fd, char* into, size_t size, std::int64_t offset, size_t& got)
+{
+    got = 0;
+    while (got < size) {
+        const ssize_t n = pread(fd, into + got, size - got, static_cast<off_t>(offset + got));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        if (n == 0)
+            break;
+        got += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+std::string fingerprintOf(std::string_view firstBytes)
+{
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash64(firstBytes)));
+    return std::to_string(firstBytes.size()) + ":" + hex;
+}
+
+// True when the file still starts with the bytes the stored fingerprint was taken of.
+bool fingerprintStillMatches(int fd, const std::string& stored)
+{
+    const size_t colon = stored.find(':');
+    if (colon == std::string::npos)
+        return false;
+    const size_t length = std::strtoull(stored.c_str(), nullptr, 10);
+    std::string bytes(length, '\0');
+    size_t got = 0;
+    if (!readFully(fd, bytes.data(), length, 0, got) || got != length)
+        return false;
+    return fingerprintOf(bytes) == stored;
+}
+
+Layout detectLayout(std::string_view head, InputFormat forced)
+{
+    Layout layout;
+    const size_t probe = std::min<size_t>(head.size(), 4096);
+    if (std::memchr(head.data(), '\0', probe)) {
+        layout.binary = true;
+        return layout;
+    }
+    size_t pos = 0;
+    if (head.substr(0, 3) == "\xEF\xBB\xBF")
+        pos = 3;
+    while (pos < head.size() && std::isspace(static_cast<unsigned char>(head[pos])))
+        ++pos;
+    const char first = pos < head.size() ? head[pos] : '{';
+    const size_t newline = head.find('\n', pos);
+    const std::string_view firstLine = head.substr(pos, newline == std::string_view::npos ? head.size() - pos : newline - pos);
+    simdjson::dom::parser parser;
+    simdjson::padded_string padded(firstLine);
+    simdjson::dom::element element;
+    const bool firstLineIsValue = !parser.parse(padded).get(element);
+
+    layout.lines = first != '[' && (firstLineIsValue || newline == std::string_view::npos);
+    if (forced == InputFormat::Jsonl)
+        layout.lines = true;
+    if (forced != InputFormat::Auto) {
+        layout.format = forced;
+        return layout;
+    }
+    const bool looksLikeOtlp = firstLineIsValue ? element.at_key("resourceSpans").error() == simdjson::SUCCESS
+                                                : head.find("\"resourceSpans\"") != std::string_view::npos;
+    layout.format = looksLikeOtlp ? InputFormat::Otlp : (layout.lines ? InputFormat::Jsonl : InputFormat::Json);
+    return layout;
+}
+
+// Runs on the parser thread: reads from the current position of `fd`, frames and parses records,
+// and hands batches to the writer through the queue.
+class Producer
+{
+public:
+    Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start, BoundedQueue<Batch>& queue)
+        : m_options(options), m_fd(fd), m_layout(layout), m_queue(queue), m_records(options.mapping),
+          m_position(start)
+    {
+        m_batch.position = start;
+    }
+
+    void run()
+    {
+        try {
+            if (m_layout.lines)
+                readLines();
+            else
+                readValues();
+        } catch (...) {
+            m_error = std::current_exception();
+        }
+        m_queue.close();
+    }
+
+    std::exception_ptr error() const { return m_error; }
+    std::int64_t pendingBytes() const { return m_pendingBytes; }
+
+private:
+    bool cancelled() const { return m_options.cancel && m_options.cancel->load(std::memory_order_relaxed); }
+
+    ssize_t readSome(char* into, size_t size)
+    {
+        while (true) {
+            const ssize_t n = ::read(m_fd, into, size);
+            if (n >= 0 || errno != EINTR)
+                return n;
+        }
+    }
+
+    void quarantine(std::int64_t line, std::int64_t offset, std::string reason, std::string_view raw)
+    {
+        m_batch.quarantined.push_back({line, offset, std::move(reason), excerptOf(raw)});
+    }
+
+    // One record: `raw` lies inside a buffer with simdjson's padding readable after it.
+    void handleRecord(std::string_view raw, std::int64_t offset, std::int64_t line)
+    {
+        while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back())))
+            raw.remove_suffix(1);
+        size_t lead = 0;
+        while (lead < raw.size() && std::isspace(static_cast<unsigned char>(raw[lead])))
+            ++lead;
+        if (raw.substr(lead, 3) == "\xEF\xBB\xBF")
+            lead += 3;
+        raw.remove_prefix(lead);
+        offset += static_cast<std::int64_t>(lead);
+        if (raw.empty())
+            return;
+        simdjson::dom::element document;
+        const auto error = m_json.parse(raw.data(), raw.size(), false).get(document);
+        if (error) {
+            quarantine(line, offset,
+                       error == simdjson::UTF8_ERROR ? std::string("invalid UTF-8")
+                                                     : std::string("invalid JSON: ") + simdjson::error_message(error),
+                       raw);
+            return;
+        }
+        if (m_layout.format == InputFormat::Otlp) {
+            std::string reason = m_otlp.addRequest(document, offset, line);
+            if (!reason.empty()) {
+                quarantine(line, offset, std::move(reason), raw);
+                return;
+            }
+            for (Interaction& interaction : m_otlp.takeCompleted())
+                m_batch.interactions.push_back(std::move(interaction));
+            return;
+        }
+        Interaction interaction;
+        std::string reason = m_records.parse(document, raw, interaction);
+        if (!reason.empty()) {
+            quarantine(line, offset, std::move(reason), raw);
+            return;
+        }
+        m_batchBytes += raw.size();
+        m_batch.interactions.push_back(std::move(interaction));
+    }
+
+    // Records everything up to (offset, line) as consumed; OTLP spans still waiting for their trace
+    // hold the committed position back so that a restart re-reads them.
+    void consumedTo(std::int64_t offset, std::int64_t line)
+    {
+        m_position.offset = offset;
+        m_position.line = line;
+        if (m_batch.interactions.size() >= m_options.batchInteractions || m_batchBytes >= batchBytes ||
+            m_batch.quarantined.size() >= m_options.batchInteractions)
+            flush();
+    }
+
+    void flush()
+    {
+        SourcePosition committed = m_position;
+        if (m_layout.format == InputFormat::Otlp) {
+            const auto pending = m_otlp.earliestPending();
+            if (pending.offset >= 0 && pending.offset < committed.offset)
+                committed = {m_position.sourceId, pending.offset, std::max<std::int64_t>(pending.line - 1, 0)};
+        }
+        if (!m_layout.lines)
+            committed = m_batch.position; // values are committed only once the whole input is read
+        m_batch.bytes = committed.offset - m_lastCommitted;
+        m_lastCommitted = std::max(m_lastCommitted, committed.offset);
+        m_batch.position = committed;
+        m_queue.push(std::move(m_batch));
+        m_batch = Batch{};
+        m_batch.position = committed;
+        m_batchBytes = 0;
+    }
+
+    void finish(std::int64_t endOffset, std::int64_t endLine)
+    {
+        if (m_layout.format == InputFormat::Otlp && !m_options.follow)
+            for (Interaction& interaction : m_otlp.takeAll())
+                m_batch.interactions.push_back(std::move(interaction));
+        m_position.offset = endOffset;
+        m_position.line = endLine;
+        if (!m_layout.lines)
+            m_batch.position = m_position;
+        flush();
+    }
+
+    void readLines()
+    {
+        const size_t capacity = m_options.maxRecordBytes + chunkBytes + simdjson::SIMDJSON_PADDING + 1;
+        std::unique_ptr<char[]> buffer(new char[capacity]);
+        char* data = buffer.get();
+        size_t length = 0;                  // bytes in the buffer
+        std::int64_t base = m_position.offset; // file offset of data[0]
+        std::int64_t line = m_position.line;
+        bool skippingLongLine = false;
+        bool atEnd = false;
+        m_lastCommitted = base;
+        while (!atEnd && !cancelled()) {
+            const ssize_t n = readSome(data + length, chunkBytes);
+            if (n < 0)
+                throw std::runtime_error(std::string("read failed: ") + std::strerror(errno));
+            atEnd = n == 0;
+            length += static_cast<size_t>(n);
+            std::memset(data + length, 0, simdjson::SIMDJSON_PADDING);
+            size_t pos = 0;
+            while (pos < length) {
+                const char* newline = static_cast<const char*>(std::memchr(data + pos, '\n', length - pos));
+                if (!newline)
+                    break;
+                const size_t end = static_cast<size_t>(newline - data);
+                ++line;
+                if (skippingLongLine)
+                    skippingLongLine = false;
+                else
+                    handleRecord({data + pos, end - pos}, base + static_cast<std::int64_t>(pos), line);
+                pos = end + 1;
+                consumedTo(base + static_cast<std::int64_t>(pos), line);
+            }
+            const size_t rest = length - pos;
+            if (skippingLongLine) {
+                pos = length; // still inside the line already quarantined
+            } else if (rest > m_options.maxRecordBytes) {
+                quarantine(line + 1, base + static_cast<std::int64_t>(pos),
+                           "record longer than " + std::to_string(m_options.maxRecordBytes >> 20) + " MiB",
+                           {data + pos, rest});
+                skippingLongLine = true;
+                pos = length;
+            } else if (atEnd && rest > 0 && !m_options.follow) {
+                // A last line without its newline: taken if it is complete JSON, else left waiting.
+                simdjson::dom::element probe;
+                if (!m_json.parse(data + pos, rest, false).get(probe)) {
+                    ++line;
+                    handleRecord({data + pos, rest}, base + static_cast<std::int64_t>(pos), line);
+                    pos = length;
+                    consumedTo(base + static_cast<std::int64_t>(pos), line);
+                }
+            }
+            std::memmove(data, data + pos, length - pos);
+            base += static_cast<std::int64_t>(pos);
+            length -= pos;
+        }
+        m_pendingBytes = static_cast<std::int64_t>(length);
+        finish(base, line);
+    }
+
+    // Frames JSON values that may span lines: the elements of a top-level array, or a sequence of
+    // top-level objects. A value longer than the record limit is quarantined and skipped.
+    void readValues()
+    {
+        const size_t capacity = m_options.maxRecordBytes + chunkBytes + simdjson::SIMDJSON_PADDING + 1;
+        std::unique_ptr<char[]> buffer(new char[capacity]);
+        char* data = buffer.get();
+        size_t length = 0;
+        std::int64_t base = m_position.offset;
+        std::int64_t line = m_position.line + 1;
+        int depth = 0;
+        bool inString = false, escaped = false, inArray = false, sawAnything = false, tooLong = false;
+        size_t valueStart = 0;
+        std::int64_t valueLine = 0;
+        bool atEnd = false;
+        m_lastCommitted = base;
+        size_t pos = 0;
+        while (!atEnd && !cancelled()) {
+            const ssize_t n = readSome(data + length, chunkBytes);
+            if (n < 0)
+                throw std::runtime_error(std::string("read failed: ") + std::strerror(errno));
+            atEnd = n == 0;
+            length += static_cast<size_t>(n);
+            std::memset(data + length, 0, simdjson::SIMDJSON_PADDING);
+            for (; pos < length; ++pos) {
+                const char c = data[pos];
+                if (c == '\n')
+                    ++line;
+                if (depth > 0) {
+                    if (inString) {
+                        if (escaped)
+                            escaped = false;
+                        else if (c == '\\')
+                            escaped = true;
+                        else if (c == '"')
+                            inString = false;
+                        continue;
+                    }
+                    if (c == '"')
+                        inString = true;
+                    else if (c == '{' || c == '[')
+                        ++depth;
+                    else if ((c == '}' || c == ']') && --depth == 0) {
+                        if (!tooLong)
+                            handleRecord({data + valueStart, pos + 1 - valueStart}, base + static_cast<std::int64_t>(valueStart), valueLine);
+                        tooLong = false;
+                        consumedTo(base + static_cast<std::int64_t>(pos + 1), line);
+                    }
+                    continue;
+                }
+                if (std::isspace(static_cast<unsigned char>(c)) || c == ',')
+                    continue;
+                if (c == '[' && !inArray && !sawAnything) {
+                    inArray = true;
+                    sawAnything = true;
+                    continue;
+                }
+                if (c == ']' && inArray) {
+                    inArray = false;
+                    continue;
+                }
+                sawAnything = true;
+                if (c == '{' || c == '[') {
+                    depth = 1;
+                    valueStart = pos;
+                    valueLine = line;
+                    continue;
+                }
+                // A scalar where a record should be: quarantine up to the next separator.
+                size_t end = pos;
+                while (end < length && data[end] != ',' && data[end] != '\n' && data[end] != ']')
+                    ++end;
+                quarantine(line, base + static_cast<std::int64_t>(pos), "a record must be a JSON object", {data + pos, end - pos});
+                pos = end - 1;
+            }
+            // Keep the value in progress; drop everything before it.
+            size_t keepFrom = depth > 0 && !tooLong ? valueStart : length;
+            if (depth > 0 && !tooLong && length - valueStart > m_options.maxRecordBytes) {
+                quarantine(valueLine, base + static_cast<std::int64_t>(valueStart),
+                           "record longer than " + std::to_string(m_options.maxRecordBytes >> 20) + " MiB",
+                           {data + valueStart, std::min<size_t>(length - valueStart, 4096)});
+                tooLong = true;
+                keepFrom = length;
+            }
+            std::memmove(data, data + keepFrom, length - keepFrom);
+            base += static_cast<std::int64_t>(keepFrom);
+            length -= keepFrom;
+            pos -= keepFrom;
+            valueStart = 0;
+        }
+        if (depth > 0 && !tooLong && !cancelled())
+            quarantine(valueLine, base, "the input ends inside a JSON value", {data, length});
+        finish(base + static_cast<std::int64_t>(length), line - 1);
+    }
+
+    const IngestOptions& m_options;
+    int m_fd;
+    Layout m_layout;
+    BoundedQueue<Batch>& m_queue;
+    simdjson::dom::parser m_json;
+    RecordParser m_records;
+    OtlpAssembler m_otlp;
+    SourcePosition m_position;
+    Batch m_batch;
+    size_t m_batchBytes = 0;
+    std::int64_t m_lastCommitted = 0;
+    std::int64_t m_pendingBytes = 0;
+    std::exception_ptr m_error;
+};
+
+std::string nowLabel()
+{
+    using namespace std::chrono;
+    return formatIsoTimestamp(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+} // namespace
+
+Ingestor::Ingestor(Store& store, IngestOptions options) : m_store(store), m_options(std::move(options)) {}
+
+IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
+{
+    const auto started = std::chrono::steady_clock::now();
+    IngestSummary summary;
+    m_progress = {};
+    auto account = [&summary](FileReport report) {
+        summary.ingested += report.ingested;
+        summary.duplicates += report.duplicates;
+        summary.quarantined += report.quarantined;
+        summary.bytes += report.bytes;
+        summary.files.push_back(std::move(report));
+    };
+    for (const std::string& path : paths) {
+        if (m_options.cancel && m_options.cancel->load())
+            break;
+        if (path == "-") {
+            account(ingestStream(STDIN_FILENO, "stdin@" + nowLabel()));
+            continue;
+        }
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) {
+            std::vector<std::string> files;
+            auto options = std::filesystem::directory_options::skip_permission_denied;
+            for (auto it = std::filesystem::recursive_directory_iterator(path, options, ec);
+                 !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+                const std::string name = it->path().filename().string();
+                if (!name.empty() && name[0] == '.') {
+                    if (it->is_directory())
+                        it.disable_recursion_pending();
+                    continue;
+                }
+                if (it->is_regular_file())
+                    files.push_back(it->path().string());
+            }
+            std::sort(files.begin(), files.end());
+            if (files.empty()) {
+                FileReport report;
+                report.path = path;
+                report.error = ec ? ec.message() : "the folder holds no files";
+                account(std::move(report));
+            }
+            for (const std::string& file : files) {
+                if (m_options.cancel && m_options.cancel->load())
+                    break;
+                account(ingestFile(file));
+            }
+            continue;
+        }
+        account(ingestFile(path));
+    }
+    summary.cancelled = m_options.cancel && m_options.cancel->load();
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return summary;
+}
+
+FileReport Ingestor::ingestFile(const std::string& path)
+{
+    const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
+    const int fd = ::open(absolute.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        FileReport report;
+        report.path = absolute;
+        report.error = std::strerror(errno);
+        return report;
+    }
+    FileReport report = run(fd, absolute, true);
+    ::close(fd);
+    return report;
+}
+
+FileReport Ingestor::ingestStream(int fd, const std::string& name)
+{
+    return run(fd, name, false);
+}
+
+FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
+{
+    FileReport report;
+    report.path = path;
+    struct stat info {};
+    if (fstat(fd, &info) != 0) {
+        report.error = std::strerror(errno);
+        return report;
+    }
+    if (S_ISDIR(info.st_mode)) {
+        report.error = "is a folder";
+        return report;
+    }
+    seekable = seekable && S_ISREG(info.st_mode);
+
+    // The head of the input decides the layout (and for files, the fingerprint).
+    std::string head(64 * 1024, '\0');
+    size_t headLength = 0;
+    if (seekable) {
+        if (!readFully(fd, head.data(), head.size(), 0, headLength)) {
+            report.error = std::strerror(errno);
+            return report;
+        }
+        head.resize(headLength);
+    }
+
+    SourceState source = m_store.sourceFor(path, {});
+    SourcePosition start{source.id, 0, 0};
+    if (seekable) {
+        const std::string fingerprint = fingerprintOf(std::string_view(head).substr(0, fingerprintBytes));
+        const bool sameFile = source.inode == static_cast<std::int64_t>(info.st_ino) &&
+                              source.offset <= info.st_size && !source.fingerprint.empty() &&
+                              fingerprintStillMatches(fd, source.fingerprint);
+        if (sameFile) {
+            start = {source.id, source.offset, source.line};
+        } else {
+            report.restarted = source.offset > 0;
+        }
+        // The stored fingerprint grows with the file until it covers its first KiB.
+        m_store.updateSourceIdentity(source.id, info.st_size, static_cast<std::int64_t>(info.st_ino), fingerprint,
+                                     !sameFile);
+        if (lseek(fd, start.offset, SEEK_SET) < 0) {
+            report.error = std::strerror(errno);
+            return report;
+        }
+    }
+
+    Layout layout;
+    std::string streamHead;
+    if (seekable) {
+        InputFormat known = m_options.format;
+        if (known == InputFormat::Auto && !source.format.empty() && start.offset > 0)
+            parseFormatName(source.format, known);
+        layout = detectLayout(head, known);
+    } else {
+        layout.format = m_options.format == InputFormat::Auto ? InputFormat::Jsonl : m_options.format;
+        layout.lines = layout.format != InputFormat::Json;
+    }
+    report.format = formatName(layout.format);
+    m_store.setSourceFormat(source.id, report.format);
+
+    m_progress.path = path;
+    m_progress.bytesTotal = seekable ? info.st_size : 0;
+    m_progress.bytesDone = start.offset;
+
+    if (layout.binary) {
+        Batch batch;
+        batch.position = {source.id, info.st_size, 0};
+        batch.quarantined.push_back({0, 0, "binary file (NUL bytes in its first 4 KiB)", excerptOf(head, 200)});
+        const BatchResult result = m_store.writeBatch(batch);
+        report.quarantined = 1;
+        (void)result;
+        m_progress.quarantined += 1;
+        if (onProgress)
+            onProgress(m_progress);
+        return report;
+    }
+
+    BoundedQueue<Batch> queue(4);
+    Producer producer(m_options, fd, layout, start, queue);
+    std::thread parser([&producer] { producer.run(); });
+    std::exception_ptr writeError;
+    while (auto batch = queue.pop()) {
+        if (writeError)
+            continue; // drain so the parser can finish
+        try {
+            const BatchResult result = m_store.writeBatch(*batch);
+            report.ingested += result.inserted;
+            report.duplicates += result.duplicates;
+            report.quarantined += static_cast<std::int64_t>(batch->quarantined.size());
+            report.bytes += batch->bytes;
+            m_progress.ingested += result.inserted;
+            m_progress.duplicates += result.duplicates;
+            m_progress.quarantined += static_cast<std::int64_t>(batch->quarantined.size());
+            m_progress.bytesDone = batch->position.offset;
+            if (onProgress)
+                onProgress(m_progress);
+        } catch (...) {
+            writeError = std::current_exception();
+            queue.close();
+        }
+    }
+    parser.join();
+    if (writeError)
+        std::rethrow_exception(writeError);
+    if (producer.error()) {
+        try {
+            std::rethrow_exception(producer.error());
+        } catch (const std::exception& e) {
+            report.error = e.what();
+        }
+    }
+    report.pendingBytes = producer.pendingBytes();
+    return report;
+}
+
+} // namespace winnow

@@ -1,0 +1,91 @@
+#pragma once
+// OTLP/JSON traces (ExportTraceServiceRequest) to canonical interactions. Spans are collected per
+// trace; a trace becomes one interaction when its root span has arrived (children end, and so are
+// exported, before their parents) or when the input ends. Understands the OpenTelemetry GenAI
+// semantic conventions in their three content generations and OpenInference attributes.
+// Lives on the ingest parser thread.
+
+#include "core/store/records.h"
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace winnow {
+
+struct OtlpAttribute
+{
+    enum class Type { String, Int, Double, Bool, Json };
+    Type type = Type::String;
+    std::string text; // strings as they are; numbers in decimal; arrays and maps as JSON
+    double number = 0;
+};
+
+using OtlpAttributes = std::map<std::string, OtlpAttribute, std::less<>>;
+
+struct OtlpEvent
+{
+    std::string name;
+    std::int64_t timeNs = 0;
+    OtlpAttributes attributes;
+};
+
+struct OtlpSpan
+{
+    std::string traceId; // lowercase hex
+    std::string spanId;
+    std::string parentSpanId;
+    std::string name;
+    int kind = 0;
+    std::int64_t startNs = 0;
+    std::int64_t endNs = 0;
+    int statusCode = 0; // 0 unset, 1 ok, 2 error
+    std::string statusMessage;
+    OtlpAttributes attributes;
+    std::vector<OtlpEvent> events;
+    std::shared_ptr<const OtlpAttributes> resource;
+    std::int64_t inputOffset = 0; // where the request that carried it starts in the input
+    std::int64_t inputLine = 0;
+};
+
+class OtlpAssembler
+{
+public:
+    // Reads the spans of one ExportTraceServiceRequest. Returns an error for a request whose shape
+    // is wrong (then no span of it is kept), or an empty string.
+    std::string addRequest(simdjson::dom::element request, std::int64_t inputOffset, std::int64_t inputLine = 0);
+
+    // Interactions of the traces whose root span has arrived.
+    std::vector<Interaction> takeCompleted();
+    // Every pending trace, root or not (end of input).
+    std::vector<Interaction> takeAll();
+
+    // Where a restart must re-read from to see every span still pending ({-1, 0} when none is).
+    struct InputPosition
+    {
+        std::int64_t offset = -1;
+        std::int64_t line = 0;
+    };
+    InputPosition earliestPending() const;
+    size_t pendingTraces() const { return m_pending.size(); }
+
+    static Interaction assemble(std::vector<OtlpSpan> spans);
+
+private:
+    struct Trace
+    {
+        std::vector<OtlpSpan> spans;
+        bool rootSeen = false;
+    };
+    std::unordered_map<std::string, Trace> m_pending;
+    std::vector<std::string> m_completedOrder;
+    std::unordered_set<std::string> m_completed;
+};
+
+} // namespace winnow

@@ -1,0 +1,99 @@
+#pragma once
+// The canonical records every input format is parsed into and the store writes. Plain values:
+// they are built on the parser thread and handed whole to the writer. Empty strings mean
+// "not present" and are stored as NULL.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace winnow {
+
+struct ToolCall
+{
+    std::string callId;
+    std::string name;
+    std::string arguments; // JSON text, as logged
+    std::string result;
+    std::string status; // "ok", "error" or empty when the log does not say
+    std::string error;
+    std::optional<double> latencyMs;
+    int messageIndex = -1; // the assistant message that made the call, -1 if none was logged
+    int resultMessageIndex = -1;
+};
+
+struct Message
+{
+    std::string role;
+    std::string content; // text; multi-part content is joined, the parts kept in partsJson
+    bool contentIsNull = false;
+    std::string name;
+    std::string toolCallId;
+    std::string partsJson;
+};
+
+struct Score
+{
+    std::string name;
+    double value = 0;
+};
+
+struct Interaction
+{
+    std::string key; // stable identity: the logged id, or "h:" + a hash of the record's content
+    std::string session;
+    std::string user;
+    std::string agent;
+    std::string agentVersion;
+    std::string model;
+    std::string channel;
+    std::string intent;
+    std::optional<std::int64_t> startMs; // milliseconds since the Unix epoch, UTC
+    std::optional<std::int64_t> endMs;
+    std::optional<double> latencyMs;
+    std::optional<std::int64_t> inputTokens;
+    std::optional<std::int64_t> outputTokens;
+    std::optional<double> costUsd;
+    std::string outcome;
+    std::optional<int> thumb; // +1 up, -1 down
+    std::optional<double> rating;
+    std::string feedbackComment;
+    std::string metadataJson; // an object, or empty
+    std::vector<Score> scores;
+    std::vector<Message> messages;
+    std::vector<ToolCall> toolCalls;
+};
+
+struct QuarantinedRecord
+{
+    std::int64_t line = 0; // 1-based line, 0 when the record is not line-based
+    std::int64_t byteOffset = 0;
+    std::string reason;
+    std::string excerpt; // valid UTF-8: invalid bytes are written as \xNN
+};
+
+// Where a source stands once a batch is committed: the next run resumes from here.
+struct SourcePosition
+{
+    std::int64_t sourceId = 0;
+    std::int64_t offset = 0;
+    std::int64_t line = 0;
+};
+
+struct Batch
+{
+    std::vector<Interaction> interactions;
+    std::vector<QuarantinedRecord> quarantined;
+    SourcePosition position;
+    std::int64_t bytes = 0; // input bytes this batch covers
+};
+
+struct BatchResult
+{
+    std::int64_t inserted = 0;
+    std::int64_t duplicates = 0;
+    std::int64_t quarantined = 0;
+};
+
+} // namespace winnow

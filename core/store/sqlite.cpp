@@ -1,0 +1,245 @@
+#include "core/store/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace winnow::sql {
+
+namespace {
+std::string describe(sqlite3* db, int rc, const char* what)
+{
+    std::string message = what;
+    message += ": ";
+    message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    return message;
+}
+} // namespace
+
+Statement::Statement(Connection& connection, std::string_view sql) : m_db(connection.handle())
+{
+    const int rc = sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &m_statement, nullptr);
+    if (rc != SQLITE_OK)
+        throw Error(describe(m_db, rc, "prepare") + " in: " + std::string(sql), rc);
+}
+
+Statement::~Statement()
+{
+    sqlite3_finalize(m_statement);
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : m_statement(std::exchange(other.m_statement, nullptr)), m_db(std::exchange(other.m_db, nullptr))
+{
+}
+
+Statement& Statement::operator=(Statement&& other) noexcept
+{
+    if (this != &other) {
+        sqlite3_finalize(m_statement);
+        m_statement = std::exchange(other.m_statement, nullptr);
+        m_db = std::exchange(other.m_db, nullptr);
+    }
+    return *this;
+}
+
+void Statement::check(int rc, const char* what) const
+{
+    if (rc != SQLITE_OK)
+        throw Error(describe(m_db, rc, what), rc);
+}
+
+Statement& Statement::bind(int index, std::int64_t value)
+{
+    check(sqlite3_bind_int64(m_statement, index, value), "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, double value)
+{
+    check(sqlite3_bind_double(m_statement, index, value), "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text)
+{
+    check(sqlite3_bind_text64(m_statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), "bind");
+    return *this;
+}
+
+Statement& Statement::bindBlob(int index, std::string_view bytes)
+{
+    check(sqlite3_bind_blob64(m_statement, index, bytes.data(), bytes.size(), SQLITE_STATIC), "bind");
+    return *this;
+}
+
+Statement& Statement::bindNull(int index)
+{
+    check(sqlite3_bind_null(m_statement, index), "bind");
+    return *this;
+}
+
+bool Statement::step()
+{
+    const int rc = sqlite3_step(m_statement);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    const std::string message = describe(m_db, rc, "step");
+    sqlite3_reset(m_statement);
+    throw Error(message, rc);
+}
+
+void Statement::run()
+{
+    step();
+    reset();
+}
+
+void Statement::reset()
+{
+    sqlite3_reset(m_statement);
+    sqlite3_clear_bindings(m_statement);
+}
+
+bool Statement::isNull(int column) const
+{
+    return sqlite3_column_type(m_statement, column) == SQLITE_NULL;
+}
+
+std::int64_t Statement::int64(int column) const
+{
+    return sqlite3_column_int64(m_statement, column);
+}
+
+double Statement::real(int column) const
+{
+    return sqlite3_column_double(m_statement, column);
+}
+
+std::string_view Statement::textView(int column) const
+{
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(m_statement, column));
+    if (!text)
+        return {};
+    return {text, static_cast<size_t>(sqlite3_column_bytes(m_statement, column))};
+}
+
+std::string Statement::text(int column) const
+{
+    return std::string(textView(column));
+}
+
+std::optional<std::int64_t> Statement::optionalInt64(int column) const
+{
+    if (isNull(column))
+        return std::nullopt;
+    return int64(column);
+}
+
+std::optional<double> Statement::optionalReal(int column) const
+{
+    if (isNull(column))
+        return std::nullopt;
+    return real(column);
+}
+
+int Statement::columnCount() const
+{
+    return sqlite3_column_count(m_statement);
+}
+
+Connection::Connection(const std::string& path, Mode mode) : m_path(path)
+{
+    const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY
+                                             : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string message = describe(m_db, rc, "open") + " (" + path + ")";
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        throw Error(message, rc);
+    }
+    sqlite3_extended_result_codes(m_db, 1);
+}
+
+Connection::~Connection()
+{
+    sqlite3_close_v2(m_db);
+}
+
+Connection::Connection(Connection&& other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path))
+{
+}
+
+Connection& Connection::operator=(Connection&& other) noexcept
+{
+    if (this != &other) {
+        sqlite3_close_v2(m_db);
+        m_db = std::exchange(other.m_db, nullptr);
+        m_path = std::move(other.m_path);
+    }
+    return *this;
+}
+
+void Connection::exec(std::string_view sql)
+{
+    char* error = nullptr;
+    const std::string statement(sql);
+    const int rc = sqlite3_exec(m_db, statement.c_str(), nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+        std::string message = "exec: ";
+        message += error ? error : sqlite3_errstr(rc);
+        sqlite3_free(error);
+        throw Error(message, rc);
+    }
+}
+
+std::int64_t Connection::changes() const
+{
+    return sqlite3_changes64(m_db);
+}
+
+std::int64_t Connection::lastInsertRowId() const
+{
+    return sqlite3_last_insert_rowid(m_db);
+}
+
+std::int64_t Connection::queryInt(std::string_view sql)
+{
+    Statement statement(*this, sql);
+    return statement.step() ? statement.int64(0) : 0;
+}
+
+void Connection::interrupt()
+{
+    if (m_db)
+        sqlite3_interrupt(m_db);
+}
+
+Transaction::Transaction(Connection& connection) : m_connection(connection)
+{
+    m_connection.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction()
+{
+    if (m_open) {
+        try {
+            m_connection.exec("ROLLBACK");
+        } catch (...) {
+            // A failed rollback leaves SQLite to roll back on close; nothing more can be done here.
+        }
+    }
+}
+
+void Transaction::commit()
+{
+    m_connection.exec("COMMIT");
+    m_open = false;
+}
+
+} // namespace winnow::sql

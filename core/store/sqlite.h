@@ -1,0 +1,126 @@
+#pragma once
+// A thin RAII layer over the SQLite C API. A Connection belongs to the thread that opened it;
+// Statements are prepared once and reset between uses, and values only ever reach SQL as bound
+// parameters.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace winnow::sql {
+
+class Error : public std::runtime_error
+{
+public:
+    Error(const std::string& message, int code) : std::runtime_error(message), m_code(code) {}
+    int code() const { return m_code; }
+
+private:
+    int m_code;
+};
+
+class Connection;
+
+class Statement
+{
+public:
+    Statement() = default;
+    Statement(Connection& connection, std::string_view sql);
+    ~Statement();
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&& other) noexcept;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    // Binding is 1-based like SQLite's. Text is copied by SQLite only when asked: callers keep the
+    // bound views alive until step() has returned.
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+    Statement& bind(int index, double value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bindBlob(int index, std::string_view bytes);
+    Statement& bindNull(int index);
+    template <typename T> Statement& bind(int index, const std::optional<T>& value)
+    {
+        if (value)
+            return bind(index, *value);
+        return bindNull(index);
+    }
+    // Empty text binds NULL: canonical records use "" for "not present".
+    Statement& bindTextOrNull(int index, std::string_view text)
+    {
+        return text.empty() ? bindNull(index) : bind(index, text);
+    }
+
+    // Returns true while a row is available.
+    bool step();
+    // Steps a statement that must not return rows, then resets it.
+    void run();
+    void reset();
+
+    bool isNull(int column) const;
+    std::int64_t int64(int column) const;
+    double real(int column) const;
+    std::string text(int column) const;
+    std::string_view textView(int column) const;
+    std::optional<std::int64_t> optionalInt64(int column) const;
+    std::optional<double> optionalReal(int column) const;
+    int columnCount() const;
+
+    sqlite3_stmt* handle() const { return m_statement; }
+
+private:
+    void check(int rc, const char* what) const;
+    sqlite3_stmt* m_statement = nullptr;
+    sqlite3* m_db = nullptr;
+};
+
+class Connection
+{
+public:
+    enum class Mode { ReadWrite, ReadOnly };
+    Connection() = default;
+    Connection(const std::string& path, Mode mode = Mode::ReadWrite);
+    ~Connection();
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    void exec(std::string_view sql);
+    std::int64_t changes() const;
+    std::int64_t lastInsertRowId() const;
+    // Reads a single integer, e.g. a PRAGMA or a count.
+    std::int64_t queryInt(std::string_view sql);
+    // Makes a running statement on this connection return SQLITE_INTERRUPT; safe from any thread.
+    void interrupt();
+    sqlite3* handle() const { return m_db; }
+    bool isOpen() const { return m_db != nullptr; }
+    const std::string& path() const { return m_path; }
+
+private:
+    sqlite3* m_db = nullptr;
+    std::string m_path;
+};
+
+// Commits on commit(), rolls back when it goes out of scope without one.
+class Transaction
+{
+public:
+    explicit Transaction(Connection& connection);
+    ~Transaction();
+    void commit();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+private:
+    Connection& m_connection;
+    bool m_open = true;
+};
+
+} // namespace winnow::sql

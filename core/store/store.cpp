@@ -1,0 +1,414 @@
+#include "core/store/store.h"
+
+#include <QDir>
+#include <QStandardPaths>
+
+#include <chrono>
+
+namespace winnow {
+
+namespace {
+
+std::int64_t nowMs()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Each entry migrates the schema from version (index) to (index + 1), inside one transaction.
+// Index choice (version 1): the dashboards ask for time ranges, optionally narrowed to an agent and
+// version, and reviewers open whole sessions. So interactions are indexed by start time, by
+// (agent, agent_version, start time) and by (session, start time); outcome and the other
+// low-cardinality dimensions are aggregated inside a time range rather than indexed on their own.
+// Messages and tool calls are fetched per interaction. Each index costs ingest time, measured in
+// bench/RESULTS.md, so nothing is indexed "just in case".
+constexpr const char* migrations[] = {
+    R"sql(
+CREATE TABLE sources(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    format TEXT,
+    offset INTEGER NOT NULL DEFAULT 0,
+    line INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    inode INTEGER NOT NULL DEFAULT 0,
+    fingerprint TEXT NOT NULL DEFAULT '',
+    ingested INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    quarantined INTEGER NOT NULL DEFAULT 0,
+    added_ms INTEGER NOT NULL,
+    last_activity_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE interactions(
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    source_id INTEGER REFERENCES sources(id),
+    start_ms INTEGER,
+    end_ms INTEGER,
+    latency_ms REAL,
+    session TEXT,
+    user TEXT,
+    agent TEXT,
+    agent_version TEXT,
+    model TEXT,
+    channel TEXT,
+    intent TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    cost_usd REAL,
+    outcome TEXT,
+    thumb INTEGER,
+    rating REAL,
+    feedback_comment TEXT,
+    message_count INTEGER NOT NULL DEFAULT 0,
+    tool_call_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX interactions_by_time ON interactions(start_ms);
+CREATE INDEX interactions_by_agent ON interactions(agent, agent_version, start_ms);
+CREATE INDEX interactions_by_session ON interactions(session, start_ms);
+CREATE TABLE interaction_metadata(
+    interaction_id INTEGER PRIMARY KEY REFERENCES interactions(id) ON DELETE CASCADE,
+    json TEXT NOT NULL
+);
+CREATE TABLE scores(
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY(interaction_id, name)
+) WITHOUT ROWID;
+CREATE TABLE messages(
+    id INTEGER PRIMARY KEY,
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT,
+    name TEXT,
+    tool_call_id TEXT,
+    parts_json TEXT
+);
+CREATE INDEX messages_by_interaction ON messages(interaction_id, seq);
+CREATE TABLE tool_calls(
+    id INTEGER PRIMARY KEY,
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    call_id TEXT,
+    name TEXT,
+    arguments TEXT,
+    result TEXT,
+    status TEXT,
+    error TEXT,
+    latency_ms REAL,
+    message_seq INTEGER,
+    result_message_seq INTEGER
+);
+CREATE INDEX tool_calls_by_interaction ON tool_calls(interaction_id);
+-- System prompts repeat in every interaction and say nothing a reviewer searches for, so only
+-- user, assistant and tool text is indexed (see Writer).
+CREATE VIRTUAL TABLE message_fts USING fts5(content, content='messages', content_rowid='id');
+CREATE TABLE quarantine(
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    byte_offset INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    UNIQUE(source_id, byte_offset, reason)
+);
+CREATE TABLE mapping_profiles(
+    name TEXT PRIMARY KEY,
+    spec TEXT NOT NULL
+);
+)sql",
+};
+
+static_assert(std::size(migrations) == Store::schemaVersion);
+
+} // namespace
+
+struct Store::Writer
+{
+    explicit Writer(sql::Connection& db)
+        : insertInteraction(db, R"sql(
+INSERT INTO interactions(key, source_id, start_ms, end_ms, latency_ms, session, user, agent, agent_version,
+    model, channel, intent, input_tokens, output_tokens, cost_usd, outcome, thumb, rating, feedback_comment,
+    message_count, tool_call_count)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+ON CONFLICT(key) DO NOTHING)sql"),
+          insertMetadata(db, "INSERT INTO interaction_metadata(interaction_id, json) VALUES(?1, ?2)"),
+          insertScore(db, "INSERT OR REPLACE INTO scores(interaction_id, name, value) VALUES(?1, ?2, ?3)"),
+          insertMessage(db, "INSERT INTO messages(interaction_id, seq, role, content, name, tool_call_id, parts_json) "
+                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+          insertFts(db, "INSERT INTO message_fts(rowid, content) VALUES(?1, ?2)"),
+          insertToolCall(db, "INSERT INTO tool_calls(interaction_id, call_id, name, arguments, result, status, error, "
+                             "latency_ms, message_seq, result_message_seq) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+          insertQuarantine(db, "INSERT OR IGNORE INTO quarantine(source_id, line, byte_offset, reason, excerpt, at_ms) "
+                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
+          advanceSource(db, "UPDATE sources SET offset = ?2, line = ?3, ingested = ingested + ?4, "
+                            "duplicates = duplicates + ?5, quarantined = quarantined + ?6, last_activity_ms = ?7 "
+                            "WHERE id = ?1")
+    {
+    }
+    sql::Statement insertInteraction;
+    sql::Statement insertMetadata;
+    sql::Statement insertScore;
+    sql::Statement insertMessage;
+    sql::Statement insertFts;
+    sql::Statement insertToolCall;
+    sql::Statement insertQuarantine;
+    sql::Statement advanceSource;
+};
+
+Store::Store(const std::string& path, Mode mode)
+    : m_path(path),
+      m_db(path, mode == Mode::ReadOnly ? sql::Connection::Mode::ReadOnly : sql::Connection::Mode::ReadWrite)
+{
+    configure(mode);
+    if (mode == Mode::ReadWrite)
+        migrate();
+    else if (m_db.queryInt("PRAGMA user_version") > schemaVersion)
+        throw sql::Error("the store " + path + " was written by a newer Winnow", 0);
+}
+
+Store::~Store() = default;
+
+std::string Store::defaultPath()
+{
+    const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(folder);
+    return QDir(folder).filePath(QStringLiteral("winnow.db")).toStdString();
+}
+
+void Store::configure(Mode mode)
+{
+    m_db.exec("PRAGMA busy_timeout = 10000");
+    m_db.exec("PRAGMA foreign_keys = ON");
+    m_db.exec("PRAGMA temp_store = MEMORY");
+    m_db.exec("PRAGMA cache_size = -65536");
+    if (mode == Mode::ReadWrite) {
+        m_db.exec("PRAGMA journal_mode = WAL");
+        // In WAL mode NORMAL keeps every committed transaction across an application crash; only
+        // a power loss can take back the last few, which a re-run restores from the source offset.
+        m_db.exec("PRAGMA synchronous = NORMAL");
+    }
+}
+
+void Store::migrate()
+{
+    const auto version = m_db.queryInt("PRAGMA user_version");
+    if (version > schemaVersion)
+        throw sql::Error("the store " + m_path + " was written by a newer Winnow (schema " +
+                             std::to_string(version) + ")",
+                         0);
+    for (auto v = version; v < schemaVersion; ++v) {
+        sql::Transaction transaction(m_db);
+        m_db.exec(migrations[v]);
+        m_db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+        transaction.commit();
+    }
+}
+
+StoreStats Store::stats()
+{
+    StoreStats stats;
+    stats.interactions = m_db.queryInt("SELECT count(*) FROM interactions");
+    stats.messages = m_db.queryInt("SELECT count(*) FROM messages");
+    stats.toolCalls = m_db.queryInt("SELECT count(*) FROM tool_calls");
+    stats.sources = m_db.queryInt("SELECT count(*) FROM sources");
+    stats.quarantined = m_db.queryInt("SELECT count(*) FROM quarantine");
+    return stats;
+}
+
+namespace {
+SourceState readSource(const sql::Statement& s)
+{
+    SourceState state;
+    state.id = s.int64(0);
+    state.path = s.text(1);
+    state.format = s.text(2);
+    state.offset = s.int64(3);
+    state.line = s.int64(4);
+    state.size = s.int64(5);
+    state.inode = s.int64(6);
+    state.fingerprint = s.text(7);
+    state.ingested = s.int64(8);
+    state.duplicates = s.int64(9);
+    state.quarantined = s.int64(10);
+    state.lastActivityMs = s.int64(11);
+    return state;
+}
+constexpr const char* sourceColumns = "SELECT id, path, format, offset, line, size, inode, fingerprint, ingested, "
+                                      "duplicates, quarantined, last_activity_ms FROM sources ";
+} // namespace
+
+SourceState Store::sourceFor(const std::string& path, const std::string& format)
+{
+    sql::Statement insert(m_db, "INSERT INTO sources(path, format, added_ms) VALUES(?1, ?2, ?3) "
+                                "ON CONFLICT(path) DO NOTHING");
+    insert.bind(1, path).bindTextOrNull(2, format).bind(3, nowMs()).run();
+    sql::Statement select(m_db, std::string(sourceColumns) + "WHERE path = ?1");
+    select.bind(1, path);
+    if (!select.step())
+        throw sql::Error("source vanished: " + path, 0);
+    return readSource(select);
+}
+
+std::vector<SourceState> Store::sources()
+{
+    std::vector<SourceState> result;
+    sql::Statement select(m_db, std::string(sourceColumns) + "ORDER BY id");
+    while (select.step())
+        result.push_back(readSource(select));
+    return result;
+}
+
+void Store::updateSourceIdentity(std::int64_t sourceId, std::int64_t size, std::int64_t inode,
+                                 const std::string& fingerprint, bool restart)
+{
+    sql::Statement update(m_db, "UPDATE sources SET size = ?2, inode = ?3, fingerprint = ?4, "
+                                "offset = CASE WHEN ?5 THEN 0 ELSE offset END, "
+                                "line = CASE WHEN ?5 THEN 0 ELSE line END WHERE id = ?1");
+    update.bind(1, sourceId).bind(2, size).bind(3, inode).bind(4, fingerprint).bind(5, restart ? 1 : 0).run();
+}
+
+void Store::setSourceFormat(std::int64_t sourceId, const std::string& format)
+{
+    sql::Statement update(m_db, "UPDATE sources SET format = ?2 WHERE id = ?1");
+    update.bind(1, sourceId).bind(2, format).run();
+}
+
+BatchResult Store::writeBatch(const Batch& batch)
+{
+    if (!m_writer)
+        m_writer = std::make_unique<Writer>(m_db);
+    Writer& w = *m_writer;
+    BatchResult result;
+    sql::Transaction transaction(m_db);
+    for (const Interaction& in : batch.interactions) {
+        auto& s = w.insertInteraction;
+        s.bind(1, in.key);
+        if (batch.position.sourceId)
+            s.bind(2, batch.position.sourceId);
+        s.bind(3, in.startMs).bind(4, in.endMs).bind(5, in.latencyMs);
+        s.bindTextOrNull(6, in.session).bindTextOrNull(7, in.user).bindTextOrNull(8, in.agent);
+        s.bindTextOrNull(9, in.agentVersion).bindTextOrNull(10, in.model).bindTextOrNull(11, in.channel);
+        s.bindTextOrNull(12, in.intent);
+        s.bind(13, in.inputTokens).bind(14, in.outputTokens).bind(15, in.costUsd);
+        s.bindTextOrNull(16, in.outcome).bind(17, in.thumb).bind(18, in.rating);
+        s.bindTextOrNull(19, in.feedbackComment);
+        s.bind(20, static_cast<std::int64_t>(in.messages.size()));
+        s.bind(21, static_cast<std::int64_t>(in.toolCalls.size()));
+        s.run();
+        if (m_db.changes() == 0) {
+            ++result.duplicates;
+            continue;
+        }
+        ++result.inserted;
+        const std::int64_t id = m_db.lastInsertRowId();
+        if (!in.metadataJson.empty())
+            w.insertMetadata.bind(1, id).bind(2, in.metadataJson).run();
+        for (const Score& score : in.scores)
+            w.insertScore.bind(1, id).bind(2, score.name).bind(3, score.value).run();
+        for (size_t i = 0; i < in.messages.size(); ++i) {
+            const Message& m = in.messages[i];
+            auto& ms = w.insertMessage;
+            ms.bind(1, id).bind(2, static_cast<std::int64_t>(i)).bind(3, m.role);
+            if (m.contentIsNull)
+                ms.bindNull(4);
+            else
+                ms.bind(4, m.content);
+            ms.bindTextOrNull(5, m.name).bindTextOrNull(6, m.toolCallId).bindTextOrNull(7, m.partsJson);
+            ms.run();
+            if (!m.content.empty() && m.role != "system")
+                w.insertFts.bind(1, m_db.lastInsertRowId()).bind(2, m.content).run();
+        }
+        for (const ToolCall& call : in.toolCalls) {
+            auto& ts = w.insertToolCall;
+            ts.bind(1, id).bindTextOrNull(2, call.callId).bindTextOrNull(3, call.name);
+            ts.bindTextOrNull(4, call.arguments).bindTextOrNull(5, call.result).bindTextOrNull(6, call.status);
+            ts.bindTextOrNull(7, call.error).bind(8, call.latencyMs);
+            if (call.messageIndex >= 0)
+                ts.bind(9, call.messageIndex);
+            if (call.resultMessageIndex >= 0)
+                ts.bind(10, call.resultMessageIndex);
+            ts.run();
+        }
+    }
+    const std::int64_t at = nowMs();
+    for (const QuarantinedRecord& q : batch.quarantined) {
+        w.insertQuarantine.bind(1, batch.position.sourceId).bind(2, q.line).bind(3, q.byteOffset);
+        w.insertQuarantine.bind(4, q.reason).bind(5, q.excerpt).bind(6, at).run();
+        result.quarantined += m_db.changes();
+    }
+    if (batch.position.sourceId) {
+        w.advanceSource.bind(1, batch.position.sourceId).bind(2, batch.position.offset).bind(3, batch.position.line);
+        w.advanceSource.bind(4, result.inserted).bind(5, result.duplicates).bind(6, result.quarantined).bind(7, at);
+        w.advanceSource.run();
+    }
+    transaction.commit();
+    return result;
+}
+
+std::vector<QuarantineEntry> Store::quarantine(std::int64_t limit)
+{
+    std::vector<QuarantineEntry> result;
+    sql::Statement select(m_db, "SELECT q.id, s.path, q.line, q.byte_offset, q.reason, q.excerpt FROM quarantine q "
+                                "JOIN sources s ON s.id = q.source_id ORDER BY q.id LIMIT ?1");
+    select.bind(1, limit);
+    while (select.step()) {
+        QuarantineEntry entry;
+        entry.id = select.int64(0);
+        entry.sourcePath = select.text(1);
+        entry.record.line = select.int64(2);
+        entry.record.byteOffset = select.int64(3);
+        entry.record.reason = select.text(4);
+        entry.record.excerpt = select.text(5);
+        result.push_back(std::move(entry));
+    }
+    return result;
+}
+
+void Store::saveProfile(const MappingProfile& profile)
+{
+    sql::Statement upsert(m_db, "INSERT INTO mapping_profiles(name, spec) VALUES(?1, ?2) "
+                                "ON CONFLICT(name) DO UPDATE SET spec = excluded.spec");
+    upsert.bind(1, profile.name).bind(2, profile.specJson).run();
+}
+
+std::optional<MappingProfile> Store::profile(const std::string& name)
+{
+    sql::Statement select(m_db, "SELECT name, spec FROM mapping_profiles WHERE name = ?1");
+    select.bind(1, name);
+    if (!select.step())
+        return std::nullopt;
+    return MappingProfile{select.text(0), select.text(1)};
+}
+
+std::vector<MappingProfile> Store::profiles()
+{
+    std::vector<MappingProfile> result;
+    sql::Statement select(m_db, "SELECT name, spec FROM mapping_profiles ORDER BY name");
+    while (select.step())
+        result.push_back({select.text(0), select.text(1)});
+    return result;
+}
+
+bool Store::deleteProfile(const std::string& name)
+{
+    sql::Statement remove(m_db, "DELETE FROM mapping_profiles WHERE name = ?1");
+    remove.bind(1, name).run();
+    return m_db.changes() > 0;
+}
+
+std::vector<std::int64_t> Store::searchInteractions(const std::string& ftsQuery, std::int64_t limit)
+{
+    std::vector<std::int64_t> result;
+    sql::Statement select(m_db, "SELECT DISTINCT m.interaction_id FROM message_fts f JOIN messages m ON m.id = f.rowid "
+                                "WHERE message_fts MATCH ?1 ORDER BY m.interaction_id DESC LIMIT ?2");
+    select.bind(1, ftsQuery).bind(2, limit);
+    while (select.step())
+        result.push_back(select.int64(0));
+    return result;
+}
+
+} // namespace winnow

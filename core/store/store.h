@@ -1,0 +1,107 @@
+#pragma once
+// The Winnow store: one SQLite file holding interactions, their messages and tool calls, the log
+// sources they came from and what was quarantined. A Store object owns one connection and lives
+// on the thread that made it. Exactly one ReadWrite Store (the writer) changes a file at a time;
+// ReadOnly stores (dashboards, the CLI) read in WAL mode without waiting for it.
+
+#include "core/store/records.h"
+#include "core/store/sqlite.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace winnow {
+
+struct StoreStats
+{
+    std::int64_t interactions = 0;
+    std::int64_t messages = 0;
+    std::int64_t toolCalls = 0;
+    std::int64_t sources = 0;
+    std::int64_t quarantined = 0;
+};
+
+struct SourceState
+{
+    std::int64_t id = 0;
+    std::string path;
+    std::string format;
+    std::int64_t offset = 0;
+    std::int64_t line = 0;
+    std::int64_t size = 0;
+    std::int64_t inode = 0;
+    std::string fingerprint;
+    std::int64_t ingested = 0;
+    std::int64_t duplicates = 0;
+    std::int64_t quarantined = 0;
+    std::int64_t lastActivityMs = 0;
+};
+
+struct QuarantineEntry
+{
+    std::int64_t id = 0;
+    std::string sourcePath;
+    QuarantinedRecord record;
+};
+
+struct MappingProfile
+{
+    std::string name;
+    std::string specJson; // {"TARGET":"SOURCE", ...}
+};
+
+class Store
+{
+public:
+    enum class Mode { ReadWrite, ReadOnly };
+    // Opens (and for ReadWrite creates and migrates) the store. Throws sql::Error on failure.
+    explicit Store(const std::string& path, Mode mode = Mode::ReadWrite);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    static constexpr int schemaVersion = 1;
+    // <AppDataLocation>/winnow.db; the folder is created when missing.
+    static std::string defaultPath();
+
+    const std::string& path() const { return m_path; }
+    StoreStats stats();
+
+    // Sources. sourceFor() registers the path on first use.
+    SourceState sourceFor(const std::string& path, const std::string& format);
+    std::vector<SourceState> sources();
+    // Records what the source's file looks like now. With `restart` (first sight, rotation,
+    // truncation) reading starts over from the beginning.
+    void updateSourceIdentity(std::int64_t sourceId, std::int64_t size, std::int64_t inode,
+                              const std::string& fingerprint, bool restart);
+    void setSourceFormat(std::int64_t sourceId, const std::string& format);
+
+    // Writes the batch, its quarantined records and the source's new position in one transaction.
+    // Interactions whose key is already stored are counted as duplicates and left as they are.
+    BatchResult writeBatch(const Batch& batch);
+
+    std::vector<QuarantineEntry> quarantine(std::int64_t limit = 100);
+
+    void saveProfile(const MappingProfile& profile);
+    std::optional<MappingProfile> profile(const std::string& name);
+    std::vector<MappingProfile> profiles();
+    bool deleteProfile(const std::string& name);
+
+    // Full-text search over message text; returns interaction ids, newest first.
+    std::vector<std::int64_t> searchInteractions(const std::string& ftsQuery, std::int64_t limit);
+
+    sql::Connection& connection() { return m_db; }
+
+private:
+    void configure(Mode mode);
+    void migrate();
+    struct Writer;
+    std::string m_path;
+    sql::Connection m_db;
+    std::unique_ptr<Writer> m_writer; // prepared insert statements, made on first write
+};
+
+} // namespace winnow
