@@ -167,7 +167,8 @@ public:
     std::int64_t pendingBytes() const { return m_pendingBytes; }
 
 private:
-    bool cancelled() const { return m_options.cancel && m_options.cancel->load(std::memory_order_relaxed); }
+    // Cancelled by the caller, or the writer stopped taking batches.
+    bool cancelled() const { return m_writerGone || (m_options.cancel && m_options.cancel->load(std::memory_order_relaxed)); }
 
     ssize_t readSome(char* into, size_t size)
     {
@@ -250,7 +251,8 @@ private:
         m_batch.bytes = committed.offset - m_lastCommitted;
         m_lastCommitted = std::max(m_lastCommitted, committed.offset);
         m_batch.position = committed;
-        m_queue.push(std::move(m_batch));
+        if (!m_queue.push(std::move(m_batch)))
+            m_writerGone = true;
         m_batch = Batch{};
         m_batch.position = committed;
         m_batchBytes = 0;
@@ -435,6 +437,7 @@ private:
     std::int64_t m_lastCommitted = 0;
     std::int64_t m_pendingBytes = 0;
     std::exception_ptr m_error;
+    bool m_writerGone = false;
 };
 
 std::string nowLabel()
@@ -607,6 +610,11 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
     while (auto batch = queue.pop()) {
         if (writeError)
             continue; // drain so the parser can finish
+        if (m_options.cancel && m_options.cancel->load()) {
+            // Batches parsed ahead are dropped whole: the source offset stays at the last commit.
+            queue.close();
+            continue;
+        }
         try {
             const BatchResult result = m_store.writeBatch(*batch);
             report.ingested += result.inserted;

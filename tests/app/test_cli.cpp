@@ -1,0 +1,203 @@
+// Drives the real `winnow` binary in child processes, as a user or a script would.
+
+#include "core/store/store.h"
+
+#include <QByteArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace winnow;
+
+namespace {
+
+struct Result
+{
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+    QJsonObject json() const { return QJsonDocument::fromJson(QByteArray::fromStdString(out)).object(); }
+};
+
+std::string slurp(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class Cli : public ::testing::Test
+{
+protected:
+    QTemporaryDir m_dir;
+    std::string path(const std::string& name) const { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string db() const { return path("store.db"); }
+
+    pid_t spawn(const std::vector<std::string>& args, const std::string& stdinFile = {})
+    {
+        const pid_t pid = fork();
+        if (pid == 0) {
+            const int out = ::open(path("out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int err = ::open(path("err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int in = ::open(stdinFile.empty() ? "/dev/null" : stdinFile.c_str(), O_RDONLY);
+            dup2(out, 1);
+            dup2(err, 2);
+            dup2(in, 0);
+            std::vector<char*> argv;
+            std::string binary = WINNOW_BINARY;
+            argv.push_back(binary.data());
+            std::vector<std::string> copy = args;
+            for (auto& a : copy)
+                argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(binary.c_str(), argv.data());
+            _exit(127);
+        }
+        return pid;
+    }
+
+    Result run(const std::vector<std::string>& args, const std::string& stdinFile = {})
+    {
+        const pid_t pid = spawn(args, stdinFile);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        Result result;
+        result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        result.out = slurp(path("out.txt"));
+        result.err = slurp(path("err.txt"));
+        return result;
+    }
+};
+
+} // namespace
+
+TEST_F(Cli, DemoThenIngestThenStatsAsJson)
+{
+    auto demo = run({"demo", "--interactions", "400", "--seed", "5", "--out", path("d.jsonl"), "--json"});
+    ASSERT_EQ(demo.exitCode, 0) << demo.err;
+    EXPECT_EQ(demo.json().value(QStringLiteral("interactions")).toInt(), 400);
+
+    auto ingest = run({"--db", db(), "ingest", path("d.jsonl"), "--json"});
+    ASSERT_EQ(ingest.exitCode, 0) << ingest.err;
+    const QJsonObject summary = ingest.json();
+    for (const char* key : {"ingested", "duplicates", "quarantined", "bytes", "seconds"})
+        EXPECT_TRUE(summary.contains(QString::fromLatin1(key))) << key;
+    EXPECT_EQ(summary.value(QStringLiteral("ingested")).toInt(), 400);
+    EXPECT_EQ(summary.value(QStringLiteral("bytes")).toInteger(), static_cast<qint64>(slurp(path("d.jsonl")).size()));
+
+    auto stats = run({"--db", db(), "stats", "--json"});
+    ASSERT_EQ(stats.exitCode, 0) << stats.err;
+    const QJsonObject counts = stats.json();
+    EXPECT_EQ(counts.value(QStringLiteral("interactions")).toInt(), 400);
+    for (const char* key : {"messages", "tool_calls", "sources", "quarantined"})
+        EXPECT_TRUE(counts.contains(QString::fromLatin1(key))) << key;
+    EXPECT_EQ(counts.value(QStringLiteral("sources")).toInt(), 1);
+
+    auto again = run({"--db", db(), "ingest", path("d.jsonl"), "--json"});
+    EXPECT_EQ(again.json().value(QStringLiteral("ingested")).toInt(), 0);
+}
+
+TEST_F(Cli, HumanReadableSummary)
+{
+    std::ofstream(path("a.jsonl")) << "{\"id\":\"1\"}\nnot json\n";
+    auto ingest = run({"--db", db(), "ingest", path("a.jsonl")});
+    ASSERT_EQ(ingest.exitCode, 0);
+    EXPECT_NE(ingest.out.find("ingested     1"), std::string::npos) << ingest.out;
+    EXPECT_NE(ingest.out.find("quarantined  1"), std::string::npos) << ingest.out;
+    auto quarantine = run({"--db", db(), "quarantine"});
+    EXPECT_NE(quarantine.out.find("a.jsonl:2"), std::string::npos) << quarantine.out;
+    EXPECT_NE(quarantine.out.find("invalid JSON"), std::string::npos) << quarantine.out;
+}
+
+TEST_F(Cli, ExitCodes)
+{
+    EXPECT_EQ(run({"--db", db(), "frobnicate"}).exitCode, 2);
+    EXPECT_EQ(run({"--db", db(), "ingest"}).exitCode, 2);
+    EXPECT_EQ(run({"--db", db(), "ingest", "--format", "xml", "x"}).exitCode, 2);
+    EXPECT_EQ(run({"--db", db(), "ingest", "--map", "nonsense", "x"}).exitCode, 2);
+    EXPECT_EQ(run({"--db", db(), "demo", "--interactions", "ten", "--out", path("x")}).exitCode, 2);
+    const auto missing = run({"--db", db(), "ingest", path("missing.jsonl"), "--json"});
+    EXPECT_EQ(missing.exitCode, 1);
+    EXPECT_NE(missing.out.find("No such file"), std::string::npos);
+    EXPECT_EQ(run({"--help"}).exitCode, 0);
+}
+
+TEST_F(Cli, StandardInput)
+{
+    std::ofstream(path("in.jsonl")) << "{\"id\":\"1\"}\n{\"id\":\"2\"}\n";
+    auto ingest = run({"--db", db(), "ingest", "-", "--json"}, path("in.jsonl"));
+    ASSERT_EQ(ingest.exitCode, 0) << ingest.err;
+    EXPECT_EQ(ingest.json().value(QStringLiteral("ingested")).toInt(), 2);
+}
+
+TEST_F(Cli, MappingProfilesAreSavedInTheStoreAndReused)
+{
+    std::ofstream(path("rl.jsonl")) << R"({"episode":"e1","traj":[{"role":"user","content":"hi"}],"reward":1,"info":{"source":"done"}})" "\n";
+    auto save = run({"--db", db(), "profile", "save", "rl", "--map", "id=episode", "--map", "messages=traj", "--map",
+                     "scores.reward=reward", "--map", "metadata.end_reason=info.source"});
+    ASSERT_EQ(save.exitCode, 0) << save.err;
+    auto list = run({"--db", db(), "profile", "list", "--json"});
+    EXPECT_NE(list.out.find("episode"), std::string::npos);
+    auto ingest = run({"--db", db(), "ingest", "--profile", "rl", path("rl.jsonl"), "--json"});
+    ASSERT_EQ(ingest.exitCode, 0) << ingest.err;
+    EXPECT_EQ(ingest.json().value(QStringLiteral("ingested")).toInt(), 1);
+    Store store(db(), Store::Mode::ReadOnly);
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM interactions WHERE key = 'e1'"), 1);
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM scores WHERE name = 'reward' AND value = 1"), 1);
+    EXPECT_EQ(run({"--db", db(), "ingest", "--profile", "nope", path("rl.jsonl")}).exitCode, 2);
+}
+
+// A kill -9 at any moment loses nothing committed; the re-run finishes with exact counts.
+TEST_F(Cli, KilledMidIngestThenReRunGivesExactCounts)
+{
+    const int total = 60000;
+    ASSERT_EQ(run({"demo", "--interactions", std::to_string(total), "--seed", "11", "--out", path("big.jsonl")}).exitCode, 0);
+    const pid_t pid = spawn({"--db", db(), "ingest", "--batch", "250", path("big.jsonl")});
+    // Wait until some batches are committed, then kill without warning.
+    std::int64_t committed = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        try {
+            Store reader(db(), Store::Mode::ReadOnly);
+            committed = reader.connection().queryInt("SELECT count(*) FROM interactions");
+        } catch (const std::exception&) {
+            continue; // the store is still being created
+        }
+        if (committed >= 2000)
+            break;
+    }
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the ingest finished before it could be killed";
+    ASSERT_GE(committed, 2000);
+
+    Store midway(db(), Store::Mode::ReadOnly);
+    const std::int64_t survived = midway.connection().queryInt("SELECT count(*) FROM interactions");
+    EXPECT_GE(survived, committed);
+    EXPECT_LT(survived, total);
+    // Everything committed is whole: each interaction has all its messages.
+    EXPECT_EQ(midway.connection().queryInt("SELECT count(*) FROM interactions i WHERE message_count != "
+                                           "(SELECT count(*) FROM messages m WHERE m.interaction_id = i.id)"),
+              0);
+
+    auto rerun = run({"--db", db(), "ingest", path("big.jsonl"), "--json"});
+    ASSERT_EQ(rerun.exitCode, 0) << rerun.err;
+    EXPECT_EQ(rerun.json().value(QStringLiteral("ingested")).toInt() + survived, total);
+    EXPECT_EQ(rerun.json().value(QStringLiteral("duplicates")).toInt(), 0); // resumed at the committed offset
+    auto stats = run({"--db", db(), "stats", "--json"});
+    EXPECT_EQ(stats.json().value(QStringLiteral("interactions")).toInt(), total);
+    EXPECT_EQ(stats.json().value(QStringLiteral("quarantined")).toInt(), 0);
+}

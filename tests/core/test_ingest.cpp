@@ -1,0 +1,353 @@
+#include "core/demo/generator.h"
+#include "core/ingest/canonical_json.h"
+#include "core/ingest/ingestor.h"
+#include "test_helpers.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <unistd.h>
+
+using namespace winnow;
+
+namespace {
+
+std::string record(int i, const std::string& text = "hello")
+{
+    return R"({"id":"r-)" + std::to_string(i) + R"(","agent":"a","start_time":"2026-01-01T00:00:00Z","messages":[{"role":"user","content":")" +
+           text + R"("},{"role":"assistant","content":"ok"}]})";
+}
+
+std::string records(int from, int to)
+{
+    std::string out;
+    for (int i = from; i < to; ++i)
+        out += record(i) + "\n";
+    return out;
+}
+
+struct Fixture
+{
+    test::TempDir dir;
+    Store store{dir.path("store.db")};
+    IngestSummary ingest(const std::vector<std::string>& paths, IngestOptions options = {})
+    {
+        Ingestor ingestor(store, options);
+        return ingestor.ingest(paths);
+    }
+};
+
+} // namespace
+
+TEST(Ingest, WinnowJsonlFile)
+{
+    Fixture f;
+    const auto path = f.dir.write("a.jsonl", records(0, 10));
+    const auto summary = f.ingest({path});
+    EXPECT_EQ(summary.ingested, 10);
+    EXPECT_EQ(summary.quarantined, 0);
+    EXPECT_EQ(summary.bytes, static_cast<std::int64_t>(std::filesystem::file_size(path)));
+    ASSERT_EQ(summary.files.size(), 1u);
+    EXPECT_EQ(summary.files[0].format, "jsonl");
+    EXPECT_EQ(f.store.stats().messages, 20);
+}
+
+TEST(Ingest, ReingestingAddsNothing)
+{
+    Fixture f;
+    const auto path = f.dir.write("a.jsonl", records(0, 10));
+    f.ingest({path});
+    const auto again = f.ingest({path});
+    EXPECT_EQ(again.ingested, 0);
+    EXPECT_EQ(again.bytes, 0); // nothing new to read: the source offset is at the end
+    // The same records in another file are recognised by their ids.
+    const auto copy = f.dir.write("copy.jsonl", records(0, 10));
+    const auto fromCopy = f.ingest({copy});
+    EXPECT_EQ(fromCopy.ingested, 0);
+    EXPECT_EQ(fromCopy.duplicates, 10);
+    EXPECT_EQ(f.store.stats().interactions, 10);
+}
+
+TEST(Ingest, RecordsWithoutIdsAreDeduplicatedByContent)
+{
+    Fixture f;
+    const std::string line = R"({"messages":[{"role":"user","content":"same"}]})";
+    const auto path = f.dir.write("a.jsonl", line + "\n" + line + "\n" + R"({"messages":[{"role":"user","content":"other"}]})" + "\n");
+    const auto summary = f.ingest({path});
+    EXPECT_EQ(summary.ingested, 2);
+    EXPECT_EQ(summary.duplicates, 1);
+}
+
+TEST(Ingest, TailingReadsOnlyNewBytesAndWaitsForAPartialLine)
+{
+    Fixture f;
+    const auto path = f.dir.write("live.jsonl", records(0, 5));
+    EXPECT_EQ(f.ingest({path}).ingested, 5);
+    // A writer appends three records and half of a fourth.
+    const std::string fourth = record(8);
+    f.dir.append("live.jsonl", records(5, 8) + fourth.substr(0, 20));
+    IngestOptions follow;
+    follow.follow = true;
+    auto summary = f.ingest({path}, follow);
+    EXPECT_EQ(summary.ingested, 3);
+    EXPECT_EQ(summary.duplicates, 0);
+    EXPECT_EQ(summary.quarantined, 0);
+    EXPECT_EQ(summary.files[0].pendingBytes, 20);
+    f.dir.append("live.jsonl", fourth.substr(20) + "\n");
+    summary = f.ingest({path}, follow);
+    EXPECT_EQ(summary.ingested, 1);
+    EXPECT_EQ(summary.duplicates, 0);
+    EXPECT_EQ(f.store.stats().interactions, 9);
+    EXPECT_EQ(f.store.sources()[0].line, 9);
+}
+
+TEST(Ingest, AnUnterminatedLastLineIsTakenWhenCompleteUnlessTailing)
+{
+    Fixture f;
+    const auto path = f.dir.write("a.jsonl", records(0, 2) + record(2)); // no final newline
+    const auto summary = f.ingest({path});
+    EXPECT_EQ(summary.ingested, 3);
+    EXPECT_EQ(summary.files[0].pendingBytes, 0);
+    // An incomplete last line is neither taken nor quarantined: it waits.
+    const auto partial = f.dir.write("b.jsonl", records(10, 12) + record(12).substr(0, 30));
+    const auto second = f.ingest({partial});
+    EXPECT_EQ(second.ingested, 2);
+    EXPECT_EQ(second.quarantined, 0);
+    EXPECT_EQ(second.files[0].pendingBytes, 30);
+}
+
+TEST(Ingest, TruncatedFileStartsOver)
+{
+    Fixture f;
+    const auto path = f.dir.write("log.jsonl", records(0, 10));
+    f.ingest({path});
+    f.dir.write("log.jsonl", records(100, 103)); // truncated and rewritten, shorter than the offset
+    const auto summary = f.ingest({path});
+    EXPECT_TRUE(summary.files[0].restarted);
+    EXPECT_EQ(summary.ingested, 3);
+    EXPECT_EQ(f.store.stats().interactions, 13);
+}
+
+TEST(Ingest, RotatedFileStartsOver)
+{
+    Fixture f;
+    const auto path = f.dir.write("log.jsonl", records(0, 10));
+    f.ingest({path});
+    // logrotate: the old file moves away, a new file with other content takes the name, and it
+    // is already longer than the old offset.
+    std::filesystem::rename(path, f.dir.path("log.jsonl.1"));
+    f.dir.write("log.jsonl", records(200, 230));
+    const auto summary = f.ingest({path});
+    EXPECT_TRUE(summary.files[0].restarted);
+    EXPECT_EQ(summary.ingested, 30);
+    EXPECT_EQ(summary.duplicates, 0);
+}
+
+TEST(Ingest, BadRecordsAreQuarantinedWithLineAndReasonAndNeverStopTheRun)
+{
+    Fixture f;
+    std::string content = record(0) + "\n";
+    content += "{\"id\": \"broken\", \n";                            // line 2: malformed JSON
+    content += R"({"id":"t","input_tokens":"lots"})" "\n";          // line 3: wrong type
+    content += std::string("{\"id\":\"u\",\"agent\":\"caf\xe9\"}\n"); // line 4: invalid UTF-8
+    content += "[1,2,3]\n";                                          // line 5: not an object
+    content += "\n   \n";                                            // blank lines are not records
+    content += record(1) + "\n";
+    const auto path = f.dir.write("bad.jsonl", content);
+    const auto summary = f.ingest({path});
+    EXPECT_EQ(summary.ingested, 2);
+    EXPECT_EQ(summary.quarantined, 4);
+    const auto entries = f.store.quarantine();
+    ASSERT_EQ(entries.size(), 4u);
+    EXPECT_EQ(entries[0].record.line, 2);
+    EXPECT_NE(entries[0].record.reason.find("invalid JSON"), std::string::npos);
+    EXPECT_EQ(entries[0].record.excerpt, "{\"id\": \"broken\",");
+    EXPECT_EQ(entries[1].record.line, 3);
+    EXPECT_EQ(entries[1].record.reason, "field \"input_tokens\": expected a number, found a string");
+    EXPECT_EQ(entries[2].record.line, 4);
+    EXPECT_EQ(entries[2].record.reason, "invalid UTF-8");
+    EXPECT_EQ(entries[2].record.excerpt, "{\"id\":\"u\",\"agent\":\"caf\\xe9\"}");
+    EXPECT_EQ(entries[3].record.line, 5);
+    EXPECT_EQ(entries[3].record.byteOffset, static_cast<std::int64_t>(content.find("[1,2,3]")));
+    EXPECT_EQ(f.store.sources()[0].quarantined, 4);
+    // Re-reading the file does not quarantine them twice.
+    f.ingest({path});
+    EXPECT_EQ(f.store.stats().quarantined, 4);
+}
+
+TEST(Ingest, AHugeLineIsQuarantinedWithoutHoldingItInMemory)
+{
+    Fixture f;
+    std::string content = record(0) + "\n";
+    content += "{\"id\":\"huge\",\"messages\":[{\"role\":\"user\",\"content\":\"" + std::string(50u << 20, 'x') + "\"}]}\n";
+    content += record(1) + "\n";
+    const auto path = f.dir.write("huge.jsonl", content);
+    IngestOptions options;
+    options.maxRecordBytes = 8u << 20;
+    const auto summary = f.ingest({path}, options);
+    EXPECT_EQ(summary.ingested, 2);
+    EXPECT_EQ(summary.quarantined, 1);
+    const auto entries = f.store.quarantine();
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].record.line, 2);
+    EXPECT_EQ(entries[0].record.reason, "record longer than 8 MiB");
+    EXPECT_LT(entries[0].record.excerpt.size(), 1000u);
+    EXPECT_EQ(f.store.sources()[0].line, 3);
+}
+
+TEST(Ingest, ABinaryFileIsQuarantinedWhole)
+{
+    Fixture f;
+    std::string bytes(10000, '\0');
+    for (size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<char>((i * 7919) % 256);
+    const auto path = f.dir.write("image.png", bytes);
+    const auto summary = f.ingest({path});
+    EXPECT_EQ(summary.ingested, 0);
+    EXPECT_EQ(summary.quarantined, 1);
+    EXPECT_EQ(f.store.quarantine()[0].record.reason, "binary file (NUL bytes in its first 4 KiB)");
+}
+
+TEST(Ingest, MissingFilesAreReportedNotFatal)
+{
+    Fixture f;
+    const auto good = f.dir.write("a.jsonl", records(0, 2));
+    const auto summary = f.ingest({f.dir.path("nope.jsonl"), good});
+    ASSERT_EQ(summary.files.size(), 2u);
+    EXPECT_NE(summary.files[0].error, "");
+    EXPECT_EQ(summary.unreadable(), 1);
+    EXPECT_EQ(summary.ingested, 2);
+}
+
+TEST(Ingest, FoldersAreReadRecursivelySkippingHiddenEntries)
+{
+    Fixture f;
+    std::filesystem::create_directories(f.dir.path("logs/day2"));
+    std::filesystem::create_directories(f.dir.path("logs/.cache"));
+    f.dir.write("logs/day1.jsonl", records(0, 3));
+    f.dir.write("logs/day2/part.jsonl", records(3, 5));
+    f.dir.write("logs/.cache/x.jsonl", records(50, 60));
+    const auto summary = f.ingest({f.dir.path("logs")});
+    EXPECT_EQ(summary.files.size(), 2u);
+    EXPECT_EQ(summary.ingested, 5);
+}
+
+TEST(Ingest, JsonArrayOfRecordsWithAMapping)
+{
+    Fixture f;
+    IngestOptions options;
+    for (const char* spec : {"id=episode", "messages=traj", "scores.reward=reward", "metadata.end_reason=info.source",
+                             "start_time=info.ts", "agent=agent.name", "agent_version=agent.version"})
+        ASSERT_EQ(options.mapping.add(spec), "");
+    const auto summary = f.ingest({test::dataFile("generic_records.json")}, options);
+    EXPECT_EQ(summary.files[0].format, "json");
+    EXPECT_EQ(summary.ingested, 2);
+    EXPECT_EQ(summary.quarantined, 0);
+    EXPECT_EQ(f.store.stats().messages, 4);
+    EXPECT_EQ(f.store.connection().queryInt("SELECT count(*) FROM scores WHERE name = 'reward'"), 2);
+    EXPECT_EQ(f.store.connection().queryInt("SELECT count(*) FROM interactions WHERE agent_version = '1.5.0'"), 2);
+}
+
+TEST(Ingest, JsonArrayWithABadElementKeepsTheRest)
+{
+    Fixture f;
+    const auto path = f.dir.write("a.json", "[\n" + record(0) + ",\n  42,\n" + record(1) + ",\n{\"id\": oops},\n" + record(2) + "\n]\n");
+    const auto summary = f.ingest({path}, {InputFormat::Json});
+    EXPECT_EQ(summary.ingested, 3);
+    EXPECT_EQ(summary.quarantined, 2);
+    const auto entries = f.store.quarantine();
+    EXPECT_EQ(entries[0].record.line, 3);
+    EXPECT_EQ(entries[0].record.reason, "a record must be a JSON object");
+    EXPECT_EQ(entries[1].record.line, 5);
+}
+
+TEST(Ingest, OtlpFilesAreDetectedAndAssembled)
+{
+    Fixture f;
+    auto summary = f.ingest({test::dataFile("otlp_genai_pretty.json"), test::dataFile("otlp_openinference.jsonl")});
+    ASSERT_EQ(summary.files.size(), 2u);
+    EXPECT_EQ(summary.files[0].format, "otlp");
+    EXPECT_EQ(summary.files[1].format, "otlp");
+    EXPECT_EQ(summary.ingested, 2);
+    EXPECT_EQ(f.store.stats().toolCalls, 1);
+}
+
+TEST(Ingest, StandardInputIsReadAsAStream)
+{
+    Fixture f;
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const std::string content = records(0, 4) + "not json\n";
+    ASSERT_EQ(write(fds[1], content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    close(fds[1]);
+    Ingestor ingestor(f.store, {});
+    const FileReport report = ingestor.ingestStream(fds[0], "stdin@test");
+    close(fds[0]);
+    EXPECT_EQ(report.ingested, 4);
+    EXPECT_EQ(report.quarantined, 1);
+}
+
+TEST(Ingest, CancelStopsAtACommitAndAReRunFinishesWithExactCounts)
+{
+    Fixture f;
+    std::string content;
+    for (int i = 0; i < 3000; ++i)
+        content += record(i) + "\n";
+    const auto path = f.dir.write("big.jsonl", content);
+    std::atomic<bool> cancel{false};
+    IngestOptions options;
+    options.batchInteractions = 100;
+    options.cancel = &cancel;
+    Ingestor ingestor(f.store, options);
+    ingestor.onProgress = [&cancel](const IngestProgress& p) {
+        if (p.ingested >= 500)
+            cancel = true;
+    };
+    const auto first = ingestor.ingest({path});
+    EXPECT_TRUE(first.cancelled);
+    EXPECT_GE(first.ingested, 500);
+    EXPECT_LT(first.ingested, 3000);
+    EXPECT_EQ(f.store.stats().interactions, first.ingested);
+    const auto second = f.ingest({path});
+    EXPECT_EQ(first.ingested + second.ingested, 3000);
+    EXPECT_EQ(f.store.stats().interactions, 3000);
+    EXPECT_EQ(f.store.stats().messages, 6000);
+}
+
+TEST(Ingest, DemoLogsInBothFormatsGiveTheSameInteractions)
+{
+    Fixture f;
+    DemoOptions options;
+    options.interactions = 300;
+    options.seed = 3;
+    ASSERT_EQ(writeDemo(options, DemoFormat::Jsonl, f.dir.path("d.jsonl")), "");
+    ASSERT_EQ(writeDemo(options, DemoFormat::Otlp, f.dir.path("d.otlp")), "");
+    Store otlpStore(f.dir.path("otlp.db"));
+    const auto jsonl = f.ingest({f.dir.path("d.jsonl")});
+    Ingestor otlpIngestor(otlpStore, {});
+    const auto otlp = otlpIngestor.ingest({f.dir.path("d.otlp")});
+    EXPECT_EQ(jsonl.ingested, 300);
+    EXPECT_EQ(otlp.ingested, 300);
+    EXPECT_EQ(otlp.files[0].format, "otlp");
+    EXPECT_EQ(jsonl.quarantined + otlp.quarantined, 0);
+    // Tool calls with their status and latency, tokens and cost survive the trip through spans.
+    const char* figures = "SELECT count(*), sum(input_tokens), sum(output_tokens), round(sum(cost_usd), 6), "
+                          "sum(thumb = -1), count(DISTINCT session) FROM interactions";
+    sql::Statement a(f.store.connection(), figures), b(otlpStore.connection(), figures);
+    ASSERT_TRUE(a.step());
+    ASSERT_TRUE(b.step());
+    for (int column = 0; column < 6; ++column)
+        EXPECT_EQ(a.text(column), b.text(column)) << "column " << column;
+    const char* calls = "SELECT count(*), sum(status = 'error'), round(sum(latency_ms)) FROM tool_calls";
+    sql::Statement c(f.store.connection(), calls), d(otlpStore.connection(), calls);
+    ASSERT_TRUE(c.step());
+    ASSERT_TRUE(d.step());
+    for (int column = 0; column < 3; ++column)
+        EXPECT_EQ(c.text(column), d.text(column)) << "column " << column;
+    // Spans carry every message up to the last model call; a user's reply after it is not traced.
+    const char* upToLastAnswer = "SELECT count(*) FROM messages m WHERE m.seq <= (SELECT max(seq) FROM messages a "
+                                 "WHERE a.interaction_id = m.interaction_id AND a.role = 'assistant')";
+    EXPECT_EQ(f.store.connection().queryInt(upToLastAnswer), otlpStore.connection().queryInt(upToLastAnswer));
+}

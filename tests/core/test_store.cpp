@@ -1,0 +1,186 @@
+#include "core/store/store.h"
+#include "test_helpers.h"
+
+#include <gtest/gtest.h>
+
+using namespace winnow;
+
+namespace {
+Interaction sample(const std::string& key)
+{
+    Interaction in;
+    in.key = key;
+    in.agent = "support-bot";
+    in.startMs = 1000;
+    Message user;
+    user.role = "user";
+    user.content = "where is my parcel";
+    Message call;
+    call.role = "assistant";
+    call.contentIsNull = true;
+    Message result;
+    result.role = "tool";
+    result.content = "{\"status\":\"shipped\"}";
+    result.toolCallId = "c1";
+    in.messages = {user, call, result};
+    ToolCall tc;
+    tc.callId = "c1";
+    tc.name = "lookup_order";
+    tc.messageIndex = 1;
+    tc.resultMessageIndex = 2;
+    in.toolCalls = {tc};
+    in.scores = {{"reward", 0.5}};
+    in.metadataJson = "{\"a\":1}";
+    return in;
+}
+} // namespace
+
+TEST(Store, CreatesSchemaWithWalAndForeignKeys)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    EXPECT_EQ(store.connection().queryInt("PRAGMA user_version"), Store::schemaVersion);
+    EXPECT_EQ(store.connection().queryInt("PRAGMA foreign_keys"), 1);
+    sql::Statement mode(store.connection(), "PRAGMA journal_mode");
+    ASSERT_TRUE(mode.step());
+    EXPECT_EQ(mode.text(0), "wal");
+    const StoreStats stats = store.stats();
+    EXPECT_EQ(stats.interactions, 0);
+}
+
+TEST(Store, ReopeningKeepsDataAndDoesNotMigrateTwice)
+{
+    test::TempDir dir;
+    {
+        Store store(dir.path("s.db"));
+        Batch batch;
+        batch.interactions = {sample("a")};
+        store.writeBatch(batch);
+    }
+    Store again(dir.path("s.db"));
+    EXPECT_EQ(again.stats().interactions, 1);
+}
+
+TEST(Store, RefusesAStoreFromANewerVersion)
+{
+    test::TempDir dir;
+    {
+        Store store(dir.path("s.db"));
+        store.connection().exec("PRAGMA user_version = 99");
+    }
+    EXPECT_THROW(Store(dir.path("s.db")), sql::Error);
+}
+
+TEST(Store, WritesInteractionsWithMessagesToolCallsScoresAndMetadata)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    Batch batch;
+    batch.interactions = {sample("a"), sample("b")};
+    const BatchResult result = store.writeBatch(batch);
+    EXPECT_EQ(result.inserted, 2);
+    const StoreStats stats = store.stats();
+    EXPECT_EQ(stats.interactions, 2);
+    EXPECT_EQ(stats.messages, 6);
+    EXPECT_EQ(stats.toolCalls, 2);
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM scores"), 2);
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM interaction_metadata"), 2);
+    // A null content stays null, not an empty string.
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM messages WHERE content IS NULL"), 2);
+}
+
+TEST(Store, SameKeyIsADuplicateAndAddsNothing)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    Batch batch;
+    batch.interactions = {sample("a"), sample("a")};
+    BatchResult result = store.writeBatch(batch);
+    EXPECT_EQ(result.inserted, 1);
+    EXPECT_EQ(result.duplicates, 1);
+    result = store.writeBatch(batch);
+    EXPECT_EQ(result.inserted, 0);
+    EXPECT_EQ(result.duplicates, 2);
+    EXPECT_EQ(store.stats().messages, 3);
+}
+
+TEST(Store, BatchAdvancesItsSourceInTheSameTransaction)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    const SourceState source = store.sourceFor("/logs/a.jsonl", "jsonl");
+    Batch batch;
+    batch.interactions = {sample("a")};
+    batch.quarantined = {{3, 120, "invalid JSON", "{oops"}};
+    batch.position = {source.id, 200, 3};
+    store.writeBatch(batch);
+    const SourceState after = store.sourceFor("/logs/a.jsonl", "jsonl");
+    EXPECT_EQ(after.offset, 200);
+    EXPECT_EQ(after.line, 3);
+    EXPECT_EQ(after.ingested, 1);
+    EXPECT_EQ(after.quarantined, 1);
+    // The same bad record seen again (a re-read) is kept once.
+    store.writeBatch(batch);
+    EXPECT_EQ(store.stats().quarantined, 1);
+    const auto entries = store.quarantine();
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].sourcePath, "/logs/a.jsonl");
+    EXPECT_EQ(entries[0].record.line, 3);
+    EXPECT_EQ(entries[0].record.reason, "invalid JSON");
+}
+
+TEST(Store, FailedBatchLeavesNothingBehind)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    Batch batch;
+    batch.interactions = {sample("a")};
+    batch.quarantined = {{1, 0, "bad", "x"}};
+    batch.position = {424242, 10, 1}; // no such source: the quarantine insert violates a foreign key
+    EXPECT_THROW(store.writeBatch(batch), sql::Error);
+    EXPECT_EQ(store.stats().interactions, 0);
+    EXPECT_EQ(store.stats().messages, 0);
+}
+
+TEST(Store, FullTextSearchFindsUserAndAssistantTextButNotSystemPrompts)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    Interaction in = sample("a");
+    Message system;
+    system.role = "system";
+    system.content = "confidential instructions";
+    in.messages.insert(in.messages.begin(), system);
+    Batch batch;
+    batch.interactions = {in, sample("b")};
+    store.writeBatch(batch);
+    EXPECT_EQ(store.searchInteractions("parcel", 10).size(), 2u);
+    EXPECT_TRUE(store.searchInteractions("confidential", 10).empty());
+    EXPECT_EQ(store.searchInteractions("shipped", 10).size(), 2u);
+}
+
+TEST(Store, MappingProfilesRoundTrip)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    store.saveProfile({"rl", "{\"messages\":\"traj\"}"});
+    store.saveProfile({"rl", "{\"messages\":\"trajectory\"}"});
+    ASSERT_TRUE(store.profile("rl"));
+    EXPECT_EQ(store.profile("rl")->specJson, "{\"messages\":\"trajectory\"}");
+    EXPECT_EQ(store.profiles().size(), 1u);
+    EXPECT_TRUE(store.deleteProfile("rl"));
+    EXPECT_FALSE(store.profile("rl"));
+}
+
+TEST(Store, ReadOnlyStoreReadsWhileTheWriterHoldsATransaction)
+{
+    test::TempDir dir;
+    Store writer(dir.path("s.db"));
+    Batch batch;
+    batch.interactions = {sample("a")};
+    writer.writeBatch(batch);
+    sql::Transaction open(writer.connection());
+    writer.connection().exec("INSERT INTO interactions(key) VALUES('uncommitted')");
+    Store reader(dir.path("s.db"), Store::Mode::ReadOnly);
+    EXPECT_EQ(reader.stats().interactions, 1);
+}
