@@ -643,6 +643,8 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
         }
     }
     report.pendingBytes = producer.pendingBytes();
+    while (!(m_options.cancel && m_options.cancel->load()) && m_store.indexPendingText() > 0) {
+    }
     return report;
 }
 

@@ -153,6 +153,12 @@ int Statement::columnCount() const
 
 Connection::Connection(const std::string& path, Mode mode) : m_path(path)
 {
+    // SQLite's allocation statistics take a global mutex on every malloc; Winnow never reads them.
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
     const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY
                                              : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -154,9 +154,38 @@ TEST(Store, FullTextSearchFindsUserAndAssistantTextButNotSystemPrompts)
     Batch batch;
     batch.interactions = {in, sample("b")};
     store.writeBatch(batch);
+    EXPECT_EQ(store.pendingTextMessages(), 7);
+    EXPECT_TRUE(store.searchInteractions("parcel", 10).empty()); // indexed behind the writer
+    EXPECT_EQ(store.indexPendingText(3), 3);                      // in chunks of message ids
+    EXPECT_EQ(store.indexPendingText(), 4);
+    EXPECT_EQ(store.indexPendingText(), 0);
+    EXPECT_EQ(store.pendingTextMessages(), 0);
     EXPECT_EQ(store.searchInteractions("parcel", 10).size(), 2u);
     EXPECT_TRUE(store.searchInteractions("confidential", 10).empty());
     EXPECT_EQ(store.searchInteractions("shipped", 10).size(), 2u);
+}
+
+TEST(Store, AnInteractionsMessagesAndToolCallsAreOneIdRange)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    Batch batch;
+    batch.interactions = {sample("a"), sample("a"), sample("b")};
+    store.writeBatch(batch);
+    batch.interactions = {sample("c")};
+    store.writeBatch(batch);
+    sql::Statement check(store.connection(),
+                         "SELECT i.key, (SELECT count(*) FROM messages m WHERE m.interaction_id = i.id AND "
+                         "m.id = i.first_message_id + m.seq), (SELECT count(*) FROM tool_calls t WHERE "
+                         "t.interaction_id = i.id AND t.id >= i.first_tool_call_id AND t.id < i.first_tool_call_id + "
+                         "i.tool_call_count) FROM interactions i ORDER BY i.id");
+    int rows = 0;
+    while (check.step()) {
+        ++rows;
+        EXPECT_EQ(check.int64(1), 3) << check.text(0);
+        EXPECT_EQ(check.int64(2), 1) << check.text(0);
+    }
+    EXPECT_EQ(rows, 3);
 }
 
 TEST(Store, MappingProfilesRoundTrip)
