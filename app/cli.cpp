@@ -2,6 +2,7 @@
 
 #include "core/demo/generator.h"
 #include "core/ingest/ingestor.h"
+#include "core/store/search_index.h"
 #include "core/store/store.h"
 #include "core/util/text.h"
 
@@ -140,6 +141,8 @@ Commands:
   ingest PATH...          Read log files, folders or - (standard input) into the store.
                           --format auto|jsonl|json|otlp   --map TARGET=SOURCE (repeatable)
                           --profile NAME   --save-profile NAME   --max-record-mb N
+                          --no-index (leave the full-text index for a later run or winnow index)
+  index                   Bring the full-text index up to date.
   demo                    Write realistic demo logs: --out FILE [--interactions N] [--seed S]
                           [--format jsonl|otlp] [--days D] [--end ISO-TIME]
   stats                   Counts of interactions, messages, tool calls, sources, quarantined records.
@@ -161,7 +164,7 @@ Store openStore(const Context& context)
 int commandIngest(const Context& context, const std::vector<std::string>& args)
 {
     Arguments a(args, {{"format", true}, {"map", true}, {"profile", true}, {"save-profile", true},
-                       {"max-record-mb", true}, {"batch", true}});
+                       {"max-record-mb", true}, {"batch", true}, {"no-index", false}});
     if (a.positionals().empty())
         throw UsageError{"ingest needs at least one PATH (a file, a folder, or - for standard input)"};
     IngestOptions options;
@@ -169,6 +172,7 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
         throw UsageError{"unknown format '" + *format + "' (auto, jsonl, json, otlp)"};
     options.maxRecordBytes = static_cast<size_t>(a.integer("max-record-mb", 16)) << 20;
     options.batchInteractions = static_cast<size_t>(std::max<std::int64_t>(1, a.integer("batch", 2000)));
+    options.indexText = !a.has("no-index");
 
     Store store = openStore(context);
     if (auto name = a.value("profile")) {
@@ -232,6 +236,7 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
                    {QStringLiteral("bytes"), static_cast<qint64>(summary.bytes)},
                    {QStringLiteral("seconds"), summary.seconds},
                    {QStringLiteral("cancelled"), summary.cancelled},
+                   {QStringLiteral("index_error"), q(summary.indexError)},
                    {QStringLiteral("files"), files}});
     } else {
         for (const FileReport& f : summary.files) {
@@ -249,6 +254,8 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
                   << (summary.quarantined ? "   (see: winnow quarantine)" : "") << "\n"
                   << "bytes        " << summary.bytes << " (" << humanBytes(static_cast<double>(summary.bytes)) << ")\n"
                   << "seconds      " << summary.seconds << "\n";
+        if (!summary.indexError.empty())
+            std::cerr << "winnow: the search index is behind: " << summary.indexError << " (run winnow index)\n";
         if (summary.cancelled)
             std::cout << "interrupted: everything up to the last commit is stored; run again to resume\n";
     }
@@ -297,6 +304,25 @@ int commandDemo(const Context& context, const std::vector<std::string>& args)
     else if (*out != "-")
         std::cerr << "wrote " << options.interactions << " interactions (" << humanBytes(static_cast<double>(bytes))
                   << ") to " << *out << "\n";
+    return 0;
+}
+
+int commandIndex(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {});
+    if (!a.positionals().empty())
+        throw UsageError{"index takes no arguments"};
+    Store store = openStore(context); // creates the store when it is new
+    SearchIndex index(store.path());
+    const auto started = std::chrono::steady_clock::now();
+    std::int64_t indexed = 0;
+    while (const std::int64_t step = index.indexPending())
+        indexed += step;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (context.json)
+        printJson({{QStringLiteral("indexed_messages"), static_cast<qint64>(indexed)}, {QStringLiteral("seconds"), seconds}});
+    else
+        std::cout << "indexed " << indexed << " messages in " << seconds << " s\n";
     return 0;
 }
 
@@ -445,7 +471,7 @@ const std::map<std::string, std::function<int(const Context&, const std::vector<
 {
     static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>> table = {
         {"ingest", commandIngest}, {"demo", commandDemo},           {"stats", commandStats},
-        {"sources", commandSources}, {"quarantine", commandQuarantine}, {"profile", commandProfile},
+        {"sources", commandSources}, {"index", commandIndex}, {"quarantine", commandQuarantine}, {"profile", commandProfile},
     };
     return table;
 }

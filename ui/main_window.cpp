@@ -10,6 +10,7 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QPointer>
+#include <QSettings>
 #include <QThreadPool>
 #include <QVBoxLayout>
 
@@ -52,7 +53,14 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     resize(1000, 640);
+    restoreGeometry(QSettings().value(QStringLiteral("window/geometry")).toByteArray());
     openStore(storePath);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
+    QMainWindow::closeEvent(event);
 }
 
 QString MainWindow::summaryText() const

@@ -25,6 +25,9 @@ public Q_SLOTS:
     void openStore(const QString& path);
     void refresh();
 
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
     QString m_storePath;
     QLabel* m_title = nullptr;

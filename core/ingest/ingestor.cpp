@@ -3,6 +3,7 @@
 #include "core/ingest/bounded_queue.h"
 #include "core/ingest/otlp.h"
 #include "core/ingest/record_parser.h"
+#include "core/store/search_index.h"
 #include "core/util/text.h"
 
 #include <simdjson.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <fcntl.h>
@@ -455,6 +457,10 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
     const auto started = std::chrono::steady_clock::now();
     IngestSummary summary;
     m_progress = {};
+    std::optional<BackgroundIndexer> indexer;
+    if (m_options.indexText)
+        indexer.emplace(m_store.path());
+    m_indexer = indexer ? &*indexer : nullptr;
     auto account = [&summary](FileReport report) {
         summary.ingested += report.ingested;
         summary.duplicates += report.duplicates;
@@ -501,6 +507,9 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
         account(ingestFile(path));
     }
     summary.cancelled = m_options.cancel && m_options.cancel->load();
+    m_indexer = nullptr;
+    if (indexer && !summary.cancelled)
+        summary.indexError = indexer->finish();
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return summary;
 }
@@ -625,6 +634,8 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
             m_progress.duplicates += result.duplicates;
             m_progress.quarantined += static_cast<std::int64_t>(batch->quarantined.size());
             m_progress.bytesDone = batch->position.offset;
+            if (m_indexer && result.inserted)
+                m_indexer->notify();
             if (onProgress)
                 onProgress(m_progress);
         } catch (...) {
@@ -643,8 +654,6 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
         }
     }
     report.pendingBytes = producer.pendingBytes();
-    while (!(m_options.cancel && m_options.cancel->load()) && m_store.indexPendingText() > 0) {
-    }
     return report;
 }
 

@@ -15,6 +15,8 @@
 
 namespace winnow {
 
+class BackgroundIndexer;
+
 enum class InputFormat { Auto, Jsonl, Json, Otlp };
 std::string formatName(InputFormat format);
 // "jsonl" (alias "winnow"), "json", "otlp" or "auto"; false for anything else.
@@ -29,6 +31,8 @@ struct IngestOptions
     // Tailing: an unterminated last line always waits for its newline, and OTLP traces whose root
     // span has not arrived stay pending. Without it, a last line that is complete JSON is taken.
     bool follow = false;
+    // Keep the search index up to date on another thread while ingesting (else later: SearchIndex).
+    bool indexText = true;
     const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -63,6 +67,7 @@ struct IngestSummary
     std::int64_t bytes = 0;
     double seconds = 0;
     bool cancelled = false;
+    std::string indexError; // the search index could not be brought up to date
     std::vector<FileReport> files;
     int unreadable() const;
 };
@@ -85,6 +90,7 @@ private:
     FileReport run(int fd, const std::string& path, bool seekable);
     Store& m_store;
     IngestOptions m_options;
+    BackgroundIndexer* m_indexer = nullptr;
     IngestProgress m_progress;
 };
 

@@ -26,8 +26,7 @@ std::int64_t nowMs()
 //   a conversation. Deleting interactions (retention, later) must delete those ranges first.
 // - Sessions are not indexed: session ids are random text, the costliest index of all, and a
 //   session lies within hours, so "the rest of this session" is a time-index range plus a filter.
-// - Full-text rows are built behind the writer in large chunks (indexPendingText), which costs a
-//   third of indexing each small batch inline.
+// - The full-text index lives in its own file (SearchIndex) and is built on the other core.
 constexpr const char* migrations[] = {
     R"sql(
 CREATE TABLE sources(
@@ -106,9 +105,6 @@ CREATE TABLE tool_calls(
     message_seq INTEGER,
     result_message_seq INTEGER
 );
--- System prompts repeat in every interaction and say nothing a reviewer searches for, so only
--- user, assistant and tool text is indexed (see indexPendingText).
-CREATE VIRTUAL TABLE message_fts USING fts5(content, content='messages', content_rowid='id');
 CREATE TABLE quarantine(
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
@@ -123,7 +119,8 @@ CREATE TABLE store_state(
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
-INSERT INTO store_state(key, value) VALUES('fts_indexed_message_id', 0);
+-- Identifies this store to its search index (a separate file, see search_index.h).
+INSERT INTO store_state(key, value) VALUES('store_id', abs(random()));
 CREATE TABLE mapping_profiles(
     name TEXT PRIMARY KEY,
     spec TEXT NOT NULL
@@ -138,7 +135,14 @@ static_assert(std::size(migrations) == Store::schemaVersion);
 struct Store::Writer
 {
     explicit Writer(sql::Connection& db)
-        : insertInteraction(db, R"sql(
+        : insertMessages(db, [] {
+              std::string sql = "INSERT INTO messages(id, interaction_id, seq, role, content, name, tool_call_id, "
+                                "parts_json) VALUES";
+              for (int r = 0; r < messagesPerStatement; ++r)
+                  sql += r ? ",(?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?)";
+              return sql;
+          }()),
+          insertInteraction(db, R"sql(
 INSERT INTO interactions(key, source_id, start_ms, end_ms, latency_ms, session, user, agent, agent_version,
     model, channel, intent, input_tokens, output_tokens, cost_usd, outcome, thumb, rating, feedback_comment,
     first_message_id, message_count, first_tool_call_id, tool_call_count)
@@ -158,6 +162,8 @@ ON CONFLICT(key) DO NOTHING)sql"),
                             "WHERE id = ?1")
     {
     }
+    static constexpr int messagesPerStatement = 16;
+    sql::Statement insertMessages; // messagesPerStatement rows at once
     sql::Statement insertInteraction;
     sql::Statement insertMetadata;
     sql::Statement insertScore;
@@ -298,6 +304,19 @@ BatchResult Store::writeBatch(const Batch& batch)
     // Messages and tool calls get their ids here, so that an interaction's rows form one range.
     std::int64_t nextMessageId = m_db.queryInt("SELECT coalesce(max(id), 0) + 1 FROM messages");
     std::int64_t nextToolCallId = m_db.queryInt("SELECT coalesce(max(id), 0) + 1 FROM tool_calls");
+    struct PendingMessage
+    {
+        std::int64_t id, interactionId, seq;
+        const Message* message;
+    };
+    std::vector<PendingMessage> pendingMessages;
+    auto bindMessage = [](sql::Statement& st, int base, const PendingMessage& p) {
+        const Message& m = *p.message;
+        st.bind(base + 1, p.id).bind(base + 2, p.interactionId).bind(base + 3, p.seq).bind(base + 4, m.role);
+        if (!m.contentIsNull)
+            st.bind(base + 5, m.content);
+        st.bindTextOrNull(base + 6, m.name).bindTextOrNull(base + 7, m.toolCallId).bindTextOrNull(base + 8, m.partsJson);
+    };
     for (const Interaction& in : batch.interactions) {
         auto& s = w.insertInteraction;
         s.bind(1, in.key);
@@ -327,15 +346,8 @@ BatchResult Store::writeBatch(const Batch& batch)
             w.insertMetadata.bind(1, id).bind(2, in.metadataJson).run();
         for (const Score& score : in.scores)
             w.insertScore.bind(1, id).bind(2, score.name).bind(3, score.value).run();
-        for (size_t i = 0; i < in.messages.size(); ++i) {
-            const Message& m = in.messages[i];
-            auto& ms = w.insertMessage;
-            ms.bind(1, nextMessageId++).bind(2, id).bind(3, static_cast<std::int64_t>(i)).bind(4, m.role);
-            if (!m.contentIsNull)
-                ms.bind(5, m.content);
-            ms.bindTextOrNull(6, m.name).bindTextOrNull(7, m.toolCallId).bindTextOrNull(8, m.partsJson);
-            ms.run();
-        }
+        for (size_t i = 0; i < in.messages.size(); ++i)
+            pendingMessages.push_back({nextMessageId++, id, static_cast<std::int64_t>(i), &in.messages[i]});
         for (const ToolCall& call : in.toolCalls) {
             auto& ts = w.insertToolCall;
             ts.bind(1, nextToolCallId++).bind(2, id).bindTextOrNull(3, call.callId).bindTextOrNull(4, call.name);
@@ -347,6 +359,17 @@ BatchResult Store::writeBatch(const Batch& batch)
                 ts.bind(11, call.resultMessageIndex);
             ts.run();
         }
+    }
+    // Messages go in many rows per statement: a fifth of the writer's time was per-statement work.
+    size_t next = 0;
+    for (; next + Writer::messagesPerStatement <= pendingMessages.size(); next += Writer::messagesPerStatement) {
+        for (int r = 0; r < Writer::messagesPerStatement; ++r)
+            bindMessage(w.insertMessages, r * 8, pendingMessages[next + static_cast<size_t>(r)]);
+        w.insertMessages.run();
+    }
+    for (; next < pendingMessages.size(); ++next) {
+        bindMessage(w.insertMessage, 0, pendingMessages[next]);
+        w.insertMessage.run();
     }
     const std::int64_t at = nowMs();
     for (const QuarantinedRecord& q : batch.quarantined) {
@@ -363,28 +386,9 @@ BatchResult Store::writeBatch(const Batch& batch)
     return result;
 }
 
-std::int64_t Store::pendingTextMessages()
+std::int64_t Store::storeId()
 {
-    sql::Statement count(m_db, "SELECT (SELECT coalesce(max(id), 0) FROM messages) - value FROM store_state "
-                               "WHERE key = 'fts_indexed_message_id'");
-    return count.step() ? count.int64(0) : 0;
-}
-
-std::int64_t Store::indexPendingText(std::int64_t maxMessages)
-{
-    sql::Transaction transaction(m_db);
-    const std::int64_t from = m_db.queryInt("SELECT value FROM store_state WHERE key = 'fts_indexed_message_id'");
-    const std::int64_t last = m_db.queryInt("SELECT coalesce(max(id), 0) FROM messages");
-    const std::int64_t to = std::min(last, from + maxMessages);
-    if (to <= from)
-        return 0;
-    sql::Statement index(m_db, "INSERT INTO message_fts(rowid, content) SELECT id, content FROM messages "
-                               "WHERE id > ?1 AND id <= ?2 AND role != 'system' AND content IS NOT NULL AND content != ''");
-    index.bind(1, from).bind(2, to).run();
-    sql::Statement advance(m_db, "UPDATE store_state SET value = ?1 WHERE key = 'fts_indexed_message_id'");
-    advance.bind(1, to).run();
-    transaction.commit();
-    return to - from;
+    return m_db.queryInt("SELECT value FROM store_state WHERE key = 'store_id'");
 }
 
 std::vector<QuarantineEntry> Store::quarantine(std::int64_t limit)
@@ -436,17 +440,6 @@ bool Store::deleteProfile(const std::string& name)
     sql::Statement remove(m_db, "DELETE FROM mapping_profiles WHERE name = ?1");
     remove.bind(1, name).run();
     return m_db.changes() > 0;
-}
-
-std::vector<std::int64_t> Store::searchInteractions(const std::string& ftsQuery, std::int64_t limit)
-{
-    std::vector<std::int64_t> result;
-    sql::Statement select(m_db, "SELECT DISTINCT m.interaction_id FROM message_fts f JOIN messages m ON m.id = f.rowid "
-                                "WHERE message_fts MATCH ?1 ORDER BY m.interaction_id DESC LIMIT ?2");
-    select.bind(1, ftsQuery).bind(2, limit);
-    while (select.step())
-        result.push_back(select.int64(0));
-    return result;
 }
 
 } // namespace winnow

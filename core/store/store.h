@@ -83,11 +83,8 @@ public:
     // Interactions whose key is already stored are counted as duplicates and left as they are.
     BatchResult writeBatch(const Batch& batch);
 
-    // Full-text rows are added behind the writer, in large chunks after the batches that brought
-    // their messages (a third of the cost of indexing every small batch). Each call indexes up to
-    // maxMessages message ids in one transaction and returns how many ids it covered.
-    std::int64_t indexPendingText(std::int64_t maxMessages = 500000);
-    std::int64_t pendingTextMessages();
+    // A random number fixed when the store was created; its search index carries it too.
+    std::int64_t storeId();
 
     std::vector<QuarantineEntry> quarantine(std::int64_t limit = 100);
 
@@ -95,9 +92,6 @@ public:
     std::optional<MappingProfile> profile(const std::string& name);
     std::vector<MappingProfile> profiles();
     bool deleteProfile(const std::string& name);
-
-    // Full-text search over indexed message text; returns interaction ids, newest first.
-    std::vector<std::int64_t> searchInteractions(const std::string& ftsQuery, std::int64_t limit);
 
     sql::Connection& connection() { return m_db; }
 

@@ -1,6 +1,7 @@
 #include "core/demo/generator.h"
 #include "core/ingest/canonical_json.h"
 #include "core/ingest/ingestor.h"
+#include "core/store/search_index.h"
 #include "test_helpers.h"
 
 #include <gtest/gtest.h>
@@ -52,6 +53,21 @@ TEST(Ingest, WinnowJsonlFile)
     ASSERT_EQ(summary.files.size(), 1u);
     EXPECT_EQ(summary.files[0].format, "jsonl");
     EXPECT_EQ(f.store.stats().messages, 20);
+    EXPECT_EQ(summary.indexError, "");
+    SearchIndex index(f.store.path()); // brought up to date during the ingest
+    EXPECT_EQ(index.pending(), 0);
+    EXPECT_EQ(index.searchInteractions("hello", 100).size(), 10u);
+}
+
+TEST(Ingest, TheSearchIndexCanBeLeftForLater)
+{
+    Fixture f;
+    IngestOptions options;
+    options.indexText = false;
+    f.ingest({f.dir.write("a.jsonl", records(0, 10))}, options);
+    SearchIndex index(f.store.path());
+    EXPECT_EQ(index.pending(), 20);
+    EXPECT_TRUE(index.searchInteractions("hello", 100).empty());
 }
 
 TEST(Ingest, ReingestingAddsNothing)

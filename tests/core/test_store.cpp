@@ -1,4 +1,7 @@
+#include "core/store/search_index.h"
 #include "core/store/store.h"
+
+#include <filesystem>
 #include "test_helpers.h"
 
 #include <gtest/gtest.h>
@@ -142,7 +145,7 @@ TEST(Store, FailedBatchLeavesNothingBehind)
     EXPECT_EQ(store.stats().messages, 0);
 }
 
-TEST(Store, FullTextSearchFindsUserAndAssistantTextButNotSystemPrompts)
+TEST(SearchIndex, FindsUserAssistantAndToolTextButNotSystemPrompts)
 {
     test::TempDir dir;
     Store store(dir.path("s.db"));
@@ -154,15 +157,56 @@ TEST(Store, FullTextSearchFindsUserAndAssistantTextButNotSystemPrompts)
     Batch batch;
     batch.interactions = {in, sample("b")};
     store.writeBatch(batch);
-    EXPECT_EQ(store.pendingTextMessages(), 7);
-    EXPECT_TRUE(store.searchInteractions("parcel", 10).empty()); // indexed behind the writer
-    EXPECT_EQ(store.indexPendingText(3), 3);                      // in chunks of message ids
-    EXPECT_EQ(store.indexPendingText(), 4);
-    EXPECT_EQ(store.indexPendingText(), 0);
-    EXPECT_EQ(store.pendingTextMessages(), 0);
-    EXPECT_EQ(store.searchInteractions("parcel", 10).size(), 2u);
-    EXPECT_TRUE(store.searchInteractions("confidential", 10).empty());
-    EXPECT_EQ(store.searchInteractions("shipped", 10).size(), 2u);
+    SearchIndex index(store.path());
+    EXPECT_EQ(index.pending(), 7);
+    EXPECT_TRUE(index.searchInteractions("parcel", 10).empty()); // not indexed yet
+    EXPECT_EQ(index.indexPending(3), 3);                          // in chunks of message ids
+    EXPECT_EQ(index.indexPending(), 4);
+    EXPECT_EQ(index.indexPending(), 0);
+    EXPECT_EQ(index.pending(), 0);
+    EXPECT_EQ(index.searchInteractions("parcel", 10).size(), 2u);
+    EXPECT_TRUE(index.searchInteractions("confidential", 10).empty());
+    EXPECT_EQ(index.searchInteractions("shipped", 10).size(), 2u);
+    EXPECT_EQ(index.searchInteractions("\"where is my\"", 10).size(), 2u); // phrases
+}
+
+TEST(SearchIndex, AnIndexMadeForAnotherStoreIsRebuilt)
+{
+    test::TempDir dir;
+    Batch batch;
+    batch.interactions = {sample("a")};
+    {
+        Store other(dir.path("other.db"));
+        other.writeBatch(batch);
+        SearchIndex index(other.path());
+        while (index.indexPending() > 0) {
+        }
+    }
+    // The other store's index is copied next to a new store of the same name.
+    std::filesystem::copy_file(SearchIndex::pathFor(dir.path("other.db")), SearchIndex::pathFor(dir.path("s.db")));
+    Store store(dir.path("s.db"));
+    SearchIndex index(store.path());
+    EXPECT_EQ(index.pending(), 0); // an empty store, and nothing of the other store's index left
+    EXPECT_TRUE(index.searchInteractions("parcel", 10).empty());
+    store.writeBatch(batch);
+    EXPECT_EQ(index.pending(), 3);
+}
+
+TEST(SearchIndex, KeepsUpWithAnIngestOnItsOwnThread)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    BackgroundIndexer indexer(store.path());
+    for (int i = 0; i < 20; ++i) {
+        Batch batch;
+        batch.interactions = {sample("k" + std::to_string(i))};
+        store.writeBatch(batch);
+        indexer.notify();
+    }
+    EXPECT_EQ(indexer.finish(), "");
+    SearchIndex index(store.path());
+    EXPECT_EQ(index.pending(), 0);
+    EXPECT_EQ(index.searchInteractions("parcel", 100).size(), 20u);
 }
 
 TEST(Store, AnInteractionsMessagesAndToolCallsAreOneIdRange)
