@@ -148,6 +148,7 @@ Commands:
   stats                   Counts of interactions, messages, tool calls, sources, quarantined records.
   sources                 Every log source with its position and counts.
   quarantine              Quarantined records with file, line and reason [--limit N].
+  screenshot --out FILE.png   Render the window offscreen at 1440x900.
   profile list|show NAME|save NAME --map T=S...|delete NAME
                           Named field mappings for JSON records.
 

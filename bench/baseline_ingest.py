@@ -3,7 +3,9 @@
 
 Reads Winnow JSONL with the json module and writes it with sqlite3, executemany in batched
 transactions, into the same tables and indexes (DB must be a store that `winnow` created, so the
-schema is identical), with the same pragmas (WAL, synchronous=NORMAL) and the same full-text rows.
+schema is identical), with the same pragmas (WAL, synchronous=NORMAL) and the same full-text rows:
+Winnow keeps its FTS5 table in a file of its own, built on another thread; the baseline does what a
+hand-written loader does, the same FTS5 table in the same file, filled in the same transactions.
 
 usage: baseline_ingest.py FILE DB [--no-fts]
 """
@@ -32,6 +34,8 @@ def main():
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA cache_size=-65536")
+    if fts:
+        con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(content, content='')")
     next_interaction = (con.execute("SELECT max(id) FROM interactions").fetchone()[0] or 0) + 1
     next_message = (con.execute("SELECT max(id) FROM messages").fetchone()[0] or 0) + 1
     started = time.monotonic()

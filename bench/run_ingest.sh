@@ -19,7 +19,7 @@ bytes=$(stat -c %s "$input")
 # Prints: label, seconds, interactions/s, MB/s, peak RSS MB, store MB
 measure() {
   local label=$1 db=$2; shift 2
-  rm -f "$db" "$db-wal" "$db-shm"
+  rm -f "$db" "$db-wal" "$db-shm" "$db-search" "$db-search-wal" "$db-search-shm"
   "$winnow" --db "$db" stats >/dev/null # an empty store with Winnow's schema, for every contender
   sync
   local t0 t1 rss
@@ -31,15 +31,18 @@ measure() {
 import os, sys
 label, t0, t1, n, size, rss, db = sys.argv[1:]
 s = float(t1) - float(t0)
-store = sum(os.path.getsize(p) for p in (db, db + "-wal") if os.path.exists(p))
+store = sum(os.path.getsize(p) for p in (db, db + "-wal", db + "-search", db + "-search-wal") if os.path.exists(p))
 print(f"| {label} | {s:.1f} s | {int(n)/s:,.0f} | {int(size)/s/1e6:.1f} | {int(rss)/1024:.0f} MB | {store/1e6:,.0f} MB |")
 PY
 }
 
 echo "| run | time | interactions/s | MB/s | peak RSS | store |"
 echo "|---|---|---|---|---|---|"
-measure "winnow ingest" "$out/winnow.db" "$winnow" --db "$out/winnow.db" ingest "$input"
-measure "winnow ingest --no-index" "$out/winnow-noindex.db" "$winnow" --db "$out/winnow-noindex.db" ingest --no-index "$input"
+# Two runs of each Winnow variant: this kind of machine is noisy (±20% between runs).
+for run in 1 2; do
+  measure "winnow ingest (run $run)" "$out/winnow.db" "$winnow" --db "$out/winnow.db" ingest "$input"
+  measure "winnow ingest --no-index (run $run)" "$out/winnow-noindex.db" "$winnow" --db "$out/winnow-noindex.db" ingest --no-index "$input"
+done
 measure "baseline_ingest.py" "$out/baseline.db" python3 "$root/bench/baseline_ingest.py" "$input" "$out/baseline.db"
 measure "baseline_ingest.py --no-fts" "$out/baseline-nofts.db" python3 "$root/bench/baseline_ingest.py" "$input" "$out/baseline-nofts.db" --no-fts
 WINNOW_BENCH_ROWS=$n WINNOW_BENCH_JSONL="$input" "$root/build/release/bench/winnow_bench_ingest" \
