@@ -1,5 +1,7 @@
 #include "core/ingest/chat_messages.h"
 
+#include <optional>
+
 namespace winnow {
 
 using simdjson::dom::element;
@@ -112,12 +114,11 @@ std::string joinTextParts(simdjson::dom::array parts)
     return text;
 }
 
-std::string statusOf(element message)
+std::string statusOf(const std::optional<element>& isError, std::string_view status)
 {
-    bool isError = false;
-    if (!message.at_key("is_error").get_bool().get(isError))
-        return isError ? "error" : "ok";
-    const std::string_view status = stringField(message, "status");
+    bool flag = false;
+    if (isError && !isError->get_bool().get(flag))
+        return flag ? "error" : "ok";
     if (status == "error" || status == "failed" || status == "failure")
         return "error";
     if (status == "ok" || status == "success" || status == "succeeded")
@@ -148,37 +149,74 @@ void mergeToolCall(Interaction& interaction, ToolCall call)
         existing->latencyMs = call.latencyMs;
 }
 
+namespace {
+std::string_view textOf(const std::optional<element>& e)
+{
+    std::string_view text;
+    if (!e || e->get_string().get(text))
+        return {};
+    return text;
+}
+} // namespace
+
 std::string appendChatMessage(element value, Interaction& interaction, const std::string& where)
 {
     simdjson::dom::object object;
     if (value.get_object().get(object))
         return where + ": a message must be an object";
-    Message message;
-    std::string_view role = stringField(value, "role");
-    std::string_view shareGptValue;
-    if (role.empty()) {
-        role = stringField(value, "from");
-        shareGptValue = stringField(value, "value");
+    std::optional<element> role, from, shareGptValue, content, name, toolCallId, toolCalls, functionCall, parts, isError,
+        status;
+    for (auto [key, field] : object) {
+        std::optional<element>* slot = nullptr;
+        if (key == "role")
+            slot = &role;
+        else if (key == "content")
+            slot = &content;
+        else if (key == "tool_calls")
+            slot = &toolCalls;
+        else if (key == "tool_call_id")
+            slot = &toolCallId;
+        else if (key == "name")
+            slot = &name;
+        else if (key == "parts")
+            slot = &parts;
+        else if (key == "from")
+            slot = &from;
+        else if (key == "value")
+            slot = &shareGptValue;
+        else if (key == "function_call")
+            slot = &functionCall;
+        else if (key == "is_error")
+            slot = &isError;
+        else if (key == "status")
+            slot = &status;
+        if (slot && !*slot)
+            *slot = field;
     }
-    if (role.empty())
+
+    Message message;
+    std::string_view roleText = textOf(role);
+    const bool shareGpt = roleText.empty() && from;
+    if (shareGpt)
+        roleText = textOf(from);
+    if (roleText.empty())
         return where + ": missing role";
-    message.role = normaliseRole(role);
+    message.role = normaliseRole(roleText);
     const int index = static_cast<int>(interaction.messages.size());
 
-    element content;
-    if (!shareGptValue.empty()) {
-        message.content = std::string(shareGptValue);
-    } else if (value.at_key("content").get(content) == simdjson::SUCCESS) {
-        switch (content.type()) {
+    if (shareGpt) {
+        message.content = std::string(textOf(shareGptValue));
+    } else if (content) {
+        switch (content->type()) {
         case element_type::STRING:
-            message.content = std::string(content.get_string().value_unsafe());
+            message.content = std::string(content->get_string().value_unsafe());
             break;
         case element_type::NULL_VALUE:
             message.contentIsNull = true;
             break;
         case element_type::ARRAY:
-            message.content = joinTextParts(content.get_array().value_unsafe());
-            message.partsJson = simdjson::minify(content);
+            message.content = joinTextParts(content->get_array().value_unsafe());
+            message.partsJson = simdjson::minify(*content);
             break;
         default:
             return where + ".content: expected a string, null or an array of parts";
@@ -186,14 +224,16 @@ std::string appendChatMessage(element value, Interaction& interaction, const std
     } else {
         message.contentIsNull = true;
     }
-    message.name = std::string(stringField(value, "name"));
-    message.toolCallId = std::string(stringField(value, "tool_call_id"));
+    message.name = std::string(textOf(name));
+    message.toolCallId = std::string(textOf(toolCallId));
 
     // OpenAI tool calls (and the legacy single function_call).
-    simdjson::dom::array toolCalls;
-    if (!value.at_key("tool_calls").get_array().get(toolCalls)) {
+    if (toolCalls && !toolCalls->is_null()) {
+        simdjson::dom::array calls;
+        if (toolCalls->get_array().get(calls))
+            return where + ".tool_calls: expected an array";
         size_t k = 0;
-        for (element call : toolCalls) {
+        for (element call : calls) {
             element function;
             if (call.at_key("function").get(function))
                 function = call; // some producers flatten {id, name, arguments}
@@ -201,31 +241,28 @@ std::string appendChatMessage(element value, Interaction& interaction, const std
             std::string argumentsText;
             if (!function.at_key("arguments").get(arguments))
                 argumentsText = jsonText(arguments);
-            const std::string name(stringField(function, "name"));
-            if (name.empty())
+            const std::string callName(stringField(function, "name"));
+            if (callName.empty())
                 return where + ".tool_calls[" + std::to_string(k) + "]: missing function name";
-            recordCallRequest(interaction, index, std::string(stringField(call, "id")), name, std::move(argumentsText));
+            recordCallRequest(interaction, index, std::string(stringField(call, "id")), callName, std::move(argumentsText));
             ++k;
         }
-    } else if (value.at_key("tool_calls").error() != simdjson::NO_SUCH_FIELD && !value.at_key("tool_calls").is_null()) {
-        return where + ".tool_calls: expected an array";
     }
-    element functionCall;
-    if (!value.at_key("function_call").get(functionCall) && functionCall.is_object()) {
+    if (functionCall && functionCall->is_object()) {
         element arguments;
         std::string argumentsText;
-        if (!functionCall.at_key("arguments").get(arguments))
+        if (!functionCall->at_key("arguments").get(arguments))
             argumentsText = jsonText(arguments);
-        recordCallRequest(interaction, index, {}, std::string(stringField(functionCall, "name")),
+        recordCallRequest(interaction, index, {}, std::string(stringField(*functionCall, "name")),
                           std::move(argumentsText));
     }
 
     // GenAI parts: text, tool_call and tool_call_response.
-    simdjson::dom::array parts;
-    const bool hasParts = !value.at_key("parts").get_array().get(parts);
+    simdjson::dom::array partList;
+    const bool hasParts = parts && !parts->get_array().get(partList);
     if (hasParts) {
         std::string text;
-        for (element part : parts) {
+        for (element part : partList) {
             const std::string_view type = stringField(part, "type");
             if (type == "text") {
                 if (!text.empty())
@@ -253,17 +290,19 @@ std::string appendChatMessage(element value, Interaction& interaction, const std
         }
         message.content = std::move(text);
         message.contentIsNull = message.content.empty();
-        message.partsJson = simdjson::minify(parts);
+        message.partsJson = simdjson::minify(partList);
     }
 
     if (message.role == "tool" && !hasParts)
-        recordCallResult(interaction, index, message.toolCallId, message.name, message.content, statusOf(value));
+        recordCallResult(interaction, index, message.toolCallId, message.name, message.content,
+                         statusOf(isError, textOf(status)));
     interaction.messages.push_back(std::move(message));
     return {};
 }
 
 std::string appendChatMessages(simdjson::dom::array array, Interaction& interaction, const char* fieldName)
 {
+    interaction.messages.reserve(interaction.messages.size() + array.size());
     size_t i = 0;
     for (element value : array) {
         std::string error = appendChatMessage(value, interaction, std::string(fieldName) + "[" + std::to_string(i) + "]");

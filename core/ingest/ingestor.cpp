@@ -256,6 +256,7 @@ private:
         if (!m_queue.push(std::move(m_batch)))
             m_writerGone = true;
         m_batch = Batch{};
+        m_batch.interactions.reserve(m_options.batchInteractions);
         m_batch.position = committed;
         m_batchBytes = 0;
     }

@@ -27,9 +27,9 @@ std::vector<std::string> splitPath(const std::string& path)
     return parts;
 }
 
-bool resolve(element root, const std::vector<std::string>& path, element& out)
+bool resolve(element start, const std::vector<std::string>& path, element& out)
 {
-    element current = root;
+    element current = start;
     for (const std::string& part : path) {
         if (current.is_object()) {
             if (current.at_key(part).get(current))
@@ -81,11 +81,16 @@ std::string wrongType(const std::string& field, const char* expected, element va
 
 } // namespace
 
-RecordParser::Target RecordParser::compile(const std::string& target) const
+RecordParser::Target RecordParser::compile(const std::string& target)
 {
     Target compiled{target, {}};
-    for (const std::string& path : m_mapping.sourcePathsFor(target))
-        compiled.paths.push_back(splitPath(path));
+    for (const std::string& path : m_mapping.sourcePathsFor(target)) {
+        std::vector<std::string> parts = splitPath(path);
+        const auto [it, added] = m_slotOfKey.emplace(parts.front(), static_cast<int>(m_slotOfKey.size()));
+        compiled.paths.push_back({it->second, std::vector<std::string>(parts.begin() + 1, parts.end())});
+    }
+    m_slots.resize(m_slotOfKey.size());
+    m_slotFilled.resize(m_slotOfKey.size());
     return compiled;
 }
 
@@ -126,14 +131,17 @@ namespace {
 
 struct Reader
 {
-    element root;
+    const std::vector<element>& slots;
+    const std::vector<char>& filled;
     std::string error;
 
     bool find(const auto& target, element& value) const
     {
-        for (const auto& path : target.paths)
-            if (resolve(root, path, value))
+        for (const auto& path : target.paths) {
+            const auto slot = static_cast<size_t>(path.slot);
+            if (filled[slot] && resolve(slots[slot], path.rest, value))
                 return true;
+        }
         return false;
     }
 
@@ -230,9 +238,19 @@ bool parseThumb(element value, std::optional<int>& thumb)
 
 std::string RecordParser::parse(element record, std::string_view raw, Interaction& out)
 {
-    if (!record.is_object())
+    simdjson::dom::object object;
+    if (record.get_object().get(object))
         return std::string("a record must be a JSON object, found ") + typeName(record);
-    Reader r{record, {}};
+    // One pass over the record's keys instead of a search per target and alias.
+    std::fill(m_slotFilled.begin(), m_slotFilled.end(), 0);
+    for (auto [key, value] : object) {
+        const auto it = m_slotOfKey.find(key);
+        if (it != m_slotOfKey.end() && !m_slotFilled[static_cast<size_t>(it->second)]) {
+            m_slots[static_cast<size_t>(it->second)] = value;
+            m_slotFilled[static_cast<size_t>(it->second)] = 1;
+        }
+    }
+    Reader r{m_slots, m_slotFilled, {}};
     r.text(m_id, out.key);
     r.text(m_session, out.session);
     r.text(m_user, out.user);

@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace winnow {
@@ -24,12 +25,30 @@ public:
     std::string parse(simdjson::dom::element record, std::string_view raw, Interaction& out);
 
 private:
+public:
+    struct Path
+    {
+        int slot = 0;                  // the record's top-level key, found once per record
+        std::vector<std::string> rest; // the path below it, split on '.'
+    };
     struct Target
     {
         std::string name;
-        std::vector<std::vector<std::string>> paths; // each path split on '.'
+        std::vector<Path> paths; // tried in order
     };
-    Target compile(const std::string& target) const;
+
+private:
+    Target compile(const std::string& target);
+
+    struct TransparentHash
+    {
+        using is_transparent = void;
+        size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+    };
+    // Top-level keys any target reads, and where this record's values for them are.
+    std::unordered_map<std::string, int, TransparentHash, std::equal_to<>> m_slotOfKey;
+    std::vector<simdjson::dom::element> m_slots;
+    std::vector<char> m_slotFilled;
 
     const FieldMapping m_mapping;
     Target m_id, m_session, m_user, m_agent, m_agentVersion, m_model, m_channel, m_intent;

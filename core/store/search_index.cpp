@@ -9,7 +9,7 @@ namespace winnow {
 namespace {
 constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS search_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(content, content='');
+CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(content, content='', columnsize=0);
 )sql";
 }
 
