@@ -143,6 +143,24 @@ TEST_F(Cli, TheSearchIndexCanBeBuiltLater)
     EXPECT_EQ(run({"--db", db(), "index", "--json"}).json().value(QStringLiteral("indexed_messages")).toInt(), 0);
 }
 
+TEST_F(Cli, ScreenshotRendersTheWindowAt1440By900)
+{
+    std::ofstream(path("a.jsonl")) << "{\"id\":\"1\"}\n";
+    ASSERT_EQ(run({"--db", db(), "ingest", path("a.jsonl")}).exitCode, 0);
+    auto shot = run({"--db", db(), "screenshot", "--out", path("shot.png")});
+    ASSERT_EQ(shot.exitCode, 0) << shot.err;
+    const std::string png = slurp(path("shot.png"));
+    ASSERT_GT(png.size(), 24u);
+    EXPECT_EQ(png.substr(1, 3), "PNG");
+    auto be32 = [&png](size_t at) {
+        return (static_cast<unsigned char>(png[at]) << 24) | (static_cast<unsigned char>(png[at + 1]) << 16) |
+               (static_cast<unsigned char>(png[at + 2]) << 8) | static_cast<unsigned char>(png[at + 3]);
+    };
+    EXPECT_EQ(be32(16), 1440); // IHDR width and height
+    EXPECT_EQ(be32(20), 900);
+    EXPECT_EQ(run({"--db", db(), "screenshot"}).exitCode, 2);
+}
+
 TEST_F(Cli, StandardInput)
 {
     std::ofstream(path("in.jsonl")) << "{\"id\":\"1\"}\n{\"id\":\"2\"}\n";
