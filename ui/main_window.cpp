@@ -7,6 +7,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QStringList>
 #include <QLocale>
 #include <QMenuBar>
 #include <QPointer>
@@ -26,9 +27,14 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.6);
     titleFont.setBold(true);
     m_title->setFont(titleFont);
+    m_path = new QLabel(central);
+    m_path->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_path->setForegroundRole(QPalette::PlaceholderText);
     m_summary = new QLabel(central);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_title);
+    layout->addWidget(m_path);
+    layout->addSpacing(12);
     layout->addWidget(m_summary);
     layout->addStretch();
     setCentralWidget(central);
@@ -73,13 +79,14 @@ void MainWindow::openStore(const QString& path)
     m_storePath = path;
     setWindowTitle(tr("Winnow — %1").arg(QFileInfo(path).fileName()));
     m_title->setText(QFileInfo(path).fileName());
+    m_path->setText(QFileInfo(path).absoluteFilePath());
     refresh();
 }
 
 void MainWindow::refresh()
 {
     const quint64 generation = ++m_generation;
-    m_summary->setText(tr("Reading %1…").arg(m_storePath));
+    m_summary->setText(tr("Reading the store…"));
     QPointer<MainWindow> self(this);
     const std::string path = m_storePath.toStdString();
     QThreadPool::globalInstance()->start([self, generation, path] {
@@ -91,9 +98,15 @@ void MainWindow::refresh()
             Store store(path, Store::Mode::ReadOnly);
             const StoreStats s = store.stats();
             const QLocale locale;
-            text = tr("%1 interactions · %2 messages · %3 tool calls · %4 sources · %5 quarantined records\n%6")
-                       .arg(locale.toString(s.interactions), locale.toString(s.messages), locale.toString(s.toolCalls),
-                            locale.toString(s.sources), locale.toString(s.quarantined), QString::fromStdString(path));
+            auto count = [&locale](std::int64_t n, const QString& one, const QString& many) {
+                return locale.toString(n) + QLatin1Char(' ') + (n == 1 ? one : many);
+            };
+            text = QStringList{count(s.interactions, tr("interaction"), tr("interactions")),
+                               count(s.messages, tr("message"), tr("messages")),
+                               count(s.toolCalls, tr("tool call"), tr("tool calls")),
+                               count(s.sources, tr("source"), tr("sources")),
+                               count(s.quarantined, tr("quarantined record"), tr("quarantined records"))}
+                       .join(QStringLiteral(" · "));
         } catch (const std::exception& e) {
             text = tr("Cannot open the store: %1").arg(QString::fromUtf8(e.what()));
         }

@@ -31,6 +31,7 @@ protected:
 private:
     QString m_storePath;
     QLabel* m_title = nullptr;
+    QLabel* m_path = nullptr;
     QLabel* m_summary = nullptr;
     quint64 m_generation = 0; // a newer refresh makes older results stale
 };
