@@ -199,7 +199,7 @@ TEST(SearchIndex, KeepsUpWithAnIngestOnItsOwnThread)
     BackgroundIndexer indexer(store.path());
     for (int i = 0; i < 20; ++i) {
         Batch batch;
-        batch.interactions = {sample("k" + std::to_string(i))};
+        batch.interactions = {sample(std::to_string(i) + "k")};
         store.writeBatch(batch);
         indexer.notify();
     }

@@ -17,7 +17,7 @@ TEST(MainWindow, ShowsTheStoresCountsReadOffTheGuiThread)
         Batch batch;
         for (int i = 0; i < 3; ++i) {
             Interaction in;
-            in.key = "k" + std::to_string(i);
+            in.key = std::to_string(i) + "k";
             batch.interactions.push_back(in);
         }
         store.writeBatch(batch);
