@@ -19,6 +19,8 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <thread>
+#include <algorithm>
 
 #include <unistd.h>
 
@@ -142,6 +144,7 @@ Commands:
                           --format auto|jsonl|json|otlp   --map TARGET=SOURCE (repeatable)
                           --profile NAME   --save-profile NAME   --max-record-mb N
                           --no-index (leave the full-text index for a later run or winnow index)
+                          --follow [--interval-ms N]: keep reading what is appended until Ctrl-C
   index                   Bring the full-text index up to date.
   demo                    Write realistic demo logs: --out FILE [--interactions N] [--seed S]
                           [--format jsonl|otlp] [--days D] [--end ISO-TIME]
@@ -162,10 +165,38 @@ Store openStore(const Context& context)
     return Store(context.dbPath);
 }
 
+// Adds a tailing round to the totals; files are matched by path.
+void accumulate(IngestSummary& total, const IngestSummary& round)
+{
+    total.ingested += round.ingested;
+    total.duplicates += round.duplicates;
+    total.quarantined += round.quarantined;
+    total.bytes += round.bytes;
+    if (!round.indexError.empty())
+        total.indexError = round.indexError;
+    for (const FileReport& file : round.files) {
+        auto it = std::find_if(total.files.begin(), total.files.end(),
+                               [&file](const FileReport& f) { return f.path == file.path; });
+        if (it == total.files.end()) {
+            total.files.push_back(file);
+            continue;
+        }
+        it->ingested += file.ingested;
+        it->duplicates += file.duplicates;
+        it->quarantined += file.quarantined;
+        it->bytes += file.bytes;
+        it->pendingBytes = file.pendingBytes;
+        it->restarted = it->restarted || file.restarted;
+        it->error = file.error;
+        it->format = file.format;
+    }
+}
+
 int commandIngest(const Context& context, const std::vector<std::string>& args)
 {
     Arguments a(args, {{"format", true}, {"map", true}, {"profile", true}, {"save-profile", true},
-                       {"max-record-mb", true}, {"batch", true}, {"no-index", false}});
+                       {"max-record-mb", true}, {"batch", true}, {"no-index", false}, {"follow", false},
+                       {"interval-ms", true}});
     if (a.positionals().empty())
         throw UsageError{"ingest needs at least one PATH (a file, a folder, or - for standard input)"};
     IngestOptions options;
@@ -174,6 +205,9 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
     options.maxRecordBytes = static_cast<size_t>(a.integer("max-record-mb", 16)) << 20;
     options.batchInteractions = static_cast<size_t>(std::max<std::int64_t>(1, a.integer("batch", 2000)));
     options.indexText = !a.has("no-index");
+    const bool follow = a.has("follow");
+    options.follow = follow;
+    const auto interval = std::chrono::milliseconds(std::max<std::int64_t>(10, a.integer("interval-ms", 1000)));
 
     Store store = openStore(context);
     if (auto name = a.value("profile")) {
@@ -211,9 +245,30 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
                          static_cast<long long>(p.ingested));
         };
     }
-    const IngestSummary summary = ingestor.ingest(a.positionals());
+    IngestSummary summary = ingestor.ingest(a.positionals());
     if (showProgress)
         std::fprintf(stderr, "\r\033[K");
+    if (follow) {
+        // Tail until interrupted: each round reads only what was appended since the last commit.
+        const auto started = std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                                     std::chrono::duration<double>(summary.seconds));
+        if (!context.json)
+            std::cerr << "following " << a.positionals().size() << " input(s); Ctrl-C to stop\n";
+        while (!g_interrupted.load()) {
+            const auto wakeAt = std::chrono::steady_clock::now() + interval;
+            while (!g_interrupted.load() && std::chrono::steady_clock::now() < wakeAt)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (g_interrupted.load())
+                break;
+            const IngestSummary round = ingestor.ingest(a.positionals());
+            accumulate(summary, round);
+            if (!context.json && (round.ingested || round.duplicates || round.quarantined))
+                std::cerr << "+" << round.ingested << " ingested, +" << round.duplicates << " duplicates, +"
+                          << round.quarantined << " quarantined\n";
+        }
+        summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        summary.cancelled = false; // an interrupt is how following ends
+    }
 
     const bool nothingRead = !summary.files.empty() && summary.unreadable() == static_cast<int>(summary.files.size());
     if (context.json) {

@@ -161,6 +161,50 @@ TEST_F(Cli, ScreenshotRendersTheWindowAt1440By900)
     EXPECT_EQ(run({"--db", db(), "screenshot"}).exitCode, 2);
 }
 
+TEST_F(Cli, FollowTailsAGrowingFileUntilInterrupted)
+{
+    auto line = [](int i) { return "{\"id\":\"f" + std::to_string(i) + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"; };
+    std::ofstream(path("live.jsonl")) << line(0) << line(1);
+    const pid_t pid = spawn({"--db", db(), "ingest", "--follow", "--interval-ms", "50", path("live.jsonl"), "--json"});
+    auto waitForCount = [this](std::int64_t expected) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        std::int64_t count = -1;
+        while (std::chrono::steady_clock::now() < deadline) {
+            try {
+                Store reader(db(), Store::Mode::ReadOnly);
+                count = reader.connection().queryInt("SELECT count(*) FROM interactions");
+            } catch (const std::exception&) {
+            }
+            if (count == expected)
+                return count;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return count;
+    };
+    EXPECT_EQ(waitForCount(2), 2);
+    std::string third = line(2);
+    {
+        std::ofstream append(path("live.jsonl"), std::ios::app);
+        append << line(3) << third.substr(0, 10); // a writer mid-line
+    }
+    EXPECT_EQ(waitForCount(3), 3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(waitForCount(3), 3); // the half line waits for its newline
+    {
+        std::ofstream append(path("live.jsonl"), std::ios::app);
+        append << third.substr(10);
+    }
+    EXPECT_EQ(waitForCount(4), 4);
+    kill(pid, SIGINT);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    const Result result{0, slurp(path("out.txt")), slurp(path("err.txt"))};
+    EXPECT_EQ(result.json().value(QStringLiteral("ingested")).toInt(), 4) << result.out;
+    EXPECT_EQ(result.json().value(QStringLiteral("quarantined")).toInt(), 0);
+}
+
 TEST_F(Cli, StandardInput)
 {
     std::ofstream(path("in.jsonl")) << "{\"id\":\"1\"}\n{\"id\":\"2\"}\n";
