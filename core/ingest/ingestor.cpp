@@ -140,6 +140,50 @@ Layout detectLayout(std::string_view head, InputFormat forced)
     return layout;
 }
 
+// The input bytes from file offset base() on, refilled a chunk at a time, with simdjson's padding
+// readable past the end so records can be parsed where they lie. The reader drops what it has
+// consumed from the front; at most one record longer than a chunk is ever held.
+class InputWindow
+{
+public:
+    InputWindow(int fd, std::int64_t base, size_t maxRecordBytes)
+        : m_fd(fd), m_base(base), m_buffer(new char[maxRecordBytes + chunkBytes + simdjson::SIMDJSON_PADDING + 1])
+    {
+    }
+
+    // Reads the next chunk; false at the end of the input.
+    bool fill()
+    {
+        ssize_t n;
+        do {
+            n = ::read(m_fd, m_buffer.get() + m_length, chunkBytes);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0)
+            throw std::runtime_error(std::string("read failed: ") + std::strerror(errno));
+        m_length += static_cast<size_t>(n);
+        std::memset(m_buffer.get() + m_length, 0, simdjson::SIMDJSON_PADDING);
+        return n > 0;
+    }
+
+    void dropFront(size_t count)
+    {
+        std::memmove(m_buffer.get(), m_buffer.get() + count, m_length - count);
+        m_base += static_cast<std::int64_t>(count);
+        m_length -= count;
+    }
+
+    const char* data() const { return m_buffer.get(); }
+    size_t length() const { return m_length; }
+    std::int64_t base() const { return m_base; }
+    std::int64_t offsetOf(size_t position) const { return m_base + static_cast<std::int64_t>(position); }
+
+private:
+    int m_fd;
+    std::int64_t m_base;
+    std::unique_ptr<char[]> m_buffer;
+    size_t m_length = 0;
+};
+
 // Runs on the parser thread: reads from the current position of `fd`, frames and parses records,
 // and hands batches to the writer through the queue.
 class Producer
@@ -172,13 +216,9 @@ private:
     // Cancelled by the caller, or the writer stopped taking batches.
     bool cancelled() const { return m_writerGone || (m_options.cancel && m_options.cancel->load(std::memory_order_relaxed)); }
 
-    ssize_t readSome(char* into, size_t size)
+    std::string tooLongReason() const
     {
-        while (true) {
-            const ssize_t n = ::read(m_fd, into, size);
-            if (n >= 0 || errno != EINTR)
-                return n;
-        }
+        return "record longer than " + std::to_string(m_options.maxRecordBytes >> 20) + " MiB";
     }
 
     void quarantine(std::int64_t line, std::int64_t offset, std::string reason, std::string_view raw)
@@ -275,22 +315,15 @@ private:
 
     void readLines()
     {
-        const size_t capacity = m_options.maxRecordBytes + chunkBytes + simdjson::SIMDJSON_PADDING + 1;
-        std::unique_ptr<char[]> buffer(new char[capacity]);
-        char* data = buffer.get();
-        size_t length = 0;                  // bytes in the buffer
-        std::int64_t base = m_position.offset; // file offset of data[0]
+        InputWindow input(m_fd, m_position.offset, m_options.maxRecordBytes);
         std::int64_t line = m_position.line;
         bool skippingLongLine = false;
         bool atEnd = false;
-        m_lastCommitted = base;
+        m_lastCommitted = input.base();
         while (!atEnd && !cancelled()) {
-            const ssize_t n = readSome(data + length, chunkBytes);
-            if (n < 0)
-                throw std::runtime_error(std::string("read failed: ") + std::strerror(errno));
-            atEnd = n == 0;
-            length += static_cast<size_t>(n);
-            std::memset(data + length, 0, simdjson::SIMDJSON_PADDING);
+            atEnd = !input.fill();
+            const char* data = input.data();
+            const size_t length = input.length();
             size_t pos = 0;
             while (pos < length) {
                 const char* newline = static_cast<const char*>(std::memchr(data + pos, '\n', length - pos));
@@ -301,17 +334,15 @@ private:
                 if (skippingLongLine)
                     skippingLongLine = false;
                 else
-                    handleRecord({data + pos, end - pos}, base + static_cast<std::int64_t>(pos), line);
+                    handleRecord({data + pos, end - pos}, input.offsetOf(pos), line);
                 pos = end + 1;
-                consumedTo(base + static_cast<std::int64_t>(pos), line);
+                consumedTo(input.offsetOf(pos), line);
             }
             const size_t rest = length - pos;
             if (skippingLongLine) {
                 pos = length; // still inside the line already quarantined
             } else if (rest > m_options.maxRecordBytes) {
-                quarantine(line + 1, base + static_cast<std::int64_t>(pos),
-                           "record longer than " + std::to_string(m_options.maxRecordBytes >> 20) + " MiB",
-                           {data + pos, rest});
+                quarantine(line + 1, input.offsetOf(pos), tooLongReason(), {data + pos, rest});
                 skippingLongLine = true;
                 pos = length;
             } else if (atEnd && rest > 0 && !m_options.follow) {
@@ -319,43 +350,34 @@ private:
                 simdjson::dom::element probe;
                 if (!m_json.parse(data + pos, rest, false).get(probe)) {
                     ++line;
-                    handleRecord({data + pos, rest}, base + static_cast<std::int64_t>(pos), line);
+                    handleRecord({data + pos, rest}, input.offsetOf(pos), line);
                     pos = length;
-                    consumedTo(base + static_cast<std::int64_t>(pos), line);
+                    consumedTo(input.offsetOf(pos), line);
                 }
             }
-            std::memmove(data, data + pos, length - pos);
-            base += static_cast<std::int64_t>(pos);
-            length -= pos;
+            input.dropFront(pos);
         }
-        m_pendingBytes = static_cast<std::int64_t>(length);
-        finish(base, line);
+        m_pendingBytes = static_cast<std::int64_t>(input.length());
+        finish(input.base(), line);
     }
 
     // Frames JSON values that may span lines: the elements of a top-level array, or a sequence of
     // top-level objects. A value longer than the record limit is quarantined and skipped.
     void readValues()
     {
-        const size_t capacity = m_options.maxRecordBytes + chunkBytes + simdjson::SIMDJSON_PADDING + 1;
-        std::unique_ptr<char[]> buffer(new char[capacity]);
-        char* data = buffer.get();
-        size_t length = 0;
-        std::int64_t base = m_position.offset;
+        InputWindow input(m_fd, m_position.offset, m_options.maxRecordBytes);
         std::int64_t line = m_position.line + 1;
         int depth = 0;
         bool inString = false, escaped = false, inArray = false, sawAnything = false, tooLong = false;
         size_t valueStart = 0;
         std::int64_t valueLine = 0;
         bool atEnd = false;
-        m_lastCommitted = base;
+        m_lastCommitted = input.base();
         size_t pos = 0;
         while (!atEnd && !cancelled()) {
-            const ssize_t n = readSome(data + length, chunkBytes);
-            if (n < 0)
-                throw std::runtime_error(std::string("read failed: ") + std::strerror(errno));
-            atEnd = n == 0;
-            length += static_cast<size_t>(n);
-            std::memset(data + length, 0, simdjson::SIMDJSON_PADDING);
+            atEnd = !input.fill();
+            const char* data = input.data();
+            const size_t length = input.length();
             for (; pos < length; ++pos) {
                 const char c = data[pos];
                 if (c == '\n')
@@ -376,9 +398,9 @@ private:
                         ++depth;
                     else if ((c == '}' || c == ']') && --depth == 0) {
                         if (!tooLong)
-                            handleRecord({data + valueStart, pos + 1 - valueStart}, base + static_cast<std::int64_t>(valueStart), valueLine);
+                            handleRecord({data + valueStart, pos + 1 - valueStart}, input.offsetOf(valueStart), valueLine);
                         tooLong = false;
-                        consumedTo(base + static_cast<std::int64_t>(pos + 1), line);
+                        consumedTo(input.offsetOf(pos + 1), line);
                     }
                     continue;
                 }
@@ -404,27 +426,23 @@ private:
                 size_t end = pos;
                 while (end < length && data[end] != ',' && data[end] != '\n' && data[end] != ']')
                     ++end;
-                quarantine(line, base + static_cast<std::int64_t>(pos), "a record must be a JSON object", {data + pos, end - pos});
+                quarantine(line, input.offsetOf(pos), "a record must be a JSON object", {data + pos, end - pos});
                 pos = end - 1;
             }
             // Keep the value in progress; drop everything before it.
             size_t keepFrom = depth > 0 && !tooLong ? valueStart : length;
             if (depth > 0 && !tooLong && length - valueStart > m_options.maxRecordBytes) {
-                quarantine(valueLine, base + static_cast<std::int64_t>(valueStart),
-                           "record longer than " + std::to_string(m_options.maxRecordBytes >> 20) + " MiB",
-                           {data + valueStart, std::min<size_t>(length - valueStart, 4096)});
+                quarantine(valueLine, input.offsetOf(valueStart), tooLongReason(), {data + valueStart, length - valueStart});
                 tooLong = true;
                 keepFrom = length;
             }
-            std::memmove(data, data + keepFrom, length - keepFrom);
-            base += static_cast<std::int64_t>(keepFrom);
-            length -= keepFrom;
+            input.dropFront(keepFrom);
             pos -= keepFrom;
             valueStart = 0;
         }
         if (depth > 0 && !tooLong && !cancelled())
-            quarantine(valueLine, base, "the input ends inside a JSON value", {data, length});
-        finish(base + static_cast<std::int64_t>(length), line - 1);
+            quarantine(valueLine, input.base(), "the input ends inside a JSON value", {input.data(), input.length()});
+        finish(input.offsetOf(input.length()), line - 1);
     }
 
     const IngestOptions& m_options;
@@ -601,6 +619,8 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
     m_progress.bytesDone = start.offset;
 
     if (layout.binary) {
+        if (start.offset >= info.st_size && start.offset > 0)
+            return report; // quarantined on an earlier run and unchanged since
         Batch batch;
         batch.position = {source.id, info.st_size, 0};
         batch.quarantined.push_back({0, 0, "binary file (NUL bytes in its first 4 KiB)", excerptOf(head, 200)});

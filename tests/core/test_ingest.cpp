@@ -224,6 +224,9 @@ TEST(Ingest, ABinaryFileIsQuarantinedWhole)
     EXPECT_EQ(summary.ingested, 0);
     EXPECT_EQ(summary.quarantined, 1);
     EXPECT_EQ(f.store.quarantine()[0].record.reason, "binary file (NUL bytes in its first 4 KiB)");
+    const auto again = f.ingest({path});
+    EXPECT_EQ(again.quarantined, 0); // reported once, not on every run
+    EXPECT_EQ(f.store.stats().quarantined, 1);
 }
 
 TEST(Ingest, MissingFilesAreReportedNotFatal)
@@ -264,6 +267,22 @@ TEST(Ingest, JsonArrayOfRecordsWithAMapping)
     EXPECT_EQ(f.store.stats().messages, 4);
     EXPECT_EQ(f.store.connection().queryInt("SELECT count(*) FROM scores WHERE name = 'reward'"), 2);
     EXPECT_EQ(f.store.connection().queryInt("SELECT count(*) FROM interactions WHERE agent_version = '1.5.0'"), 2);
+}
+
+TEST(Ingest, JsonArrayElementsCrossingReadChunksAreReadWhole)
+{
+    Fixture f;
+    std::string content = "[\n";
+    const std::string padding(2000, 'x');
+    for (int i = 0; i < 4000; ++i) // 8 MB: elements straddle the 4 MiB read chunks
+        content += (i ? ",\n  " : "  ") + record(i, padding);
+    content += "\n]\n";
+    const auto path = f.dir.write("big.json", content);
+    const auto summary = f.ingest({path});
+    EXPECT_EQ(summary.files[0].format, "json");
+    EXPECT_EQ(summary.ingested, 4000);
+    EXPECT_EQ(summary.quarantined, 0);
+    EXPECT_EQ(summary.bytes, static_cast<std::int64_t>(content.size()));
 }
 
 TEST(Ingest, JsonArrayWithABadElementKeepsTheRest)
