@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -20,7 +21,6 @@
 #include <map>
 #include <optional>
 #include <thread>
-#include <algorithm>
 
 #include <unistd.h>
 
@@ -194,8 +194,14 @@ void accumulate(IngestSummary& total, const IngestSummary& round)
 
 int commandIngest(const Context& context, const std::vector<std::string>& args)
 {
-    Arguments a(args, {{"format", true}, {"map", true}, {"profile", true}, {"save-profile", true},
-                       {"max-record-mb", true}, {"batch", true}, {"no-index", false}, {"follow", false},
+    Arguments a(args, {{"format", true},
+                       {"map", true},
+                       {"profile", true},
+                       {"save-profile", true},
+                       {"max-record-mb", true},
+                       {"batch", true},
+                       {"no-index", false},
+                       {"follow", false},
                        {"interval-ms", true}});
     if (a.positionals().empty())
         throw UsageError{"ingest needs at least one PATH (a file, a folder, or - for standard input)"};
@@ -207,7 +213,8 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
     options.indexText = !a.has("no-index");
     const bool follow = a.has("follow");
     options.follow = follow;
-    const auto interval = std::chrono::milliseconds(std::max<std::int64_t>(10, a.integer("interval-ms", 1000)));
+    const auto interval =
+        std::chrono::milliseconds(std::max<std::int64_t>(10, a.integer("interval-ms", 1000)));
 
     Store store = openStore(context);
     if (auto name = a.value("profile")) {
@@ -240,8 +247,11 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
             if (now - lastShown < std::chrono::milliseconds(250))
                 return;
             lastShown = now;
-            const double percent = p.bytesTotal ? 100.0 * static_cast<double>(p.bytesDone) / static_cast<double>(p.bytesTotal) : 0;
-            std::fprintf(stderr, "\r%s  %5.1f%%  %lld ingested", std::filesystem::path(p.path).filename().c_str(), percent,
+            const double percent =
+                p.bytesTotal ? 100.0 * static_cast<double>(p.bytesDone) / static_cast<double>(p.bytesTotal)
+                             : 0;
+            std::fprintf(stderr, "\r%s  %5.1f%%  %lld ingested",
+                         std::filesystem::path(p.path).filename().c_str(), percent,
                          static_cast<long long>(p.ingested));
         };
     }
@@ -250,8 +260,9 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
         std::fprintf(stderr, "\r\033[K");
     if (follow) {
         // Tail until interrupted: each round reads only what was appended since the last commit.
-        const auto started = std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                                     std::chrono::duration<double>(summary.seconds));
+        const auto started = std::chrono::steady_clock::now() -
+                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(summary.seconds));
         if (!context.json)
             std::cerr << "following " << a.positionals().size() << " input(s); Ctrl-C to stop\n";
         while (!g_interrupted.load()) {
@@ -270,7 +281,8 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
         summary.cancelled = false; // an interrupt is how following ends
     }
 
-    const bool nothingRead = !summary.files.empty() && summary.unreadable() == static_cast<int>(summary.files.size());
+    const bool nothingRead =
+        !summary.files.empty() && summary.unreadable() == static_cast<int>(summary.files.size());
     if (context.json) {
         QJsonArray files;
         for (const FileReport& f : summary.files) {
@@ -299,7 +311,8 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
             if (!f.error.empty())
                 std::cerr << "winnow: " << f.path << ": " << f.error << "\n";
             else if (f.restarted)
-                std::cerr << "winnow: " << f.path << ": rotated or truncated since the last run, read from the start\n";
+                std::cerr << "winnow: " << f.path
+                          << ": rotated or truncated since the last run, read from the start\n";
             if (f.pendingBytes > 0)
                 std::cerr << "winnow: " << f.path << ": " << f.pendingBytes
                           << " bytes of an unfinished last line wait for the next run\n";
@@ -308,10 +321,12 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
                   << "duplicates   " << summary.duplicates << "\n"
                   << "quarantined  " << summary.quarantined
                   << (summary.quarantined ? "   (see: winnow quarantine)" : "") << "\n"
-                  << "bytes        " << summary.bytes << " (" << humanBytes(static_cast<double>(summary.bytes)) << ")\n"
+                  << "bytes        " << summary.bytes << " ("
+                  << humanBytes(static_cast<double>(summary.bytes)) << ")\n"
                   << "seconds      " << summary.seconds << "\n";
         if (!summary.indexError.empty())
-            std::cerr << "winnow: the search index is behind: " << summary.indexError << " (run winnow index)\n";
+            std::cerr << "winnow: the search index is behind: " << summary.indexError
+                      << " (run winnow index)\n";
         if (summary.cancelled)
             std::cout << "interrupted: everything up to the last commit is stored; run again to resume\n";
     }
@@ -320,7 +335,12 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
 
 int commandDemo(const Context& context, const std::vector<std::string>& args)
 {
-    Arguments a(args, {{"interactions", true}, {"seed", true}, {"out", true}, {"format", true}, {"days", true}, {"end", true}});
+    Arguments a(args, {{"interactions", true},
+                       {"seed", true},
+                       {"out", true},
+                       {"format", true},
+                       {"days", true},
+                       {"end", true}});
     const auto out = a.value("out");
     if (!out)
         throw UsageError{"demo needs --out FILE (or --out - for standard output)"};
@@ -358,8 +378,8 @@ int commandDemo(const Context& context, const std::vector<std::string>& args)
                    {QStringLiteral("bytes"), static_cast<qint64>(bytes)},
                    {QStringLiteral("seconds"), seconds}});
     else if (*out != "-")
-        std::cerr << "wrote " << options.interactions << " interactions (" << humanBytes(static_cast<double>(bytes))
-                  << ") to " << *out << "\n";
+        std::cerr << "wrote " << options.interactions << " interactions ("
+                  << humanBytes(static_cast<double>(bytes)) << ") to " << *out << "\n";
     return 0;
 }
 
@@ -376,7 +396,8 @@ int commandIndex(const Context& context, const std::vector<std::string>& args)
         indexed += step;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (context.json)
-        printJson({{QStringLiteral("indexed_messages"), static_cast<qint64>(indexed)}, {QStringLiteral("seconds"), seconds}});
+        printJson({{QStringLiteral("indexed_messages"), static_cast<qint64>(indexed)},
+                   {QStringLiteral("seconds"), seconds}});
     else
         std::cout << "indexed " << indexed << " messages in " << seconds << " s\n";
     return 0;
@@ -414,18 +435,20 @@ int commandSources(const Context& context, const std::vector<std::string>& args)
     QJsonArray list;
     for (const SourceState& s : store.sources()) {
         if (context.json) {
-            list.append(QJsonObject{{QStringLiteral("path"), q(s.path)},
-                                    {QStringLiteral("format"), q(s.format)},
-                                    {QStringLiteral("offset"), static_cast<qint64>(s.offset)},
-                                    {QStringLiteral("line"), static_cast<qint64>(s.line)},
-                                    {QStringLiteral("ingested"), static_cast<qint64>(s.ingested)},
-                                    {QStringLiteral("duplicates"), static_cast<qint64>(s.duplicates)},
-                                    {QStringLiteral("quarantined"), static_cast<qint64>(s.quarantined)},
-                                    {QStringLiteral("last_activity"), s.lastActivityMs ? q(formatIsoTimestamp(s.lastActivityMs)) : QString()}});
+            list.append(
+                QJsonObject{{QStringLiteral("path"), q(s.path)},
+                            {QStringLiteral("format"), q(s.format)},
+                            {QStringLiteral("offset"), static_cast<qint64>(s.offset)},
+                            {QStringLiteral("line"), static_cast<qint64>(s.line)},
+                            {QStringLiteral("ingested"), static_cast<qint64>(s.ingested)},
+                            {QStringLiteral("duplicates"), static_cast<qint64>(s.duplicates)},
+                            {QStringLiteral("quarantined"), static_cast<qint64>(s.quarantined)},
+                            {QStringLiteral("last_activity"),
+                             s.lastActivityMs ? q(formatIsoTimestamp(s.lastActivityMs)) : QString()}});
         } else {
-            std::cout << s.path << "  [" << s.format << "]  offset " << s.offset << ", line " << s.line << ", "
-                      << s.ingested << " ingested, " << s.duplicates << " duplicates, " << s.quarantined
-                      << " quarantined\n";
+            std::cout << s.path << "  [" << s.format << "]  offset " << s.offset << ", line " << s.line
+                      << ", " << s.ingested << " ingested, " << s.duplicates << " duplicates, "
+                      << s.quarantined << " quarantined\n";
         }
     }
     if (context.json)
@@ -446,8 +469,8 @@ int commandQuarantine(const Context& context, const std::vector<std::string>& ar
                                     {QStringLiteral("reason"), q(e.record.reason)},
                                     {QStringLiteral("excerpt"), q(e.record.excerpt)}});
         } else {
-            std::cout << e.sourcePath << ":" << e.record.line << " (byte " << e.record.byteOffset << "): "
-                      << e.record.reason << "\n    " << excerptOf(e.record.excerpt, 160) << "\n";
+            std::cout << e.sourcePath << ":" << e.record.line << " (byte " << e.record.byteOffset
+                      << "): " << e.record.reason << "\n    " << excerptOf(e.record.excerpt, 160) << "\n";
         }
     }
     if (context.json)
@@ -470,7 +493,8 @@ int commandProfile(const Context& context, const std::vector<std::string>& args)
     };
     auto profileJson = [](const MappingProfile& profile) {
         return QJsonObject{{QStringLiteral("name"), q(profile.name)},
-                           {QStringLiteral("mapping"), QJsonDocument::fromJson(QByteArray::fromStdString(profile.specJson)).object()}};
+                           {QStringLiteral("mapping"),
+                            QJsonDocument::fromJson(QByteArray::fromStdString(profile.specJson)).object()}};
     };
     if (action == "list") {
         QJsonArray list;
@@ -525,10 +549,12 @@ int commandProfile(const Context& context, const std::vector<std::string>& args)
 
 const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>& commands()
 {
-    static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>> table = {
-        {"ingest", commandIngest}, {"demo", commandDemo},           {"stats", commandStats},
-        {"sources", commandSources}, {"index", commandIndex}, {"quarantine", commandQuarantine}, {"profile", commandProfile},
-    };
+    static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>
+        table = {
+            {"ingest", commandIngest},   {"demo", commandDemo},   {"stats", commandStats},
+            {"sources", commandSources}, {"index", commandIndex}, {"quarantine", commandQuarantine},
+            {"profile", commandProfile},
+        };
     return table;
 }
 

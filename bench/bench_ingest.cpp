@@ -75,7 +75,8 @@ void BM_ParseQJsonDocument(benchmark::State& state)
     const auto& lines = inputLines();
     for (auto _ : state) {
         for (const auto& line : lines) {
-            auto document = QJsonDocument::fromJson(QByteArray::fromRawData(line.data(), static_cast<qsizetype>(line.size())));
+            auto document = QJsonDocument::fromJson(
+                QByteArray::fromRawData(line.data(), static_cast<qsizetype>(line.size())));
             benchmark::DoNotOptimize(document);
         }
     }

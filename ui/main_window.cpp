@@ -7,11 +7,11 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
-#include <QStringList>
 #include <QLocale>
 #include <QMenuBar>
 #include <QPointer>
 #include <QSettings>
+#include <QStringList>
 #include <QThreadPool>
 #include <QVBoxLayout>
 
@@ -44,14 +44,16 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     open->setShortcut(QKeySequence::Open);
     open->setToolTip(tr("Open a Winnow store (%1)").arg(open->shortcut().toString(QKeySequence::NativeText)));
     connect(open, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store"), QFileInfo(m_storePath).absolutePath(),
-                                                          tr("Winnow stores (*.db);;All files (*)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open Store"), QFileInfo(m_storePath).absolutePath(),
+                                         tr("Winnow stores (*.db);;All files (*)"));
         if (!path.isEmpty())
             openStore(path);
     });
     auto* reload = file->addAction(tr("&Refresh"));
     reload->setShortcut(QKeySequence::Refresh);
-    reload->setToolTip(tr("Read the store's counts again (%1)").arg(reload->shortcut().toString(QKeySequence::NativeText)));
+    reload->setToolTip(
+        tr("Read the store's counts again (%1)").arg(reload->shortcut().toString(QKeySequence::NativeText)));
     connect(reload, &QAction::triggered, this, &MainWindow::refresh);
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"));

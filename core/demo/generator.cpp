@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <memory>
 
@@ -43,8 +43,14 @@ public:
     }
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     bool chance(double p) { return uniform() < p; }
-    std::int64_t below(std::int64_t n) { return static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(n)); }
-    template <typename T> const T& pick(const std::vector<T>& items) { return items[static_cast<size_t>(below(static_cast<std::int64_t>(items.size())))]; }
+    std::int64_t below(std::int64_t n)
+    {
+        return static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(n));
+    }
+    template <typename T> const T& pick(const std::vector<T>& items)
+    {
+        return items[static_cast<size_t>(below(static_cast<std::int64_t>(items.size())))];
+    }
     double normal()
     {
         const double u1 = std::max(uniform(), 1e-12);
@@ -104,99 +110,145 @@ const std::vector<Model>& models()
 const std::vector<Agent>& agents()
 {
     static const std::vector<Agent> list = {
-        {"support-bot", "3.1.0", "3.2.0", 0.5,
-         "You are Acme's customer support assistant. Be concise and friendly. Use the tools to look up orders "
-         "and process refunds. Transfer to a human agent when the customer asks for one or when policy requires.",
+        {"support-bot",
+         "3.1.0",
+         "3.2.0",
+         0.5,
+         "You are Acme's customer support assistant. Be concise and friendly. Use the tools to look up "
+         "orders "
+         "and process refunds. Transfer to a human agent when the customer asks for one or when policy "
+         "requires.",
          "transfer_to_human_agents",
          {
              {"order_status",
-              {"Where is my order {O}?", "Hi, can you tell me when order {O} will arrive?", "My package {O} still hasn't shown up, what's going on?"},
-              "lookup_order", R"({"order_id":"{O}"})",
-              {R"({"order_id":"{O}","status":"shipped","carrier":"UPS","eta":"Thursday"})", R"({"order_id":"{O}","status":"processing","eta":"next week"})"},
-              {"Your order {O} has shipped with UPS and should arrive on Thursday.", "Order {O} is still being processed; it should ship next week."},
-              {"I meant the replacement order, not the original one.", "I asked about the delivery date, not the carrier."}},
+              {"Where is my order {O}?", "Hi, can you tell me when order {O} will arrive?",
+               "My package {O} still hasn't shown up, what's going on?"},
+              "lookup_order",
+              R"({"order_id":"{O}"})",
+              {R"({"order_id":"{O}","status":"shipped","carrier":"UPS","eta":"Thursday"})",
+               R"({"order_id":"{O}","status":"processing","eta":"next week"})"},
+              {"Your order {O} has shipped with UPS and should arrive on Thursday.",
+               "Order {O} is still being processed; it should ship next week."},
+              {"I meant the replacement order, not the original one.",
+               "I asked about the delivery date, not the carrier."}},
              {"refund",
-              {"I want a refund for order {O}, the blender arrived broken.", "Can I get my money back for {O}? It's not what I ordered.", "Please refund order {O}, I was charged twice."},
-              "issue_refund", R"({"order_id":"{O}","reason":"damaged"})",
-              {R"({"refund_id":"RF-{O}","amount":79.99,"status":"approved"})", R"({"refund_id":"RF-{O}","amount":24.50,"status":"pending_review"})"},
-              {"I've issued a refund for order {O}; you'll see it on your statement within 5 business days.", "Your refund for {O} is pending review, we'll email you within 48 hours."},
-              {"I didn't ask for store credit, I want the money back on my card.", "You refunded the wrong item, it was the blender."}},
+              {"I want a refund for order {O}, the blender arrived broken.",
+               "Can I get my money back for {O}? It's not what I ordered.",
+               "Please refund order {O}, I was charged twice."},
+              "issue_refund",
+              R"({"order_id":"{O}","reason":"damaged"})",
+              {R"({"refund_id":"RF-{O}","amount":79.99,"status":"approved"})",
+               R"({"refund_id":"RF-{O}","amount":24.50,"status":"pending_review"})"},
+              {"I've issued a refund for order {O}; you'll see it on your statement within 5 business days.",
+               "Your refund for {O} is pending review, we'll email you within 48 hours."},
+              {"I didn't ask for store credit, I want the money back on my card.",
+               "You refunded the wrong item, it was the blender."}},
              {"shipping_address",
-              {"I need to change the delivery address for {O} to 12 Elm Street, Springfield.", "Can you ship order {O} to my office instead?"},
-              "update_address", R"({"order_id":"{O}","address":"12 Elm Street, Springfield"})",
+              {"I need to change the delivery address for {O} to 12 Elm Street, Springfield.",
+               "Can you ship order {O} to my office instead?"},
+              "update_address",
+              R"({"order_id":"{O}","address":"12 Elm Street, Springfield"})",
               {R"({"order_id":"{O}","updated":true})"},
               {"Done, order {O} will now be delivered to 12 Elm Street, Springfield."},
               {"No, the new address is my office on Main Street, not Elm Street."}},
              {"cancel_subscription",
-              {"How do I cancel my Acme Plus subscription?", "Cancel my subscription please, my email is {E}."},
-              "cancel_subscription", R"({"account":"{E}"})",
+              {"How do I cancel my Acme Plus subscription?",
+               "Cancel my subscription please, my email is {E}."},
+              "cancel_subscription",
+              R"({"account":"{E}"})",
               {R"({"cancelled":true,"effective":"end of billing period"})"},
-              {"Your Acme Plus subscription is cancelled and stays active until the end of the billing period."},
+              {"Your Acme Plus subscription is cancelled and stays active until the end of the billing "
+               "period."},
               {"I wanted to pause it, not cancel it."}},
              {"billing_dispute",
-              {"There's a charge on my card ending {C} that I don't recognise.", "Why was I billed $49 this month? My card is {C}."},
-              "lookup_order", R"({"card_last4":"{L}"})",
+              {"There's a charge on my card ending {C} that I don't recognise.",
+               "Why was I billed $49 this month? My card is {C}."},
+              "lookup_order",
+              R"({"card_last4":"{L}"})",
               {R"({"charges":[{"amount":49.0,"description":"Acme Plus annual"}]})"},
               {"That $49 charge is the annual Acme Plus renewal."},
               {"That's not the charge I'm talking about, it's the one from last Tuesday."}},
          },
-         "refund", 0.50},
-        {"it-helpdesk", "1.4.2", "1.5.0", 0.6,
-         "You are the internal IT helpdesk assistant. Verify the employee before resetting credentials. Open a ticket "
+         "refund",
+         0.50},
+        {"it-helpdesk",
+         "1.4.2",
+         "1.5.0",
+         0.6,
+         "You are the internal IT helpdesk assistant. Verify the employee before resetting credentials. Open "
+         "a ticket "
          "for hardware requests. Hand off to the on-call engineer for outages.",
          "handoff_to_agent",
          {
              {"password_reset",
-              {"I'm locked out of my account, can you reset my password? I'm {N}.", "Password reset please, my login is {E}."},
-              "reset_password", R"({"user":"{E}"})",
+              {"I'm locked out of my account, can you reset my password? I'm {N}.",
+               "Password reset please, my login is {E}."},
+              "reset_password",
+              R"({"user":"{E}"})",
               {R"({"reset":true,"temporary_password_sent_to":"{E}"})"},
               {"I've reset your password and sent a temporary one to {E}."},
               {"I said my SSO password, not the VPN one."}},
              {"vpn_issue",
-              {"The VPN keeps disconnecting every few minutes.", "I can't connect to the VPN from home since this morning."},
-              "check_vpn_status", R"({"region":"eu-west"})",
+              {"The VPN keeps disconnecting every few minutes.",
+               "I can't connect to the VPN from home since this morning."},
+              "check_vpn_status",
+              R"({"region":"eu-west"})",
               {R"({"status":"degraded","incident":"INC-4821"})", R"({"status":"ok"})"},
-              {"There's a known VPN incident (INC-4821); the network team is on it.", "The VPN service is healthy; try reinstalling the client from the portal."},
+              {"There's a known VPN incident (INC-4821); the network team is on it.",
+               "The VPN service is healthy; try reinstalling the client from the portal."},
               {"Reinstalling didn't help, it still doesn't work."}},
              {"laptop_request",
-              {"My laptop screen is cracked, how do I get a replacement?", "I need a new laptop for a new hire starting Monday."},
-              "create_ticket", R"({"category":"hardware","summary":"laptop replacement"})",
+              {"My laptop screen is cracked, how do I get a replacement?",
+               "I need a new laptop for a new hire starting Monday."},
+              "create_ticket",
+              R"({"category":"hardware","summary":"laptop replacement"})",
               {R"({"ticket":"HW-{O}","queue":"hardware"})"},
               {"I've opened ticket HW-{O} with the hardware team; they'll contact you today."},
               {"It's for a new employee, not for me."}},
              {"software_install",
               {"Can you install Tableau on my machine?", "I need admin rights to install Docker."},
-              "create_ticket", R"({"category":"software","summary":"install request"})",
+              "create_ticket",
+              R"({"category":"software","summary":"install request"})",
               {R"({"ticket":"SW-{O}","queue":"software"})"},
               {"Request SW-{O} is open; software installs are usually done within a day."},
               {"I asked for Docker Desktop, not Docker Engine."}},
          },
-         "vpn_issue", 0.30},
-        {"sales-assistant", "0.9.0", "1.0.0", 0.4,
-         "You are Acme's sales assistant. Answer pricing questions accurately from the pricing tool, offer demos, "
+         "vpn_issue",
+         0.30},
+        {"sales-assistant",
+         "0.9.0",
+         "1.0.0",
+         0.4,
+         "You are Acme's sales assistant. Answer pricing questions accurately from the pricing tool, offer "
+         "demos, "
          "and escalate enterprise deals to an account executive.",
          "escalate",
          {
              {"pricing",
               {"How much does the Pro plan cost for 25 seats?", "What's your pricing for teams?"},
-              "get_pricing", R"({"plan":"pro","seats":25})",
+              "get_pricing",
+              R"({"plan":"pro","seats":25})",
               {R"({"plan":"pro","per_seat_month":29,"seats":25,"total_month":725})"},
               {"The Pro plan is $29 per seat per month, so $725 a month for 25 seats."},
               {"I asked about annual billing, not monthly."}},
              {"demo_request",
-              {"I'd like to book a demo for next week. Reach me at {E} or {P}.", "Can someone show us the product? My number is {P}."},
-              "book_demo", R"({"contact":"{E}","week":"next"})",
+              {"I'd like to book a demo for next week. Reach me at {E} or {P}.",
+               "Can someone show us the product? My number is {P}."},
+              "book_demo",
+              R"({"contact":"{E}","week":"next"})",
               {R"({"booked":true,"slot":"Tuesday 10:00"})"},
               {"You're booked for a demo on Tuesday at 10:00; the invite is on its way."},
               {"Tuesday doesn't work, I said next week Thursday."}},
              {"plan_comparison",
               {"What's the difference between Pro and Enterprise?", "Does the Team plan include SSO?"},
-              "get_pricing", R"({"compare":["pro","enterprise"]})",
+              "get_pricing",
+              R"({"compare":["pro","enterprise"]})",
               {R"({"pro":{"sso":false},"enterprise":{"sso":true,"audit_log":true}})"},
               {"Enterprise adds SSO and audit logs on top of everything in Pro."},
               {"That's not what I asked, I wanted to know about the API limits."}},
          },
-         "pricing", 0.20},
+         "pricing",
+         0.20},
     };
     return list;
 }
@@ -207,14 +259,22 @@ const std::vector<std::string>& channels()
     return list;
 }
 
-const std::vector<std::string> firstNames = {"alex", "maria", "sam", "priya", "jonas", "li", "fatima", "noah", "emma", "kenji"};
-const std::vector<std::string> lastNames = {"smith", "garcia", "chen", "muller", "okafor", "rossi", "kowalski", "tanaka"};
+const std::vector<std::string> firstNames = {"alex", "maria",  "sam",  "priya", "jonas",
+                                             "li",   "fatima", "noah", "emma",  "kenji"};
+const std::vector<std::string> lastNames = {"smith",  "garcia", "chen",     "muller",
+                                            "okafor", "rossi",  "kowalski", "tanaka"};
 // Test card numbers that pass the Luhn check, as real ones would.
-const std::vector<std::string> cards = {"4111 1111 1111 1111", "5500 0000 0000 0004", "3400 0000 0000 009", "4012 8888 8888 1881"};
+const std::vector<std::string> cards = {"4111 1111 1111 1111", "5500 0000 0000 0004", "3400 0000 0000 009",
+                                        "4012 8888 8888 1881"};
 
-const std::vector<std::string> correctionOpeners = {
-    "No, that's not what I asked. ", "That's wrong. ", "No. ", "I said: ", "Not what I asked. ",
-    "That's not right, ", "Still doesn't work. ", "You misunderstood. "};
+const std::vector<std::string> correctionOpeners = {"No, that's not what I asked. ",
+                                                    "That's wrong. ",
+                                                    "No. ",
+                                                    "I said: ",
+                                                    "Not what I asked. ",
+                                                    "That's not right, ",
+                                                    "Still doesn't work. ",
+                                                    "You misunderstood. "};
 const std::vector<std::string> complaintComments = {
     "This didn't help at all.", "The bot kept misunderstanding me.", "Took forever and still no answer.",
     "I had to repeat myself three times."};
@@ -291,7 +351,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
     Random& r = random;
     const std::int64_t spanMs = static_cast<std::int64_t>(options.days) * 86'400'000;
     const std::int64_t firstMs = options.endMs - spanMs;
-    const double position = (static_cast<double>(index) + r.uniform()) / static_cast<double>(std::max<std::int64_t>(options.interactions, 1));
+    const double position = (static_cast<double>(index) + r.uniform()) /
+                            static_cast<double>(std::max<std::int64_t>(options.interactions, 1));
     const std::int64_t startMs = firstMs + static_cast<std::int64_t>(position * static_cast<double>(spanMs));
 
     // Agent by weight.
@@ -307,11 +368,16 @@ Interaction DemoGenerator::State::make(std::int64_t index)
     const bool released = position >= agent->releaseFraction;
     const Intent& intent = r.pick(agent->intents);
     const bool regressed = released && intent.name == agent->regressedIntent;
-    const Model& model = released && agent->name == "support-bot" ? models()[1] : models()[static_cast<size_t>(r.below(static_cast<std::int64_t>(models().size())))];
+    const Model& model =
+        released && agent->name == "support-bot"
+            ? models()[1]
+            : models()[static_cast<size_t>(r.below(static_cast<std::int64_t>(models().size())))];
 
     const std::int64_t userNumber = r.below(users);
-    const std::string& first = firstNames[static_cast<size_t>(userNumber % static_cast<std::int64_t>(firstNames.size()))];
-    const std::string& last = lastNames[static_cast<size_t>((userNumber / 10) % static_cast<std::int64_t>(lastNames.size()))];
+    const std::string& first =
+        firstNames[static_cast<size_t>(userNumber % static_cast<std::int64_t>(firstNames.size()))];
+    const std::string& last =
+        lastNames[static_cast<size_t>((userNumber / 10) % static_cast<std::int64_t>(lastNames.size()))];
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "u-%06lld", static_cast<long long>(userNumber));
     const std::string user = buffer;
@@ -326,7 +392,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
     Interaction in;
     std::snprintf(buffer, sizeof buffer, "demo-%08lld", static_cast<long long>(index));
     in.key = buffer;
-    std::snprintf(buffer, sizeof buffer, "s-%012llx", static_cast<unsigned long long>(r.next() & 0xffffffffffffull));
+    std::snprintf(buffer, sizeof buffer, "s-%012llx",
+                  static_cast<unsigned long long>(r.next() & 0xffffffffffffull));
     in.session = buffer;
     in.user = user;
     in.agent = agent->name;
@@ -355,7 +422,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
         in.messages.push_back(std::move(m));
     };
     int callNumber = 0;
-    auto call = [&](const std::string& tool, const std::string& arguments, const std::string& result, bool failed) {
+    auto call = [&](const std::string& tool, const std::string& arguments, const std::string& result,
+                    bool failed) {
         Message request;
         request.role = "assistant";
         request.contentIsNull = true;
@@ -389,7 +457,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
         call(intent.tool, text(intent.toolArguments), r.pick(toolErrors), true);
         truth.push_back("tool_error");
         if (partial) {
-            add("assistant", "I'm sorry, I couldn't complete that because one of our systems is not responding. Please try again later.");
+            add("assistant", "I'm sorry, I couldn't complete that because one of our systems is not "
+                             "responding. Please try again later.");
             in.outcome = r.chance(0.5) ? "partial" : "abandoned";
             truth.push_back("partial");
         } else {
@@ -410,7 +479,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
         truth.push_back("correction");
     }
     if (escalation) {
-        add("user", r.chance(0.5) ? "Can I talk to a real person please?" : "This isn't helping, I want a human.");
+        add("user",
+            r.chance(0.5) ? "Can I talk to a real person please?" : "This isn't helping, I want a human.");
         call(agent->handoffTool, R"({"reason":"customer request","priority":"normal"})",
              R"({"status":"transferred","queue":"tier2","wait_minutes":4})", false);
         add("assistant", "I'm transferring you to a human agent now; they'll have the full conversation.");
@@ -428,7 +498,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
     in.inputTokens = static_cast<std::int64_t>(r.logNormal(650.0 * modelCalls, 0.5));
     in.outputTokens = static_cast<std::int64_t>(r.logNormal(90.0 * modelCalls, 0.6));
     in.costUsd = std::round((static_cast<double>(*in.inputTokens) * model.inputPerMillion +
-                             static_cast<double>(*in.outputTokens) * model.outputPerMillion)) / 1e6;
+                             static_cast<double>(*in.outputTokens) * model.outputPerMillion)) /
+                 1e6;
     double latency = r.logNormal(1400.0 + 600.0 * modelCalls, 0.55);
     for (const ToolCall& c : in.toolCalls)
         latency += *c.latencyMs;
@@ -452,7 +523,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
             truth.push_back("low_rating");
     }
     if (r.chance(0.3))
-        in.scores.push_back({"reward", std::round((unhappy ? r.uniform() * 0.5 : 0.5 + r.uniform() * 0.5) * 1000) / 1000});
+        in.scores.push_back(
+            {"reward", std::round((unhappy ? r.uniform() * 0.5 : 0.5 + r.uniform() * 0.5) * 1000) / 1000});
 
     std::string metadata = "{\"region\":";
     appendJsonString(metadata, r.chance(0.6) ? "us-east" : "eu-west");
@@ -471,7 +543,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
         // The same user asks nearly the same thing again a few minutes later.
         Interaction again;
         again.key = std::string(in.key) + "-r";
-        std::snprintf(buffer, sizeof buffer, "s-%012llx", static_cast<unsigned long long>(r.next() & 0xffffffffffffull));
+        std::snprintf(buffer, sizeof buffer, "s-%012llx",
+                      static_cast<unsigned long long>(r.next() & 0xffffffffffffull));
         again.session = buffer;
         again.user = in.user;
         again.agent = in.agent;
@@ -485,7 +558,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
         again.inputTokens = static_cast<std::int64_t>(r.logNormal(700, 0.4));
         again.outputTokens = static_cast<std::int64_t>(r.logNormal(90, 0.5));
         again.costUsd = std::round(static_cast<double>(*again.inputTokens) * model.inputPerMillion +
-                                   static_cast<double>(*again.outputTokens) * model.outputPerMillion) / 1e6;
+                                   static_cast<double>(*again.outputTokens) * model.outputPerMillion) /
+                        1e6;
         Message system;
         system.role = "system";
         system.content = agent->systemPrompt;
@@ -511,9 +585,11 @@ std::string hexId(std::uint64_t a, std::uint64_t b, bool trace)
 {
     char text[40];
     if (trace)
-        std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(a), static_cast<unsigned long long>(b));
+        std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(a),
+                      static_cast<unsigned long long>(b));
     else
-        std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(a ^ (b * 0x9e3779b97f4a7c15ull)));
+        std::snprintf(text, sizeof text, "%016llx",
+                      static_cast<unsigned long long>(a ^ (b * 0x9e3779b97f4a7c15ull)));
     return text;
 }
 
@@ -540,7 +616,8 @@ void attribute(std::string& out, bool& first, const char* key, std::optional<dou
     appendJsonString(out, key);
     char text[48];
     if (integer)
-        std::snprintf(text, sizeof text, ",\"value\":{\"intValue\":\"%lld\"}}", static_cast<long long>(*value));
+        std::snprintf(text, sizeof text, ",\"value\":{\"intValue\":\"%lld\"}}",
+                      static_cast<long long>(*value));
     else
         std::snprintf(text, sizeof text, ",\"value\":{\"doubleValue\":%.10g}}", *value);
     out += text;
@@ -587,8 +664,8 @@ std::string partsMessages(const Interaction& in, size_t from, size_t to)
 }
 
 void span(std::string& out, bool& firstSpan, const std::string& traceId, const std::string& spanId,
-          const std::string& parentId, const std::string& name, int kind, std::int64_t startNs, std::int64_t endNs,
-          const std::string& attributes, bool error, const std::string& errorMessage)
+          const std::string& parentId, const std::string& name, int kind, std::int64_t startNs,
+          std::int64_t endNs, const std::string& attributes, bool error, const std::string& errorMessage)
 {
     out += firstSpan ? "{" : ",{";
     firstSpan = false;
@@ -598,9 +675,11 @@ void span(std::string& out, bool& firstSpan, const std::string& traceId, const s
     out += ",\"name\":";
     appendJsonString(out, name);
     out += ",\"kind\":" + std::to_string(kind);
-    out += ",\"startTimeUnixNano\":\"" + std::to_string(startNs) + "\",\"endTimeUnixNano\":\"" + std::to_string(endNs) + "\"";
+    out += ",\"startTimeUnixNano\":\"" + std::to_string(startNs) + "\",\"endTimeUnixNano\":\"" +
+           std::to_string(endNs) + "\"";
     out += ",\"attributes\":[" + attributes + "]";
-    out += error ? ",\"status\":{\"code\":2,\"message\":" + jsonString(errorMessage) + "}" : ",\"status\":{\"code\":1}";
+    out += error ? ",\"status\":{\"code\":2,\"message\":" + jsonString(errorMessage) + "}"
+                 : ",\"status\":{\"code\":1}";
     out += "}";
 }
 
@@ -608,7 +687,8 @@ void span(std::string& out, bool& firstSpan, const std::string& traceId, const s
 
 std::string otlpRequestJson(const std::vector<Interaction>& interactions)
 {
-    std::string out = R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"acme-agents"}},{"key":"telemetry.sdk.language","value":{"stringValue":"python"}}]},"scopeSpans":[{"scope":{"name":"winnow.demo","version":"1"},"spans":[)";
+    std::string out =
+        R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"acme-agents"}},{"key":"telemetry.sdk.language","value":{"stringValue":"python"}}]},"scopeSpans":[{"scope":{"name":"winnow.demo","version":"1"},"spans":[)";
     bool firstSpan = true;
     for (const Interaction& in : interactions) {
         const std::uint64_t h = hash64(in.key);
@@ -629,18 +709,26 @@ std::string otlpRequestJson(const std::vector<Interaction>& interactions)
             std::string attributes;
             bool first = true;
             attribute(attributes, first, "gen_ai.operation.name", std::string("chat"));
-            attribute(attributes, first, "gen_ai.provider.name", std::string(in.model.rfind("claude", 0) == 0 ? "anthropic" : "openai"));
+            attribute(attributes, first, "gen_ai.provider.name",
+                      std::string(in.model.rfind("claude", 0) == 0 ? "anthropic" : "openai"));
             attribute(attributes, first, "gen_ai.request.model", in.model);
             attribute(attributes, first, "gen_ai.response.model", in.model);
             if (chatIndex == 0) { // the whole call's usage on its first model call
-                attribute(attributes, first, "gen_ai.usage.input_tokens", in.inputTokens ? std::optional<double>(static_cast<double>(*in.inputTokens)) : std::nullopt, true);
-                attribute(attributes, first, "gen_ai.usage.output_tokens", in.outputTokens ? std::optional<double>(static_cast<double>(*in.outputTokens)) : std::nullopt, true);
+                attribute(attributes, first, "gen_ai.usage.input_tokens",
+                          in.inputTokens ? std::optional<double>(static_cast<double>(*in.inputTokens))
+                                         : std::nullopt,
+                          true);
+                attribute(attributes, first, "gen_ai.usage.output_tokens",
+                          in.outputTokens ? std::optional<double>(static_cast<double>(*in.outputTokens))
+                                          : std::nullopt,
+                          true);
             }
             attribute(attributes, first, "gen_ai.conversation.id", in.session);
             attribute(attributes, first, "gen_ai.input.messages", partsMessages(in, 0, i));
             attribute(attributes, first, "gen_ai.output.messages", partsMessages(in, i, i + 1));
             const std::string spanId = hexId(h, 100 + static_cast<std::uint64_t>(i), false);
-            span(out, firstSpan, traceId, spanId, rootId, "chat " + in.model, 3, cursor, cursor + slice, attributes, false, {});
+            span(out, firstSpan, traceId, spanId, rootId, "chat " + in.model, 3, cursor, cursor + slice,
+                 attributes, false, {});
             cursor += slice;
             ++chatIndex;
             for (const ToolCall& c : in.toolCalls) {
@@ -657,8 +745,10 @@ std::string otlpRequestJson(const std::vector<Interaction>& interactions)
                 if (c.status == "error")
                     attribute(toolAttributes, firstTool, "error.type", c.error);
                 const std::int64_t toolNs = static_cast<std::int64_t>(c.latencyMs.value_or(0) * 1e6);
-                span(out, firstSpan, traceId, hexId(h, 500 + static_cast<std::uint64_t>(c.messageIndex), false), rootId,
-                     "execute_tool " + c.name, 1, cursor, cursor + toolNs, toolAttributes, c.status == "error", c.error);
+                span(out, firstSpan, traceId,
+                     hexId(h, 500 + static_cast<std::uint64_t>(c.messageIndex), false), rootId,
+                     "execute_tool " + c.name, 1, cursor, cursor + toolNs, toolAttributes,
+                     c.status == "error", c.error);
                 cursor += slice;
             }
         }
@@ -682,7 +772,8 @@ std::string otlpRequestJson(const std::vector<Interaction>& interactions)
         for (const Score& s : in.scores)
             attribute(attributes, first, ("winnow.score." + s.name).c_str(), s.value, false);
         attribute(attributes, first, "winnow.metadata", in.metadataJson);
-        span(out, firstSpan, traceId, rootId, {}, "invoke_agent " + in.agent, 1, startNs, endNs, attributes, false, {});
+        span(out, firstSpan, traceId, rootId, {}, "invoke_agent " + in.agent, 1, startNs, endNs, attributes,
+             false, {});
     }
     out += "]}]}]}";
     return out;

@@ -69,14 +69,15 @@ void recordCallRequest(Interaction& interaction, int messageIndex, std::string c
     interaction.toolCalls.push_back(std::move(call));
 }
 
-void recordCallResult(Interaction& interaction, int messageIndex, std::string_view callId, std::string_view name,
-                      const std::string& result, std::string_view status)
+void recordCallResult(Interaction& interaction, int messageIndex, std::string_view callId,
+                      std::string_view name, const std::string& result, std::string_view status)
 {
     ToolCall* call = findCall(interaction, callId);
     if (!call) {
         // A result without a logged call id: answer the oldest unanswered call of that name.
         for (auto& candidate : interaction.toolCalls) {
-            if (candidate.resultMessageIndex < 0 && (name.empty() || candidate.name == name) && callId.empty()) {
+            if (candidate.resultMessageIndex < 0 && (name.empty() || candidate.name == name) &&
+                callId.empty()) {
                 call = &candidate;
                 break;
             }
@@ -164,8 +165,8 @@ std::string appendChatMessage(element value, Interaction& interaction, const std
     simdjson::dom::object object;
     if (value.get_object().get(object))
         return where + ": a message must be an object";
-    std::optional<element> role, from, shareGptValue, content, name, toolCallId, toolCalls, functionCall, parts, isError,
-        status;
+    std::optional<element> role, from, shareGptValue, content, name, toolCallId, toolCalls, functionCall,
+        parts, isError, status;
     for (auto [key, field] : object) {
         std::optional<element>* slot = nullptr;
         if (key == "role")
@@ -244,7 +245,8 @@ std::string appendChatMessage(element value, Interaction& interaction, const std
             const std::string callName(stringField(function, "name"));
             if (callName.empty())
                 return where + ".tool_calls[" + std::to_string(k) + "]: missing function name";
-            recordCallRequest(interaction, index, std::string(stringField(call, "id")), callName, std::move(argumentsText));
+            recordCallRequest(interaction, index, std::string(stringField(call, "id")), callName,
+                              std::move(argumentsText));
             ++k;
         }
     }
@@ -305,7 +307,8 @@ std::string appendChatMessages(simdjson::dom::array array, Interaction& interact
     interaction.messages.reserve(interaction.messages.size() + array.size());
     size_t i = 0;
     for (element value : array) {
-        std::string error = appendChatMessage(value, interaction, std::string(fieldName) + "[" + std::to_string(i) + "]");
+        std::string error =
+            appendChatMessage(value, interaction, std::string(fieldName) + "[" + std::to_string(i) + "]");
         if (!error.empty())
             return error;
         ++i;

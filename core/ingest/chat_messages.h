@@ -15,10 +15,12 @@ namespace winnow {
 
 // Appends the messages of `array` to `interaction`; returns an error naming the offending
 // message ("messages[3]: ..."), or an empty string.
-std::string appendChatMessages(simdjson::dom::array array, Interaction& interaction, const char* fieldName = "messages");
+std::string appendChatMessages(simdjson::dom::array array, Interaction& interaction,
+                               const char* fieldName = "messages");
 
 // Appends one message; tool calls it makes or answers are joined into interaction.toolCalls.
-std::string appendChatMessage(simdjson::dom::element message, Interaction& interaction, const std::string& where);
+std::string appendChatMessage(simdjson::dom::element message, Interaction& interaction,
+                              const std::string& where);
 
 // Merges a separately logged tool call (a canonical "tool_calls" entry or an execute_tool span)
 // into the call with the same id, or appends it.

@@ -69,7 +69,8 @@ std::string FieldMapping::add(const std::string& spec)
         return "mapping '" + spec + "' is not TARGET=SOURCE";
     const std::string target = spec.substr(0, equals);
     if (!isValidTarget(target))
-        return "unknown mapping target '" + target + "' (targets: scores.NAME, metadata.NAME, or one of the canonical fields)";
+        return "unknown mapping target '" + target +
+               "' (targets: scores.NAME, metadata.NAME, or one of the canonical fields)";
     set(target, spec.substr(equals + 1));
     return {};
 }

@@ -25,10 +25,14 @@ namespace winnow {
 std::string formatName(InputFormat format)
 {
     switch (format) {
-    case InputFormat::Jsonl: return "jsonl";
-    case InputFormat::Json: return "json";
-    case InputFormat::Otlp: return "otlp";
-    case InputFormat::Auto: break;
+    case InputFormat::Jsonl:
+        return "jsonl";
+    case InputFormat::Json:
+        return "json";
+    case InputFormat::Otlp:
+        return "otlp";
+    case InputFormat::Auto:
+        break;
     }
     return "auto";
 }
@@ -50,7 +54,8 @@ bool parseFormatName(const std::string& name, InputFormat& format)
 
 int IngestSummary::unreadable() const
 {
-    return static_cast<int>(std::count_if(files.begin(), files.end(), [](const FileReport& f) { return !f.error.empty(); }));
+    return static_cast<int>(
+        std::count_if(files.begin(), files.end(), [](const FileReport& f) { return !f.error.empty(); }));
 }
 
 namespace {
@@ -121,7 +126,8 @@ Layout detectLayout(std::string_view head, InputFormat forced)
         ++pos;
     const char first = pos < head.size() ? head[pos] : '{';
     const size_t newline = head.find('\n', pos);
-    const std::string_view firstLine = head.substr(pos, newline == std::string_view::npos ? head.size() - pos : newline - pos);
+    const std::string_view firstLine =
+        head.substr(pos, newline == std::string_view::npos ? head.size() - pos : newline - pos);
     simdjson::dom::parser parser;
     simdjson::padded_string padded(firstLine);
     simdjson::dom::element element;
@@ -136,7 +142,8 @@ Layout detectLayout(std::string_view head, InputFormat forced)
     }
     const bool looksLikeOtlp = firstLineIsValue ? element.at_key("resourceSpans").error() == simdjson::SUCCESS
                                                 : head.find("\"resourceSpans\"") != std::string_view::npos;
-    layout.format = looksLikeOtlp ? InputFormat::Otlp : (layout.lines ? InputFormat::Jsonl : InputFormat::Json);
+    layout.format =
+        looksLikeOtlp ? InputFormat::Otlp : (layout.lines ? InputFormat::Jsonl : InputFormat::Json);
     return layout;
 }
 
@@ -147,7 +154,8 @@ class InputWindow
 {
 public:
     InputWindow(int fd, std::int64_t base, size_t maxRecordBytes)
-        : m_fd(fd), m_base(base), m_buffer(new char[maxRecordBytes + chunkBytes + simdjson::SIMDJSON_PADDING + 1])
+        : m_fd(fd), m_base(base),
+          m_buffer(new char[maxRecordBytes + chunkBytes + simdjson::SIMDJSON_PADDING + 1])
     {
     }
 
@@ -189,7 +197,8 @@ private:
 class Producer
 {
 public:
-    Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start, BoundedQueue<Batch>& queue)
+    Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start,
+             BoundedQueue<Batch>& queue)
         : m_options(options), m_fd(fd), m_layout(layout), m_queue(queue), m_records(options.mapping),
           m_position(start)
     {
@@ -214,7 +223,10 @@ public:
 
 private:
     // Cancelled by the caller, or the writer stopped taking batches.
-    bool cancelled() const { return m_writerGone || (m_options.cancel && m_options.cancel->load(std::memory_order_relaxed)); }
+    bool cancelled() const
+    {
+        return m_writerGone || (m_options.cancel && m_options.cancel->load(std::memory_order_relaxed));
+    }
 
     std::string tooLongReason() const
     {
@@ -244,8 +256,9 @@ private:
         const auto error = m_json.parse(raw.data(), raw.size(), false).get(document);
         if (error) {
             quarantine(line, offset,
-                       error == simdjson::UTF8_ERROR ? std::string("invalid UTF-8")
-                                                     : std::string("invalid JSON: ") + simdjson::error_message(error),
+                       error == simdjson::UTF8_ERROR
+                           ? std::string("invalid UTF-8")
+                           : std::string("invalid JSON: ") + simdjson::error_message(error),
                        raw);
             return;
         }
@@ -286,7 +299,8 @@ private:
         if (m_layout.format == InputFormat::Otlp) {
             const auto pending = m_otlp.earliestPending();
             if (pending.offset >= 0 && pending.offset < committed.offset)
-                committed = {m_position.sourceId, pending.offset, std::max<std::int64_t>(pending.line - 1, 0)};
+                committed = {m_position.sourceId, pending.offset,
+                             std::max<std::int64_t>(pending.line - 1, 0)};
         }
         if (!m_layout.lines)
             committed = m_batch.position; // values are committed only once the whole input is read
@@ -398,7 +412,8 @@ private:
                         ++depth;
                     else if ((c == '}' || c == ']') && --depth == 0) {
                         if (!tooLong)
-                            handleRecord({data + valueStart, pos + 1 - valueStart}, input.offsetOf(valueStart), valueLine);
+                            handleRecord({data + valueStart, pos + 1 - valueStart},
+                                         input.offsetOf(valueStart), valueLine);
                         tooLong = false;
                         consumedTo(input.offsetOf(pos + 1), line);
                     }
@@ -426,13 +441,15 @@ private:
                 size_t end = pos;
                 while (end < length && data[end] != ',' && data[end] != '\n' && data[end] != ']')
                     ++end;
-                quarantine(line, input.offsetOf(pos), "a record must be a JSON object", {data + pos, end - pos});
+                quarantine(line, input.offsetOf(pos), "a record must be a JSON object",
+                           {data + pos, end - pos});
                 pos = end - 1;
             }
             // Keep the value in progress; drop everything before it.
             size_t keepFrom = depth > 0 && !tooLong ? valueStart : length;
             if (depth > 0 && !tooLong && length - valueStart > m_options.maxRecordBytes) {
-                quarantine(valueLine, input.offsetOf(valueStart), tooLongReason(), {data + valueStart, length - valueStart});
+                quarantine(valueLine, input.offsetOf(valueStart), tooLongReason(),
+                           {data + valueStart, length - valueStart});
                 tooLong = true;
                 keepFrom = length;
             }
@@ -441,7 +458,8 @@ private:
             valueStart = 0;
         }
         if (depth > 0 && !tooLong && !cancelled())
-            quarantine(valueLine, input.base(), "the input ends inside a JSON value", {input.data(), input.length()});
+            quarantine(valueLine, input.base(), "the input ends inside a JSON value",
+                       {input.data(), input.length()});
         finish(input.offsetOf(input.length()), line - 1);
     }
 
@@ -557,7 +575,9 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
 {
     FileReport report;
     report.path = path;
-    struct stat info {};
+    struct stat info
+    {
+    };
     if (fstat(fd, &info) != 0) {
         report.error = std::strerror(errno);
         return report;
@@ -592,8 +612,8 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
             report.restarted = source.offset > 0;
         }
         // The stored fingerprint grows with the file until it covers its first KiB.
-        m_store.updateSourceIdentity(source.id, info.st_size, static_cast<std::int64_t>(info.st_ino), fingerprint,
-                                     !sameFile);
+        m_store.updateSourceIdentity(source.id, info.st_size, static_cast<std::int64_t>(info.st_ino),
+                                     fingerprint, !sameFile);
         if (lseek(fd, start.offset, SEEK_SET) < 0) {
             report.error = std::strerror(errno);
             return report;
@@ -623,7 +643,8 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
             return report; // quarantined on an earlier run and unchanged since
         Batch batch;
         batch.position = {source.id, info.st_size, 0};
-        batch.quarantined.push_back({0, 0, "binary file (NUL bytes in its first 4 KiB)", excerptOf(head, 200)});
+        batch.quarantined.push_back(
+            {0, 0, "binary file (NUL bytes in its first 4 KiB)", excerptOf(head, 200)});
         const BatchResult result = m_store.writeBatch(batch);
         report.quarantined = 1;
         (void)result;

@@ -28,11 +28,16 @@ std::string hexOf(const unsigned char* bytes, size_t size)
 bool decodeBase64(std::string_view text, std::string& out)
 {
     auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+' || c == '-') return 62;
-        if (c == '/' || c == '_') return 63;
+        if (c >= 'A' && c <= 'Z')
+            return c - 'A';
+        if (c >= 'a' && c <= 'z')
+            return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+            return c - '0' + 52;
+        if (c == '+' || c == '-')
+            return 62;
+        if (c == '/' || c == '_')
+            return 63;
         return -1;
     };
     out.clear();
@@ -60,11 +65,13 @@ std::string parseId(element value)
     std::string_view text;
     if (!value.get_string().get(text)) {
         const bool isHex = (text.size() == 32 || text.size() == 16) &&
-                           std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+                           std::all_of(text.begin(), text.end(),
+                                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
         if (isHex)
             return toLowerAscii(text);
         std::string bytes;
-        if ((text.size() == 24 || text.size() == 12) && decodeBase64(text, bytes) && (bytes.size() == 16 || bytes.size() == 8))
+        if ((text.size() == 24 || text.size() == 12) && decodeBase64(text, bytes) &&
+            (bytes.size() == 16 || bytes.size() == 8))
             return hexOf(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
         return toLowerAscii(text);
     }
@@ -418,8 +425,10 @@ void appendFlattenedMessages(const OtlpSpan& span, std::string_view prefix, Inte
 void appendEventMessages(const OtlpSpan& span, bool outputs, Interaction& into)
 {
     static const std::map<std::string, std::string, std::less<>> roles = {
-        {"gen_ai.system.message", "system"}, {"gen_ai.user.message", "user"},
-        {"gen_ai.assistant.message", "assistant"}, {"gen_ai.tool.message", "tool"}};
+        {"gen_ai.system.message", "system"},
+        {"gen_ai.user.message", "user"},
+        {"gen_ai.assistant.message", "assistant"},
+        {"gen_ai.tool.message", "tool"}};
     for (const OtlpEvent& event : span.events) {
         const bool isChoice = event.name == "gen_ai.choice";
         const auto role = roles.find(event.name);
@@ -461,7 +470,8 @@ Interaction spanMessages(const OtlpSpan& span, bool outputs)
         if (!outputs) {
             if (const OtlpAttribute* system = find(span, "gen_ai.system_instructions")) {
                 std::string json = "[{\"role\":\"system\",\"content\":";
-                if (system->type == OtlpAttribute::Type::Json && !system->text.empty() && system->text[0] == '[')
+                if (system->type == OtlpAttribute::Type::Json && !system->text.empty() &&
+                    system->text[0] == '[')
                     json += system->text;
                 else
                     appendJsonString(json, system->text);
@@ -655,15 +665,19 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
     for (const OtlpSpan& span : spans) {
         if (!isInferenceSpan(span))
             continue;
-        add(inputTokens, numberAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"}));
-        add(outputTokens, numberAttr(span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"}));
+        add(inputTokens, numberAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
+                                           "llm.token_count.prompt"}));
+        add(outputTokens, numberAttr(span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+                                            "llm.token_count.completion"}));
         add(cost, numberAttr(span, {"llm.cost.total", "gen_ai.usage.cost"}));
     }
     for (const OtlpSpan* span : byPreference) {
         if (!inputTokens)
-            inputTokens = numberAttr(*span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"});
+            inputTokens = numberAttr(
+                *span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"});
         if (!outputTokens)
-            outputTokens = numberAttr(*span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"});
+            outputTokens = numberAttr(*span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+                                              "llm.token_count.completion"});
         if (!cost)
             cost = numberAttr(*span, {"winnow.cost_usd", "llm.cost.total"});
     }
@@ -693,7 +707,8 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
             out.toolCalls = std::move(input.toolCalls);
         }
         appendShifted(out, spanMessages(span, true));
-        const std::string model = stringAttr(span, {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name"});
+        const std::string model =
+            stringAttr(span, {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name"});
         if (!model.empty())
             out.model = model;
     }
@@ -768,7 +783,8 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
     metadata += ",\"spans\":" + std::to_string(spans.size());
     if (root->statusCode == 2) {
         metadata += ",\"error\":";
-        appendJsonString(metadata, root->statusMessage.empty() ? stringAttr(*root, {"error.type"}) : root->statusMessage);
+        appendJsonString(metadata, root->statusMessage.empty() ? stringAttr(*root, {"error.type"})
+                                                               : root->statusMessage);
     }
     if (root->resource) {
         for (const auto& [key, value] : *root->resource) {

@@ -59,7 +59,8 @@ class OtlpAssembler
 public:
     // Reads the spans of one ExportTraceServiceRequest. Returns an error for a request whose shape
     // is wrong (then no span of it is kept), or an empty string.
-    std::string addRequest(simdjson::dom::element request, std::int64_t inputOffset, std::int64_t inputLine = 0);
+    std::string addRequest(simdjson::dom::element request, std::int64_t inputOffset,
+                           std::int64_t inputLine = 0);
 
     // Interactions of the traces whose root span has arrived.
     std::vector<Interaction> takeCompleted();

@@ -54,12 +54,18 @@ bool resolve(element start, const std::vector<std::string>& path, element& out)
 const char* typeName(element value)
 {
     switch (value.type()) {
-    case element_type::ARRAY: return "an array";
-    case element_type::OBJECT: return "an object";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
-    default: return "a number";
+    case element_type::ARRAY:
+        return "an array";
+    case element_type::OBJECT:
+        return "an object";
+    case element_type::STRING:
+        return "a string";
+    case element_type::BOOL:
+        return "a boolean";
+    case element_type::NULL_VALUE:
+        return "null";
+    default:
+        return "a number";
     }
 }
 
@@ -174,7 +180,8 @@ struct Reader
             std::int64_t i;
             if (value.get_int64().get(i)) {
                 if (d != std::floor(d)) {
-                    error = "field \"" + target.name + "\": expected a whole number, found " + numberText(value);
+                    error =
+                        "field \"" + target.name + "\": expected a whole number, found " + numberText(value);
                     return;
                 }
                 i = static_cast<std::int64_t>(d);

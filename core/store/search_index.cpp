@@ -33,7 +33,8 @@ SearchIndex::SearchIndex(const std::string& storePath) : m_db(pathFor(storePath)
     if (!owner.step() || owner.int64(0) != storeId) {
         // Made for another store (or new): start again.
         m_db.exec("INSERT INTO message_fts(message_fts) VALUES('delete-all'); DELETE FROM search_state;");
-        sql::Statement init(m_db, "INSERT INTO search_state(key, value) VALUES('store_id', ?1), ('indexed_message_id', 0)");
+        sql::Statement init(
+            m_db, "INSERT INTO search_state(key, value) VALUES('store_id', ?1), ('indexed_message_id', 0)");
         init.bind(1, storeId).run();
     }
     owner.reset();
@@ -49,13 +50,15 @@ std::int64_t SearchIndex::pending()
 std::int64_t SearchIndex::indexPending(std::int64_t maxMessages)
 {
     sql::Transaction transaction(m_db);
-    const std::int64_t from = m_db.queryInt("SELECT value FROM search_state WHERE key = 'indexed_message_id'");
+    const std::int64_t from =
+        m_db.queryInt("SELECT value FROM search_state WHERE key = 'indexed_message_id'");
     const std::int64_t last = m_db.queryInt("SELECT coalesce(max(id), 0) FROM store.messages");
     const std::int64_t to = std::min(last, from + maxMessages);
     if (to <= from)
         return 0;
-    sql::Statement index(m_db, "INSERT INTO message_fts(rowid, content) SELECT id, content FROM store.messages "
-                               "WHERE id > ?1 AND id <= ?2 AND role != 'system' AND content IS NOT NULL AND content != ''");
+    sql::Statement index(
+        m_db, "INSERT INTO message_fts(rowid, content) SELECT id, content FROM store.messages "
+              "WHERE id > ?1 AND id <= ?2 AND role != 'system' AND content IS NOT NULL AND content != ''");
     index.bind(1, from).bind(2, to).run();
     sql::Statement advance(m_db, "UPDATE search_state SET value = ?1 WHERE key = 'indexed_message_id'");
     advance.bind(1, to).run();
@@ -66,8 +69,9 @@ std::int64_t SearchIndex::indexPending(std::int64_t maxMessages)
 std::vector<std::int64_t> SearchIndex::searchInteractions(const std::string& query, std::int64_t limit)
 {
     std::vector<std::int64_t> result;
-    sql::Statement select(m_db, "SELECT DISTINCT m.interaction_id FROM message_fts f JOIN store.messages m ON m.id = f.rowid "
-                                "WHERE message_fts MATCH ?1 ORDER BY m.interaction_id DESC LIMIT ?2");
+    sql::Statement select(
+        m_db, "SELECT DISTINCT m.interaction_id FROM message_fts f JOIN store.messages m ON m.id = f.rowid "
+              "WHERE message_fts MATCH ?1 ORDER BY m.interaction_id DESC LIMIT ?2");
     select.bind(1, query).bind(2, limit);
     while (select.step())
         result.push_back(select.int64(0));

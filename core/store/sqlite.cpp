@@ -18,8 +18,8 @@ std::string describe(sqlite3* db, int rc, const char* what)
 
 Statement::Statement(Connection& connection, std::string_view sql) : m_db(connection.handle())
 {
-    const int rc = sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &m_statement, nullptr);
+    const int rc = sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &m_statement, nullptr);
     if (rc != SQLITE_OK)
         throw Error(describe(m_db, rc, "prepare") + " in: " + std::string(sql), rc);
 }
@@ -64,7 +64,8 @@ Statement& Statement::bind(int index, double value)
 
 Statement& Statement::bind(int index, std::string_view text)
 {
-    check(sqlite3_bind_text64(m_statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), "bind");
+    check(sqlite3_bind_text64(m_statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+          "bind");
     return *this;
 }
 
@@ -159,8 +160,8 @@ Connection::Connection(const std::string& path, Mode mode) : m_path(path)
         return true;
     }();
     (void)configured;
-    const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY
-                                             : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    const int flags =
+        mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         const std::string message = describe(m_db, rc, "open") + " (" + path + ")";

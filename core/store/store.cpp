@@ -189,13 +189,18 @@ ON CONFLICT(key) DO NOTHING)sql"),
           insertScore(db, "INSERT OR REPLACE INTO scores(interaction_id, name, value) VALUES(?1, ?2, ?3)"),
           metadata(db, "interaction_metadata(interaction_id, json)", 2),
           messages(db, "messages(id, interaction_id, seq, role, content, name, tool_call_id, parts_json)", 8),
-          toolCalls(db, "tool_calls(id, interaction_id, call_id, name, arguments, result, status, error, latency_ms, "
-                        "message_seq, result_message_seq)", 11),
-          insertQuarantine(db, "INSERT OR IGNORE INTO quarantine(source_id, line, byte_offset, reason, excerpt, at_ms) "
-                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
-          advanceSource(db, "UPDATE sources SET offset = ?2, line = ?3, ingested = ingested + ?4, "
-                            "duplicates = duplicates + ?5, quarantined = quarantined + ?6, last_activity_ms = ?7 "
-                            "WHERE id = ?1")
+          toolCalls(
+              db,
+              "tool_calls(id, interaction_id, call_id, name, arguments, result, status, error, latency_ms, "
+              "message_seq, result_message_seq)",
+              11),
+          insertQuarantine(
+              db, "INSERT OR IGNORE INTO quarantine(source_id, line, byte_offset, reason, excerpt, at_ms) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
+          advanceSource(db,
+                        "UPDATE sources SET offset = ?2, line = ?3, ingested = ingested + ?4, "
+                        "duplicates = duplicates + ?5, quarantined = quarantined + ?6, last_activity_ms = ?7 "
+                        "WHERE id = ?1")
     {
     }
     sql::Statement insertInteraction;
@@ -288,8 +293,9 @@ SourceState readSource(const sql::Statement& s)
     state.lastActivityMs = s.int64(11);
     return state;
 }
-constexpr const char* sourceColumns = "SELECT id, path, format, offset, line, size, inode, fingerprint, ingested, "
-                                      "duplicates, quarantined, last_activity_ms FROM sources ";
+constexpr const char* sourceColumns =
+    "SELECT id, path, format, offset, line, size, inode, fingerprint, ingested, "
+    "duplicates, quarantined, last_activity_ms FROM sources ";
 } // namespace
 
 SourceState Store::sourceFor(const std::string& path, const std::string& format)
@@ -391,12 +397,16 @@ BatchResult Store::writeBatch(const Batch& batch)
         st.bind(p + 3, m.role);
         if (!m.contentIsNull)
             st.bind(p + 4, m.content);
-        st.bindTextOrNull(p + 5, m.name).bindTextOrNull(p + 6, m.toolCallId).bindTextOrNull(p + 7, m.partsJson);
+        st.bindTextOrNull(p + 5, m.name)
+            .bindTextOrNull(p + 6, m.toolCallId)
+            .bindTextOrNull(p + 7, m.partsJson);
     });
     w.toolCalls.insert(toolCallRows, [](sql::Statement& st, int p, const Child& row) {
         const ToolCall& call = row.parent->toolCalls[row.index];
         st.bind(p, row.id).bind(p + 1, row.interactionId).bindTextOrNull(p + 2, call.callId);
-        st.bindTextOrNull(p + 3, call.name).bindTextOrNull(p + 4, call.arguments).bindTextOrNull(p + 5, call.result);
+        st.bindTextOrNull(p + 3, call.name)
+            .bindTextOrNull(p + 4, call.arguments)
+            .bindTextOrNull(p + 5, call.result);
         st.bindTextOrNull(p + 6, call.status).bindTextOrNull(p + 7, call.error).bind(p + 8, call.latencyMs);
         if (call.messageIndex >= 0)
             st.bind(p + 9, call.messageIndex);
@@ -411,8 +421,13 @@ BatchResult Store::writeBatch(const Batch& batch)
         result.quarantined += m_db.changes();
     }
     if (batch.position.sourceId) {
-        w.advanceSource.bind(1, batch.position.sourceId).bind(2, batch.position.offset).bind(3, batch.position.line);
-        w.advanceSource.bind(4, result.inserted).bind(5, result.duplicates).bind(6, result.quarantined).bind(7, at);
+        w.advanceSource.bind(1, batch.position.sourceId)
+            .bind(2, batch.position.offset)
+            .bind(3, batch.position.line);
+        w.advanceSource.bind(4, result.inserted)
+            .bind(5, result.duplicates)
+            .bind(6, result.quarantined)
+            .bind(7, at);
         w.advanceSource.run();
     }
     transaction.commit();
@@ -427,8 +442,9 @@ std::int64_t Store::storeId()
 std::vector<QuarantineEntry> Store::quarantine(std::int64_t limit)
 {
     std::vector<QuarantineEntry> result;
-    sql::Statement select(m_db, "SELECT q.id, s.path, q.line, q.byte_offset, q.reason, q.excerpt FROM quarantine q "
-                                "JOIN sources s ON s.id = q.source_id ORDER BY q.id LIMIT ?1");
+    sql::Statement select(m_db,
+                          "SELECT q.id, s.path, q.line, q.byte_offset, q.reason, q.excerpt FROM quarantine q "
+                          "JOIN sources s ON s.id = q.source_id ORDER BY q.id LIMIT ?1");
     select.bind(1, limit);
     while (select.step()) {
         QuarantineEntry entry;

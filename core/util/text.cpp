@@ -16,11 +16,21 @@ void appendJsonString(std::string& out, std::string_view text)
     out.push_back('"');
     for (const char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 out += "\\u00";
@@ -158,7 +168,8 @@ bool parseIsoTimestamp(std::string_view text, std::int64_t& msSinceEpoch)
     size_t pos = 0;
     int year, month, day, hour = 0, minute = 0, second = 0;
     if (!readDigits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-' ||
-        !readDigits(text, pos, 2, month) || pos >= text.size() || text[pos++] != '-' || !readDigits(text, pos, 2, day))
+        !readDigits(text, pos, 2, month) || pos >= text.size() || text[pos++] != '-' ||
+        !readDigits(text, pos, 2, day))
         return false;
     if (month < 1 || month > 12 || day < 1 || day > 31)
         return false;
@@ -225,7 +236,7 @@ std::int64_t epochNumberToMs(double value)
     if (magnitude >= 1e14)
         return static_cast<std::int64_t>(value / 1e3); // microseconds
     if (magnitude >= 1e11)
-        return static_cast<std::int64_t>(value); // milliseconds
+        return static_cast<std::int64_t>(value);                    // milliseconds
     return static_cast<std::int64_t>(std::llround(value * 1000.0)); // seconds
 }
 

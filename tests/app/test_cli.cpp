@@ -41,7 +41,10 @@ class Cli : public ::testing::Test
 {
 protected:
     QTemporaryDir m_dir;
-    std::string path(const std::string& name) const { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string path(const std::string& name) const
+    {
+        return m_dir.filePath(QString::fromStdString(name)).toStdString();
+    }
     std::string db() const { return path("store.db"); }
 
     pid_t spawn(const std::vector<std::string>& args, const std::string& stdinFile = {})
@@ -94,7 +97,8 @@ TEST_F(Cli, DemoThenIngestThenStatsAsJson)
     for (const char* key : {"ingested", "duplicates", "quarantined", "bytes", "seconds"})
         EXPECT_TRUE(summary.contains(QString::fromLatin1(key))) << key;
     EXPECT_EQ(summary.value(QStringLiteral("ingested")).toInt(), 400);
-    EXPECT_EQ(summary.value(QStringLiteral("bytes")).toInteger(), static_cast<qint64>(slurp(path("d.jsonl")).size()));
+    EXPECT_EQ(summary.value(QStringLiteral("bytes")).toInteger(),
+              static_cast<qint64>(slurp(path("d.jsonl")).size()));
 
     auto stats = run({"--db", db(), "stats", "--json"});
     ASSERT_EQ(stats.exitCode, 0) << stats.err;
@@ -135,12 +139,14 @@ TEST_F(Cli, ExitCodes)
 
 TEST_F(Cli, TheSearchIndexCanBeBuiltLater)
 {
-    std::ofstream(path("a.jsonl")) << R"({"id":"1","messages":[{"role":"user","content":"hello"}]})" "\n";
+    std::ofstream(path("a.jsonl")) << R"({"id":"1","messages":[{"role":"user","content":"hello"}]})"
+                                      "\n";
     ASSERT_EQ(run({"--db", db(), "ingest", "--no-index", path("a.jsonl")}).exitCode, 0);
     auto index = run({"--db", db(), "index", "--json"});
     ASSERT_EQ(index.exitCode, 0) << index.err;
     EXPECT_EQ(index.json().value(QStringLiteral("indexed_messages")).toInt(), 1);
-    EXPECT_EQ(run({"--db", db(), "index", "--json"}).json().value(QStringLiteral("indexed_messages")).toInt(), 0);
+    EXPECT_EQ(run({"--db", db(), "index", "--json"}).json().value(QStringLiteral("indexed_messages")).toInt(),
+              0);
 }
 
 TEST_F(Cli, ScreenshotRendersTheWindowAt1440By900)
@@ -163,9 +169,13 @@ TEST_F(Cli, ScreenshotRendersTheWindowAt1440By900)
 
 TEST_F(Cli, FollowTailsAGrowingFileUntilInterrupted)
 {
-    auto line = [](int i) { return "{\"id\":\"f" + std::to_string(i) + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"; };
+    auto line = [](int i) {
+        return "{\"id\":\"f" + std::to_string(i) +
+               "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n";
+    };
     std::ofstream(path("live.jsonl")) << line(0) << line(1);
-    const pid_t pid = spawn({"--db", db(), "ingest", "--follow", "--interval-ms", "50", path("live.jsonl"), "--json"});
+    const pid_t pid =
+        spawn({"--db", db(), "ingest", "--follow", "--interval-ms", "50", path("live.jsonl"), "--json"});
     auto waitForCount = [this](std::int64_t expected) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
         std::int64_t count = -1;
@@ -215,9 +225,11 @@ TEST_F(Cli, StandardInput)
 
 TEST_F(Cli, MappingProfilesAreSavedInTheStoreAndReused)
 {
-    std::ofstream(path("rl.jsonl")) << R"({"episode":"e1","traj":[{"role":"user","content":"hi"}],"reward":1,"info":{"source":"done"}})" "\n";
-    auto save = run({"--db", db(), "profile", "save", "rl", "--map", "id=episode", "--map", "messages=traj", "--map",
-                     "scores.reward=reward", "--map", "metadata.end_reason=info.source"});
+    std::ofstream(path("rl.jsonl"))
+        << R"({"episode":"e1","traj":[{"role":"user","content":"hi"}],"reward":1,"info":{"source":"done"}})"
+           "\n";
+    auto save = run({"--db", db(), "profile", "save", "rl", "--map", "id=episode", "--map", "messages=traj",
+                     "--map", "scores.reward=reward", "--map", "metadata.end_reason=info.source"});
     ASSERT_EQ(save.exitCode, 0) << save.err;
     auto list = run({"--db", db(), "profile", "list", "--json"});
     EXPECT_NE(list.out.find("episode"), std::string::npos);
@@ -226,7 +238,8 @@ TEST_F(Cli, MappingProfilesAreSavedInTheStoreAndReused)
     EXPECT_EQ(ingest.json().value(QStringLiteral("ingested")).toInt(), 1);
     Store store(db(), Store::Mode::ReadOnly);
     EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM interactions WHERE key = 'e1'"), 1);
-    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM scores WHERE name = 'reward' AND value = 1"), 1);
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM scores WHERE name = 'reward' AND value = 1"),
+              1);
     EXPECT_EQ(run({"--db", db(), "ingest", "--profile", "nope", path("rl.jsonl")}).exitCode, 2);
 }
 
@@ -234,7 +247,10 @@ TEST_F(Cli, MappingProfilesAreSavedInTheStoreAndReused)
 TEST_F(Cli, KilledMidIngestThenReRunGivesExactCounts)
 {
     const int total = 60000;
-    ASSERT_EQ(run({"demo", "--interactions", std::to_string(total), "--seed", "11", "--out", path("big.jsonl")}).exitCode, 0);
+    ASSERT_EQ(
+        run({"demo", "--interactions", std::to_string(total), "--seed", "11", "--out", path("big.jsonl")})
+            .exitCode,
+        0);
     const pid_t pid = spawn({"--db", db(), "ingest", "--batch", "250", path("big.jsonl")});
     // Wait until some batches are committed, then kill without warning.
     std::int64_t committed = 0;

@@ -49,7 +49,8 @@ TEST(Demo, LooksLikeProductionTraffic)
         models.insert(in.model);
         ++outcomes[in.outcome];
         latencies.push_back(*in.latencyMs);
-        for (const char* kind : {"escalation", "correction", "repeat", "partial", "tool_error", "thumbs_down"})
+        for (const char* kind :
+             {"escalation", "correction", "repeat", "partial", "tool_error", "thumbs_down"})
             if (in.metadataJson.find(std::string("\"") + kind + "\"") != std::string::npos)
                 ++truth[kind];
         withPii += in.metadataJson.find("\"pii\":true") != std::string::npos;

@@ -11,15 +11,22 @@ namespace winnow::test {
 class TempDir
 {
 public:
-    std::string path(const std::string& name) const { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
-    std::string write(const std::string& name, const std::string& content, std::ios::openmode mode = std::ios::trunc) const
+    std::string path(const std::string& name) const
+    {
+        return m_dir.filePath(QString::fromStdString(name)).toStdString();
+    }
+    std::string write(const std::string& name, const std::string& content,
+                      std::ios::openmode mode = std::ios::trunc) const
     {
         const std::string file = path(name);
         std::ofstream out(file, std::ios::binary | std::ios::out | mode);
         out << content;
         return file;
     }
-    std::string append(const std::string& name, const std::string& content) const { return write(name, content, std::ios::app); }
+    std::string append(const std::string& name, const std::string& content) const
+    {
+        return write(name, content, std::ios::app);
+    }
 
 private:
     QTemporaryDir m_dir;

@@ -17,7 +17,8 @@ namespace {
 
 std::string record(int i, const std::string& text = "hello")
 {
-    return R"({"id":"r-)" + std::to_string(i) + R"(","agent":"a","start_time":"2026-01-01T00:00:00Z","messages":[{"role":"user","content":")" +
+    return R"({"id":"r-)" + std::to_string(i) +
+           R"(","agent":"a","start_time":"2026-01-01T00:00:00Z","messages":[{"role":"user","content":")" +
            text + R"("},{"role":"assistant","content":"ok"}]})";
 }
 
@@ -90,7 +91,8 @@ TEST(Ingest, RecordsWithoutIdsAreDeduplicatedByContent)
 {
     Fixture f;
     const std::string line = R"({"messages":[{"role":"user","content":"same"}]})";
-    const auto path = f.dir.write("a.jsonl", line + "\n" + line + "\n" + R"({"messages":[{"role":"user","content":"other"}]})" + "\n");
+    const auto path = f.dir.write(
+        "a.jsonl", line + "\n" + line + "\n" + R"({"messages":[{"role":"user","content":"other"}]})" + "\n");
     const auto summary = f.ingest({path});
     EXPECT_EQ(summary.ingested, 2);
     EXPECT_EQ(summary.duplicates, 1);
@@ -165,11 +167,12 @@ TEST(Ingest, BadRecordsAreQuarantinedWithLineAndReasonAndNeverStopTheRun)
 {
     Fixture f;
     std::string content = record(0) + "\n";
-    content += "{\"id\": \"broken\", \n";                            // line 2: malformed JSON
-    content += R"({"id":"t","input_tokens":"lots"})" "\n";          // line 3: wrong type
+    content += "{\"id\": \"broken\", \n"; // line 2: malformed JSON
+    content += R"({"id":"t","input_tokens":"lots"})"
+               "\n";                                                  // line 3: wrong type
     content += std::string("{\"id\":\"u\",\"agent\":\"caf\xe9\"}\n"); // line 4: invalid UTF-8
-    content += "[1,2,3]\n";                                          // line 5: not an object
-    content += "\n   \n";                                            // blank lines are not records
+    content += "[1,2,3]\n";                                           // line 5: not an object
+    content += "\n   \n";                                             // blank lines are not records
     content += record(1) + "\n";
     const auto path = f.dir.write("bad.jsonl", content);
     const auto summary = f.ingest({path});
@@ -197,7 +200,8 @@ TEST(Ingest, AHugeLineIsQuarantinedWithoutHoldingItInMemory)
 {
     Fixture f;
     std::string content = record(0) + "\n";
-    content += "{\"id\":\"huge\",\"messages\":[{\"role\":\"user\",\"content\":\"" + std::string(50u << 20, 'x') + "\"}]}\n";
+    content += "{\"id\":\"huge\",\"messages\":[{\"role\":\"user\",\"content\":\"" +
+               std::string(50u << 20, 'x') + "\"}]}\n";
     content += record(1) + "\n";
     const auto path = f.dir.write("huge.jsonl", content);
     IngestOptions options;
@@ -257,8 +261,9 @@ TEST(Ingest, JsonArrayOfRecordsWithAMapping)
 {
     Fixture f;
     IngestOptions options;
-    for (const char* spec : {"id=episode", "messages=traj", "scores.reward=reward", "metadata.end_reason=info.source",
-                             "start_time=info.ts", "agent=agent.name", "agent_version=agent.version"})
+    for (const char* spec :
+         {"id=episode", "messages=traj", "scores.reward=reward", "metadata.end_reason=info.source",
+          "start_time=info.ts", "agent=agent.name", "agent_version=agent.version"})
         ASSERT_EQ(options.mapping.add(spec), "");
     const auto summary = f.ingest({test::dataFile("generic_records.json")}, options);
     EXPECT_EQ(summary.files[0].format, "json");
@@ -266,7 +271,8 @@ TEST(Ingest, JsonArrayOfRecordsWithAMapping)
     EXPECT_EQ(summary.quarantined, 0);
     EXPECT_EQ(f.store.stats().messages, 4);
     EXPECT_EQ(f.store.connection().queryInt("SELECT count(*) FROM scores WHERE name = 'reward'"), 2);
-    EXPECT_EQ(f.store.connection().queryInt("SELECT count(*) FROM interactions WHERE agent_version = '1.5.0'"), 2);
+    EXPECT_EQ(
+        f.store.connection().queryInt("SELECT count(*) FROM interactions WHERE agent_version = '1.5.0'"), 2);
 }
 
 TEST(Ingest, JsonArrayElementsCrossingReadChunksAreReadWhole)
@@ -288,7 +294,8 @@ TEST(Ingest, JsonArrayElementsCrossingReadChunksAreReadWhole)
 TEST(Ingest, JsonArrayWithABadElementKeepsTheRest)
 {
     Fixture f;
-    const auto path = f.dir.write("a.json", "[\n" + record(0) + ",\n  42,\n" + record(1) + ",\n{\"id\": oops},\n" + record(2) + "\n]\n");
+    const auto path = f.dir.write("a.json", "[\n" + record(0) + ",\n  42,\n" + record(1) +
+                                                ",\n{\"id\": oops},\n" + record(2) + "\n]\n");
     const auto summary = f.ingest({path}, {InputFormat::Json});
     EXPECT_EQ(summary.ingested, 3);
     EXPECT_EQ(summary.quarantined, 2);
@@ -301,7 +308,8 @@ TEST(Ingest, JsonArrayWithABadElementKeepsTheRest)
 TEST(Ingest, OtlpFilesAreDetectedAndAssembled)
 {
     Fixture f;
-    auto summary = f.ingest({test::dataFile("otlp_genai_pretty.json"), test::dataFile("otlp_openinference.jsonl")});
+    auto summary =
+        f.ingest({test::dataFile("otlp_genai_pretty.json"), test::dataFile("otlp_openinference.jsonl")});
     ASSERT_EQ(summary.files.size(), 2u);
     EXPECT_EQ(summary.files[0].format, "otlp");
     EXPECT_EQ(summary.files[1].format, "otlp");
@@ -382,7 +390,8 @@ TEST(Ingest, DemoLogsInBothFormatsGiveTheSameInteractions)
     for (int column = 0; column < 3; ++column)
         EXPECT_EQ(c.text(column), d.text(column)) << "column " << column;
     // Spans carry every message up to the last model call; a user's reply after it is not traced.
-    const char* upToLastAnswer = "SELECT count(*) FROM messages m WHERE m.seq <= (SELECT max(seq) FROM messages a "
-                                 "WHERE a.interaction_id = m.interaction_id AND a.role = 'assistant')";
+    const char* upToLastAnswer =
+        "SELECT count(*) FROM messages m WHERE m.seq <= (SELECT max(seq) FROM messages a "
+        "WHERE a.interaction_id = m.interaction_id AND a.role = 'assistant')";
     EXPECT_EQ(f.store.connection().queryInt(upToLastAnswer), otlpStore.connection().queryInt(upToLastAnswer));
 }

@@ -18,17 +18,20 @@ std::string addJson(OtlpAssembler& assembler, const std::string& json, std::int6
     return assembler.addRequest(element, offset);
 }
 
-std::string span(const std::string& trace, const std::string& id, const std::string& parent, const std::string& attributes,
-                 const std::string& start = "1000000000", const std::string& end = "2000000000")
+std::string span(const std::string& trace, const std::string& id, const std::string& parent,
+                 const std::string& attributes, const std::string& start = "1000000000",
+                 const std::string& end = "2000000000")
 {
     return R"({"traceId":")" + trace + R"(","spanId":")" + id + R"(")" +
-           (parent.empty() ? "" : R"(,"parentSpanId":")" + parent + R"(")") + R"(,"name":"s","kind":1,"startTimeUnixNano":")" +
-           start + R"(","endTimeUnixNano":")" + end + R"(","attributes":[)" + attributes + "]}";
+           (parent.empty() ? "" : R"(,"parentSpanId":")" + parent + R"(")") +
+           R"(,"name":"s","kind":1,"startTimeUnixNano":")" + start + R"(","endTimeUnixNano":")" + end +
+           R"(","attributes":[)" + attributes + "]}";
 }
 
 std::string request(const std::string& spans)
 {
-    return R"({"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"t"},"spans":[)" + spans + "]}]}]}";
+    return R"({"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"t"},"spans":[)" +
+           spans + "]}]}]}";
 }
 
 std::string attr(const std::string& key, const std::string& value)
@@ -118,16 +121,19 @@ TEST(Otlp, OpenInferenceWithProtobufJsIdsAndLongTimestampsAcrossRequests)
 
 TEST(Otlp, GenAiInputAndOutputMessagesWithParts)
 {
-    const std::string input = R"([{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},)"
-                              R"({"role":"assistant","parts":[{"type":"tool_call","id":"t1","name":"get_weather","arguments":{"city":"Paris"}}]},)"
-                              R"({"role":"tool","parts":[{"type":"tool_call_response","id":"t1","result":"rainy, 12C"}]}])";
-    const std::string output = R"([{"role":"assistant","parts":[{"type":"text","content":"Rainy and 12C."}],"finish_reason":"stop"}])";
+    const std::string input =
+        R"([{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},)"
+        R"({"role":"assistant","parts":[{"type":"tool_call","id":"t1","name":"get_weather","arguments":{"city":"Paris"}}]},)"
+        R"({"role":"tool","parts":[{"type":"tool_call_response","id":"t1","result":"rainy, 12C"}]}])";
+    const std::string output =
+        R"([{"role":"assistant","parts":[{"type":"text","content":"Rainy and 12C."}],"finish_reason":"stop"}])";
     OtlpAssembler assembler;
-    ASSERT_EQ(addJson(assembler, request(span(traceA, "b7ad6b7169203331", "", attr("gen_ai.operation.name", "chat") + "," +
-                                                                                 attr("gen_ai.request.model", "gpt-4o") + "," +
-                                                                                 attr("gen_ai.system_instructions", "Be brief.") + "," +
-                                                                                 attr("gen_ai.input.messages", input) + "," +
-                                                                                 attr("gen_ai.output.messages", output)))),
+    ASSERT_EQ(addJson(assembler, request(span(traceA, "b7ad6b7169203331", "",
+                                              attr("gen_ai.operation.name", "chat") + "," +
+                                                  attr("gen_ai.request.model", "gpt-4o") + "," +
+                                                  attr("gen_ai.system_instructions", "Be brief.") + "," +
+                                                  attr("gen_ai.input.messages", input) + "," +
+                                                  attr("gen_ai.output.messages", output)))),
               "");
     auto interactions = assembler.takeCompleted();
     ASSERT_EQ(interactions.size(), 1u);
@@ -146,7 +152,11 @@ TEST(Otlp, GenAiInputAndOutputMessagesWithParts)
 TEST(Otlp, SpansWithoutARootWaitUntilTheEnd)
 {
     OtlpAssembler assembler;
-    ASSERT_EQ(addJson(assembler, request(span(traceA, "b7ad6b7169203331", "00f067aa0ba902b7", attr("gen_ai.operation.name", "chat"))), 40), "");
+    ASSERT_EQ(addJson(assembler,
+                      request(span(traceA, "b7ad6b7169203331", "00f067aa0ba902b7",
+                                   attr("gen_ai.operation.name", "chat"))),
+                      40),
+              "");
     EXPECT_TRUE(assembler.takeCompleted().empty());
     EXPECT_EQ(assembler.earliestPending().offset, 40);
     const auto all = assembler.takeAll();
@@ -157,7 +167,8 @@ TEST(Otlp, SpansWithoutARootWaitUntilTheEnd)
 TEST(Otlp, MalformedRequestsAreRejectedWithAReason)
 {
     OtlpAssembler assembler;
-    EXPECT_EQ(addJson(assembler, R"({"resourceSpans":{}})"), "not an OTLP trace request: no resourceSpans array");
+    EXPECT_EQ(addJson(assembler, R"({"resourceSpans":{}})"),
+              "not an OTLP trace request: no resourceSpans array");
     EXPECT_EQ(addJson(assembler, request(R"({"spanId":"00f067aa0ba902b7"})")), "span without traceId");
     EXPECT_EQ(addJson(assembler, request(span(traceA, "b7ad6b7169203331", "", "", "soon"))),
               "span b7ad6b7169203331: startTimeUnixNano is not an integer");

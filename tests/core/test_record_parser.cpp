@@ -42,7 +42,8 @@ std::vector<std::string> lines(const std::string& text)
 
 TEST(RecordParser, CanonicalRecordWithEveryField)
 {
-    const auto p = parse(R"({"id":"c-1","session":"s-1","user":"u-1","agent":"support-bot","agent_version":"2.3.0",
+    const auto p =
+        parse(R"({"id":"c-1","session":"s-1","user":"u-1","agent":"support-bot","agent_version":"2.3.0",
         "model":"gpt-4o-mini","channel":"web","intent":"refund","start_time":"2026-03-01T10:00:00Z",
         "end_time":"2026-03-01T10:00:02.350Z","input_tokens":812,"output_tokens":164,"cost_usd":0.00022,
         "outcome":"resolved","feedback":{"thumb":"down","rating":2,"comment":"meh"},"scores":{"reward":0.8,"judge_ok":true},
@@ -98,7 +99,7 @@ TEST(RecordParser, RealWorldOpenAiMessages)
     EXPECT_EQ(*c.startMs, 1761984010123);
     ASSERT_EQ(c.toolCalls.size(), 2u);
     EXPECT_EQ(c.toolCalls[0].arguments, R"({"city":"Paris"})"); // an object, kept as JSON text
-    EXPECT_EQ(c.toolCalls[0].result, R"({"temp":14})");           // answered out of order, joined by id
+    EXPECT_EQ(c.toolCalls[0].result, R"({"temp":14})");         // answered out of order, joined by id
     EXPECT_EQ(c.toolCalls[1].result, R"({"temp":21})");
 }
 
@@ -115,12 +116,14 @@ TEST(RecordParser, WithoutAnIdTheKeyIsAContentHash)
 TEST(RecordParser, MappingReadsDottedPathsScoresAndMetadata)
 {
     FieldMapping mapping;
-    for (const char* spec : {"id=episode", "messages=traj", "scores.reward=reward", "metadata.end_reason=info.source",
-                             "start_time=info.ts", "agent=agent.name", "agent_version=agent.version"})
+    for (const char* spec :
+         {"id=episode", "messages=traj", "scores.reward=reward", "metadata.end_reason=info.source",
+          "start_time=info.ts", "agent=agent.name", "agent_version=agent.version"})
         ASSERT_EQ(mapping.add(spec), "");
-    const auto p = parse(R"({"episode":"ep-1","traj":[{"role":"user","content":"x"},{"from":"gpt","value":"y"}],
+    const auto p =
+        parse(R"({"episode":"ep-1","traj":[{"role":"user","content":"x"},{"from":"gpt","value":"y"}],
         "reward":0.75,"info":{"source":"timeout","ts":"2026-01-05T10:00:00+01:00"},"agent":{"name":"it","version":"1.5"}})",
-                         mapping);
+              mapping);
     ASSERT_EQ(p.error, "");
     EXPECT_EQ(p.interaction.key, "ep-1");
     EXPECT_EQ(p.interaction.agent, "it");
@@ -151,16 +154,22 @@ TEST(RecordParser, MappingRejectsUnknownTargetsAndMalformedSpecs)
 
 TEST(RecordParser, WrongTypesAreReportedWithTheField)
 {
-    EXPECT_EQ(parse(R"({"input_tokens":"many"})").error, "field \"input_tokens\": expected a number, found a string");
-    EXPECT_EQ(parse(R"({"input_tokens":1.5})").error, "field \"input_tokens\": expected a whole number, found 1.5");
-    EXPECT_EQ(parse(R"({"messages":"hello"})").error, "field \"messages\": expected an array, found a string");
+    EXPECT_EQ(parse(R"({"input_tokens":"many"})").error,
+              "field \"input_tokens\": expected a number, found a string");
+    EXPECT_EQ(parse(R"({"input_tokens":1.5})").error,
+              "field \"input_tokens\": expected a whole number, found 1.5");
+    EXPECT_EQ(parse(R"({"messages":"hello"})").error,
+              "field \"messages\": expected an array, found a string");
     EXPECT_EQ(parse(R"({"messages":[{"content":"no role"}]})").error, "messages[0]: missing role");
     EXPECT_EQ(parse(R"({"messages":[{"role":"user","content":42}]})").error,
               "messages[0].content: expected a string, null or an array of parts");
-    EXPECT_EQ(parse(R"({"start_time":"last tuesday"})").error, "field \"start_time\": \"last tuesday\" is not an ISO 8601 time");
-    EXPECT_EQ(parse(R"({"agent":{"name":"x"}})").error, "field \"agent\": expected a string, found an object");
+    EXPECT_EQ(parse(R"({"start_time":"last tuesday"})").error,
+              "field \"start_time\": \"last tuesday\" is not an ISO 8601 time");
+    EXPECT_EQ(parse(R"({"agent":{"name":"x"}})").error,
+              "field \"agent\": expected a string, found an object");
     EXPECT_EQ(parse(R"([1,2])").error, "a record must be a JSON object, found an array");
-    EXPECT_EQ(parse(R"({"feedback":"meh"})").error, "field \"feedback\": expected an object {thumb, rating, comment} or up/down");
+    EXPECT_EQ(parse(R"({"feedback":"meh"})").error,
+              "field \"feedback\": expected an object {thumb, rating, comment} or up/down");
 }
 
 TEST(RecordParser, CanonicalJsonRoundTrips)

@@ -1,8 +1,8 @@
 #include "core/store/search_index.h"
 #include "core/store/store.h"
 
-#include <filesystem>
 #include "test_helpers.h"
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -160,7 +160,7 @@ TEST(SearchIndex, FindsUserAssistantAndToolTextButNotSystemPrompts)
     SearchIndex index(store.path());
     EXPECT_EQ(index.pending(), 7);
     EXPECT_TRUE(index.searchInteractions("parcel", 10).empty()); // not indexed yet
-    EXPECT_EQ(index.indexPending(3), 3);                          // in chunks of message ids
+    EXPECT_EQ(index.indexPending(3), 3);                         // in chunks of message ids
     EXPECT_EQ(index.indexPending(), 4);
     EXPECT_EQ(index.indexPending(), 0);
     EXPECT_EQ(index.pending(), 0);
@@ -183,7 +183,8 @@ TEST(SearchIndex, AnIndexMadeForAnotherStoreIsRebuilt)
         }
     }
     // The other store's index is copied next to a new store of the same name.
-    std::filesystem::copy_file(SearchIndex::pathFor(dir.path("other.db")), SearchIndex::pathFor(dir.path("s.db")));
+    std::filesystem::copy_file(SearchIndex::pathFor(dir.path("other.db")),
+                               SearchIndex::pathFor(dir.path("s.db")));
     Store store(dir.path("s.db"));
     SearchIndex index(store.path());
     EXPECT_EQ(index.pending(), 0); // an empty store, and nothing of the other store's index left
@@ -218,11 +219,12 @@ TEST(Store, AnInteractionsMessagesAndToolCallsAreOneIdRange)
     store.writeBatch(batch);
     batch.interactions = {sample("c")};
     store.writeBatch(batch);
-    sql::Statement check(store.connection(),
-                         "SELECT i.key, (SELECT count(*) FROM messages m WHERE m.interaction_id = i.id AND "
-                         "m.id = i.first_message_id + m.seq), (SELECT count(*) FROM tool_calls t WHERE "
-                         "t.interaction_id = i.id AND t.id >= i.first_tool_call_id AND t.id < i.first_tool_call_id + "
-                         "i.tool_call_count) FROM interactions i ORDER BY i.id");
+    sql::Statement check(
+        store.connection(),
+        "SELECT i.key, (SELECT count(*) FROM messages m WHERE m.interaction_id = i.id AND "
+        "m.id = i.first_message_id + m.seq), (SELECT count(*) FROM tool_calls t WHERE "
+        "t.interaction_id = i.id AND t.id >= i.first_tool_call_id AND t.id < i.first_tool_call_id + "
+        "i.tool_call_count) FROM interactions i ORDER BY i.id");
     int rows = 0;
     while (check.step()) {
         ++rows;

@@ -32,10 +32,10 @@ TEST(Text, FormatsWhatItParses)
 
 TEST(Text, EpochNumbersByMagnitude)
 {
-    EXPECT_EQ(epochNumberToMs(1761984000), 1761984000000);       // seconds
-    EXPECT_EQ(epochNumberToMs(1761984000.5), 1761984000500);     // fractional seconds
-    EXPECT_EQ(epochNumberToMs(1761984000123), 1761984000123);    // milliseconds
-    EXPECT_EQ(epochNumberToMs(1761984000123456.0), 1761984000123); // microseconds
+    EXPECT_EQ(epochNumberToMs(1761984000), 1761984000000);            // seconds
+    EXPECT_EQ(epochNumberToMs(1761984000.5), 1761984000500);          // fractional seconds
+    EXPECT_EQ(epochNumberToMs(1761984000123), 1761984000123);         // milliseconds
+    EXPECT_EQ(epochNumberToMs(1761984000123456.0), 1761984000123);    // microseconds
     EXPECT_EQ(epochNumberToMs(1761984000123456789.0), 1761984000123); // nanoseconds
 }
 

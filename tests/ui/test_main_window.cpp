@@ -26,7 +26,8 @@ TEST(MainWindow, ShowsTheStoresCountsReadOffTheGuiThread)
     QSignalSpy loaded(&window, &MainWindow::statsLoaded);
     window.show();
     ASSERT_TRUE(loaded.wait(5000));
-    EXPECT_TRUE(window.summaryText().startsWith(QStringLiteral("3 interactions"))) << window.summaryText().toStdString();
+    EXPECT_TRUE(window.summaryText().startsWith(QStringLiteral("3 interactions")))
+        << window.summaryText().toStdString();
     EXPECT_TRUE(window.windowTitle().contains(QStringLiteral("s.db")));
 }
 
@@ -36,5 +37,6 @@ TEST(MainWindow, ANewStoreIsCreatedEmpty)
     MainWindow window(dir.filePath(QStringLiteral("fresh.db")));
     QSignalSpy loaded(&window, &MainWindow::statsLoaded);
     ASSERT_TRUE(loaded.wait(5000));
-    EXPECT_TRUE(window.summaryText().startsWith(QStringLiteral("0 interactions"))) << window.summaryText().toStdString();
+    EXPECT_TRUE(window.summaryText().startsWith(QStringLiteral("0 interactions")))
+        << window.summaryText().toStdString();
 }
