@@ -133,7 +133,12 @@ Layout detectLayout(std::string_view head, InputFormat forced)
     simdjson::dom::element element;
     const bool firstLineIsValue = !parser.parse(padded).get(element);
 
-    layout.lines = first != '[' && (firstLineIsValue || newline == std::string_view::npos);
+    // One document spread over lines: a top-level array, or an object whose first line is not a
+    // whole value and whose next line is indented the way pretty-printers write. Anything else is
+    // one record per line, so that a broken line costs that line only.
+    const bool nextLineIndented = newline != std::string_view::npos && newline + 1 < head.size() &&
+                                  (head[newline + 1] == ' ' || head[newline + 1] == '\t');
+    layout.lines = first != '[' && (firstLineIsValue || !nextLineIndented);
     if (forced == InputFormat::Jsonl)
         layout.lines = true;
     if (forced != InputFormat::Auto) {

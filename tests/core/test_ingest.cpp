@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <tuple>
 #include <filesystem>
 
 #include <unistd.h>
@@ -357,6 +359,56 @@ TEST(Ingest, CancelStopsAtACommitAndAReRunFinishesWithExactCounts)
     EXPECT_EQ(first.ingested + second.ingested, 3000);
     EXPECT_EQ(f.store.stats().interactions, 3000);
     EXPECT_EQ(f.store.stats().messages, 6000);
+}
+
+// Every prefix and many byte-flipped copies of real records: each line is either ingested or
+// quarantined, never lost, and nothing crashes.
+TEST(Ingest, MangledRecordsAreIngestedOrQuarantinedNeverLost)
+{
+    DemoOptions demo;
+    demo.interactions = 16;
+    Fixture f;
+    ASSERT_EQ(writeDemo(demo, DemoFormat::Otlp, f.dir.path("one.otlp")), "");
+    std::string otlp = test::readFile(f.dir.path("one.otlp"));
+    otlp.pop_back(); // the newline
+    const std::string canonical = test::readFile(test::dataFile("openai_messages.jsonl")).substr(0, 600);
+    for (const auto& [name, sample, format] : {std::tuple{"otlp", otlp, InputFormat::Otlp},
+                                                std::tuple{"jsonl", canonical, InputFormat::Jsonl}}) {
+        std::string content;
+        int lines = 0;
+        for (size_t length = 1; length < sample.size(); length += 1 + sample.size() / 400) {
+            std::string line = sample.substr(0, length);
+            std::replace(line.begin(), line.end(), '\n', ' ');
+            content += line + "\n";
+            ++lines;
+        }
+        std::uint64_t state = 12345;
+        for (int copy = 0; copy < 200; ++copy) {
+            std::string line = sample;
+            for (int flip = 0; flip < 3; ++flip) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                const size_t at = (state >> 33) % line.size();
+                line[at] = static_cast<char>((state >> 13) & 0xff);
+            }
+            std::replace(line.begin(), line.end(), '\n', ' ');
+            content += line + "\n";
+            ++lines;
+        }
+        Store store(f.dir.path(std::string(name) + ".db"));
+        IngestOptions options;
+        options.format = format;
+        options.indexText = false;
+        Ingestor ingestor(store, options);
+        const auto summary = ingestor.ingest({f.dir.write(std::string(name) + ".mangled", content)});
+        EXPECT_EQ(summary.files[0].error, "") << name;
+        EXPECT_EQ(store.stats().quarantined, summary.quarantined) << name;
+        // Each line is quarantined or yields interactions (an OTLP line holds 16 traces, and a
+        // byte flipped inside a string can leave valid JSON).
+        const std::int64_t sources = store.connection().queryInt("SELECT line FROM sources");
+        EXPECT_EQ(sources, lines) << name;
+        EXPECT_GE(summary.quarantined, lines * 7 / 10) << name;
+        EXPECT_LE(summary.quarantined, lines) << name;
+    }
 }
 
 TEST(Ingest, DemoLogsInBothFormatsGiveTheSameInteractions)
