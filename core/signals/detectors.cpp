@@ -1,0 +1,392 @@
+#include "core/signals/detectors.h"
+
+#include "core/util/text.h"
+
+#include <re2/re2.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace winnow {
+
+namespace {
+constexpr const char* kindNames[signalKindCount] = {"escalation", "correction",        "repeat",
+                                                    "partial",    "negative_feedback", "tool_error"};
+
+std::unique_ptr<re2::RE2> compile(const std::string& pattern, bool caseInsensitive, std::string& error)
+{
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    options.set_case_sensitive(!caseInsensitive);
+    auto re = std::make_unique<re2::RE2>(pattern, options);
+    if (!re->ok() && error.empty())
+        error = "pattern \"" + pattern + "\": " + re->error();
+    return re;
+}
+
+// Lowercase, with typographic apostrophes made plain, so patterns need to know one spelling.
+std::string normalised(const std::string& text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text.compare(i, 3, "\xE2\x80\x99") == 0 || text.compare(i, 3, "\xE2\x80\x98") == 0) {
+            out.push_back('\'');
+            i += 2;
+            continue;
+        }
+        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
+    }
+    return out;
+}
+
+bool containsIgnoringCase(const std::vector<std::string>& list, const std::string& value)
+{
+    const std::string lower = toLowerAscii(value);
+    return std::any_of(list.begin(), list.end(),
+                       [&lower](const std::string& item) { return toLowerAscii(item) == lower; });
+}
+
+void appendList(std::string& out, const std::vector<std::string>& list)
+{
+    out += '[';
+    for (size_t i = 0; i < list.size(); ++i) {
+        out += i ? "," : "";
+        appendJsonString(out, list[i]);
+    }
+    out += ']';
+}
+} // namespace
+
+const char* signalKindName(SignalKind kind)
+{
+    return kindNames[static_cast<int>(kind)];
+}
+
+bool parseSignalKind(const std::string& name, SignalKind& kind)
+{
+    for (int k = 0; k < signalKindCount; ++k)
+        if (name == kindNames[k]) {
+            kind = static_cast<SignalKind>(k);
+            return true;
+        }
+    return false;
+}
+
+std::string DetectorSettings::toJson() const
+{
+    std::string out = "{\"handoff_tool_pattern\":";
+    appendJsonString(out, handoffToolPattern);
+    out += ",\"escalated_outcomes\":";
+    appendList(out, escalatedOutcomes);
+    out += ",\"handoff_announcement_pattern\":";
+    appendJsonString(out, handoffAnnouncementPattern);
+    out += ",\"correction_patterns\":";
+    appendList(out, correctionPatterns);
+    out += ",\"correction_exclusions\":";
+    appendList(out, correctionExclusions);
+    out += ",\"repeat_window_minutes\":" + std::to_string(repeatWindowMinutes);
+    out += ",\"repeat_similarity\":" + std::to_string(repeatSimilarity);
+    out += ",\"repeat_min_words\":" + std::to_string(repeatMinWords);
+    out += ",\"partial_outcomes\":";
+    appendList(out, partialOutcomes);
+    out += ",\"low_rating\":" + std::to_string(lowRating);
+    out += ",\"complaint_pattern\":";
+    appendJsonString(out, complaintPattern);
+    out += ",\"tool_error_result_pattern\":";
+    appendJsonString(out, toolErrorResultPattern);
+    out += '}';
+    return out;
+}
+
+DetectorSettings DetectorSettings::fromJson(const std::string& json, std::string& error)
+{
+    DetectorSettings settings;
+    simdjson::dom::parser parser;
+    simdjson::dom::object object;
+    if (parser.parse(json).get(object)) {
+        error = "detector settings must be a JSON object";
+        return settings;
+    }
+    auto text = [&](const char* key, std::string& into) {
+        simdjson::dom::element value;
+        if (object.at_key(key).get(value))
+            return;
+        std::string_view s;
+        if (value.get_string().get(s))
+            error = std::string("detector setting ") + key + " must be text";
+        else
+            into = std::string(s);
+    };
+    auto list = [&](const char* key, std::vector<std::string>& into) {
+        simdjson::dom::element value;
+        if (object.at_key(key).get(value))
+            return;
+        simdjson::dom::array array;
+        if (value.get_array().get(array)) {
+            error = std::string("detector setting ") + key + " must be a list of text";
+            return;
+        }
+        into.clear();
+        for (auto item : array) {
+            std::string_view s;
+            if (item.get_string().get(s)) {
+                error = std::string("detector setting ") + key + " must be a list of text";
+                return;
+            }
+            into.emplace_back(s);
+        }
+    };
+    auto number = [&](const char* key, double& into) {
+        simdjson::dom::element value;
+        if (object.at_key(key).get(value))
+            return;
+        if (value.get_double().get(into))
+            error = std::string("detector setting ") + key + " must be a number";
+    };
+    text("handoff_tool_pattern", settings.handoffToolPattern);
+    list("escalated_outcomes", settings.escalatedOutcomes);
+    text("handoff_announcement_pattern", settings.handoffAnnouncementPattern);
+    list("correction_patterns", settings.correctionPatterns);
+    list("correction_exclusions", settings.correctionExclusions);
+    double window = settings.repeatWindowMinutes, minWords = settings.repeatMinWords;
+    number("repeat_window_minutes", window);
+    number("repeat_similarity", settings.repeatSimilarity);
+    number("repeat_min_words", minWords);
+    settings.repeatWindowMinutes = static_cast<int>(window);
+    settings.repeatMinWords = static_cast<int>(minWords);
+    list("partial_outcomes", settings.partialOutcomes);
+    number("low_rating", settings.lowRating);
+    text("complaint_pattern", settings.complaintPattern);
+    text("tool_error_result_pattern", settings.toolErrorResultPattern);
+    return settings;
+}
+
+SignalDetector::SignalDetector(const DetectorSettings& settings) : m_settings(settings)
+{
+    m_handoffTool = compile(settings.handoffToolPattern, false, m_error);
+    m_handoffAnnouncement = compile(settings.handoffAnnouncementPattern, false, m_error);
+    m_complaint = compile(settings.complaintPattern, false, m_error);
+    m_toolErrorResult = compile(settings.toolErrorResultPattern, false, m_error);
+    for (const auto& pattern : settings.correctionPatterns)
+        m_corrections.push_back(compile(pattern, true, m_error));
+    for (const auto& pattern : settings.correctionExclusions)
+        m_correctionExclusions.push_back(compile(pattern, true, m_error));
+}
+
+SignalDetector::~SignalDetector() = default;
+
+std::vector<Signal> SignalDetector::detect(const Interaction& interaction)
+{
+    std::vector<Signal> signals;
+    if (!m_error.empty())
+        return signals;
+    detectEscalation(interaction, signals);
+    detectCorrections(interaction, signals);
+    detectRepeat(interaction, signals);
+    detectPartial(interaction, signals);
+    detectNegativeFeedback(interaction, signals);
+    detectToolErrors(interaction, signals);
+    return signals;
+}
+
+void SignalDetector::detectEscalation(const Interaction& in, std::vector<Signal>& out) const
+{
+    for (const ToolCall& call : in.toolCalls) {
+        if (!call.name.empty() && re2::RE2::PartialMatch(call.name, *m_handoffTool) &&
+            call.status != "error") {
+            out.push_back({SignalKind::Escalation, call.messageIndex, 1.0, "handoff tool " + call.name});
+            return;
+        }
+    }
+    if (!in.outcome.empty() && containsIgnoringCase(m_settings.escalatedOutcomes, in.outcome)) {
+        out.push_back({SignalKind::Escalation, -1, 1.0, "outcome " + in.outcome});
+        return;
+    }
+    // An announced handoff: an assistant statement (not a question) that is not followed by the
+    // user turning it down.
+    for (size_t i = 0; i < in.messages.size(); ++i) {
+        const Message& m = in.messages[i];
+        if (m.role != "assistant" || m.content.empty() ||
+            !re2::RE2::PartialMatch(m.content, *m_handoffAnnouncement))
+            continue;
+        const std::string text = normalised(m.content);
+        const auto match = text.find('?');
+        if (match != std::string::npos)
+            continue; // an offer
+        out.push_back({SignalKind::Escalation, static_cast<int>(i), 0.8, "assistant announced a handoff"});
+        return;
+    }
+}
+
+void SignalDetector::detectCorrections(const Interaction& in, std::vector<Signal>& out) const
+{
+    bool assistantSpoke = false;
+    for (size_t i = 0; i < in.messages.size(); ++i) {
+        const Message& m = in.messages[i];
+        if (m.role == "assistant") {
+            assistantSpoke = assistantSpoke || !m.content.empty();
+            continue;
+        }
+        if (m.role != "user" || !assistantSpoke || m.content.empty())
+            continue;
+        const std::string text = normalised(m.content);
+        const bool excluded =
+            std::any_of(m_correctionExclusions.begin(), m_correctionExclusions.end(),
+                        [&text](const auto& re) { return re2::RE2::PartialMatch(text, *re); });
+        if (excluded)
+            continue;
+        for (size_t p = 0; p < m_corrections.size(); ++p) {
+            if (re2::RE2::PartialMatch(text, *m_corrections[p])) {
+                out.push_back({SignalKind::Correction, static_cast<int>(i), 0.9,
+                               "user turn matches \"" + m_settings.correctionPatterns[p] + "\""});
+                return;
+            }
+        }
+    }
+}
+
+std::unordered_set<std::string> SignalDetector::questionWords(const std::string& text)
+{
+    std::unordered_set<std::string> words;
+    std::string word;
+    for (const char c : text) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80)) {
+            word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        } else if (!word.empty()) {
+            words.insert(std::move(word));
+            word.clear();
+        }
+    }
+    if (!word.empty())
+        words.insert(std::move(word));
+    return words;
+}
+
+void SignalDetector::detectRepeat(const Interaction& in, std::vector<Signal>& out)
+{
+    const std::string& who = in.user.empty() ? in.session : in.user;
+    if (who.empty() || !in.startMs)
+        return;
+    int questionIndex = -1;
+    for (size_t i = 0; i < in.messages.size(); ++i)
+        if (in.messages[i].role == "user" && !in.messages[i].content.empty()) {
+            questionIndex = static_cast<int>(i);
+            break;
+        }
+    if (questionIndex < 0)
+        return;
+    auto words = questionWords(in.messages[static_cast<size_t>(questionIndex)].content);
+    if (static_cast<int>(words.size()) < m_settings.repeatMinWords)
+        return;
+    const std::int64_t window = static_cast<std::int64_t>(m_settings.repeatWindowMinutes) * 60'000;
+    auto& recent = m_recentQuestions[who];
+    while (!recent.empty() && recent.front().atMs < *in.startMs - window)
+        recent.pop_front();
+    for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
+        if (it->key == in.key || it->atMs > *in.startMs)
+            continue;
+        const auto& smaller = it->words.size() < words.size() ? it->words : words;
+        const auto& larger = it->words.size() < words.size() ? words : it->words;
+        size_t shared = 0;
+        for (const auto& w : smaller)
+            shared += larger.count(w);
+        const double containment = static_cast<double>(shared) / static_cast<double>(smaller.size());
+        if (containment >= m_settings.repeatSimilarity) {
+            const auto minutes = (*in.startMs - it->atMs) / 60'000;
+            out.push_back({SignalKind::Repeat, questionIndex, containment,
+                           "asked again " + std::to_string(minutes) + " min after " + it->key});
+            break;
+        }
+    }
+    recent.push_back({*in.startMs, std::move(words), in.key});
+    // Bounded per user, and the map is swept of idle users now and then.
+    if (recent.size() > 64)
+        recent.pop_front();
+    if (m_recentQuestions.size() > 200000) {
+        for (auto it = m_recentQuestions.begin(); it != m_recentQuestions.end();)
+            it = it->second.empty() || it->second.back().atMs < *in.startMs - window
+                     ? m_recentQuestions.erase(it)
+                     : std::next(it);
+    }
+}
+
+bool SignalDetector::isToolError(const ToolCall& call) const
+{
+    if (call.status == "error")
+        return true;
+    if (call.status == "ok")
+        return false;
+    return !call.error.empty() ||
+           (!call.result.empty() && re2::RE2::PartialMatch(call.result, *m_toolErrorResult));
+}
+
+void SignalDetector::detectPartial(const Interaction& in, std::vector<Signal>& out) const
+{
+    if (!in.outcome.empty() && containsIgnoringCase(m_settings.partialOutcomes, in.outcome)) {
+        out.push_back({SignalKind::Partial, -1, 1.0, "outcome " + in.outcome});
+        return;
+    }
+    // A tool error that nothing after it recovered from: no later successful call of that tool.
+    for (size_t i = 0; i < in.toolCalls.size(); ++i) {
+        const ToolCall& call = in.toolCalls[i];
+        if (!isToolError(call))
+            continue;
+        const bool recovered = std::any_of(
+            in.toolCalls.begin() + static_cast<std::ptrdiff_t>(i) + 1, in.toolCalls.end(),
+            [&](const ToolCall& later) { return later.name == call.name && !isToolError(later); });
+        if (!recovered) {
+            out.push_back({SignalKind::Partial,
+                           call.resultMessageIndex >= 0 ? call.resultMessageIndex : call.messageIndex, 0.8,
+                           "tool " + call.name + " failed and was not retried successfully"});
+            return;
+        }
+    }
+    // A tool chain cut short: the conversation ends on a call or a tool result.
+    if (!in.messages.empty()) {
+        const Message& last = in.messages.back();
+        const bool endsOnCall = last.role == "assistant" && last.content.empty() &&
+                                std::any_of(in.toolCalls.begin(), in.toolCalls.end(), [&](const ToolCall& c) {
+                                    return c.messageIndex == static_cast<int>(in.messages.size()) - 1;
+                                });
+        if (endsOnCall || last.role == "tool")
+            out.push_back({SignalKind::Partial, static_cast<int>(in.messages.size()) - 1, 0.7,
+                           "the conversation ends inside a tool chain"});
+    }
+}
+
+void SignalDetector::detectNegativeFeedback(const Interaction& in, std::vector<Signal>& out) const
+{
+    if (in.thumb && *in.thumb < 0) {
+        out.push_back({SignalKind::NegativeFeedback, -1, 1.0, "thumbs down"});
+        return;
+    }
+    if (in.rating) {
+        // Below 1 can only be a 0..1 scale; 1 itself is the worst of 1..5 (or the best of 0..1: ambiguous,
+        // and read as the far commoner 1..5).
+        const double rating = *in.rating < 1.0 ? *in.rating * 5.0 : *in.rating;
+        if (rating <= m_settings.lowRating) {
+            out.push_back({SignalKind::NegativeFeedback, -1, 1.0,
+                           "rating " + excerptOf(std::to_string(*in.rating), 8)});
+            return;
+        }
+    }
+    if (!in.feedbackComment.empty() && re2::RE2::PartialMatch(in.feedbackComment, *m_complaint))
+        out.push_back(
+            {SignalKind::NegativeFeedback, -1, 0.8, "complaint: " + excerptOf(in.feedbackComment, 80)});
+}
+
+void SignalDetector::detectToolErrors(const Interaction& in, std::vector<Signal>& out) const
+{
+    for (const ToolCall& call : in.toolCalls) {
+        if (!isToolError(call))
+            continue;
+        const std::string detail = !call.error.empty() ? call.error : excerptOf(call.result, 80);
+        out.push_back({SignalKind::ToolError,
+                       call.resultMessageIndex >= 0 ? call.resultMessageIndex : call.messageIndex,
+                       call.status == "error" ? 1.0 : 0.8, "tool " + call.name + ": " + detail});
+    }
+}
+
+} // namespace winnow

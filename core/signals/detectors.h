@@ -1,0 +1,122 @@
+#pragma once
+// Feedback signals: the evidence of failure that production logs hold without anyone labelling
+// it. SignalDetector finds them in canonical interactions on the ingest parser thread, before
+// the batch reaches the writer, so they are stored with the interaction they come from.
+//
+// Patterns are RE2 (linear time): they are user-editable settings stored with the store.
+
+#include "core/store/records.h"
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace winnow {
+
+enum class SignalKind { Escalation, Correction, Repeat, Partial, NegativeFeedback, ToolError };
+constexpr int signalKindCount = 6;
+const char* signalKindName(SignalKind kind);
+bool parseSignalKind(const std::string& name, SignalKind& kind);
+
+struct Signal
+{
+    SignalKind kind = SignalKind::Escalation;
+    int messageIndex = -1; // the message it points at, -1 for the interaction as a whole
+    double confidence = 1.0;
+    std::string reason;
+};
+
+// The detectors' settings, with English defaults. Stored in the store as JSON (see toJson).
+struct DetectorSettings
+{
+    // A tool call whose name matches is a handoff to a human.
+    std::string handoffToolPattern =
+        "(?i)(transfer|handoff|hand_off|escalat|human_agent|live_agent|live_person)";
+    // An outcome (case-insensitive, exact) that means the conversation went to a human.
+    std::vector<std::string> escalatedOutcomes = {"escalated", "handoff", "handed_off", "transferred"};
+    // An assistant turn announcing a handoff; a question ("Would you like me to ...?") is an offer.
+    std::string handoffAnnouncementPattern =
+        R"((?i)\b(i'm|i am|i'll|i will|let me|now)\b[^.?!]{0,30}\b(transfer|connect|hand(ing)? you over|pass(ing)? you)\w*\b[^.?!]{0,40}\b(human|agent|representative|person|specialist|colleague|team member)\b)";
+    // A user turn after an assistant turn that says the assistant got it wrong.
+    std::vector<std::string> correctionPatterns = {
+        R"(^\s*(no|nope|wrong)\b)",
+        R"(\bthat'?s (wrong|not right|incorrect|not it|not what i (asked|meant|wanted)))",
+        R"(\bnot what i (asked|meant|wanted|said)\b)",
+        R"(\bi (said|meant|asked for|asked about|wanted)\b)",
+        R"(\bstill (doesn'?t|does not|isn'?t|is not|not) work)",
+        R"(\byou (misunderstood|misunderstand|got it wrong)\b)",
+        R"(\b(wrong|different) (one|item|order|answer|account|charge)\b)",
+    };
+    // ... unless it matches one of these ("No thanks, that's all").
+    std::vector<std::string> correctionExclusions = {
+        R"(^\s*no,?\s+(thanks|thank you|worries|problem|need)\b)",
+        R"(^\s*no,?\s+that'?s (all|it|everything|fine|great|perfect)\b)",
+    };
+    // The same user (or session) asking a near-identical question again within the window.
+    int repeatWindowMinutes = 30;
+    double repeatSimilarity = 0.8; // word-set containment of the shorter question in the longer
+    int repeatMinWords = 3;
+    // Outcomes that mean the conversation did not finish.
+    std::vector<std::string> partialOutcomes = {"partial", "abandoned", "incomplete",
+                                                "timeout", "timed_out", "dropped"};
+    // Ratings at or below this (on a 1..5 scale; ratings below 1 are read as 0..1 and scaled) are negative.
+    double lowRating = 2;
+    std::string complaintPattern =
+        R"((?i)(didn'?t help|not helpful|unhelpful|useless|terrible|awful|frustrat|waste of time|took forever|misunderst|repeat myself|no answer|wrong answer))";
+    // A tool result that reads as an error when the log gives no status.
+    std::string toolErrorResultPattern =
+        R"re((?i)^\s*(\{\s*"(error|exception)"\s*:|error\b|exception\b|traceback\b|fatal\b|\d{3} internal server error))re";
+
+    std::string toJson() const;
+    // Settings missing from the JSON keep their defaults; an error names the bad field.
+    static DetectorSettings fromJson(const std::string& json, std::string& error);
+};
+
+// Finds signals. Per-interaction detectors are pure; the repeat detector remembers each user's
+// recent questions, so interactions are expected in roughly ascending time. Lives on one thread.
+class SignalDetector
+{
+public:
+    explicit SignalDetector(const DetectorSettings& settings = {});
+    ~SignalDetector();
+    SignalDetector(const SignalDetector&) = delete;
+    SignalDetector& operator=(const SignalDetector&) = delete;
+
+    // An error for a pattern that does not compile, or empty.
+    const std::string& error() const { return m_error; }
+
+    std::vector<Signal> detect(const Interaction& interaction);
+
+    // The words a question is compared by (lowercase letters and digits).
+    static std::unordered_set<std::string> questionWords(const std::string& text);
+
+private:
+    void detectEscalation(const Interaction& in, std::vector<Signal>& out) const;
+    void detectCorrections(const Interaction& in, std::vector<Signal>& out) const;
+    void detectRepeat(const Interaction& in, std::vector<Signal>& out);
+    void detectPartial(const Interaction& in, std::vector<Signal>& out) const;
+    void detectNegativeFeedback(const Interaction& in, std::vector<Signal>& out) const;
+    void detectToolErrors(const Interaction& in, std::vector<Signal>& out) const;
+    bool isToolError(const ToolCall& call) const;
+
+    struct Asked
+    {
+        std::int64_t atMs;
+        std::unordered_set<std::string> words;
+        std::string key;
+    };
+    DetectorSettings m_settings;
+    std::string m_error;
+    std::unique_ptr<re2::RE2> m_handoffTool, m_handoffAnnouncement, m_complaint, m_toolErrorResult;
+    std::vector<std::unique_ptr<re2::RE2>> m_corrections, m_correctionExclusions;
+    std::unordered_map<std::string, std::deque<Asked>> m_recentQuestions; // by user, else session
+};
+
+} // namespace winnow
