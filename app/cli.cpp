@@ -2,6 +2,7 @@
 
 #include "core/demo/generator.h"
 #include "core/ingest/ingestor.h"
+#include "core/signals/rebuild.h"
 #include "core/store/search_index.h"
 #include "core/store/store.h"
 #include "core/util/text.h"
@@ -151,6 +152,8 @@ Commands:
   stats                   Counts of interactions, messages, tool calls, sources, quarantined records.
   sources                 Every log source with its position and counts.
   quarantine              Quarantined records with file, line and reason [--limit N].
+  signals                 Interactions with each feedback signal [--kind K] [--list [--limit N]]
+                          [--rebuild: recompute every interaction's signals after a detector change]
   screenshot --out FILE.png   Render the window offscreen at 1440x900.
   profile list|show NAME|save NAME --map T=S...|delete NAME
                           Named field mappings for JSON records.
@@ -324,6 +327,8 @@ int commandIngest(const Context& context, const std::vector<std::string>& args)
                   << "bytes        " << summary.bytes << " ("
                   << humanBytes(static_cast<double>(summary.bytes)) << ")\n"
                   << "seconds      " << summary.seconds << "\n";
+        if (!summary.signalsError.empty())
+            std::cerr << "winnow: no signals were detected: " << summary.signalsError << "\n";
         if (!summary.indexError.empty())
             std::cerr << "winnow: the search index is behind: " << summary.indexError
                       << " (run winnow index)\n";
@@ -400,6 +405,89 @@ int commandIndex(const Context& context, const std::vector<std::string>& args)
                    {QStringLiteral("seconds"), seconds}});
     else
         std::cout << "indexed " << indexed << " messages in " << seconds << " s\n";
+    return 0;
+}
+
+int commandSignals(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"kind", true}, {"list", false}, {"limit", true}, {"rebuild", false}});
+    if (!a.positionals().empty())
+        throw UsageError{"signals takes no arguments"};
+    std::optional<SignalKind> only;
+    if (auto name = a.value("kind")) {
+        SignalKind kind;
+        if (!parseSignalKind(*name, kind))
+            throw UsageError{"unknown signal kind '" + *name +
+                             "' (escalation, correction, repeat, partial, negative_feedback, tool_error)"};
+        only = kind;
+    }
+    if (a.has("list") && !only)
+        throw UsageError{"signals --list needs --kind K"};
+    Store store = openStore(context);
+    QJsonObject result;
+    if (a.has("rebuild")) {
+        std::string error;
+        const DetectorSettings settings = loadDetectorSettings(store, error);
+        if (!error.empty()) {
+            std::cerr << "winnow: the store's detector settings: " << error << "\n";
+            return 1;
+        }
+        std::signal(SIGINT, onInterrupt);
+        const auto started = std::chrono::steady_clock::now();
+        const RebuildSummary rebuilt = rebuildSignals(store, settings, {}, &g_interrupted);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        result.insert(QStringLiteral("rebuilt"), static_cast<qint64>(rebuilt.interactions));
+        result.insert(QStringLiteral("seconds"), seconds);
+        result.insert(QStringLiteral("cancelled"), rebuilt.cancelled);
+        if (!context.json)
+            std::cout << "recomputed the signals of " << rebuilt.interactions << " interactions in " << seconds << " s"
+                      << (rebuilt.cancelled ? " (interrupted: run again to finish)" : "") << "\n";
+    }
+    if (a.has("list")) {
+        QJsonArray items;
+        for (const SignalEntry& e : store.signalsOfKind(*only, a.integer("limit", 50))) {
+            const QString when = e.startMs ? q(formatIsoTimestamp(*e.startMs)) : QString();
+            items.append(QJsonObject{{QStringLiteral("interaction"), q(e.interactionKey)},
+                                     {QStringLiteral("start_time"), when},
+                                     {QStringLiteral("message"), e.signal.messageIndex},
+                                     {QStringLiteral("confidence"), e.signal.confidence},
+                                     {QStringLiteral("reason"), q(e.signal.reason)}});
+            if (!context.json)
+                std::cout << e.interactionKey << "  " << when.toStdString() << "  message " << e.signal.messageIndex
+                          << "  " << e.signal.reason << "\n";
+        }
+        result.insert(QStringLiteral("kind"), QString::fromLatin1(signalKindName(*only)));
+        result.insert(QStringLiteral("items"), items);
+        if (context.json)
+            printJson(result);
+        return 0;
+    }
+    const std::int64_t total = store.stats().interactions;
+    QJsonObject kinds;
+    std::map<std::string, std::int64_t> counts;
+    for (const auto& [kind, count] : store.signalCounts())
+        counts[kind] = count;
+    if (!context.json)
+        std::cout << "interactions        " << total << "\n";
+    for (int k = 0; k < signalKindCount; ++k) {
+        const SignalKind kind = static_cast<SignalKind>(k);
+        if (only && *only != kind)
+            continue;
+        const std::int64_t n = counts[signalKindName(kind)];
+        const double rate = total ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
+        kinds.insert(QString::fromLatin1(signalKindName(kind)),
+                     QJsonObject{{QStringLiteral("interactions"), static_cast<qint64>(n)}, {QStringLiteral("rate"), rate}});
+        if (!context.json) {
+            char line[96];
+            std::snprintf(line, sizeof line, "%-19s %lld  (%.2f%%)\n", signalKindName(kind), static_cast<long long>(n),
+                          rate * 100);
+            std::cout << line;
+        }
+    }
+    result.insert(QStringLiteral("interactions"), static_cast<qint64>(total));
+    result.insert(QStringLiteral("signals"), kinds);
+    if (context.json)
+        printJson(result);
     return 0;
 }
 
@@ -552,7 +640,7 @@ const std::map<std::string, std::function<int(const Context&, const std::vector<
     static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>
         table = {
             {"ingest", commandIngest},   {"demo", commandDemo},   {"stats", commandStats},
-            {"sources", commandSources}, {"index", commandIndex}, {"quarantine", commandQuarantine},
+            {"sources", commandSources}, {"index", commandIndex}, {"signals", commandSignals}, {"quarantine", commandQuarantine},
             {"profile", commandProfile},
         };
     return table;

@@ -3,6 +3,7 @@
 #include "core/ingest/bounded_queue.h"
 #include "core/ingest/otlp.h"
 #include "core/ingest/record_parser.h"
+#include "core/signals/rebuild.h"
 #include "core/store/search_index.h"
 #include "core/util/text.h"
 
@@ -202,10 +203,10 @@ private:
 class Producer
 {
 public:
-    Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start,
-             BoundedQueue<Batch>& queue)
+    Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start, BoundedQueue<Batch>& queue,
+             SignalDetector* detector)
         : m_options(options), m_fd(fd), m_layout(layout), m_queue(queue), m_records(options.mapping),
-          m_position(start)
+          m_detector(detector), m_position(start)
     {
         m_batch.position = start;
     }
@@ -274,7 +275,7 @@ private:
                 return;
             }
             for (Interaction& interaction : m_otlp.takeCompleted())
-                m_batch.interactions.push_back(std::move(interaction));
+                accept(std::move(interaction));
             return;
         }
         Interaction interaction;
@@ -284,6 +285,14 @@ private:
             return;
         }
         m_batchBytes += raw.size();
+        accept(std::move(interaction));
+    }
+
+    // Signals are derived here, on the parser thread, and travel to the writer with their source.
+    void accept(Interaction interaction)
+    {
+        if (m_detector)
+            interaction.signals = m_detector->detect(interaction);
         m_batch.interactions.push_back(std::move(interaction));
     }
 
@@ -324,7 +333,7 @@ private:
     {
         if (m_layout.format == InputFormat::Otlp && !m_options.follow)
             for (Interaction& interaction : m_otlp.takeAll())
-                m_batch.interactions.push_back(std::move(interaction));
+                accept(std::move(interaction));
         m_position.offset = endOffset;
         m_position.line = endLine;
         if (!m_layout.lines)
@@ -474,6 +483,7 @@ private:
     BoundedQueue<Batch>& m_queue;
     simdjson::dom::parser m_json;
     RecordParser m_records;
+    SignalDetector* m_detector; // may be null
     OtlpAssembler m_otlp;
     SourcePosition m_position;
     Batch m_batch;
@@ -494,11 +504,16 @@ std::string nowLabel()
 
 Ingestor::Ingestor(Store& store, IngestOptions options) : m_store(store), m_options(std::move(options)) {}
 
+Ingestor::~Ingestor() = default;
+
 IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
 {
     const auto started = std::chrono::steady_clock::now();
     IngestSummary summary;
     m_progress = {};
+    std::string settingsError;
+    m_detector = std::make_unique<SignalDetector>(loadDetectorSettings(m_store, settingsError));
+    summary.signalsError = !settingsError.empty() ? settingsError : m_detector->error();
     std::optional<BackgroundIndexer> indexer;
     if (m_options.indexText)
         indexer.emplace(m_store.path());
@@ -660,7 +675,7 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
     }
 
     BoundedQueue<Batch> queue(4);
-    Producer producer(m_options, fd, layout, start, queue);
+    Producer producer(m_options, fd, layout, start, queue, m_detector.get());
     std::thread parser([&producer] { producer.run(); });
     std::exception_ptr writeError;
     while (auto batch = queue.pop()) {

@@ -10,12 +10,14 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace winnow {
 
 class BackgroundIndexer;
+class SignalDetector;
 
 enum class InputFormat { Auto, Jsonl, Json, Otlp };
 std::string formatName(InputFormat format);
@@ -67,7 +69,8 @@ struct IngestSummary
     std::int64_t bytes = 0;
     double seconds = 0;
     bool cancelled = false;
-    std::string indexError; // the search index could not be brought up to date
+    std::string indexError;   // the search index could not be brought up to date
+    std::string signalsError; // the store's detector settings are broken: no signals were found
     std::vector<FileReport> files;
     int unreadable() const;
 };
@@ -76,6 +79,7 @@ class Ingestor
 {
 public:
     Ingestor(Store& store, IngestOptions options);
+    ~Ingestor();
 
     // Called on this thread after every commit.
     std::function<void(const IngestProgress&)> onProgress;
@@ -91,6 +95,9 @@ private:
     Store& m_store;
     IngestOptions m_options;
     BackgroundIndexer* m_indexer = nullptr;
+    // Shared by the files of one ingest() so repeats are found across them; used by one parser
+    // thread at a time.
+    std::unique_ptr<SignalDetector> m_detector;
     IngestProgress m_progress;
 };
 

@@ -11,8 +11,6 @@
 namespace winnow {
 
 namespace {
-constexpr const char* kindNames[signalKindCount] = {"escalation", "correction",        "repeat",
-                                                    "partial",    "negative_feedback", "tool_error"};
 
 std::unique_ptr<re2::RE2> compile(const std::string& pattern, bool caseInsensitive, std::string& error)
 {
@@ -58,21 +56,6 @@ void appendList(std::string& out, const std::vector<std::string>& list)
     out += ']';
 }
 } // namespace
-
-const char* signalKindName(SignalKind kind)
-{
-    return kindNames[static_cast<int>(kind)];
-}
-
-bool parseSignalKind(const std::string& name, SignalKind& kind)
-{
-    for (int k = 0; k < signalKindCount; ++k)
-        if (name == kindNames[k]) {
-            kind = static_cast<SignalKind>(k);
-            return true;
-        }
-    return false;
-}
 
 std::string DetectorSettings::toJson() const
 {

@@ -20,18 +20,6 @@ class RE2;
 
 namespace winnow {
 
-enum class SignalKind { Escalation, Correction, Repeat, Partial, NegativeFeedback, ToolError };
-constexpr int signalKindCount = 6;
-const char* signalKindName(SignalKind kind);
-bool parseSignalKind(const std::string& name, SignalKind& kind);
-
-struct Signal
-{
-    SignalKind kind = SignalKind::Escalation;
-    int messageIndex = -1; // the message it points at, -1 for the interaction as a whole
-    double confidence = 1.0;
-    std::string reason;
-};
 
 // The detectors' settings, with English defaults. Stored in the store as JSON (see toJson).
 struct DetectorSettings

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace winnow {
@@ -39,6 +40,37 @@ struct Score
     double value = 0;
 };
 
+// Feedback signals (see core/signals): derived from an interaction on the parser thread and
+// written with it.
+enum class SignalKind { Escalation, Correction, Repeat, Partial, NegativeFeedback, ToolError };
+constexpr int signalKindCount = 6;
+
+// The name a kind is stored and shown under.
+inline const char* signalKindName(SignalKind kind)
+{
+    static constexpr const char* names[signalKindCount] = {"escalation", "correction",        "repeat",
+                                                           "partial",    "negative_feedback", "tool_error"};
+    return names[static_cast<int>(kind)];
+}
+
+inline bool parseSignalKind(std::string_view name, SignalKind& kind)
+{
+    for (int k = 0; k < signalKindCount; ++k)
+        if (name == signalKindName(static_cast<SignalKind>(k))) {
+            kind = static_cast<SignalKind>(k);
+            return true;
+        }
+    return false;
+}
+
+struct Signal
+{
+    SignalKind kind = SignalKind::Escalation;
+    int messageIndex = -1; // the message it points at, -1 for the interaction as a whole
+    double confidence = 1.0;
+    std::string reason;
+};
+
 struct Interaction
 {
     std::string key; // stable identity: the logged id, or "h:" + a hash of the record's content
@@ -63,6 +95,7 @@ struct Interaction
     std::vector<Score> scores;
     std::vector<Message> messages;
     std::vector<ToolCall> toolCalls;
+    std::vector<Signal> signals;
 };
 
 struct QuarantinedRecord

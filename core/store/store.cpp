@@ -126,11 +126,37 @@ CREATE TABLE mapping_profiles(
     spec TEXT NOT NULL
 );
 )sql",
+    // Version 2: feedback signals. signal_mask has bit (1 << SignalKind) set for each kind found,
+    // so rates are a scan of the narrow interactions table; the rows say where and why.
+    R"sql(
+ALTER TABLE interactions ADD COLUMN signal_mask INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE signals(
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id),
+    kind TEXT NOT NULL,
+    message_seq INTEGER NOT NULL,
+    confidence REAL NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY(interaction_id, kind, message_seq)
+) WITHOUT ROWID;
+CREATE INDEX signals_by_kind ON signals(kind, interaction_id);
+CREATE TABLE settings(
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 static_assert(std::size(migrations) == Store::schemaVersion);
 
 } // namespace
+
+std::int64_t signalMask(const std::vector<Signal>& signals)
+{
+    std::int64_t mask = 0;
+    for (const Signal& s : signals)
+        mask |= std::int64_t(1) << static_cast<int>(s.kind);
+    return mask;
+}
 
 // Inserts rows of one table many at a time: per-statement work was a fifth of the writer's time
 // when every message, tool call and metadata row had a statement execution of its own.
@@ -139,9 +165,10 @@ class RowInserter
 public:
     static constexpr int rowsPerStatement = 16;
 
-    RowInserter(sql::Connection& db, const std::string& tableAndColumns, int columns)
-        : m_columns(columns), m_one(db, statementFor(tableAndColumns, columns, 1)),
-          m_many(db, statementFor(tableAndColumns, columns, rowsPerStatement))
+    // insertInto: "INSERT INTO table(columns)" or another INSERT form.
+    RowInserter(sql::Connection& db, const std::string& insertInto, int columns)
+        : m_columns(columns), m_one(db, statementFor(insertInto, columns, 1)),
+          m_many(db, statementFor(insertInto, columns, rowsPerStatement))
     {
     }
 
@@ -161,13 +188,13 @@ public:
     }
 
 private:
-    static std::string statementFor(const std::string& tableAndColumns, int columns, int rows)
+    static std::string statementFor(const std::string& insertInto, int columns, int rows)
     {
         std::string row = "(";
         for (int c = 0; c < columns; ++c)
             row += c ? ",?" : "?";
         row += ")";
-        std::string sql = "INSERT INTO " + tableAndColumns + " VALUES";
+        std::string sql = insertInto + " VALUES";
         for (int r = 0; r < rows; ++r)
             sql += (r ? "," : "") + row;
         return sql;
@@ -183,17 +210,17 @@ struct Store::Writer
         : insertInteraction(db, R"sql(
 INSERT INTO interactions(key, source_id, start_ms, end_ms, latency_ms, session, user, agent, agent_version,
     model, channel, intent, input_tokens, output_tokens, cost_usd, outcome, thumb, rating, feedback_comment,
-    first_message_id, message_count, first_tool_call_id, tool_call_count)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+    first_message_id, message_count, first_tool_call_id, tool_call_count, signal_mask)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
 ON CONFLICT(key) DO NOTHING)sql"),
           insertScore(db, "INSERT OR REPLACE INTO scores(interaction_id, name, value) VALUES(?1, ?2, ?3)"),
-          metadata(db, "interaction_metadata(interaction_id, json)", 2),
-          messages(db, "messages(id, interaction_id, seq, role, content, name, tool_call_id, parts_json)", 8),
-          toolCalls(
-              db,
-              "tool_calls(id, interaction_id, call_id, name, arguments, result, status, error, latency_ms, "
-              "message_seq, result_message_seq)",
-              11),
+          metadata(db, "INSERT INTO interaction_metadata(interaction_id, json)", 2),
+          messages(db, "INSERT INTO messages(id, interaction_id, seq, role, content, name, tool_call_id, parts_json)", 8),
+          toolCalls(db,
+                    "INSERT INTO tool_calls(id, interaction_id, call_id, name, arguments, result, status, error, "
+                    "latency_ms, message_seq, result_message_seq)",
+                    11),
+          signals(db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason)", 5),
           insertQuarantine(
               db, "INSERT OR IGNORE INTO quarantine(source_id, line, byte_offset, reason, excerpt, at_ms) "
                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
@@ -208,6 +235,7 @@ ON CONFLICT(key) DO NOTHING)sql"),
     RowInserter metadata;
     RowInserter messages;
     RowInserter toolCalls;
+    RowInserter signals; // a detector naming the same message twice keeps the first
     sql::Statement insertQuarantine;
     sql::Statement advanceSource;
 };
@@ -352,7 +380,7 @@ BatchResult Store::writeBatch(const Batch& batch)
         size_t index;
         const Interaction* parent;
     };
-    std::vector<Child> metadataRows, messageRows, toolCallRows;
+    std::vector<Child> metadataRows, messageRows, toolCallRows, signalRows;
 
     for (const Interaction& in : batch.interactions) {
         auto& s = w.insertInteraction;
@@ -372,6 +400,7 @@ BatchResult Store::writeBatch(const Batch& batch)
         if (!in.toolCalls.empty())
             s.bind(22, nextToolCallId);
         s.bind(23, static_cast<std::int64_t>(in.toolCalls.size()));
+        s.bind(24, signalMask(in.signals));
         s.run();
         if (m_db.changes() == 0) {
             ++result.duplicates;
@@ -387,6 +416,8 @@ BatchResult Store::writeBatch(const Batch& batch)
             messageRows.push_back({nextMessageId++, id, i, &in});
         for (size_t i = 0; i < in.toolCalls.size(); ++i)
             toolCallRows.push_back({nextToolCallId++, id, i, &in});
+        for (size_t i = 0; i < in.signals.size(); ++i)
+            signalRows.push_back({0, id, i, &in});
     }
     w.metadata.insert(metadataRows, [](sql::Statement& st, int p, const Child& row) {
         st.bind(p, row.interactionId).bind(p + 1, row.parent->metadataJson);
@@ -413,6 +444,11 @@ BatchResult Store::writeBatch(const Batch& batch)
         if (call.resultMessageIndex >= 0)
             st.bind(p + 10, call.resultMessageIndex);
     });
+    w.signals.insert(signalRows, [](sql::Statement& st, int p, const Child& row) {
+        const Signal& signal = row.parent->signals[row.index];
+        st.bind(p, row.interactionId).bind(p + 1, std::string_view(signalKindName(signal.kind)));
+        st.bind(p + 2, signal.messageIndex).bind(p + 3, signal.confidence).bind(p + 4, signal.reason);
+    });
 
     const std::int64_t at = nowMs();
     for (const QuarantinedRecord& q : batch.quarantined) {
@@ -432,6 +468,128 @@ BatchResult Store::writeBatch(const Batch& batch)
     }
     transaction.commit();
     return result;
+}
+
+std::optional<std::string> Store::setting(const std::string& key)
+{
+    sql::Statement select(m_db, "SELECT value FROM settings WHERE key = ?1");
+    select.bind(1, key);
+    if (!select.step())
+        return std::nullopt;
+    return select.text(0);
+}
+
+void Store::setSetting(const std::string& key, const std::string& value)
+{
+    sql::Statement upsert(m_db, "INSERT INTO settings(key, value) VALUES(?1, ?2) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    upsert.bind(1, key).bind(2, value).run();
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Store::signalCounts()
+{
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    sql::Statement select(m_db, "SELECT kind, count(DISTINCT interaction_id) FROM signals GROUP BY kind");
+    while (select.step())
+        counts.emplace_back(select.text(0), select.int64(1));
+    return counts;
+}
+
+std::vector<SignalEntry> Store::signalsOfKind(SignalKind kind, std::int64_t limit)
+{
+    std::vector<SignalEntry> entries;
+    sql::Statement select(m_db, "SELECT i.key, i.start_ms, s.message_seq, s.confidence, s.reason FROM signals s "
+                                "JOIN interactions i ON i.id = s.interaction_id WHERE s.kind = ?1 "
+                                "ORDER BY s.interaction_id DESC LIMIT ?2");
+    select.bind(1, std::string_view(signalKindName(kind))).bind(2, limit);
+    while (select.step()) {
+        SignalEntry entry;
+        entry.interactionKey = select.text(0);
+        entry.startMs = select.optionalInt64(1);
+        entry.signal = {kind, static_cast<int>(select.int64(2)), select.real(3), select.text(4)};
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+std::vector<StoredInteraction> Store::interactionsAfter(InteractionCursor& after, std::int64_t limit)
+{
+    std::vector<StoredInteraction> result;
+    sql::Statement select(m_db, "SELECT id, key, coalesce(start_ms, -9223372036854775808), session, user, outcome, "
+                                "thumb, rating, feedback_comment, first_message_id, message_count, first_tool_call_id, "
+                                "tool_call_count, start_ms FROM interactions "
+                                "WHERE (coalesce(start_ms, -9223372036854775808), id) > (?1, ?2) "
+                                "ORDER BY coalesce(start_ms, -9223372036854775808), id LIMIT ?3");
+    select.bind(1, after.startMs).bind(2, after.id).bind(3, limit);
+    sql::Statement messages(m_db, "SELECT role, content, name, tool_call_id FROM messages WHERE id >= ?1 AND id < ?2 "
+                                  "ORDER BY id");
+    sql::Statement calls(m_db, "SELECT call_id, name, arguments, result, status, error, latency_ms, message_seq, "
+                               "result_message_seq FROM tool_calls WHERE id >= ?1 AND id < ?2 ORDER BY id");
+    while (select.step()) {
+        StoredInteraction stored;
+        stored.id = select.int64(0);
+        Interaction& in = stored.interaction;
+        in.key = select.text(1);
+        after = {select.int64(2), stored.id};
+        in.session = select.text(3);
+        in.user = select.text(4);
+        in.outcome = select.text(5);
+        if (!select.isNull(6))
+            in.thumb = static_cast<int>(select.int64(6));
+        in.rating = select.optionalReal(7);
+        in.feedbackComment = select.text(8);
+        in.startMs = select.optionalInt64(13);
+        if (!select.isNull(9)) {
+            messages.bind(1, select.int64(9)).bind(2, select.int64(9) + select.int64(10));
+            while (messages.step()) {
+                Message m;
+                m.role = messages.text(0);
+                m.contentIsNull = messages.isNull(1);
+                m.content = messages.text(1);
+                m.name = messages.text(2);
+                m.toolCallId = messages.text(3);
+                in.messages.push_back(std::move(m));
+            }
+            messages.reset();
+        }
+        if (!select.isNull(11)) {
+            calls.bind(1, select.int64(11)).bind(2, select.int64(11) + select.int64(12));
+            while (calls.step()) {
+                ToolCall c;
+                c.callId = calls.text(0);
+                c.name = calls.text(1);
+                c.arguments = calls.text(2);
+                c.result = calls.text(3);
+                c.status = calls.text(4);
+                c.error = calls.text(5);
+                c.latencyMs = calls.optionalReal(6);
+                c.messageIndex = calls.isNull(7) ? -1 : static_cast<int>(calls.int64(7));
+                c.resultMessageIndex = calls.isNull(8) ? -1 : static_cast<int>(calls.int64(8));
+                in.toolCalls.push_back(std::move(c));
+            }
+            calls.reset();
+        }
+        result.push_back(std::move(stored));
+    }
+    return result;
+}
+
+void Store::replaceSignals(const std::vector<StoredInteraction>& interactions)
+{
+    sql::Transaction transaction(m_db);
+    sql::Statement remove(m_db, "DELETE FROM signals WHERE interaction_id = ?1");
+    sql::Statement mask(m_db, "UPDATE interactions SET signal_mask = ?2 WHERE id = ?1");
+    sql::Statement insert(m_db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason) "
+                                "VALUES(?1, ?2, ?3, ?4, ?5)");
+    for (const StoredInteraction& stored : interactions) {
+        remove.bind(1, stored.id).run();
+        mask.bind(1, stored.id).bind(2, signalMask(stored.interaction.signals)).run();
+        for (const Signal& signal : stored.interaction.signals) {
+            insert.bind(1, stored.id).bind(2, std::string_view(signalKindName(signal.kind)));
+            insert.bind(3, signal.messageIndex).bind(4, signal.confidence).bind(5, signal.reason).run();
+        }
+    }
+    transaction.commit();
 }
 
 std::int64_t Store::storeId()

@@ -7,6 +7,7 @@
 #include "core/store/records.h"
 #include "core/store/sqlite.h"
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -47,6 +48,26 @@ struct QuarantineEntry
     QuarantinedRecord record;
 };
 
+struct SignalEntry
+{
+    std::string interactionKey;
+    std::optional<std::int64_t> startMs;
+    Signal signal;
+};
+
+struct StoredInteraction
+{
+    std::int64_t id = 0;
+    Interaction interaction;
+};
+
+// A keyset position in (start time, id) order; interactions without a start time come first.
+struct InteractionCursor
+{
+    std::int64_t startMs = INT64_MIN;
+    std::int64_t id = 0;
+};
+
 struct MappingProfile
 {
     std::string name;
@@ -63,7 +84,7 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int schemaVersion = 1;
+    static constexpr int schemaVersion = 2;
     // <AppDataLocation>/winnow.db; the folder is created when missing.
     static std::string defaultPath();
 
@@ -87,6 +108,19 @@ public:
     std::int64_t storeId();
 
     std::vector<QuarantineEntry> quarantine(std::int64_t limit = 100);
+
+    // Settings that change what the data means (detector phrases, ...), stored with the data.
+    std::optional<std::string> setting(const std::string& key);
+    void setSetting(const std::string& key, const std::string& value);
+
+    // Interactions with at least one signal of each kind found, by kind name.
+    std::vector<std::pair<std::string, std::int64_t>> signalCounts();
+    std::vector<SignalEntry> signalsOfKind(SignalKind kind, std::int64_t limit);
+    // Whole interactions (messages, tool calls) in (start time, id) order after the given one,
+    // for recomputing derived data. `after` is updated to the last one read.
+    std::vector<StoredInteraction> interactionsAfter(InteractionCursor& after, std::int64_t limit);
+    // Replaces the signals of these interactions (rows and masks) in one transaction.
+    void replaceSignals(const std::vector<StoredInteraction>& interactions);
 
     void saveProfile(const MappingProfile& profile);
     std::optional<MappingProfile> profile(const std::string& name);

@@ -248,3 +248,80 @@ TEST(Signals, RecoverTheDemoGeneratorsTruth)
                     precision, recall, truePositives[kind], falsePositives[kind], falseNegatives[kind]);
     }
 }
+
+#include "core/ingest/ingestor.h"
+#include "core/signals/rebuild.h"
+#include "test_helpers.h"
+
+namespace {
+std::map<std::string, std::int64_t> countsOf(Store& store)
+{
+    std::map<std::string, std::int64_t> counts;
+    for (const auto& [kind, count] : store.signalCounts())
+        counts[kind] = count;
+    return counts;
+}
+} // namespace
+
+TEST(SignalStore, IngestStoresSignalsWithTheirInteractionsAndARebuildAgrees)
+{
+    test::TempDir dir;
+    DemoOptions options;
+    options.interactions = 3000;
+    options.seed = 4;
+    ASSERT_EQ(writeDemo(options, DemoFormat::Jsonl, dir.path("d.jsonl")), "");
+    Store store(dir.path("s.db"));
+    Ingestor ingestor(store, {});
+    const auto summary = ingestor.ingest({dir.path("d.jsonl")});
+    EXPECT_EQ(summary.signalsError, "");
+    const auto atIngest = countsOf(store);
+    ASSERT_EQ(atIngest.size(), static_cast<size_t>(signalKindCount));
+    for (const auto& [kind, count] : atIngest)
+        EXPECT_GT(count, 50) << kind;
+    // The mask on each interaction says the same as its rows.
+    EXPECT_EQ(store.connection().queryInt(
+                  "SELECT count(*) FROM interactions i WHERE (signal_mask != 0) != "
+                  "EXISTS(SELECT 1 FROM signals s WHERE s.interaction_id = i.id)"),
+              0);
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM interactions WHERE signal_mask & 2 != 0"),
+              atIngest.at("correction"));
+
+    // Recomputing with the same settings changes nothing.
+    const RebuildSummary same = rebuildSignals(store, {});
+    EXPECT_EQ(same.interactions, 3000);
+    EXPECT_EQ(countsOf(store), atIngest);
+
+    // A detector change applies to the whole store after a rebuild.
+    DetectorSettings noCorrections;
+    noCorrections.correctionPatterns = {"\\bthis phrase never appears\\b"};
+    ASSERT_EQ(saveDetectorSettings(store, noCorrections), "");
+    std::string error;
+    rebuildSignals(store, loadDetectorSettings(store, error));
+    EXPECT_EQ(error, "");
+    const auto after = countsOf(store);
+    EXPECT_EQ(after.count("correction"), 0u);
+    EXPECT_EQ(after.at("escalation"), atIngest.at("escalation"));
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM interactions WHERE signal_mask & 2 != 0"), 0);
+
+    DetectorSettings broken;
+    broken.complaintPattern = "(";
+    EXPECT_NE(saveDetectorSettings(store, broken), "");
+}
+
+TEST(SignalStore, SignalsPointAtTheirMessages)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    const auto path = dir.write("a.jsonl",
+                                R"({"id":"x","user":"u","start_time":"2026-01-01T00:00:00Z","messages":[)"
+                                R"({"role":"user","content":"book a demo"},{"role":"assistant","content":"Booked Tuesday."},)"
+                                R"({"role":"user","content":"No, I said Thursday."}]})"
+                                "\n");
+    Ingestor ingestor(store, {});
+    ingestor.ingest({path});
+    const auto entries = store.signalsOfKind(SignalKind::Correction, 10);
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].interactionKey, "x");
+    EXPECT_EQ(entries[0].signal.messageIndex, 2);
+    EXPECT_NE(entries[0].signal.reason, "");
+}
