@@ -435,13 +435,15 @@ int commandSignals(const Context& context, const std::vector<std::string>& args)
         std::signal(SIGINT, onInterrupt);
         const auto started = std::chrono::steady_clock::now();
         const RebuildSummary rebuilt = rebuildSignals(store, settings, {}, &g_interrupted);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         result.insert(QStringLiteral("rebuilt"), static_cast<qint64>(rebuilt.interactions));
         result.insert(QStringLiteral("seconds"), seconds);
         result.insert(QStringLiteral("cancelled"), rebuilt.cancelled);
         if (!context.json)
-            std::cout << "recomputed the signals of " << rebuilt.interactions << " interactions in " << seconds << " s"
-                      << (rebuilt.cancelled ? " (interrupted: run again to finish)" : "") << "\n";
+            std::cout << "recomputed the signals of " << rebuilt.interactions << " interactions in "
+                      << seconds << " s" << (rebuilt.cancelled ? " (interrupted: run again to finish)" : "")
+                      << "\n";
     }
     if (a.has("list")) {
         QJsonArray items;
@@ -453,8 +455,8 @@ int commandSignals(const Context& context, const std::vector<std::string>& args)
                                      {QStringLiteral("confidence"), e.signal.confidence},
                                      {QStringLiteral("reason"), q(e.signal.reason)}});
             if (!context.json)
-                std::cout << e.interactionKey << "  " << when.toStdString() << "  message " << e.signal.messageIndex
-                          << "  " << e.signal.reason << "\n";
+                std::cout << e.interactionKey << "  " << when.toStdString() << "  message "
+                          << e.signal.messageIndex << "  " << e.signal.reason << "\n";
         }
         result.insert(QStringLiteral("kind"), QString::fromLatin1(signalKindName(*only)));
         result.insert(QStringLiteral("items"), items);
@@ -476,11 +478,12 @@ int commandSignals(const Context& context, const std::vector<std::string>& args)
         const std::int64_t n = counts[signalKindName(kind)];
         const double rate = total ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
         kinds.insert(QString::fromLatin1(signalKindName(kind)),
-                     QJsonObject{{QStringLiteral("interactions"), static_cast<qint64>(n)}, {QStringLiteral("rate"), rate}});
+                     QJsonObject{{QStringLiteral("interactions"), static_cast<qint64>(n)},
+                                 {QStringLiteral("rate"), rate}});
         if (!context.json) {
             char line[96];
-            std::snprintf(line, sizeof line, "%-19s %lld  (%.2f%%)\n", signalKindName(kind), static_cast<long long>(n),
-                          rate * 100);
+            std::snprintf(line, sizeof line, "%-19s %lld  (%.2f%%)\n", signalKindName(kind),
+                          static_cast<long long>(n), rate * 100);
             std::cout << line;
         }
     }
@@ -639,9 +642,9 @@ const std::map<std::string, std::function<int(const Context&, const std::vector<
 {
     static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>
         table = {
-            {"ingest", commandIngest},   {"demo", commandDemo},   {"stats", commandStats},
-            {"sources", commandSources}, {"index", commandIndex}, {"signals", commandSignals}, {"quarantine", commandQuarantine},
-            {"profile", commandProfile},
+            {"ingest", commandIngest},         {"demo", commandDemo},       {"stats", commandStats},
+            {"sources", commandSources},       {"index", commandIndex},     {"signals", commandSignals},
+            {"quarantine", commandQuarantine}, {"profile", commandProfile},
         };
     return table;
 }

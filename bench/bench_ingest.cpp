@@ -4,6 +4,7 @@
 
 #include "core/demo/generator.h"
 #include "core/ingest/record_parser.h"
+#include "core/signals/detectors.h"
 #include "core/store/search_index.h"
 #include "core/store/store.h"
 
@@ -103,6 +104,28 @@ void BM_ParseToInteractions(benchmark::State& state)
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(lines.size()));
 }
 BENCHMARK(BM_ParseToInteractions)->Unit(benchmark::kMillisecond);
+
+// The signal detectors on the parser thread, per interaction.
+void BM_DetectSignals(benchmark::State& state)
+{
+    // The same interactions ingest sees: the input's records, parsed.
+    std::vector<Interaction> interactions;
+    simdjson::dom::parser parser;
+    RecordParser records({});
+    for (const auto& line : inputLines()) {
+        simdjson::dom::element element;
+        Interaction in;
+        if (!parser.parse(line).get(element) && records.parse(element, line, in).empty())
+            interactions.push_back(std::move(in));
+    }
+    for (auto _ : state) {
+        SignalDetector detector;
+        for (const Interaction& interaction : interactions)
+            benchmark::DoNotOptimize(detector.detect(interaction));
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(interactions.size()));
+}
+BENCHMARK(BM_DetectSignals)->Unit(benchmark::kMillisecond);
 
 // The store's ceiling: the same rows, already parsed, written in the same batches; with the text
 // index (built behind the writer, as ingest does) and without it.

@@ -230,20 +230,24 @@ void SignalDetector::detectCorrections(const Interaction& in, std::vector<Signal
     }
 }
 
-std::unordered_set<std::string> SignalDetector::questionWords(const std::string& text)
+std::vector<std::uint64_t> SignalDetector::questionWords(const std::string& text)
 {
-    std::unordered_set<std::string> words;
+    std::vector<std::uint64_t> words;
     std::string word;
+    auto flush = [&] {
+        if (!word.empty())
+            words.push_back(hash64(word));
+        word.clear();
+    };
     for (const char c : text) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80)) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80))
             word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-        } else if (!word.empty()) {
-            words.insert(std::move(word));
-            word.clear();
-        }
+        else
+            flush();
     }
-    if (!word.empty())
-        words.insert(std::move(word));
+    flush();
+    std::sort(words.begin(), words.end());
+    words.erase(std::unique(words.begin(), words.end()), words.end());
     return words;
 }
 
@@ -260,39 +264,53 @@ void SignalDetector::detectRepeat(const Interaction& in, std::vector<Signal>& ou
         }
     if (questionIndex < 0)
         return;
-    auto words = questionWords(in.messages[static_cast<size_t>(questionIndex)].content);
+    std::vector<std::uint64_t> words = questionWords(in.messages[static_cast<size_t>(questionIndex)].content);
     if (static_cast<int>(words.size()) < m_settings.repeatMinWords)
         return;
     const std::int64_t window = static_cast<std::int64_t>(m_settings.repeatWindowMinutes) * 60'000;
-    auto& recent = m_recentQuestions[who];
-    while (!recent.empty() && recent.front().atMs < *in.startMs - window)
-        recent.pop_front();
-    for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
-        if (it->key == in.key || it->atMs > *in.startMs)
-            continue;
-        const auto& smaller = it->words.size() < words.size() ? it->words : words;
-        const auto& larger = it->words.size() < words.size() ? words : it->words;
-        size_t shared = 0;
-        for (const auto& w : smaller)
-            shared += larger.count(w);
-        const double containment = static_cast<double>(shared) / static_cast<double>(smaller.size());
-        if (containment >= m_settings.repeatSimilarity) {
-            const auto minutes = (*in.startMs - it->atMs) / 60'000;
-            out.push_back({SignalKind::Repeat, questionIndex, containment,
-                           "asked again " + std::to_string(minutes) + " min after " + it->key});
-            break;
+    const std::int64_t now = *in.startMs;
+    while (!m_window.empty() && m_window.front().atMs < now - window) {
+        m_window.pop_front();
+        ++m_windowFirst;
+    }
+    // Users whose last question has left the window are forgotten now and then.
+    if (m_lastOfUser.size() > 2 * m_window.size() + 1024)
+        std::erase_if(m_lastOfUser, [this](const auto& entry) { return entry.second < m_windowFirst; });
+
+    const std::uint64_t user = hash64(who);
+    const auto last = m_lastOfUser.find(user);
+    const std::int64_t previous =
+        last != m_lastOfUser.end() && last->second >= m_windowFirst ? last->second : -1;
+    int steps = 0;
+    for (std::int64_t seq = previous; seq >= m_windowFirst && steps < 64; ++steps) {
+        const Asked& earlier = m_window[static_cast<size_t>(seq - m_windowFirst)];
+        if (earlier.key != in.key && earlier.atMs <= now && earlier.atMs >= now - window) {
+            const auto& smaller = earlier.words.size() < words.size() ? earlier.words : words;
+            const auto& larger = earlier.words.size() < words.size() ? words : earlier.words;
+            size_t shared = 0;
+            for (auto i = smaller.begin(), j = larger.begin(); i != smaller.end() && j != larger.end();) {
+                if (*i < *j) {
+                    ++i;
+                } else if (*j < *i) {
+                    ++j;
+                } else {
+                    ++shared;
+                    ++i;
+                    ++j;
+                }
+            }
+            const double containment = static_cast<double>(shared) / static_cast<double>(smaller.size());
+            if (containment >= m_settings.repeatSimilarity) {
+                const auto minutes = (now - earlier.atMs) / 60'000;
+                out.push_back({SignalKind::Repeat, questionIndex, containment,
+                               "asked again " + std::to_string(minutes) + " min after " + earlier.key});
+                break;
+            }
         }
+        seq = earlier.previousOfUser;
     }
-    recent.push_back({*in.startMs, std::move(words), in.key});
-    // Bounded per user, and the map is swept of idle users now and then.
-    if (recent.size() > 64)
-        recent.pop_front();
-    if (m_recentQuestions.size() > 200000) {
-        for (auto it = m_recentQuestions.begin(); it != m_recentQuestions.end();)
-            it = it->second.empty() || it->second.back().atMs < *in.startMs - window
-                     ? m_recentQuestions.erase(it)
-                     : std::next(it);
-    }
+    m_lastOfUser[user] = m_windowFirst + static_cast<std::int64_t>(m_window.size());
+    m_window.push_back({now, user, previous, std::move(words), in.key});
 }
 
 bool SignalDetector::isToolError(const ToolCall& call) const

@@ -7,11 +7,11 @@
 
 #include "core/store/records.h"
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace re2 {
@@ -19,7 +19,6 @@ class RE2;
 }
 
 namespace winnow {
-
 
 // The detectors' settings, with English defaults. Stored in the store as JSON (see toJson).
 struct DetectorSettings
@@ -82,8 +81,8 @@ public:
 
     std::vector<Signal> detect(const Interaction& interaction);
 
-    // The words a question is compared by (lowercase letters and digits).
-    static std::unordered_set<std::string> questionWords(const std::string& text);
+    // The words a question is compared by (lowercase letters and digits), as sorted unique hashes.
+    static std::vector<std::uint64_t> questionWords(const std::string& text);
 
 private:
     void detectEscalation(const Interaction& in, std::vector<Signal>& out) const;
@@ -94,17 +93,24 @@ private:
     void detectToolErrors(const Interaction& in, std::vector<Signal>& out) const;
     bool isToolError(const ToolCall& call) const;
 
+    // The questions asked within the window, oldest first, each linked to the same user's
+    // previous one: memory is bounded by the window, and a new user costs no container.
     struct Asked
     {
         std::int64_t atMs;
-        std::unordered_set<std::string> words;
+        std::uint64_t user;          // a hash of the user, else the session
+        std::int64_t previousOfUser; // sequence number, or -1
+        std::vector<std::uint64_t> words;
         std::string key;
     };
+    std::deque<Asked> m_window;
+    std::int64_t m_windowFirst = 0; // the sequence number of m_window.front()
+    std::unordered_map<std::uint64_t, std::int64_t> m_lastOfUser;
+
     DetectorSettings m_settings;
     std::string m_error;
     std::unique_ptr<re2::RE2> m_handoffTool, m_handoffAnnouncement, m_complaint, m_toolErrorResult;
     std::vector<std::unique_ptr<re2::RE2>> m_corrections, m_correctionExclusions;
-    std::unordered_map<std::string, std::deque<Asked>> m_recentQuestions; // by user, else session
 };
 
 } // namespace winnow

@@ -20,7 +20,8 @@ std::string saveDetectorSettings(Store& store, const DetectorSettings& settings)
 }
 
 RebuildSummary rebuildSignals(Store& store, const DetectorSettings& settings,
-                              const std::function<void(std::int64_t)>& progress, const std::atomic<bool>* cancel)
+                              const std::function<void(std::int64_t)>& progress,
+                              const std::atomic<bool>* cancel)
 {
     RebuildSummary summary;
     SignalDetector detector(settings);

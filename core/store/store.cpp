@@ -215,12 +215,17 @@ VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?1
 ON CONFLICT(key) DO NOTHING)sql"),
           insertScore(db, "INSERT OR REPLACE INTO scores(interaction_id, name, value) VALUES(?1, ?2, ?3)"),
           metadata(db, "INSERT INTO interaction_metadata(interaction_id, json)", 2),
-          messages(db, "INSERT INTO messages(id, interaction_id, seq, role, content, name, tool_call_id, parts_json)", 8),
-          toolCalls(db,
-                    "INSERT INTO tool_calls(id, interaction_id, call_id, name, arguments, result, status, error, "
-                    "latency_ms, message_seq, result_message_seq)",
-                    11),
-          signals(db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason)", 5),
+          messages(
+              db,
+              "INSERT INTO messages(id, interaction_id, seq, role, content, name, tool_call_id, parts_json)",
+              8),
+          toolCalls(
+              db,
+              "INSERT INTO tool_calls(id, interaction_id, call_id, name, arguments, result, status, error, "
+              "latency_ms, message_seq, result_message_seq)",
+              11),
+          signals(db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason)",
+                  5),
           insertQuarantine(
               db, "INSERT OR IGNORE INTO quarantine(source_id, line, byte_offset, reason, excerpt, at_ms) "
                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
@@ -498,9 +503,10 @@ std::vector<std::pair<std::string, std::int64_t>> Store::signalCounts()
 std::vector<SignalEntry> Store::signalsOfKind(SignalKind kind, std::int64_t limit)
 {
     std::vector<SignalEntry> entries;
-    sql::Statement select(m_db, "SELECT i.key, i.start_ms, s.message_seq, s.confidence, s.reason FROM signals s "
-                                "JOIN interactions i ON i.id = s.interaction_id WHERE s.kind = ?1 "
-                                "ORDER BY s.interaction_id DESC LIMIT ?2");
+    sql::Statement select(m_db,
+                          "SELECT i.key, i.start_ms, s.message_seq, s.confidence, s.reason FROM signals s "
+                          "JOIN interactions i ON i.id = s.interaction_id WHERE s.kind = ?1 "
+                          "ORDER BY s.interaction_id DESC LIMIT ?2");
     select.bind(1, std::string_view(signalKindName(kind))).bind(2, limit);
     while (select.step()) {
         SignalEntry entry;
@@ -515,16 +521,19 @@ std::vector<SignalEntry> Store::signalsOfKind(SignalKind kind, std::int64_t limi
 std::vector<StoredInteraction> Store::interactionsAfter(InteractionCursor& after, std::int64_t limit)
 {
     std::vector<StoredInteraction> result;
-    sql::Statement select(m_db, "SELECT id, key, coalesce(start_ms, -9223372036854775808), session, user, outcome, "
-                                "thumb, rating, feedback_comment, first_message_id, message_count, first_tool_call_id, "
-                                "tool_call_count, start_ms FROM interactions "
-                                "WHERE (coalesce(start_ms, -9223372036854775808), id) > (?1, ?2) "
-                                "ORDER BY coalesce(start_ms, -9223372036854775808), id LIMIT ?3");
+    sql::Statement select(
+        m_db, "SELECT id, key, coalesce(start_ms, -9223372036854775808), session, user, outcome, "
+              "thumb, rating, feedback_comment, first_message_id, message_count, first_tool_call_id, "
+              "tool_call_count, start_ms FROM interactions "
+              "WHERE (coalesce(start_ms, -9223372036854775808), id) > (?1, ?2) "
+              "ORDER BY coalesce(start_ms, -9223372036854775808), id LIMIT ?3");
     select.bind(1, after.startMs).bind(2, after.id).bind(3, limit);
-    sql::Statement messages(m_db, "SELECT role, content, name, tool_call_id FROM messages WHERE id >= ?1 AND id < ?2 "
-                                  "ORDER BY id");
-    sql::Statement calls(m_db, "SELECT call_id, name, arguments, result, status, error, latency_ms, message_seq, "
-                               "result_message_seq FROM tool_calls WHERE id >= ?1 AND id < ?2 ORDER BY id");
+    sql::Statement messages(
+        m_db, "SELECT role, content, name, tool_call_id FROM messages WHERE id >= ?1 AND id < ?2 "
+              "ORDER BY id");
+    sql::Statement calls(m_db,
+                         "SELECT call_id, name, arguments, result, status, error, latency_ms, message_seq, "
+                         "result_message_seq FROM tool_calls WHERE id >= ?1 AND id < ?2 ORDER BY id");
     while (select.step()) {
         StoredInteraction stored;
         stored.id = select.int64(0);
@@ -579,8 +588,9 @@ void Store::replaceSignals(const std::vector<StoredInteraction>& interactions)
     sql::Transaction transaction(m_db);
     sql::Statement remove(m_db, "DELETE FROM signals WHERE interaction_id = ?1");
     sql::Statement mask(m_db, "UPDATE interactions SET signal_mask = ?2 WHERE id = ?1");
-    sql::Statement insert(m_db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason) "
-                                "VALUES(?1, ?2, ?3, ?4, ?5)");
+    sql::Statement insert(
+        m_db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason) "
+              "VALUES(?1, ?2, ?3, ?4, ?5)");
     for (const StoredInteraction& stored : interactions) {
         remove.bind(1, stored.id).run();
         mask.bind(1, stored.id).bind(2, signalMask(stored.interaction.signals)).run();

@@ -223,7 +223,8 @@ TEST_F(Cli, SignalsCountsListsAndRebuilds)
     auto counts = run({"--db", db(), "signals", "--json"});
     ASSERT_EQ(counts.exitCode, 0) << counts.err;
     const QJsonObject signalsObject = counts.json().value(QStringLiteral("signals")).toObject();
-    for (const char* kind : {"escalation", "correction", "repeat", "partial", "negative_feedback", "tool_error"}) {
+    for (const char* kind :
+         {"escalation", "correction", "repeat", "partial", "negative_feedback", "tool_error"}) {
         const QJsonObject entry = signalsObject.value(QString::fromLatin1(kind)).toObject();
         EXPECT_GT(entry.value(QStringLiteral("interactions")).toInt(), 0) << kind;
         EXPECT_GT(entry.value(QStringLiteral("rate")).toDouble(), 0.0) << kind;

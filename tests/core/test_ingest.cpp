@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <tuple>
 #include <filesystem>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -372,8 +372,8 @@ TEST(Ingest, MangledRecordsAreIngestedOrQuarantinedNeverLost)
     std::string otlp = test::readFile(f.dir.path("one.otlp"));
     otlp.pop_back(); // the newline
     const std::string canonical = test::readFile(test::dataFile("openai_messages.jsonl")).substr(0, 600);
-    for (const auto& [name, sample, format] : {std::tuple{"otlp", otlp, InputFormat::Otlp},
-                                                std::tuple{"jsonl", canonical, InputFormat::Jsonl}}) {
+    for (const auto& [name, sample, format] :
+         {std::tuple{"otlp", otlp, InputFormat::Otlp}, std::tuple{"jsonl", canonical, InputFormat::Jsonl}}) {
         std::string content;
         int lines = 0;
         for (size_t length = 1; length < sample.size(); length += 1 + sample.size() / 400) {

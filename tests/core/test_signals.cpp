@@ -279,9 +279,8 @@ TEST(SignalStore, IngestStoresSignalsWithTheirInteractionsAndARebuildAgrees)
     for (const auto& [kind, count] : atIngest)
         EXPECT_GT(count, 50) << kind;
     // The mask on each interaction says the same as its rows.
-    EXPECT_EQ(store.connection().queryInt(
-                  "SELECT count(*) FROM interactions i WHERE (signal_mask != 0) != "
-                  "EXISTS(SELECT 1 FROM signals s WHERE s.interaction_id = i.id)"),
+    EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM interactions i WHERE (signal_mask != 0) != "
+                                          "EXISTS(SELECT 1 FROM signals s WHERE s.interaction_id = i.id)"),
               0);
     EXPECT_EQ(store.connection().queryInt("SELECT count(*) FROM interactions WHERE signal_mask & 2 != 0"),
               atIngest.at("correction"));
@@ -312,11 +311,12 @@ TEST(SignalStore, SignalsPointAtTheirMessages)
 {
     test::TempDir dir;
     Store store(dir.path("s.db"));
-    const auto path = dir.write("a.jsonl",
-                                R"({"id":"x","user":"u","start_time":"2026-01-01T00:00:00Z","messages":[)"
-                                R"({"role":"user","content":"book a demo"},{"role":"assistant","content":"Booked Tuesday."},)"
-                                R"({"role":"user","content":"No, I said Thursday."}]})"
-                                "\n");
+    const auto path = dir.write(
+        "a.jsonl",
+        R"({"id":"x","user":"u","start_time":"2026-01-01T00:00:00Z","messages":[)"
+        R"({"role":"user","content":"book a demo"},{"role":"assistant","content":"Booked Tuesday."},)"
+        R"({"role":"user","content":"No, I said Thursday."}]})"
+        "\n");
     Ingestor ingestor(store, {});
     ingestor.ingest({path});
     const auto entries = store.signalsOfKind(SignalKind::Correction, 10);
