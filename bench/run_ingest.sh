@@ -46,4 +46,4 @@ done
 measure "baseline_ingest.py" "$out/baseline.db" python3 "$root/bench/baseline_ingest.py" "$input" "$out/baseline.db"
 measure "baseline_ingest.py --no-fts" "$out/baseline-nofts.db" python3 "$root/bench/baseline_ingest.py" "$input" "$out/baseline-nofts.db" --no-fts
 WINNOW_BENCH_ROWS=$n WINNOW_BENCH_JSONL="$input" "$root/build/release/bench/winnow_bench_ingest" \
-  --benchmark_filter='BM_StoreCeiling|BM_Parse' 2>/dev/null
+  --benchmark_filter='BM_StoreCeiling|BM_Parse|BM_Detect' 2>/dev/null
