@@ -21,8 +21,7 @@ public:
         m_notFull.wait(lock, [this] { return m_closed || m_items.size() < m_capacity; });
         if (m_closed)
             return false;
-        m_items.push_back(std::move(value));
-        m_notEmpty.notify_one();
+        appendLocked(std::move(value));
         return true;
     }
 
@@ -33,10 +32,7 @@ public:
         m_notEmpty.wait(lock, [this] { return m_closed || !m_items.empty(); });
         if (m_items.empty())
             return std::nullopt;
-        T value = std::move(m_items.front());
-        m_items.pop_front();
-        m_notFull.notify_one();
-        return value;
+        return takeFrontLocked();
     }
 
     // Never blocks: false when full or closed.
@@ -45,8 +41,7 @@ public:
         std::lock_guard lock(m_mutex);
         if (m_closed || m_items.size() >= m_capacity)
             return false;
-        m_items.push_back(std::move(value));
-        m_notEmpty.notify_one();
+        appendLocked(std::move(value));
         return true;
     }
 
@@ -56,10 +51,7 @@ public:
         std::lock_guard lock(m_mutex);
         if (m_items.empty())
             return std::nullopt;
-        T value = std::move(m_items.front());
-        m_items.pop_front();
-        m_notFull.notify_one();
-        return value;
+        return takeFrontLocked();
     }
 
     void close()
@@ -71,6 +63,19 @@ public:
     }
 
 private:
+    void appendLocked(T&& value)
+    {
+        m_items.push_back(std::move(value));
+        m_notEmpty.notify_one();
+    }
+    T takeFrontLocked()
+    {
+        T value = std::move(m_items.front());
+        m_items.pop_front();
+        m_notFull.notify_one();
+        return value;
+    }
+
     std::mutex m_mutex;
     std::condition_variable m_notEmpty;
     std::condition_variable m_notFull;
