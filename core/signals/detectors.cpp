@@ -206,10 +206,15 @@ void SignalDetector::detectEscalation(const Interaction& in, std::vector<Signal>
 void SignalDetector::detectCorrections(const Interaction& in, std::vector<Signal>& out) const
 {
     bool assistantSpoke = false;
+    bool assistantAsked = false; // its last words were a question
     for (size_t i = 0; i < in.messages.size(); ++i) {
         const Message& m = in.messages[i];
         if (m.role == "assistant") {
-            assistantSpoke = assistantSpoke || !m.content.empty();
+            if (!m.content.empty()) {
+                assistantSpoke = true;
+                const auto end = m.content.find_last_not_of(" \t\r\n");
+                assistantAsked = end != std::string::npos && m.content[end] == '?';
+            }
             continue;
         }
         if (m.role != "user" || !assistantSpoke || m.content.empty())
@@ -221,6 +226,12 @@ void SignalDetector::detectCorrections(const Interaction& in, std::vector<Signal
         if (excluded)
             continue;
         for (size_t p = 0; p < m_corrections.size(); ++p) {
+            // "No, standard is fine" answers "Do you want express shipping?": patterns anchored at
+            // the start of the turn do not count after a question.
+            const bool anchored =
+                !m_settings.correctionPatterns[p].empty() && m_settings.correctionPatterns[p][0] == '^';
+            if (anchored && assistantAsked)
+                continue;
             if (re2::RE2::PartialMatch(text, *m_corrections[p])) {
                 out.push_back({SignalKind::Correction, static_cast<int>(i), 0.9,
                                "user turn matches \"" + m_settings.correctionPatterns[p] + "\""});

@@ -31,7 +31,8 @@ struct DetectorSettings
     // An assistant turn announcing a handoff; a question ("Would you like me to ...?") is an offer.
     std::string handoffAnnouncementPattern =
         R"((?i)\b(i'm|i am|i'll|i will|let me|now)\b[^.?!]{0,30}\b(transfer|connect|hand(ing)? you over|pass(ing)? you)\w*\b[^.?!]{0,40}\b(human|agent|representative|person|specialist|colleague|team member)\b)";
-    // A user turn after an assistant turn that says the assistant got it wrong.
+    // A user turn after an assistant turn that says the assistant got it wrong. Patterns anchored
+    // with ^ do not count right after an assistant question (they would read answers as denials).
     std::vector<std::string> correctionPatterns = {
         R"(^\s*(no|nope|wrong)\b)",
         R"(\bthat'?s (wrong|not right|incorrect|not it|not what i (asked|meant|wanted)))",

@@ -91,6 +91,15 @@ TEST(Signals, CorrectionIsAUserTurnContradictingTheAssistant)
             {say("user", "book a demo"), say("assistant", "Booked for Tuesday."), say("user", text)});
         EXPECT_FALSE(has(detector.detect(in), SignalKind::Correction)) << text;
     }
+    // Answering the assistant's question with "no" is not a correction; contradicting it still is.
+    EXPECT_FALSE(has(detector.detect(conversation({say("user", "ship my order"),
+                                                   say("assistant", "Do you want express shipping?"),
+                                                   say("user", "No, standard is fine.")})),
+                     SignalKind::Correction));
+    EXPECT_TRUE(
+        has(detector.detect(conversation({say("user", "ship my order"), say("assistant", "Which address?"),
+                                          say("user", "That's not what I asked, I want it shipped today.")})),
+            SignalKind::Correction));
     // A first question is never a correction, whatever it says.
     EXPECT_FALSE(has(detector.detect(conversation({say("user", "No idea how to reset my password")})),
                      SignalKind::Correction));
