@@ -2,6 +2,7 @@
 
 #include "core/demo/generator.h"
 #include "core/ingest/ingestor.h"
+#include "core/metrics/metrics.h"
 #include "core/signals/rebuild.h"
 #include "core/store/search_index.h"
 #include "core/store/store.h"
@@ -152,6 +153,8 @@ Commands:
   stats                   Counts of interactions, messages, tool calls, sources, quarantined records.
   sources                 Every log source with its position and counts.
   quarantine              Quarantined records with file, line and reason [--limit N].
+  metrics                 Rates (Wilson 95% intervals), latency percentiles, tokens, cost, scores
+                          [--from T] [--to T] [--where FIELD=VALUE]...
   signals                 Interactions with each feedback signal [--kind K] [--list [--limit N]]
                           [--rebuild: recompute every interaction's signals after a detector change]
   screenshot --out FILE.png   Render the window offscreen at 1440x900.
@@ -494,6 +497,92 @@ int commandSignals(const Context& context, const std::vector<std::string>& args)
     return 0;
 }
 
+int commandMetrics(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"from", true}, {"to", true}, {"where", true}});
+    if (!a.positionals().empty())
+        throw UsageError{"metrics takes no arguments (filters are --from, --to and --where FIELD=VALUE)"};
+    MetricsFilter filter;
+    for (const char* bound : {"from", "to"}) {
+        if (auto text = a.value(bound)) {
+            std::int64_t ms = 0;
+            if (!parseIsoTimestamp(*text, ms))
+                throw UsageError{std::string("--") + bound +
+                                 " needs an ISO 8601 time, e.g. 2026-11-01 or 2026-11-01T12:00:00Z"};
+            (std::string(bound) == "from" ? filter.fromMs : filter.toMs) = ms;
+        }
+    }
+    for (const std::string& condition : a.values("where")) {
+        const auto equals = condition.find('=');
+        if (equals == std::string::npos || !MetricsFilter::isField(condition.substr(0, equals)))
+            throw UsageError{
+                "--where needs FIELD=VALUE with FIELD one of agent, agent_version, model, intent, channel, "
+                "outcome, user, session, signal, tool"};
+        SignalKind kind;
+        if (condition.substr(0, equals) == "signal" && !parseSignalKind(condition.substr(equals + 1), kind))
+            throw UsageError{"unknown signal kind '" + condition.substr(equals + 1) + "'"};
+        filter.where.emplace_back(condition.substr(0, equals), condition.substr(equals + 1));
+    }
+    Store store = openStore(context);
+    const MetricsSummary m = computeMetrics(store, filter);
+    const double n = static_cast<double>(std::max<std::int64_t>(m.interactions, 1));
+    if (context.json) {
+        QJsonObject rates;
+        for (const auto& [name, rate] : m.rates)
+            rates.insert(q(name), QJsonObject{{QStringLiteral("value"), rate.value},
+                                              {QStringLiteral("low"), rate.low},
+                                              {QStringLiteral("high"), rate.high},
+                                              {QStringLiteral("n"), static_cast<qint64>(rate.n)}});
+        QJsonObject latency;
+        for (const auto& [name, value] :
+             {std::pair{"p50", m.latencyP50}, {"p90", m.latencyP90}, {"p99", m.latencyP99}})
+            latency.insert(QString::fromLatin1(name), value ? QJsonValue(*value) : QJsonValue());
+        QJsonObject scores;
+        for (const auto& [name, score] : m.scores)
+            scores.insert(q(name), QJsonObject{{QStringLiteral("mean"), score.first},
+                                               {QStringLiteral("n"), static_cast<qint64>(score.second)}});
+        printJson(
+            {{QStringLiteral("interactions"), static_cast<qint64>(m.interactions)},
+             {QStringLiteral("rates"), rates},
+             {QStringLiteral("latency_ms"), latency},
+             {QStringLiteral("tokens"),
+              QJsonObject{
+                  {QStringLiteral("input"), static_cast<qint64>(m.inputTokens)},
+                  {QStringLiteral("output"), static_cast<qint64>(m.outputTokens)},
+                  {QStringLiteral("input_per_interaction"), static_cast<double>(m.inputTokens) / n},
+                  {QStringLiteral("output_per_interaction"), static_cast<double>(m.outputTokens) / n}}},
+             {QStringLiteral("cost_usd"), QJsonObject{{QStringLiteral("total"), m.costUsd},
+                                                      {QStringLiteral("per_interaction"), m.costUsd / n}}},
+             {QStringLiteral("scores"), scores}});
+        return 0;
+    }
+    char line[160];
+    std::cout << "interactions   " << m.interactions << "\n\nrate             value    95% interval\n";
+    for (const auto& [name, rate] : m.rates) {
+        std::snprintf(line, sizeof line, "%-14s %6.2f%%   %6.2f%% – %6.2f%%\n", name.c_str(),
+                      rate.value * 100, rate.low * 100, rate.high * 100);
+        std::cout << line;
+    }
+    auto ms = [](std::optional<double> v) {
+        return v ? std::to_string(static_cast<long long>(std::llround(*v))) + " ms" : std::string("–");
+    };
+    std::cout << "\nlatency        p50 " << ms(m.latencyP50) << ", p90 " << ms(m.latencyP90) << ", p99 "
+              << ms(m.latencyP99) << "\n";
+    std::snprintf(line, sizeof line, "tokens         %lld in, %lld out (%.0f / %.0f per interaction)\n",
+                  static_cast<long long>(m.inputTokens), static_cast<long long>(m.outputTokens),
+                  static_cast<double>(m.inputTokens) / n, static_cast<double>(m.outputTokens) / n);
+    std::cout << line;
+    std::snprintf(line, sizeof line, "cost           $%.2f ($%.5f per interaction)\n", m.costUsd,
+                  m.costUsd / n);
+    std::cout << line;
+    for (const auto& [name, score] : m.scores) {
+        std::snprintf(line, sizeof line, "score %-8s mean %.3f over %lld\n", name.c_str(), score.first,
+                      static_cast<long long>(score.second));
+        std::cout << line;
+    }
+    return 0;
+}
+
 int commandStats(const Context& context, const std::vector<std::string>& args)
 {
     Arguments a(args, {});
@@ -642,9 +731,11 @@ const std::map<std::string, std::function<int(const Context&, const std::vector<
 {
     static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>
         table = {
-            {"ingest", commandIngest},         {"demo", commandDemo},       {"stats", commandStats},
-            {"sources", commandSources},       {"index", commandIndex},     {"signals", commandSignals},
-            {"quarantine", commandQuarantine}, {"profile", commandProfile},
+            {"ingest", commandIngest},   {"demo", commandDemo},
+            {"stats", commandStats},     {"sources", commandSources},
+            {"index", commandIndex},     {"signals", commandSignals},
+            {"metrics", commandMetrics}, {"quarantine", commandQuarantine},
+            {"profile", commandProfile},
         };
     return table;
 }

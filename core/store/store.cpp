@@ -602,6 +602,103 @@ void Store::replaceSignals(const std::vector<StoredInteraction>& interactions)
     transaction.commit();
 }
 
+namespace {
+// Filter fields and the SQL condition each becomes; values are always bound parameters.
+const std::map<std::string, std::string>& filterConditions()
+{
+    static const std::map<std::string, std::string> conditions = {
+        {"agent", "i.agent = ?"},
+        {"agent_version", "i.agent_version = ?"},
+        {"model", "i.model = ?"},
+        {"intent", "i.intent = ?"},
+        {"channel", "i.channel = ?"},
+        {"outcome", "i.outcome = ?"},
+        {"user", "i.user = ?"},
+        {"session", "i.session = ?"},
+        {"signal", "(i.signal_mask & ?) != 0"},
+        {"tool", "EXISTS(SELECT 1 FROM tool_calls t WHERE t.id >= i.first_tool_call_id "
+                 "AND t.id < i.first_tool_call_id + i.tool_call_count AND t.name = ?)"},
+    };
+    return conditions;
+}
+
+// "WHERE ..." for a filter, and a binder for its values from parameter 1 on.
+std::string whereClause(const MetricsFilter& filter)
+{
+    std::string sql = " WHERE 1";
+    if (filter.fromMs)
+        sql += " AND i.start_ms >= ?";
+    if (filter.toMs)
+        sql += " AND i.start_ms < ?";
+    for (const auto& [field, value] : filter.where) {
+        const auto it = filterConditions().find(field);
+        if (it == filterConditions().end())
+            throw sql::Error("unknown filter field '" + field + "'", 0);
+        sql += " AND " + it->second;
+    }
+    return sql;
+}
+
+void bindFilter(sql::Statement& statement, const MetricsFilter& filter)
+{
+    int p = 1;
+    if (filter.fromMs)
+        statement.bind(p++, *filter.fromMs);
+    if (filter.toMs)
+        statement.bind(p++, *filter.toMs);
+    for (const auto& [field, value] : filter.where) {
+        SignalKind kind;
+        if (field == "signal" && parseSignalKind(value, kind))
+            statement.bind(p++, std::int64_t(1) << static_cast<int>(kind));
+        else if (field == "signal")
+            throw sql::Error("unknown signal kind '" + value + "'", 0);
+        else
+            statement.bind(p++, std::string_view(value));
+    }
+}
+} // namespace
+
+bool MetricsFilter::isField(const std::string& field)
+{
+    return filterConditions().count(field) > 0;
+}
+
+std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter)
+{
+    std::vector<MetricRow> rows;
+    sql::Statement select(
+        m_db, "SELECT i.start_ms, i.outcome IN ('resolved', 'success', 'succeeded', 'completed'), "
+              "coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
+              "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0) FROM interactions i" +
+                  whereClause(filter));
+    bindFilter(select, filter);
+    while (select.step()) {
+        MetricRow row;
+        row.startMs = select.optionalInt64(0);
+        row.success = select.int64(1) != 0;
+        row.thumb = static_cast<int>(select.int64(2));
+        row.signalMask = select.int64(3);
+        row.latencyMs = select.optionalReal(4);
+        row.inputTokens = select.int64(5);
+        row.outputTokens = select.int64(6);
+        row.costUsd = select.real(7);
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+std::map<std::string, std::pair<double, std::int64_t>> Store::scoreTotals(const MetricsFilter& filter)
+{
+    std::map<std::string, std::pair<double, std::int64_t>> totals;
+    sql::Statement select(m_db, "SELECT s.name, sum(s.value), count(*) FROM scores s JOIN interactions i "
+                                "ON i.id = s.interaction_id" +
+                                    whereClause(filter) + " GROUP BY s.name");
+    bindFilter(select, filter);
+    while (select.step())
+        totals[select.text(0)] = {select.real(1), select.int64(2)};
+    return totals;
+}
+
 std::int64_t Store::storeId()
 {
     return m_db.queryInt("SELECT value FROM store_state WHERE key = 'store_id'");

@@ -9,6 +9,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,30 @@ struct InteractionCursor
     std::int64_t id = 0;
 };
 
+// A slice of the store: a time range [fromMs, toMs) and FIELD=VALUE conditions, all of which hold.
+// Fields: agent, agent_version, model, intent, channel, outcome, user, session, signal (a kind
+// name), tool (a tool name called in the interaction).
+struct MetricsFilter
+{
+    std::optional<std::int64_t> fromMs;
+    std::optional<std::int64_t> toMs;
+    std::vector<std::pair<std::string, std::string>> where;
+    static bool isField(const std::string& field);
+};
+
+// What the metrics need of one interaction.
+struct MetricRow
+{
+    std::optional<std::int64_t> startMs;
+    bool success = false;
+    int thumb = 0;
+    std::int64_t signalMask = 0;
+    std::optional<double> latencyMs;
+    std::int64_t inputTokens = 0;
+    std::int64_t outputTokens = 0;
+    double costUsd = 0;
+};
+
 struct MappingProfile
 {
     std::string name;
@@ -119,6 +144,11 @@ public:
     // Whole interactions (messages, tool calls) in (start time, id) order after the given one,
     // for recomputing derived data. `after` is updated to the last one read.
     std::vector<StoredInteraction> interactionsAfter(InteractionCursor& after, std::int64_t limit);
+    // The narrow rows of the interactions in a slice (throws sql::Error on an unknown field).
+    std::vector<MetricRow> metricRows(const MetricsFilter& filter);
+    // Per score name: (sum, count) over the slice.
+    std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);
+
     // Replaces the signals of these interactions (rows and masks) in one transaction.
     void replaceSignals(const std::vector<StoredInteraction>& interactions);
 

@@ -240,6 +240,30 @@ TEST_F(Cli, SignalsCountsListsAndRebuilds)
     EXPECT_EQ(run({"--db", db(), "signals", "--kind", "vibes"}).exitCode, 2);
 }
 
+TEST_F(Cli, MetricsAsJson)
+{
+    ASSERT_EQ(run({"demo", "--interactions", "1500", "--seed", "2", "--out", path("d.jsonl")}).exitCode, 0);
+    ASSERT_EQ(run({"--db", db(), "ingest", path("d.jsonl")}).exitCode, 0);
+    auto metrics = run({"--db", db(), "metrics", "--where", "agent=support-bot", "--json"});
+    ASSERT_EQ(metrics.exitCode, 0) << metrics.err;
+    const QJsonObject m = metrics.json();
+    EXPECT_GT(m.value(QStringLiteral("interactions")).toInt(), 300);
+    for (const char* key : {"rates", "latency_ms", "tokens", "cost_usd", "scores"})
+        EXPECT_TRUE(m.contains(QString::fromLatin1(key))) << key;
+    const QJsonObject escalation =
+        m.value(QStringLiteral("rates")).toObject().value(QStringLiteral("escalation")).toObject();
+    for (const char* key : {"value", "low", "high", "n"})
+        EXPECT_TRUE(escalation.contains(QString::fromLatin1(key))) << key;
+    EXPECT_LE(escalation.value(QStringLiteral("low")).toDouble(),
+              escalation.value(QStringLiteral("value")).toDouble());
+    for (const char* key : {"p50", "p90", "p99"})
+        EXPECT_GT(m.value(QStringLiteral("latency_ms")).toObject().value(QString::fromLatin1(key)).toDouble(),
+                  0)
+            << key;
+    EXPECT_EQ(run({"--db", db(), "metrics", "--where", "colour=red"}).exitCode, 2);
+    EXPECT_EQ(run({"--db", db(), "metrics", "--from", "last week"}).exitCode, 2);
+}
+
 TEST_F(Cli, StandardInput)
 {
     std::ofstream(path("in.jsonl")) << "{\"id\":\"1\"}\n{\"id\":\"2\"}\n";
