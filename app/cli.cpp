@@ -154,7 +154,8 @@ Commands:
   sources                 Every log source with its position and counts.
   quarantine              Quarantined records with file, line and reason [--limit N].
   metrics                 Rates (Wilson 95% intervals), latency percentiles, tokens, cost, scores
-                          [--from T] [--to T] [--where FIELD=VALUE]...
+                          [--from T] [--to T] [--where FIELD=VALUE]... [--bucket hour|day|week]
+                          [--by FIELD [--impact RATE]] [--compare-to FROM..TO]
   signals                 Interactions with each feedback signal [--kind K] [--list [--limit N]]
                           [--rebuild: recompute every interaction's signals after a detector change]
   screenshot --out FILE.png   Render the window offscreen at 1440x900.
@@ -497,65 +498,45 @@ int commandSignals(const Context& context, const std::vector<std::string>& args)
     return 0;
 }
 
-int commandMetrics(const Context& context, const std::vector<std::string>& args)
+QJsonObject rateJson(const RateEstimate& rate)
 {
-    Arguments a(args, {{"from", true}, {"to", true}, {"where", true}});
-    if (!a.positionals().empty())
-        throw UsageError{"metrics takes no arguments (filters are --from, --to and --where FIELD=VALUE)"};
-    MetricsFilter filter;
-    for (const char* bound : {"from", "to"}) {
-        if (auto text = a.value(bound)) {
-            std::int64_t ms = 0;
-            if (!parseIsoTimestamp(*text, ms))
-                throw UsageError{std::string("--") + bound +
-                                 " needs an ISO 8601 time, e.g. 2026-11-01 or 2026-11-01T12:00:00Z"};
-            (std::string(bound) == "from" ? filter.fromMs : filter.toMs) = ms;
-        }
-    }
-    for (const std::string& condition : a.values("where")) {
-        const auto equals = condition.find('=');
-        if (equals == std::string::npos || !MetricsFilter::isField(condition.substr(0, equals)))
-            throw UsageError{
-                "--where needs FIELD=VALUE with FIELD one of agent, agent_version, model, intent, channel, "
-                "outcome, user, session, signal, tool"};
-        SignalKind kind;
-        if (condition.substr(0, equals) == "signal" && !parseSignalKind(condition.substr(equals + 1), kind))
-            throw UsageError{"unknown signal kind '" + condition.substr(equals + 1) + "'"};
-        filter.where.emplace_back(condition.substr(0, equals), condition.substr(equals + 1));
-    }
-    Store store = openStore(context);
-    const MetricsSummary m = computeMetrics(store, filter);
+    return {{QStringLiteral("value"), rate.value},
+            {QStringLiteral("low"), rate.low},
+            {QStringLiteral("high"), rate.high},
+            {QStringLiteral("n"), static_cast<qint64>(rate.n)}};
+}
+
+QJsonObject summaryJson(const MetricsSummary& m)
+{
     const double n = static_cast<double>(std::max<std::int64_t>(m.interactions, 1));
-    if (context.json) {
-        QJsonObject rates;
-        for (const auto& [name, rate] : m.rates)
-            rates.insert(q(name), QJsonObject{{QStringLiteral("value"), rate.value},
-                                              {QStringLiteral("low"), rate.low},
-                                              {QStringLiteral("high"), rate.high},
-                                              {QStringLiteral("n"), static_cast<qint64>(rate.n)}});
-        QJsonObject latency;
-        for (const auto& [name, value] :
-             {std::pair{"p50", m.latencyP50}, {"p90", m.latencyP90}, {"p99", m.latencyP99}})
-            latency.insert(QString::fromLatin1(name), value ? QJsonValue(*value) : QJsonValue());
-        QJsonObject scores;
-        for (const auto& [name, score] : m.scores)
-            scores.insert(q(name), QJsonObject{{QStringLiteral("mean"), score.first},
-                                               {QStringLiteral("n"), static_cast<qint64>(score.second)}});
-        printJson(
-            {{QStringLiteral("interactions"), static_cast<qint64>(m.interactions)},
-             {QStringLiteral("rates"), rates},
-             {QStringLiteral("latency_ms"), latency},
-             {QStringLiteral("tokens"),
-              QJsonObject{
-                  {QStringLiteral("input"), static_cast<qint64>(m.inputTokens)},
-                  {QStringLiteral("output"), static_cast<qint64>(m.outputTokens)},
-                  {QStringLiteral("input_per_interaction"), static_cast<double>(m.inputTokens) / n},
-                  {QStringLiteral("output_per_interaction"), static_cast<double>(m.outputTokens) / n}}},
-             {QStringLiteral("cost_usd"), QJsonObject{{QStringLiteral("total"), m.costUsd},
-                                                      {QStringLiteral("per_interaction"), m.costUsd / n}}},
-             {QStringLiteral("scores"), scores}});
-        return 0;
-    }
+    QJsonObject rates;
+    for (const auto& [name, rate] : m.rates)
+        rates.insert(q(name), rateJson(rate));
+    QJsonObject latency;
+    for (const auto& [name, value] :
+         {std::pair{"p50", m.latencyP50}, {"p90", m.latencyP90}, {"p99", m.latencyP99}})
+        latency.insert(QString::fromLatin1(name), value ? QJsonValue(*value) : QJsonValue());
+    QJsonObject scores;
+    for (const auto& [name, score] : m.scores)
+        scores.insert(q(name), QJsonObject{{QStringLiteral("mean"), score.first},
+                                           {QStringLiteral("n"), static_cast<qint64>(score.second)}});
+    return {
+        {QStringLiteral("interactions"), static_cast<qint64>(m.interactions)},
+        {QStringLiteral("rates"), rates},
+        {QStringLiteral("latency_ms"), latency},
+        {QStringLiteral("tokens"),
+         QJsonObject{{QStringLiteral("input"), static_cast<qint64>(m.inputTokens)},
+                     {QStringLiteral("output"), static_cast<qint64>(m.outputTokens)},
+                     {QStringLiteral("input_per_interaction"), static_cast<double>(m.inputTokens) / n},
+                     {QStringLiteral("output_per_interaction"), static_cast<double>(m.outputTokens) / n}}},
+        {QStringLiteral("cost_usd"), QJsonObject{{QStringLiteral("total"), m.costUsd},
+                                                 {QStringLiteral("per_interaction"), m.costUsd / n}}},
+        {QStringLiteral("scores"), scores}};
+}
+
+void printSummary(const MetricsSummary& m)
+{
+    const double n = static_cast<double>(std::max<std::int64_t>(m.interactions, 1));
     char line[160];
     std::cout << "interactions   " << m.interactions << "\n\nrate             value    95% interval\n";
     for (const auto& [name, rate] : m.rates) {
@@ -579,6 +560,157 @@ int commandMetrics(const Context& context, const std::vector<std::string>& args)
         std::snprintf(line, sizeof line, "score %-8s mean %.3f over %lld\n", name.c_str(), score.first,
                       static_cast<long long>(score.second));
         std::cout << line;
+    }
+}
+
+std::int64_t parseTimeOption(const std::string& option, const std::string& text)
+{
+    std::int64_t ms = 0;
+    if (!parseIsoTimestamp(text, ms))
+        throw UsageError{option + " needs an ISO 8601 time, e.g. 2026-11-01 or 2026-11-01T12:00:00Z"};
+    return ms;
+}
+
+int commandMetrics(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"from", true},
+                       {"to", true},
+                       {"where", true},
+                       {"bucket", true},
+                       {"by", true},
+                       {"impact", true},
+                       {"compare-to", true}});
+    if (!a.positionals().empty())
+        throw UsageError{"metrics takes no arguments (filters are --from, --to and --where FIELD=VALUE)"};
+    MetricsQuery query;
+    MetricsFilter& filter = query.filter;
+    if (auto text = a.value("from"))
+        filter.fromMs = parseTimeOption("--from", *text);
+    if (auto text = a.value("to"))
+        filter.toMs = parseTimeOption("--to", *text);
+    for (const std::string& condition : a.values("where")) {
+        const auto equals = condition.find('=');
+        if (equals == std::string::npos || !MetricsFilter::isField(condition.substr(0, equals)))
+            throw UsageError{
+                "--where needs FIELD=VALUE with FIELD one of agent, agent_version, model, intent, "
+                "channel, outcome, user, session, signal, tool"};
+        SignalKind kind;
+        if (condition.substr(0, equals) == "signal" && !parseSignalKind(condition.substr(equals + 1), kind))
+            throw UsageError{"unknown signal kind '" + condition.substr(equals + 1) + "'"};
+        filter.where.emplace_back(condition.substr(0, equals), condition.substr(equals + 1));
+    }
+    if (auto bucket = a.value("bucket")) {
+        Bucket parsed;
+        if (!parseBucket(*bucket, parsed))
+            throw UsageError{"--bucket is hour, day or week"};
+        query.bucket = parsed;
+    }
+    if (auto by = a.value("by")) {
+        if (!MetricsFilter::isDimension(*by))
+            throw UsageError{
+                "--by is one of agent, agent_version, model, intent, channel, outcome, user, session"};
+        query.breakdown = *by;
+    }
+    if (auto impact = a.value("impact")) {
+        static const std::vector<std::string> rates = {"success", "thumbs_down", "escalation", "correction",
+                                                       "repeat",  "partial",     "tool_error"};
+        if (std::find(rates.begin(), rates.end(), *impact) == rates.end())
+            throw UsageError{
+                "--impact is a rate: success, thumbs_down, escalation, correction, repeat, partial, "
+                "tool_error"};
+        query.impactRate = *impact;
+    }
+    if (auto period = a.value("compare-to")) {
+        const auto dots = period->find("..");
+        if (dots == std::string::npos)
+            throw UsageError{"--compare-to needs FROM..TO (ISO 8601 times)"};
+        query.compareFromMs = parseTimeOption("--compare-to", period->substr(0, dots));
+        query.compareToMs = parseTimeOption("--compare-to", period->substr(dots + 2));
+    }
+
+    Store store = openStore(context);
+    const MetricsReport report = computeMetrics(store, query);
+    if (context.json) {
+        QJsonObject result = summaryJson(report.summary);
+        if (query.bucket) {
+            QJsonArray series;
+            for (const auto& [start, summary] : report.series) {
+                QJsonObject bucket = summaryJson(summary);
+                bucket.insert(QStringLiteral("start"), q(formatIsoTimestamp(start)));
+                bucket.remove(QStringLiteral("scores"));
+                series.append(bucket);
+            }
+            result.insert(QStringLiteral("series"), series);
+        }
+        if (!query.breakdown.empty()) {
+            QJsonArray rows;
+            for (const BreakdownRow& row : report.breakdown) {
+                QJsonObject entry = summaryJson(row.summary);
+                entry.remove(QStringLiteral("scores"));
+                entry.insert(QStringLiteral("value"), q(row.value));
+                entry.insert(QStringLiteral("impact"), static_cast<qint64>(row.impact));
+                rows.append(entry);
+            }
+            result.insert(QStringLiteral("breakdown"),
+                          QJsonObject{{QStringLiteral("dimension"), q(query.breakdown)},
+                                      {QStringLiteral("impact_rate"), q(query.impactRate)},
+                                      {QStringLiteral("rows"), rows}});
+        }
+        if (report.previous) {
+            QJsonObject rates;
+            for (const auto& [name, c] : report.comparison)
+                rates.insert(q(name),
+                             QJsonObject{{QStringLiteral("value"), report.summary.rates.at(name).value},
+                                         {QStringLiteral("other"), report.previous->rates.at(name).value},
+                                         {QStringLiteral("difference"), c.difference},
+                                         {QStringLiteral("z"), c.z},
+                                         {QStringLiteral("p_value"), c.pValue},
+                                         {QStringLiteral("significant"), c.significant}});
+            QJsonObject comparison = summaryJson(*report.previous);
+            comparison.remove(QStringLiteral("scores"));
+            comparison.insert(QStringLiteral("from"), q(formatIsoTimestamp(*query.compareFromMs)));
+            comparison.insert(QStringLiteral("to"), q(formatIsoTimestamp(*query.compareToMs)));
+            comparison.insert(QStringLiteral("rates"), rates);
+            result.insert(QStringLiteral("comparison"), comparison);
+        }
+        printJson(result);
+        return 0;
+    }
+    printSummary(report.summary);
+    char line[200];
+    if (query.bucket) {
+        std::cout
+            << "\nbucket                    interactions  success  escalation  correction  p90 latency\n";
+        for (const auto& [start, m] : report.series) {
+            std::snprintf(line, sizeof line, "%-24s  %12lld  %6.2f%%  %9.2f%%  %9.2f%%  %8.0f ms\n",
+                          formatIsoTimestamp(start).c_str(), static_cast<long long>(m.interactions),
+                          m.rates.at("success").value * 100, m.rates.at("escalation").value * 100,
+                          m.rates.at("correction").value * 100, m.latencyP90.value_or(0));
+            std::cout << line;
+        }
+    }
+    if (!query.breakdown.empty()) {
+        std::cout << "\nby " << query.breakdown << " (sorted by " << query.impactRate << " × volume)\n";
+        for (const BreakdownRow& row : report.breakdown) {
+            std::snprintf(line, sizeof line, "%-24s  %8lld interactions  %s %6.2f%%  impact %lld\n",
+                          row.value.empty() ? "(none)" : row.value.c_str(),
+                          static_cast<long long>(row.summary.interactions), query.impactRate.c_str(),
+                          row.summary.rates.at(query.impactRate).value * 100,
+                          static_cast<long long>(row.impact));
+            std::cout << line;
+        }
+    }
+    if (report.previous) {
+        std::cout << "\ncompared with " << formatIsoTimestamp(*query.compareFromMs) << " .. "
+                  << formatIsoTimestamp(*query.compareToMs) << " (" << report.previous->interactions
+                  << " interactions)\n";
+        for (const auto& [name, c] : report.comparison) {
+            std::snprintf(line, sizeof line, "%-14s %6.2f%% vs %6.2f%%  %+6.2f pts  p = %.4f%s\n",
+                          name.c_str(), report.summary.rates.at(name).value * 100,
+                          report.previous->rates.at(name).value * 100, c.difference * 100, c.pValue,
+                          c.significant ? "  significant" : "");
+            std::cout << line;
+        }
     }
     return 0;
 }

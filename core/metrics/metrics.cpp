@@ -37,25 +37,24 @@ double nearestRankPercentile(const std::vector<double>& sorted, double p)
     return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
-MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter)
+MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows)
 {
     MetricsSummary summary;
-    const std::vector<MetricRow> rows = store.metricRows(filter);
     summary.interactions = static_cast<std::int64_t>(rows.size());
     std::int64_t success = 0, thumbsDown = 0;
     std::int64_t byKind[signalKindCount] = {};
     std::vector<double> latencies;
     latencies.reserve(rows.size());
-    for (const MetricRow& row : rows) {
-        success += row.success;
-        thumbsDown += row.thumb < 0;
+    for (const MetricRow* row : rows) {
+        success += row->success;
+        thumbsDown += row->thumb < 0;
         for (int k = 0; k < signalKindCount; ++k)
-            byKind[k] += (row.signalMask >> k) & 1;
-        if (row.latencyMs)
-            latencies.push_back(*row.latencyMs);
-        summary.inputTokens += row.inputTokens;
-        summary.outputTokens += row.outputTokens;
-        summary.costUsd += row.costUsd;
+            byKind[k] += (row->signalMask >> k) & 1;
+        if (row->latencyMs)
+            latencies.push_back(*row->latencyMs);
+        summary.inputTokens += row->inputTokens;
+        summary.outputTokens += row->outputTokens;
+        summary.costUsd += row->costUsd;
     }
     const std::int64_t n = summary.interactions;
     summary.rates["success"] = wilsonRate(success, n);
@@ -69,10 +68,113 @@ MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter)
         summary.latencyP90 = nearestRankPercentile(latencies, 90);
         summary.latencyP99 = nearestRankPercentile(latencies, 99);
     }
-    for (const auto& [name, total] : store.scoreTotals(filter))
-        summary.scores[name] = {total.second ? total.first / static_cast<double>(total.second) : 0.0,
-                                total.second};
     return summary;
+}
+
+namespace {
+std::vector<const MetricRow*> pointersTo(const std::vector<MetricRow>& rows)
+{
+    std::vector<const MetricRow*> pointers;
+    pointers.reserve(rows.size());
+    for (const MetricRow& row : rows)
+        pointers.push_back(&row);
+    return pointers;
+}
+
+constexpr std::int64_t dayMs = 86'400'000;
+} // namespace
+
+std::int64_t bucketStart(std::int64_t ms, Bucket bucket)
+{
+    auto floorDiv = [](std::int64_t a, std::int64_t b) { return a / b - ((a % b) < 0); };
+    switch (bucket) {
+    case Bucket::Hour:
+        return floorDiv(ms, 3'600'000) * 3'600'000;
+    case Bucket::Day:
+        return floorDiv(ms, dayMs) * dayMs;
+    case Bucket::Week: // weeks start on Monday; 1970-01-01 was a Thursday
+        return (floorDiv(floorDiv(ms, dayMs) + 3, 7) * 7 - 3) * dayMs;
+    }
+    return ms;
+}
+
+bool parseBucket(const std::string& name, Bucket& bucket)
+{
+    if (name == "hour")
+        bucket = Bucket::Hour;
+    else if (name == "day")
+        bucket = Bucket::Day;
+    else if (name == "week")
+        bucket = Bucket::Week;
+    else
+        return false;
+    return true;
+}
+
+RateComparison compareRates(const RateEstimate& current, const RateEstimate& other)
+{
+    RateComparison c;
+    c.difference = current.value - other.value;
+    const double n1 = static_cast<double>(current.n), n2 = static_cast<double>(other.n);
+    if (n1 == 0 || n2 == 0)
+        return c;
+    const double pooled = static_cast<double>(current.hits + other.hits) / (n1 + n2);
+    const double se = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+    if (se == 0)
+        return c;
+    c.z = c.difference / se;
+    c.pValue = std::erfc(std::fabs(c.z) / std::sqrt(2.0));
+    c.significant = c.pValue < 0.01;
+    return c;
+}
+
+MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
+{
+    MetricsReport report;
+    const std::vector<MetricRow> rows = store.metricRows(query.filter, query.breakdown);
+    report.summary = summariseRows(pointersTo(rows));
+    for (const auto& [name, total] : store.scoreTotals(query.filter))
+        report.summary.scores[name] = {total.second ? total.first / static_cast<double>(total.second) : 0.0,
+                                       total.second};
+    if (query.bucket) {
+        std::map<std::int64_t, std::vector<const MetricRow*>> buckets;
+        for (const MetricRow& row : rows)
+            if (row.startMs)
+                buckets[bucketStart(*row.startMs, *query.bucket)].push_back(&row);
+        for (const auto& [start, members] : buckets)
+            report.series.emplace_back(start, summariseRows(members));
+    }
+    if (!query.breakdown.empty()) {
+        std::map<std::string, std::vector<const MetricRow*>> groups;
+        for (const MetricRow& row : rows)
+            groups[row.dimension].push_back(&row);
+        for (const auto& [value, members] : groups) {
+            BreakdownRow row{value, summariseRows(members), 0};
+            const auto rate = row.summary.rates.find(query.impactRate);
+            row.impact = rate == row.summary.rates.end() ? 0 : rate->second.hits; // rate × volume
+            report.breakdown.push_back(std::move(row));
+        }
+        std::stable_sort(report.breakdown.begin(), report.breakdown.end(),
+                         [](const BreakdownRow& a, const BreakdownRow& b) { return a.impact > b.impact; });
+    }
+    if (query.compareFromMs && query.compareToMs) {
+        MetricsFilter other = query.filter;
+        other.fromMs = query.compareFromMs;
+        other.toMs = query.compareToMs;
+        const std::vector<MetricRow> otherRows = store.metricRows(other);
+        MetricsSummary previous = summariseRows(pointersTo(otherRows));
+        for (const auto& [name, rate] : report.summary.rates)
+            report.comparison[name] = compareRates(rate, previous.rates[name]);
+        report.previous = std::move(previous);
+    }
+    return report;
+}
+
+MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter)
+{
+    MetricsQuery query;
+    query.filter = filter;
+    return computeMetrics(store, query).summary;
 }
 
 } // namespace winnow

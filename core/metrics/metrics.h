@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace winnow {
 
@@ -43,5 +44,52 @@ bool isSuccessOutcome(const std::string& outcome);
 double nearestRankPercentile(const std::vector<double>& sorted, double p);
 
 MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter);
+
+enum class Bucket { Hour, Day, Week };
+bool parseBucket(const std::string& name, Bucket& bucket);
+// The start of the UTC hour, day or week (Monday) that holds ms.
+std::int64_t bucketStart(std::int64_t ms, Bucket bucket);
+
+// Two periods' rates side by side: the two-proportion z-test with a pooled variance; significant
+// at p < 0.01.
+struct RateComparison
+{
+    double difference = 0; // this period minus the other
+    double z = 0;
+    double pValue = 1;
+    bool significant = false;
+};
+RateComparison compareRates(const RateEstimate& current, const RateEstimate& other);
+
+struct MetricsQuery
+{
+    MetricsFilter filter;
+    std::optional<Bucket> bucket;              // a series per bucket
+    std::string breakdown;                     // a filter field to break down by, or empty
+    std::string impactRate = "escalation";     // breakdown rows are sorted by this rate's hits
+    std::optional<std::int64_t> compareFromMs; // the other period, same filter otherwise
+    std::optional<std::int64_t> compareToMs;
+};
+
+struct BreakdownRow
+{
+    std::string value;
+    MetricsSummary summary;
+    std::int64_t impact = 0; // rate × volume: the interactions the impact rate counts
+};
+
+struct MetricsReport
+{
+    MetricsSummary summary;
+    std::vector<std::pair<std::int64_t, MetricsSummary>> series; // bucket start → figures
+    std::vector<BreakdownRow> breakdown;                         // by impact, largest first
+    std::optional<MetricsSummary> previous;                      // the comparison period
+    std::map<std::string, RateComparison> comparison;            // per rate
+};
+
+MetricsReport computeMetrics(Store& store, const MetricsQuery& query);
+
+// Figures of a set of rows (no scores: they come from their own table).
+MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows);
 
 } // namespace winnow

@@ -663,14 +663,23 @@ bool MetricsFilter::isField(const std::string& field)
     return filterConditions().count(field) > 0;
 }
 
-std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter)
+bool MetricsFilter::isDimension(const std::string& field)
 {
+    return isField(field) && field != "signal" && field != "tool";
+}
+
+std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std::string& dimension)
+{
+    if (!dimension.empty() && !MetricsFilter::isDimension(dimension))
+        throw sql::Error("cannot break down by '" + dimension + "'", 0);
     std::vector<MetricRow> rows;
+    // The dimension is a checked column name, never text from the caller.
+    const std::string dimensionColumn = dimension.empty() ? std::string("NULL") : "i." + dimension;
     sql::Statement select(
         m_db, "SELECT i.start_ms, i.outcome IN ('resolved', 'success', 'succeeded', 'completed'), "
               "coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
-              "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0) FROM interactions i" +
-                  whereClause(filter));
+              "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
+                  dimensionColumn + " FROM interactions i" + whereClause(filter));
     bindFilter(select, filter);
     while (select.step()) {
         MetricRow row;
@@ -682,7 +691,8 @@ std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter)
         row.inputTokens = select.int64(5);
         row.outputTokens = select.int64(6);
         row.costUsd = select.real(7);
-        rows.push_back(row);
+        row.dimension = select.text(8);
+        rows.push_back(std::move(row));
     }
     return rows;
 }

@@ -78,6 +78,8 @@ struct MetricsFilter
     std::optional<std::int64_t> toMs;
     std::vector<std::pair<std::string, std::string>> where;
     static bool isField(const std::string& field);
+    // Fields a breakdown can group by (one value per interaction).
+    static bool isDimension(const std::string& field);
 };
 
 // What the metrics need of one interaction.
@@ -91,6 +93,7 @@ struct MetricRow
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
     double costUsd = 0;
+    std::string dimension; // the breakdown field's value, when one was asked for
 };
 
 struct MappingProfile
@@ -145,7 +148,8 @@ public:
     // for recomputing derived data. `after` is updated to the last one read.
     std::vector<StoredInteraction> interactionsAfter(InteractionCursor& after, std::int64_t limit);
     // The narrow rows of the interactions in a slice (throws sql::Error on an unknown field).
-    std::vector<MetricRow> metricRows(const MetricsFilter& filter);
+    // `dimension` (a filter field other than signal and tool, or empty) fills MetricRow::dimension.
+    std::vector<MetricRow> metricRows(const MetricsFilter& filter, const std::string& dimension = {});
     // Per score name: (sum, count) over the slice.
     std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);
 

@@ -260,6 +260,25 @@ TEST_F(Cli, MetricsAsJson)
         EXPECT_GT(m.value(QStringLiteral("latency_ms")).toObject().value(QString::fromLatin1(key)).toDouble(),
                   0)
             << key;
+    auto full = run({"--db", db(), "metrics", "--bucket", "day", "--by", "agent_version", "--compare-to",
+                     "2026-10-01..2026-11-05", "--from", "2026-11-05", "--json"});
+    ASSERT_EQ(full.exitCode, 0) << full.err;
+    const QJsonObject f = full.json();
+    EXPECT_GT(f.value(QStringLiteral("series")).toArray().size(), 10);
+    EXPECT_EQ(f.value(QStringLiteral("breakdown")).toObject().value(QStringLiteral("dimension")).toString(),
+              QStringLiteral("agent_version"));
+    EXPECT_GE(f.value(QStringLiteral("breakdown")).toObject().value(QStringLiteral("rows")).toArray().size(),
+              3);
+    const QJsonObject comparison = f.value(QStringLiteral("comparison")).toObject();
+    for (const char* key : {"difference", "z", "p_value", "significant"})
+        EXPECT_TRUE(comparison.value(QStringLiteral("rates"))
+                        .toObject()
+                        .value(QStringLiteral("escalation"))
+                        .toObject()
+                        .contains(QString::fromLatin1(key)))
+            << key;
+    EXPECT_EQ(run({"--db", db(), "metrics", "--by", "tool"}).exitCode, 2);
+    EXPECT_EQ(run({"--db", db(), "metrics", "--compare-to", "2026-10-01"}).exitCode, 2);
     EXPECT_EQ(run({"--db", db(), "metrics", "--where", "colour=red"}).exitCode, 2);
     EXPECT_EQ(run({"--db", db(), "metrics", "--from", "last week"}).exitCode, 2);
 }

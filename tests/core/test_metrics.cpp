@@ -66,7 +66,7 @@ TEST(Metrics, HandComputedFixture)
     }
     store.writeBatch(batch);
 
-    const MetricsSummary all = computeMetrics(store, {});
+    const MetricsSummary all = computeMetrics(store, MetricsFilter{});
     EXPECT_EQ(all.interactions, 10);
     EXPECT_EQ(all.rates.at("success").hits, 7);
     EXPECT_NEAR(all.rates.at("success").low, 0.396778, 1e-6);
@@ -166,4 +166,81 @@ TEST(Metrics, AgreeWithAReferenceFromRawRows)
     EXPECT_DOUBLE_EQ(*m.latencyP50, rank(50));
     EXPECT_DOUBLE_EQ(*m.latencyP90, rank(90));
     EXPECT_DOUBLE_EQ(*m.latencyP99, rank(99));
+}
+
+TEST(Metrics, TwoProportionZTestByHand)
+{
+    const RateComparison big = compareRates(wilsonRate(30, 100), wilsonRate(10, 100));
+    EXPECT_NEAR(big.difference, 0.2, 1e-12);
+    EXPECT_NEAR(big.z, 3.535534, 1e-6);
+    EXPECT_NEAR(big.pValue, 0.000407, 1e-6);
+    EXPECT_TRUE(big.significant);
+    const RateComparison small = compareRates(wilsonRate(12, 100), wilsonRate(10, 100));
+    EXPECT_NEAR(small.z, 0.451985, 1e-6);
+    EXPECT_NEAR(small.pValue, 0.651280, 1e-6);
+    EXPECT_FALSE(small.significant);
+    EXPECT_FALSE(compareRates(wilsonRate(0, 0), wilsonRate(5, 10)).significant);
+}
+
+TEST(Metrics, BucketsStartOnTheUtcHourDayAndMonday)
+{
+    const std::int64_t thursdayNoon = 7 * 86'400'000LL + 12 * 3'600'000LL + 123; // 1970-01-08T12:00:00.123Z
+    EXPECT_EQ(bucketStart(thursdayNoon, Bucket::Hour), 7 * 86'400'000LL + 12 * 3'600'000LL);
+    EXPECT_EQ(bucketStart(thursdayNoon, Bucket::Day), 7 * 86'400'000LL);
+    EXPECT_EQ(bucketStart(thursdayNoon, Bucket::Week), 4 * 86'400'000LL); // Monday 1970-01-05
+    EXPECT_EQ(bucketStart(0, Bucket::Week), -3 * 86'400'000LL);           // Monday 1969-12-29
+    EXPECT_EQ(bucketStart(-1, Bucket::Day), -86'400'000LL);
+}
+
+TEST(Metrics, SeriesBreakdownAndComparison)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    Batch batch;
+    const std::int64_t day = 86'400'000;
+    // Day 0: 4 interactions, 1 escalated; day 1: 6 interactions, 4 escalated (agent b's release).
+    for (int i = 0; i < 10; ++i) {
+        Interaction in;
+        in.key = std::to_string(i);
+        in.startMs = (i < 4 ? 0 : day) + i * 1000;
+        in.agent = i % 2 ? "a" : "b";
+        in.latencyMs = 100.0 * (i + 1);
+        const bool escalated = i == 0 || (i >= 4 && i < 8);
+        if (escalated)
+            in.signals.push_back({SignalKind::Escalation, -1, 1.0, "test"});
+        in.outcome = escalated ? "escalated" : "resolved";
+        batch.interactions.push_back(in);
+    }
+    store.writeBatch(batch);
+
+    MetricsQuery query;
+    query.bucket = Bucket::Day;
+    query.breakdown = "agent";
+    MetricsReport report = computeMetrics(store, query);
+    ASSERT_EQ(report.series.size(), 2u);
+    EXPECT_EQ(report.series[0].first, 0);
+    EXPECT_EQ(report.series[0].second.interactions, 4);
+    EXPECT_EQ(report.series[0].second.rates.at("escalation").hits, 1);
+    EXPECT_EQ(report.series[1].first, day);
+    EXPECT_EQ(report.series[1].second.rates.at("escalation").hits, 4);
+    EXPECT_DOUBLE_EQ(*report.series[1].second.latencyP50, 700); // 500..1000, rank 3
+    ASSERT_EQ(report.breakdown.size(), 2u);
+    // Escalations: b has 0, 4, 6 -> 3 of 5; a has 5, 7 -> 2 of 5. Largest impact first.
+    EXPECT_EQ(report.breakdown[0].value, "b");
+    EXPECT_EQ(report.breakdown[0].impact, 3);
+    EXPECT_EQ(report.breakdown[1].value, "a");
+    EXPECT_EQ(report.breakdown[1].impact, 2);
+
+    MetricsQuery compared;
+    compared.filter.fromMs = day;
+    compared.filter.toMs = 2 * day;
+    compared.compareFromMs = 0;
+    compared.compareToMs = day;
+    report = computeMetrics(store, compared);
+    ASSERT_TRUE(report.previous);
+    EXPECT_EQ(report.summary.interactions, 6);
+    EXPECT_EQ(report.previous->interactions, 4);
+    const RateComparison& escalation = report.comparison.at("escalation");
+    EXPECT_NEAR(escalation.difference, 4.0 / 6 - 1.0 / 4, 1e-12);
+    EXPECT_FALSE(escalation.significant); // ten interactions prove nothing at p < 0.01
 }
