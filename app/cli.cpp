@@ -156,6 +156,7 @@ Commands:
   metrics                 Rates (Wilson 95% intervals), latency percentiles, tokens, cost, scores
                           [--from T] [--to T] [--where FIELD=VALUE]... [--bucket hour|day|week]
                           [--by FIELD [--impact RATE]] [--compare-to FROM..TO]
+                          [--success-score NAME>=X: success by a score instead of the outcome]
   signals                 Interactions with each feedback signal [--kind K] [--list [--limit N]]
                           [--rebuild: recompute every interaction's signals after a detector change]
   screenshot --out FILE.png   Render the window offscreen at 1440x900.
@@ -579,7 +580,8 @@ int commandMetrics(const Context& context, const std::vector<std::string>& args)
                        {"bucket", true},
                        {"by", true},
                        {"impact", true},
-                       {"compare-to", true}});
+                       {"compare-to", true},
+                       {"success-score", true}});
     if (!a.positionals().empty())
         throw UsageError{"metrics takes no arguments (filters are --from, --to and --where FIELD=VALUE)"};
     MetricsQuery query;
@@ -619,6 +621,15 @@ int commandMetrics(const Context& context, const std::vector<std::string>& args)
                 "--impact is a rate: success, thumbs_down, escalation, correction, repeat, partial, "
                 "tool_error"};
         query.impactRate = *impact;
+    }
+    if (auto rule = a.value("success-score")) {
+        const auto at = rule->find(">=");
+        char* end = nullptr;
+        const double threshold = at == std::string::npos ? 0 : std::strtod(rule->c_str() + at + 2, &end);
+        if (at == std::string::npos || at == 0 || end == rule->c_str() + at + 2 || *end != '\0')
+            throw UsageError{"--success-score needs NAME>=THRESHOLD, e.g. reward>=0.7"};
+        query.successScore = rule->substr(0, at);
+        query.successThreshold = threshold;
     }
     if (auto period = a.value("compare-to")) {
         const auto dots = period->find("..");

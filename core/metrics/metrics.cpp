@@ -37,8 +37,10 @@ double nearestRankPercentile(const std::vector<double>& sorted, double p)
     return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
-MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows)
+MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
+                             std::optional<double> successThreshold)
 {
+    std::int64_t scored = 0;
     MetricsSummary summary;
     summary.interactions = static_cast<std::int64_t>(rows.size());
     std::int64_t success = 0, thumbsDown = 0;
@@ -46,7 +48,12 @@ MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows)
     std::vector<double> latencies;
     latencies.reserve(rows.size());
     for (const MetricRow* row : rows) {
-        success += row->success;
+        if (!successThreshold) {
+            success += row->success;
+        } else if (row->score) {
+            ++scored;
+            success += *row->score >= *successThreshold;
+        }
         thumbsDown += row->thumb < 0;
         for (int k = 0; k < signalKindCount; ++k)
             byKind[k] += (row->signalMask >> k) & 1;
@@ -57,7 +64,7 @@ MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows)
         summary.costUsd += row->costUsd;
     }
     const std::int64_t n = summary.interactions;
-    summary.rates["success"] = wilsonRate(success, n);
+    summary.rates["success"] = wilsonRate(success, successThreshold ? scored : n);
     summary.rates["thumbs_down"] = wilsonRate(thumbsDown, n);
     for (SignalKind kind : {SignalKind::Escalation, SignalKind::Correction, SignalKind::Repeat,
                             SignalKind::Partial, SignalKind::ToolError})
@@ -131,8 +138,10 @@ RateComparison compareRates(const RateEstimate& current, const RateEstimate& oth
 MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
 {
     MetricsReport report;
-    const std::vector<MetricRow> rows = store.metricRows(query.filter, query.breakdown);
-    report.summary = summariseRows(pointersTo(rows));
+    const std::optional<double> threshold =
+        query.successScore.empty() ? std::nullopt : std::optional<double>(query.successThreshold);
+    const std::vector<MetricRow> rows = store.metricRows(query.filter, query.breakdown, query.successScore);
+    report.summary = summariseRows(pointersTo(rows), threshold);
     for (const auto& [name, total] : store.scoreTotals(query.filter))
         report.summary.scores[name] = {total.second ? total.first / static_cast<double>(total.second) : 0.0,
                                        total.second};
@@ -142,14 +151,14 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
             if (row.startMs)
                 buckets[bucketStart(*row.startMs, *query.bucket)].push_back(&row);
         for (const auto& [start, members] : buckets)
-            report.series.emplace_back(start, summariseRows(members));
+            report.series.emplace_back(start, summariseRows(members, threshold));
     }
     if (!query.breakdown.empty()) {
         std::map<std::string, std::vector<const MetricRow*>> groups;
         for (const MetricRow& row : rows)
             groups[row.dimension].push_back(&row);
         for (const auto& [value, members] : groups) {
-            BreakdownRow row{value, summariseRows(members), 0};
+            BreakdownRow row{value, summariseRows(members, threshold), 0};
             const auto rate = row.summary.rates.find(query.impactRate);
             row.impact = rate == row.summary.rates.end() ? 0 : rate->second.hits; // rate × volume
             report.breakdown.push_back(std::move(row));
@@ -161,8 +170,8 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
         MetricsFilter other = query.filter;
         other.fromMs = query.compareFromMs;
         other.toMs = query.compareToMs;
-        const std::vector<MetricRow> otherRows = store.metricRows(other);
-        MetricsSummary previous = summariseRows(pointersTo(otherRows));
+        const std::vector<MetricRow> otherRows = store.metricRows(other, {}, query.successScore);
+        MetricsSummary previous = summariseRows(pointersTo(otherRows), threshold);
         for (const auto& [name, rate] : report.summary.rates)
             report.comparison[name] = compareRates(rate, previous.rates[name]);
         report.previous = std::move(previous);

@@ -69,6 +69,10 @@ struct MetricsQuery
     std::string impactRate = "escalation";     // breakdown rows are sorted by this rate's hits
     std::optional<std::int64_t> compareFromMs; // the other period, same filter otherwise
     std::optional<std::int64_t> compareToMs;
+    // Success by a score instead of the outcome: score >= threshold, over the interactions that
+    // have the score.
+    std::string successScore;
+    double successThreshold = 0;
 };
 
 struct BreakdownRow
@@ -89,7 +93,9 @@ struct MetricsReport
 
 MetricsReport computeMetrics(Store& store, const MetricsQuery& query);
 
-// Figures of a set of rows (no scores: they come from their own table).
-MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows);
+// Figures of a set of rows (no scores: they come from their own table). With a threshold, success
+// is row.score >= threshold over the rows that have a score.
+MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
+                             std::optional<double> successThreshold = std::nullopt);
 
 } // namespace winnow

@@ -639,9 +639,8 @@ std::string whereClause(const MetricsFilter& filter)
     return sql;
 }
 
-void bindFilter(sql::Statement& statement, const MetricsFilter& filter)
+void bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p = 1)
 {
-    int p = 1;
     if (filter.fromMs)
         statement.bind(p++, *filter.fromMs);
     if (filter.toMs)
@@ -668,19 +667,27 @@ bool MetricsFilter::isDimension(const std::string& field)
     return isField(field) && field != "signal" && field != "tool";
 }
 
-std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std::string& dimension)
+std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std::string& dimension,
+                                         const std::string& scoreName)
 {
     if (!dimension.empty() && !MetricsFilter::isDimension(dimension))
         throw sql::Error("cannot break down by '" + dimension + "'", 0);
     std::vector<MetricRow> rows;
     // The dimension is a checked column name, never text from the caller.
     const std::string dimensionColumn = dimension.empty() ? std::string("NULL") : "i." + dimension;
+    const std::string scoreColumn = scoreName.empty()
+                                        ? std::string("NULL")
+                                        : "(SELECT s.value FROM scores s WHERE s.interaction_id = i.id "
+                                          "AND s.name = ?)";
     sql::Statement select(
         m_db, "SELECT i.start_ms, i.outcome IN ('resolved', 'success', 'succeeded', 'completed'), "
               "coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
               "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
-                  dimensionColumn + " FROM interactions i" + whereClause(filter));
-    bindFilter(select, filter);
+                  dimensionColumn + ", " + scoreColumn + " FROM interactions i" + whereClause(filter));
+    int firstFilterParameter = 1;
+    if (!scoreName.empty())
+        select.bind(firstFilterParameter++, std::string_view(scoreName));
+    bindFilter(select, filter, firstFilterParameter);
     while (select.step()) {
         MetricRow row;
         row.startMs = select.optionalInt64(0);
@@ -692,6 +699,7 @@ std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std:
         row.outputTokens = select.int64(6);
         row.costUsd = select.real(7);
         row.dimension = select.text(8);
+        row.score = select.optionalReal(9);
         rows.push_back(std::move(row));
     }
     return rows;

@@ -93,7 +93,8 @@ struct MetricRow
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
     double costUsd = 0;
-    std::string dimension; // the breakdown field's value, when one was asked for
+    std::string dimension;       // the breakdown field's value, when one was asked for
+    std::optional<double> score; // the named score, when one was asked for
 };
 
 struct MappingProfile
@@ -149,7 +150,9 @@ public:
     std::vector<StoredInteraction> interactionsAfter(InteractionCursor& after, std::int64_t limit);
     // The narrow rows of the interactions in a slice (throws sql::Error on an unknown field).
     // `dimension` (a filter field other than signal and tool, or empty) fills MetricRow::dimension.
-    std::vector<MetricRow> metricRows(const MetricsFilter& filter, const std::string& dimension = {});
+    // `scoreName` (or empty) fills MetricRow::score.
+    std::vector<MetricRow> metricRows(const MetricsFilter& filter, const std::string& dimension = {},
+                                      const std::string& scoreName = {});
     // Per score name: (sum, count) over the slice.
     std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);
 

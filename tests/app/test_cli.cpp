@@ -277,6 +277,18 @@ TEST_F(Cli, MetricsAsJson)
                         .toObject()
                         .contains(QString::fromLatin1(key)))
             << key;
+    auto scored = run({"--db", db(), "metrics", "--success-score", "reward>=0.5", "--json"});
+    ASSERT_EQ(scored.exitCode, 0) << scored.err;
+    const QJsonObject success =
+        scored.json().value(QStringLiteral("rates")).toObject().value(QStringLiteral("success")).toObject();
+    EXPECT_EQ(success.value(QStringLiteral("n")).toInt(), scored.json()
+                                                              .value(QStringLiteral("scores"))
+                                                              .toObject()
+                                                              .value(QStringLiteral("reward"))
+                                                              .toObject()
+                                                              .value(QStringLiteral("n"))
+                                                              .toInt());
+    EXPECT_EQ(run({"--db", db(), "metrics", "--success-score", "reward"}).exitCode, 2);
     EXPECT_EQ(run({"--db", db(), "metrics", "--by", "tool"}).exitCode, 2);
     EXPECT_EQ(run({"--db", db(), "metrics", "--compare-to", "2026-10-01"}).exitCode, 2);
     EXPECT_EQ(run({"--db", db(), "metrics", "--where", "colour=red"}).exitCode, 2);

@@ -101,6 +101,16 @@ TEST(Metrics, HandComputedFixture)
     EXPECT_DOUBLE_EQ(*w.latencyP50, 700);
     EXPECT_EQ(w.scores.at("reward").second, 2);
 
+    // Success by a score: reward >= 0.5 holds for 2 of the 4 interactions that have a reward.
+    MetricsQuery byScore;
+    byScore.successScore = "reward";
+    byScore.successThreshold = 0.5;
+    const RateEstimate scoredSuccess = computeMetrics(store, byScore).summary.rates.at("success");
+    EXPECT_EQ(scoredSuccess.hits, 2);
+    EXPECT_EQ(scoredSuccess.n, 4);
+    byScore.filter.where = {{"agent", "a"}}; // the score's parameter comes before the filter's
+    EXPECT_EQ(computeMetrics(store, byScore).summary.rates.at("success").n, 4);
+
     MetricsFilter escalated;
     escalated.where = {{"signal", "escalation"}};
     EXPECT_EQ(computeMetrics(store, escalated).interactions, 2);
