@@ -668,9 +668,8 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
         batch.position = {source.id, info.st_size, 0};
         batch.quarantined.push_back(
             {0, 0, "binary file (NUL bytes in its first 4 KiB)", excerptOf(head, 200)});
-        const BatchResult result = m_store.writeBatch(batch);
+        m_store.writeBatch(batch);
         report.quarantined = 1;
-        (void)result;
         m_progress.quarantined += 1;
         if (onProgress)
             onProgress(m_progress);

@@ -24,11 +24,6 @@ RateEstimate wilsonRate(std::int64_t hits, std::int64_t n)
     return rate;
 }
 
-bool isSuccessOutcome(const std::string& outcome)
-{
-    return outcome == "resolved" || outcome == "success" || outcome == "succeeded" || outcome == "completed";
-}
-
 double nearestRankPercentile(const std::vector<double>& sorted, double p)
 {
     if (sorted.empty())

@@ -37,9 +37,6 @@ struct MetricsSummary
     std::map<std::string, std::pair<double, std::int64_t>> scores; // name → (mean, n)
 };
 
-// Outcomes counted as a success.
-bool isSuccessOutcome(const std::string& outcome);
-
 // The nearest-rank percentile (p in (0, 100]) of sorted values.
 double nearestRankPercentile(const std::vector<double>& sorted, double p);
 

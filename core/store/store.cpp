@@ -673,6 +673,7 @@ std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std:
     if (!dimension.empty() && !MetricsFilter::isDimension(dimension))
         throw sql::Error("cannot break down by '" + dimension + "'", 0);
     std::vector<MetricRow> rows;
+    // Success by outcome is decided here, the one place that lists the successful outcomes.
     // The dimension is a checked column name, never text from the caller.
     const std::string dimensionColumn = dimension.empty() ? std::string("NULL") : "i." + dimension;
     const std::string scoreColumn = scoreName.empty()
