@@ -157,6 +157,7 @@ Commands:
                           [--from T] [--to T] [--where FIELD=VALUE]... [--bucket hour|day|week]
                           [--by FIELD [--impact RATE]] [--compare-to FROM..TO]
                           [--success-score NAME>=X: success by a score instead of the outcome]
+                          [--rebuild-rollups: recompute the stored totals first (repair)]
   signals                 Interactions with each feedback signal [--kind K] [--list [--limit N]]
                           [--rebuild: recompute every interaction's signals after a detector change]
   screenshot --out FILE.png   Render the window offscreen at 1440x900.
@@ -581,7 +582,8 @@ int commandMetrics(const Context& context, const std::vector<std::string>& args)
                        {"by", true},
                        {"impact", true},
                        {"compare-to", true},
-                       {"success-score", true}});
+                       {"success-score", true},
+                       {"rebuild-rollups", false}});
     if (!a.positionals().empty())
         throw UsageError{"metrics takes no arguments (filters are --from, --to and --where FIELD=VALUE)"};
     MetricsQuery query;
@@ -640,9 +642,13 @@ int commandMetrics(const Context& context, const std::vector<std::string>& args)
     }
 
     Store store = openStore(context);
+    if (a.has("rebuild-rollups"))
+        store.rebuildRollups();
     const MetricsReport report = computeMetrics(store, query);
     if (context.json) {
         QJsonObject result = summaryJson(report.summary);
+        // Rollups answer filters on agent, agent_version, model, intent and channel; the rest scan.
+        result.insert(QStringLiteral("computed_from"), q(report.fromRollups ? "rollups" : "scan"));
         if (query.bucket) {
             QJsonArray series;
             for (const auto& [start, summary] : report.series) {

@@ -1,5 +1,7 @@
 #include "core/metrics/metrics.h"
 
+#include "core/store/rollups.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -32,38 +34,50 @@ double nearestRankPercentile(const std::vector<double>& sorted, double p)
     return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
+namespace {
+// Everything but percentiles and scores.
+MetricsSummary summaryFromCounts(const RollupCounts& c)
+{
+    MetricsSummary summary;
+    summary.interactions = c.interactions;
+    summary.rates["success"] = wilsonRate(c.success, c.interactions);
+    summary.rates["thumbs_down"] = wilsonRate(c.thumbsDown, c.interactions);
+    for (SignalKind kind : {SignalKind::Escalation, SignalKind::Correction, SignalKind::Repeat,
+                            SignalKind::Partial, SignalKind::ToolError})
+        summary.rates[signalKindName(kind)] = wilsonRate(c.signals[static_cast<int>(kind)], c.interactions);
+    summary.inputTokens = c.inputTokens;
+    summary.outputTokens = c.outputTokens;
+    summary.costUsd = c.costUsd;
+    return summary;
+}
+} // namespace
+
 MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
                              std::optional<double> successThreshold)
 {
-    std::int64_t scored = 0;
-    MetricsSummary summary;
-    summary.interactions = static_cast<std::int64_t>(rows.size());
-    std::int64_t success = 0, thumbsDown = 0;
-    std::int64_t byKind[signalKindCount] = {};
+    std::int64_t scored = 0, scoredSuccess = 0;
+    RollupCounts counts;
+    counts.interactions = static_cast<std::int64_t>(rows.size());
     std::vector<double> latencies;
     latencies.reserve(rows.size());
     for (const MetricRow* row : rows) {
-        if (!successThreshold) {
-            success += row->success;
-        } else if (row->score) {
+        counts.success += row->success;
+        if (successThreshold && row->score) {
             ++scored;
-            success += *row->score >= *successThreshold;
+            scoredSuccess += *row->score >= *successThreshold;
         }
-        thumbsDown += row->thumb < 0;
+        counts.thumbsDown += row->thumb < 0;
         for (int k = 0; k < signalKindCount; ++k)
-            byKind[k] += (row->signalMask >> k) & 1;
+            counts.signals[k] += (row->signalMask >> k) & 1;
         if (row->latencyMs)
             latencies.push_back(*row->latencyMs);
-        summary.inputTokens += row->inputTokens;
-        summary.outputTokens += row->outputTokens;
-        summary.costUsd += row->costUsd;
+        counts.inputTokens += row->inputTokens;
+        counts.outputTokens += row->outputTokens;
+        counts.costUsd += row->costUsd;
     }
-    const std::int64_t n = summary.interactions;
-    summary.rates["success"] = wilsonRate(success, successThreshold ? scored : n);
-    summary.rates["thumbs_down"] = wilsonRate(thumbsDown, n);
-    for (SignalKind kind : {SignalKind::Escalation, SignalKind::Correction, SignalKind::Repeat,
-                            SignalKind::Partial, SignalKind::ToolError})
-        summary.rates[signalKindName(kind)] = wilsonRate(byKind[static_cast<int>(kind)], n);
+    MetricsSummary summary = summaryFromCounts(counts);
+    if (successThreshold)
+        summary.rates["success"] = wilsonRate(scoredSuccess, scored);
     std::sort(latencies.begin(), latencies.end());
     if (!latencies.empty()) {
         summary.latencyP50 = nearestRankPercentile(latencies, 50);
@@ -130,9 +144,10 @@ RateComparison compareRates(const RateEstimate& current, const RateEstimate& oth
     return c;
 }
 
-MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
+MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
 {
     MetricsReport report;
+    sql::Transaction snapshot(store.connection(), sql::Transaction::Kind::Read);
     const std::optional<double> threshold =
         query.successScore.empty() ? std::nullopt : std::optional<double>(query.successThreshold);
     const std::vector<MetricRow> rows = store.metricRows(query.filter, query.breakdown, query.successScore);
@@ -171,6 +186,360 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
             report.comparison[name] = compareRates(rate, previous.rates[name]);
         report.previous = std::move(previous);
     }
+    snapshot.commit();
+    return report;
+}
+
+namespace {
+
+constexpr std::int64_t hourMs = 3'600'000;
+
+std::int64_t floorTo(std::int64_t t, std::int64_t width)
+{
+    return t / width * width - (t % width < 0 ? width : 0);
+}
+
+std::int64_t bucketEnd(std::int64_t start, Bucket bucket)
+{
+    switch (bucket) {
+    case Bucket::Hour:
+        return start + hourMs;
+    case Bucket::Day:
+        return start + dayMs;
+    case Bucket::Week:
+        return start + 7 * dayMs;
+    }
+    return start;
+}
+
+// A time range [from, to) split into parts the rollups hold whole (hours, days) and raw edges.
+struct Segment
+{
+    enum class Kind { Raw, Hours, Days } kind;
+    std::int64_t from, to;
+};
+
+// `unbounded` ends (noStartBucket, noStartBucket + 1 and INT64_MAX) count as aligned.
+std::vector<Segment> segmentsOf(std::int64_t from, std::int64_t to, bool days)
+{
+    auto up = [](std::int64_t t, std::int64_t width) {
+        if (t <= noStartBucket + 1)
+            return t;
+        const std::int64_t f = floorTo(t, width);
+        return f == t ? t : f + width;
+    };
+    auto down = [](std::int64_t t, std::int64_t width) { return t == INT64_MAX ? t : floorTo(t, width); };
+    std::vector<Segment> segments;
+    const std::int64_t h1 = up(from, hourMs), h2 = down(to, hourMs);
+    if (h1 >= h2) {
+        if (from < to)
+            segments.push_back({Segment::Kind::Raw, from, to});
+        return segments;
+    }
+    if (from < h1)
+        segments.push_back({Segment::Kind::Raw, from, h1});
+    if (h2 < to)
+        segments.push_back({Segment::Kind::Raw, h2, to});
+    if (days) {
+        const std::int64_t d1 = up(h1, dayMs), d2 = down(h2, dayMs);
+        if (d1 < d2) {
+            if (h1 < d1)
+                segments.push_back({Segment::Kind::Hours, h1, d1});
+            segments.push_back({Segment::Kind::Days, d1, d2});
+            if (d2 < h2)
+                segments.push_back({Segment::Kind::Hours, d2, h2});
+            return segments;
+        }
+    }
+    segments.push_back({Segment::Kind::Hours, h1, h2});
+    return segments;
+}
+
+// One set of figures being gathered from rollup rows and raw edges: the summary, a series bucket
+// or a breakdown row.
+struct Target
+{
+    std::int64_t from = 0, to = 0; // its time range
+    const std::string* breakdownValue = nullptr;
+    RollupCounts counts;
+    DenseHistogram histogram = DenseHistogram(latencyBinCount);
+    std::map<std::string, std::pair<double, std::int64_t>> scores;
+    std::optional<double> percentiles[3];
+};
+
+constexpr double percentileRanks[3] = {50, 90, 99};
+
+class RollupQuery
+{
+public:
+    RollupQuery(sql::Connection& db, const std::unordered_map<std::int64_t, RollupDimensions>& dimensions,
+                const MetricsFilter& filter, std::optional<Bucket> bucket, const std::string& breakdown)
+        : m_db(db), m_dimensions(dimensions), m_filter(filter), m_bucket(bucket), m_breakdown(breakdown)
+    {
+        const bool bounded = filter.fromMs || filter.toMs;
+        m_summary.from = filter.fromMs.value_or(bounded ? noStartBucket + 1 : noStartBucket);
+        m_summary.to = filter.toMs.value_or(INT64_MAX);
+    }
+
+    void run()
+    {
+        std::vector<std::pair<int, std::int64_t>> bins;
+        for (const Segment& segment : segmentsOf(m_summary.from, m_summary.to, m_bucket != Bucket::Hour)) {
+            if (segment.kind == Segment::Kind::Raw) {
+                readInteractionFacts(m_db, std::pair(segment.from, segment.to),
+                                     [&](const RollupFacts& facts, const std::vector<Score>& scores) {
+                                         addRaw(facts, scores);
+                                     });
+                continue;
+            }
+            const auto granularity =
+                segment.kind == Segment::Kind::Hours ? RollupGranularity::Hour : RollupGranularity::Day;
+            readRollups(m_db, granularity, segment.from, segment.to, [&](const RollupRow& row) {
+                const RollupDimensions* d = matching(row.dimensionsId);
+                if (!d || row.counts.interactions == 0)
+                    return;
+                bins.clear();
+                decodeInto(row.histogram, bins);
+                forTargets(row.bucketMs, *d, [&](Target& target) {
+                    target.counts.add(row.counts);
+                    for (const auto& [bin, count] : bins)
+                        target.histogram[static_cast<size_t>(bin)] += count;
+                });
+            });
+            readRollupScores(m_db, granularity, segment.from, segment.to,
+                             [&](std::int64_t, std::int64_t dimensionsId, std::string_view name, double total,
+                                 std::int64_t n) {
+                                 if (!matching(dimensionsId))
+                                     return;
+                                 auto& score = m_summary.scores[std::string(name)];
+                                 score.first += total;
+                                 score.second += n;
+                             });
+        }
+        selectPercentiles();
+    }
+
+    MetricsSummary summary() const { return summaryOf(m_summary); }
+    const std::map<std::int64_t, Target>& series() const { return m_series; }
+    const std::map<std::string, Target>& groups() const { return m_groups; }
+
+    static MetricsSummary summaryOf(const Target& target)
+    {
+        MetricsSummary summary = summaryFromCounts(target.counts);
+        summary.latencyP50 = target.percentiles[0];
+        summary.latencyP90 = target.percentiles[1];
+        summary.latencyP99 = target.percentiles[2];
+        for (const auto& [name, total] : target.scores)
+            summary.scores[name] = {total.second ? total.first / static_cast<double>(total.second) : 0.0,
+                                    total.second};
+        return summary;
+    }
+
+private:
+    static void decodeInto(std::string_view bytes, std::vector<std::pair<int, std::int64_t>>& bins)
+    {
+        if (!decodeHistogram(bytes, bins))
+            throw sql::Error(
+                "a rollup's latency histogram is damaged; run `winnow metrics --rebuild-rollups`", 0);
+    }
+
+    bool matches(const RollupDimensions& d) const
+    {
+        for (const auto& [field, value] : m_filter.where) {
+            const std::string* actual = d.field(field);
+            if (!actual || value.empty() || *actual != value)
+                return false;
+        }
+        return true;
+    }
+
+    // The dimensions of a combination the filter keeps, nullptr otherwise.
+    const RollupDimensions* matching(std::int64_t dimensionsId)
+    {
+        const auto found = m_dimensions.find(dimensionsId);
+        if (found == m_dimensions.end())
+            return nullptr;
+        const auto cached = m_matches.find(dimensionsId);
+        const bool keep = cached != m_matches.end()
+                              ? cached->second
+                              : m_matches.emplace(dimensionsId, matches(found->second)).first->second;
+        return keep ? &found->second : nullptr;
+    }
+
+    template <typename Visit> void forTargets(std::int64_t time, const RollupDimensions& d, Visit visit)
+    {
+        visit(m_summary);
+        if (m_bucket && time != noStartBucket) {
+            const std::int64_t start = bucketStart(time, *m_bucket);
+            auto [it, inserted] = m_series.try_emplace(start);
+            if (inserted) {
+                it->second.from = std::max(m_summary.from, start);
+                it->second.to = std::min(m_summary.to, bucketEnd(start, *m_bucket));
+            }
+            visit(it->second);
+        }
+        if (!m_breakdown.empty()) {
+            auto [it, inserted] = m_groups.try_emplace(*d.field(m_breakdown));
+            if (inserted) {
+                it->second.from = m_summary.from;
+                it->second.to = m_summary.to;
+                it->second.breakdownValue = &it->first;
+            }
+            visit(it->second);
+        }
+    }
+
+    void addRaw(const RollupFacts& facts, const std::vector<Score>& scores)
+    {
+        if (!matches(facts.dimensions))
+            return;
+        RollupCounts c;
+        c.interactions = 1;
+        c.success = facts.success;
+        c.thumbsDown = facts.thumbsDown;
+        for (int k = 0; k < signalKindCount; ++k)
+            c.signals[k] = (facts.signalMask >> k) & 1;
+        c.latencyCount = facts.latencyMs ? 1 : 0;
+        c.inputTokens = facts.inputTokens;
+        c.outputTokens = facts.outputTokens;
+        c.costUsd = facts.costUsd;
+        forTargets(facts.startMs.value_or(noStartBucket), facts.dimensions, [&](Target& target) {
+            target.counts.add(c);
+            if (facts.latencyMs)
+                ++target.histogram[static_cast<size_t>(latencyBin(*facts.latencyMs))];
+        });
+        // The store keeps the last score of a name.
+        std::map<std::string, double> last;
+        for (const Score& score : scores)
+            last[score.name] = score.value;
+        for (const auto& [name, value] : last) {
+            auto& total = m_summary.scores[name];
+            total.first += value;
+            ++total.second;
+        }
+    }
+
+    // Each wanted rank's bin comes from the histograms; the values of that bin come from the
+    // latencies table, one read per (bin, time range) shared by every target that needs it.
+    void selectPercentiles()
+    {
+        struct Request
+        {
+            Target* target;
+            int which;
+            std::int64_t rankInBin;
+            std::vector<double> values;
+        };
+        std::vector<Target*> targets = {&m_summary};
+        for (auto& [start, target] : m_series)
+            targets.push_back(&target);
+        for (auto& [value, target] : m_groups)
+            targets.push_back(&target);
+        std::map<std::tuple<int, std::int64_t, std::int64_t>, std::vector<Request>> reads;
+        for (Target* target : targets) {
+            const std::int64_t n = target->counts.latencyCount;
+            if (n == 0)
+                continue;
+            for (int which = 0; which < 3; ++which) {
+                const auto rank =
+                    std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(
+                                                 percentileRanks[which] / 100.0 * static_cast<double>(n))),
+                                             1, n);
+                std::int64_t below = 0;
+                int bin = 0;
+                while (bin < latencyBinCount && below + target->histogram[static_cast<size_t>(bin)] < rank)
+                    below += target->histogram[static_cast<size_t>(bin++)];
+                if (bin == latencyBinCount)
+                    throw sql::Error("rollups count more latencies than their histograms hold; run "
+                                     "`winnow metrics --rebuild-rollups`",
+                                     0);
+                reads[{bin, target->from, target->to}].push_back({target, which, rank - below, {}});
+            }
+        }
+        for (auto& [key, requests] : reads) {
+            const auto& [bin, from, to] = key;
+            readLatencyBin(m_db, bin, from, to, [&](std::int64_t dimensionsId, double latency) {
+                const RollupDimensions* d = matching(dimensionsId);
+                if (!d)
+                    return;
+                for (Request& request : requests)
+                    if (!request.target->breakdownValue ||
+                        *d->field(m_breakdown) == *request.target->breakdownValue)
+                        request.values.push_back(latency);
+            });
+            for (Request& request : requests) {
+                if (static_cast<std::int64_t>(request.values.size()) < request.rankInBin)
+                    throw sql::Error(
+                        "rollups and stored latencies disagree; run `winnow metrics --rebuild-rollups`", 0);
+                const auto nth = request.values.begin() + (request.rankInBin - 1);
+                std::nth_element(request.values.begin(), nth, request.values.end());
+                request.target->percentiles[request.which] = *nth;
+            }
+        }
+    }
+
+    sql::Connection& m_db;
+    const std::unordered_map<std::int64_t, RollupDimensions>& m_dimensions;
+    const MetricsFilter& m_filter;
+    std::optional<Bucket> m_bucket;
+    const std::string& m_breakdown;
+    std::unordered_map<std::int64_t, bool> m_matches;
+    Target m_summary;
+    std::map<std::int64_t, Target> m_series;
+    std::map<std::string, Target> m_groups;
+};
+
+} // namespace
+
+bool rollupsCanAnswer(Store& store, const MetricsQuery& query)
+{
+    if (!query.successScore.empty() || !hasRollups(store.connection()))
+        return false;
+    if (!query.breakdown.empty() && !RollupDimensions::isDimension(query.breakdown))
+        return false;
+    return std::all_of(query.filter.where.begin(), query.filter.where.end(),
+                       [](const auto& condition) { return RollupDimensions::isDimension(condition.first); });
+}
+
+MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
+{
+    if (!rollupsCanAnswer(store, query))
+        return computeMetricsByScanning(store, query);
+    sql::Connection& db = store.connection();
+    sql::Transaction snapshot(db, sql::Transaction::Kind::Read);
+    const auto dimensions = readRollupDimensions(db);
+    MetricsReport report;
+    report.fromRollups = true;
+    RollupQuery current(db, dimensions, query.filter, query.bucket, query.breakdown);
+    current.run();
+    report.summary = current.summary();
+    for (const auto& [start, target] : current.series()) {
+        MetricsSummary summary = RollupQuery::summaryOf(target);
+        summary.scores.clear(); // scores are reported for the whole slice only
+        report.series.emplace_back(start, std::move(summary));
+    }
+    for (const auto& [value, target] : current.groups()) {
+        BreakdownRow row{value, RollupQuery::summaryOf(target), 0};
+        row.summary.scores.clear();
+        const auto rate = row.summary.rates.find(query.impactRate);
+        row.impact = rate == row.summary.rates.end() ? 0 : rate->second.hits;
+        report.breakdown.push_back(std::move(row));
+    }
+    std::stable_sort(report.breakdown.begin(), report.breakdown.end(),
+                     [](const BreakdownRow& a, const BreakdownRow& b) { return a.impact > b.impact; });
+    if (query.compareFromMs && query.compareToMs) {
+        MetricsFilter other = query.filter;
+        other.fromMs = query.compareFromMs;
+        other.toMs = query.compareToMs;
+        RollupQuery previousQuery(db, dimensions, other, std::nullopt, {});
+        previousQuery.run();
+        MetricsSummary previous = previousQuery.summary();
+        previous.scores.clear();
+        for (const auto& [name, rate] : report.summary.rates)
+            report.comparison[name] = compareRates(rate, previous.rates[name]);
+        report.previous = std::move(previous);
+    }
+    snapshot.commit();
     return report;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // Evaluation figures over any slice of the store: rates with Wilson 95% intervals, exact latency
-// percentiles, tokens, cost and named scores. Computed from the narrow per-interaction rows the
-// store returns for a filter (Store::metricRows); the core of issue #3's metrics, without the
-// rollups that will keep it fast on large stores.
+// percentiles, tokens, cost and named scores.
+//
+// Two ways to the same figures: from the rollups (core/store/rollups.h) when the filter and the
+// breakdown use only rollup dimensions (agent, agent_version, model, intent, channel) and success
+// is by outcome; otherwise by scanning the narrow per-interaction rows (Store::metricRows).
 
 #include "core/store/store.h"
 
@@ -86,9 +88,14 @@ struct MetricsReport
     std::vector<BreakdownRow> breakdown;                         // by impact, largest first
     std::optional<MetricsSummary> previous;                      // the comparison period
     std::map<std::string, RateComparison> comparison;            // per rate
+    bool fromRollups = false;                                    // which way it was computed
 };
 
+// From the rollups when they can answer the query, otherwise by scanning.
 MetricsReport computeMetrics(Store& store, const MetricsQuery& query);
+// Always by scanning the interactions: the reference the rollups are tested against.
+MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query);
+bool rollupsCanAnswer(Store& store, const MetricsQuery& query);
 
 // Figures of a set of rows (no scores: they come from their own table). With a threshold, success
 // is row.score >= threshold over the rows that have a score.

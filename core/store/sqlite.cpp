@@ -227,9 +227,9 @@ void Connection::interrupt()
         sqlite3_interrupt(m_db);
 }
 
-Transaction::Transaction(Connection& connection) : m_connection(connection)
+Transaction::Transaction(Connection& connection, Kind kind) : m_connection(connection)
 {
-    m_connection.exec("BEGIN IMMEDIATE");
+    m_connection.exec(kind == Kind::Write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
 }
 
 Transaction::~Transaction()

@@ -108,11 +108,14 @@ private:
     std::string m_path;
 };
 
-// Commits on commit(), rolls back when it goes out of scope without one.
+// Commits on commit(), rolls back when it goes out of scope without one. A Write transaction
+// takes the write lock at once; a Read transaction (BEGIN DEFERRED) gives several queries one
+// snapshot of a WAL store, so figures read from different tables agree with each other.
 class Transaction
 {
 public:
-    explicit Transaction(Connection& connection);
+    enum class Kind { Write, Read };
+    explicit Transaction(Connection& connection, Kind kind = Kind::Write);
     ~Transaction();
     void commit();
     Transaction(const Transaction&) = delete;

@@ -1,5 +1,8 @@
 #include "core/store/store.h"
 
+#include "core/store/rollups.h"
+#include "core/store/row_inserter.h"
+
 #include <QDir>
 #include <QStandardPaths>
 
@@ -144,6 +147,81 @@ CREATE TABLE settings(
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // Version 3: rollups (see rollups.h), filled from the stored interactions by the migration.
+    // One row per (hour or day, dimension combination); the combinations are numbered apart.
+    R"sql(
+CREATE TABLE rollup_dimensions(
+    id INTEGER PRIMARY KEY,
+    agent TEXT,
+    agent_version TEXT,
+    model TEXT,
+    intent TEXT,
+    channel TEXT
+);
+CREATE TABLE rollups_hourly(
+    bucket_ms INTEGER NOT NULL,
+    dimensions_id INTEGER NOT NULL,
+    interactions INTEGER NOT NULL,
+    success INTEGER NOT NULL,
+    thumbs_down INTEGER NOT NULL,
+    escalation INTEGER NOT NULL,
+    correction INTEGER NOT NULL,
+    repeat INTEGER NOT NULL,
+    partial INTEGER NOT NULL,
+    negative_feedback INTEGER NOT NULL,
+    tool_error INTEGER NOT NULL,
+    latency_count INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    latency_histogram BLOB NOT NULL,
+    PRIMARY KEY(bucket_ms, dimensions_id)
+) WITHOUT ROWID;
+CREATE TABLE rollups_daily(
+    bucket_ms INTEGER NOT NULL,
+    dimensions_id INTEGER NOT NULL,
+    interactions INTEGER NOT NULL,
+    success INTEGER NOT NULL,
+    thumbs_down INTEGER NOT NULL,
+    escalation INTEGER NOT NULL,
+    correction INTEGER NOT NULL,
+    repeat INTEGER NOT NULL,
+    partial INTEGER NOT NULL,
+    negative_feedback INTEGER NOT NULL,
+    tool_error INTEGER NOT NULL,
+    latency_count INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    latency_histogram BLOB NOT NULL,
+    PRIMARY KEY(bucket_ms, dimensions_id)
+) WITHOUT ROWID;
+CREATE TABLE rollup_scores_hourly(
+    bucket_ms INTEGER NOT NULL,
+    dimensions_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    total REAL NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY(bucket_ms, dimensions_id, name)
+) WITHOUT ROWID;
+CREATE TABLE rollup_scores_daily(
+    bucket_ms INTEGER NOT NULL,
+    dimensions_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    total REAL NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY(bucket_ms, dimensions_id, name)
+) WITHOUT ROWID;
+-- Every latency, ordered by bin then start time: a percentile reads one bin of one time range.
+CREATE TABLE latencies(
+    bin INTEGER NOT NULL,
+    start_ms INTEGER NOT NULL,
+    interaction_id INTEGER NOT NULL,
+    dimensions_id INTEGER NOT NULL,
+    latency_ms REAL NOT NULL,
+    PRIMARY KEY(bin, start_ms, interaction_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 static_assert(std::size(migrations) == Store::schemaVersion);
@@ -157,52 +235,6 @@ std::int64_t signalMask(const std::vector<Signal>& signals)
         mask |= std::int64_t(1) << static_cast<int>(s.kind);
     return mask;
 }
-
-// Inserts rows of one table many at a time: per-statement work was a fifth of the writer's time
-// when every message, tool call and metadata row had a statement execution of its own.
-class RowInserter
-{
-public:
-    static constexpr int rowsPerStatement = 16;
-
-    // insertInto: "INSERT INTO table(columns)" or another INSERT form.
-    RowInserter(sql::Connection& db, const std::string& insertInto, int columns)
-        : m_columns(columns), m_one(db, statementFor(insertInto, columns, 1)),
-          m_many(db, statementFor(insertInto, columns, rowsPerStatement))
-    {
-    }
-
-    // bindRow(statement, firstParameter, row) binds one row's `columns` values from firstParameter on.
-    template <typename Row, typename BindRow> void insert(const std::vector<Row>& rows, BindRow bindRow)
-    {
-        size_t next = 0;
-        for (; next + rowsPerStatement <= rows.size(); next += rowsPerStatement) {
-            for (int r = 0; r < rowsPerStatement; ++r)
-                bindRow(m_many, r * m_columns + 1, rows[next + static_cast<size_t>(r)]);
-            m_many.run();
-        }
-        for (; next < rows.size(); ++next) {
-            bindRow(m_one, 1, rows[next]);
-            m_one.run();
-        }
-    }
-
-private:
-    static std::string statementFor(const std::string& insertInto, int columns, int rows)
-    {
-        std::string row = "(";
-        for (int c = 0; c < columns; ++c)
-            row += c ? ",?" : "?";
-        row += ")";
-        std::string sql = insertInto + " VALUES";
-        for (int r = 0; r < rows; ++r)
-            sql += (r ? "," : "") + row;
-        return sql;
-    }
-    int m_columns;
-    sql::Statement m_one;
-    sql::Statement m_many;
-};
 
 struct Store::Writer
 {
@@ -232,7 +264,8 @@ ON CONFLICT(key) DO NOTHING)sql"),
           advanceSource(db,
                         "UPDATE sources SET offset = ?2, line = ?3, ingested = ingested + ?4, "
                         "duplicates = duplicates + ?5, quarantined = quarantined + ?6, last_activity_ms = ?7 "
-                        "WHERE id = ?1")
+                        "WHERE id = ?1"),
+          rollups(db)
     {
     }
     sql::Statement insertInteraction;
@@ -243,6 +276,7 @@ ON CONFLICT(key) DO NOTHING)sql"),
     RowInserter signals; // a detector naming the same message twice keeps the first
     sql::Statement insertQuarantine;
     sql::Statement advanceSource;
+    RollupWriter rollups;
 };
 
 Store::Store(const std::string& path, Mode mode)
@@ -292,6 +326,8 @@ void Store::migrate()
     for (auto v = version; v < schemaVersion; ++v) {
         sql::Transaction transaction(m_db);
         m_db.exec(migrations[v]);
+        if (v + 1 == 3)
+            RollupWriter(m_db).rebuild();
         m_db.exec("PRAGMA user_version = " + std::to_string(v + 1));
         transaction.commit();
     }
@@ -405,7 +441,8 @@ BatchResult Store::writeBatch(const Batch& batch)
         if (!in.toolCalls.empty())
             s.bind(22, nextToolCallId);
         s.bind(23, static_cast<std::int64_t>(in.toolCalls.size()));
-        s.bind(24, signalMask(in.signals));
+        const std::int64_t mask = signalMask(in.signals);
+        s.bind(24, mask);
         s.run();
         if (m_db.changes() == 0) {
             ++result.duplicates;
@@ -413,6 +450,7 @@ BatchResult Store::writeBatch(const Batch& batch)
         }
         ++result.inserted;
         const std::int64_t id = m_db.lastInsertRowId();
+        w.rollups.add(rollupFacts(id, in, mask), in.scores);
         if (!in.metadataJson.empty())
             metadataRows.push_back({0, id, 0, &in});
         for (const Score& score : in.scores)
@@ -471,6 +509,7 @@ BatchResult Store::writeBatch(const Batch& batch)
             .bind(7, at);
         w.advanceSource.run();
     }
+    w.rollups.flush();
     transaction.commit();
     return result;
 }
@@ -583,8 +622,20 @@ std::vector<StoredInteraction> Store::interactionsAfter(InteractionCursor& after
     return result;
 }
 
+void Store::rebuildRollups()
+{
+    if (!m_writer)
+        m_writer = std::make_unique<Writer>(m_db);
+    sql::Transaction transaction(m_db);
+    m_writer->rollups.rebuild();
+    transaction.commit();
+}
+
 void Store::replaceSignals(const std::vector<StoredInteraction>& interactions)
 {
+    if (!m_writer)
+        m_writer = std::make_unique<Writer>(m_db);
+    RollupWriter& rollups = m_writer->rollups;
     sql::Transaction transaction(m_db);
     sql::Statement remove(m_db, "DELETE FROM signals WHERE interaction_id = ?1");
     sql::Statement mask(m_db, "UPDATE interactions SET signal_mask = ?2 WHERE id = ?1");
@@ -593,12 +644,15 @@ void Store::replaceSignals(const std::vector<StoredInteraction>& interactions)
               "VALUES(?1, ?2, ?3, ?4, ?5)");
     for (const StoredInteraction& stored : interactions) {
         remove.bind(1, stored.id).run();
-        mask.bind(1, stored.id).bind(2, signalMask(stored.interaction.signals)).run();
+        const std::int64_t newMask = signalMask(stored.interaction.signals);
+        rollups.changeSignalMask(stored.id, newMask);
+        mask.bind(1, stored.id).bind(2, newMask).run();
         for (const Signal& signal : stored.interaction.signals) {
             insert.bind(1, stored.id).bind(2, std::string_view(signalKindName(signal.kind)));
             insert.bind(3, signal.messageIndex).bind(4, signal.confidence).bind(5, signal.reason).run();
         }
     }
+    rollups.flush();
     transaction.commit();
 }
 
@@ -673,7 +727,6 @@ std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std:
     if (!dimension.empty() && !MetricsFilter::isDimension(dimension))
         throw sql::Error("cannot break down by '" + dimension + "'", 0);
     std::vector<MetricRow> rows;
-    // Success by outcome is decided here, the one place that lists the successful outcomes.
     // The dimension is a checked column name, never text from the caller.
     const std::string dimensionColumn = dimension.empty() ? std::string("NULL") : "i." + dimension;
     const std::string scoreColumn = scoreName.empty()
@@ -681,9 +734,9 @@ std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std:
                                         : "(SELECT s.value FROM scores s WHERE s.interaction_id = i.id "
                                           "AND s.name = ?)";
     sql::Statement select(
-        m_db, "SELECT i.start_ms, i.outcome IN ('resolved', 'success', 'succeeded', 'completed'), "
-              "coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
-              "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
+        m_db, "SELECT i.start_ms, " + successOutcomeSql("i.outcome") +
+                  ", coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
+                  "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
                   dimensionColumn + ", " + scoreColumn + " FROM interactions i" + whereClause(filter));
     int firstFilterParameter = 1;
     if (!scoreName.empty())

@@ -113,7 +113,7 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int schemaVersion = 2;
+    static constexpr int schemaVersion = 3;
     // <AppDataLocation>/winnow.db; the folder is created when missing.
     static std::string defaultPath();
 
@@ -155,6 +155,9 @@ public:
                                       const std::string& scoreName = {});
     // Per score name: (sum, count) over the slice.
     std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);
+
+    // Recomputes the rollups (rollups.h) from the interactions, in one transaction.
+    void rebuildRollups();
 
     // Replaces the signals of these interactions (rows and masks) in one transaction.
     void replaceSignals(const std::vector<StoredInteraction>& interactions);

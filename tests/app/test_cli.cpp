@@ -248,6 +248,12 @@ TEST_F(Cli, MetricsAsJson)
     ASSERT_EQ(metrics.exitCode, 0) << metrics.err;
     const QJsonObject m = metrics.json();
     EXPECT_GT(m.value(QStringLiteral("interactions")).toInt(), 300);
+    EXPECT_EQ(m.value(QStringLiteral("computed_from")).toString(), QStringLiteral("rollups"));
+    // Rebuilding the rollups changes no figure.
+    auto rebuilt =
+        run({"--db", db(), "metrics", "--where", "agent=support-bot", "--rebuild-rollups", "--json"});
+    ASSERT_EQ(rebuilt.exitCode, 0) << rebuilt.err;
+    EXPECT_EQ(rebuilt.json(), m);
     for (const char* key : {"rates", "latency_ms", "tokens", "cost_usd", "scores"})
         EXPECT_TRUE(m.contains(QString::fromLatin1(key))) << key;
     const QJsonObject escalation =
@@ -279,6 +285,7 @@ TEST_F(Cli, MetricsAsJson)
             << key;
     auto scored = run({"--db", db(), "metrics", "--success-score", "reward>=0.5", "--json"});
     ASSERT_EQ(scored.exitCode, 0) << scored.err;
+    EXPECT_EQ(scored.json().value(QStringLiteral("computed_from")).toString(), QStringLiteral("scan"));
     const QJsonObject success =
         scored.json().value(QStringLiteral("rates")).toObject().value(QStringLiteral("success")).toObject();
     EXPECT_EQ(success.value(QStringLiteral("n")).toInt(), scored.json()

@@ -1,6 +1,8 @@
 #include "core/demo/generator.h"
 #include "core/ingest/ingestor.h"
 #include "core/metrics/metrics.h"
+#include "core/signals/rebuild.h"
+#include "core/store/rollups.h"
 #include "test_helpers.h"
 
 #include <gtest/gtest.h>
@@ -253,4 +255,217 @@ TEST(Metrics, SeriesBreakdownAndComparison)
     const RateComparison& escalation = report.comparison.at("escalation");
     EXPECT_NEAR(escalation.difference, 4.0 / 6 - 1.0 / 4, 1e-12);
     EXPECT_FALSE(escalation.significant); // ten interactions prove nothing at p < 0.01
+}
+
+namespace {
+
+void expectSameSummary(const MetricsSummary& a, const MetricsSummary& b, const std::string& where)
+{
+    SCOPED_TRACE(where);
+    EXPECT_EQ(a.interactions, b.interactions);
+    ASSERT_EQ(a.rates.size(), b.rates.size());
+    for (const auto& [name, rate] : a.rates) {
+        EXPECT_EQ(rate.hits, b.rates.at(name).hits) << name;
+        EXPECT_EQ(rate.n, b.rates.at(name).n) << name;
+    }
+    EXPECT_EQ(a.latencyP50, b.latencyP50);
+    EXPECT_EQ(a.latencyP90, b.latencyP90);
+    EXPECT_EQ(a.latencyP99, b.latencyP99);
+    EXPECT_EQ(a.inputTokens, b.inputTokens);
+    EXPECT_EQ(a.outputTokens, b.outputTokens);
+    EXPECT_NEAR(a.costUsd, b.costUsd, 1e-9 * std::max(1.0, std::fabs(b.costUsd)));
+    ASSERT_EQ(a.scores.size(), b.scores.size());
+    for (const auto& [name, score] : a.scores) {
+        EXPECT_NEAR(score.first, b.scores.at(name).first, 1e-9) << name;
+        EXPECT_EQ(score.second, b.scores.at(name).second) << name;
+    }
+}
+
+// The rollups' answer against the scan's, for every part of the report.
+void expectRollupsAgree(Store& store, const MetricsQuery& query, const std::string& name)
+{
+    ASSERT_TRUE(rollupsCanAnswer(store, query)) << name;
+    const MetricsReport fast = computeMetrics(store, query);
+    const MetricsReport reference = computeMetricsByScanning(store, query);
+    ASSERT_TRUE(fast.fromRollups);
+    ASSERT_FALSE(reference.fromRollups);
+    expectSameSummary(fast.summary, reference.summary, name + " summary");
+    ASSERT_EQ(fast.series.size(), reference.series.size()) << name;
+    for (size_t i = 0; i < fast.series.size(); ++i) {
+        EXPECT_EQ(fast.series[i].first, reference.series[i].first) << name;
+        expectSameSummary(fast.series[i].second, reference.series[i].second,
+                          name + " bucket " + std::to_string(i));
+    }
+    ASSERT_EQ(fast.breakdown.size(), reference.breakdown.size()) << name;
+    for (size_t i = 0; i < fast.breakdown.size(); ++i) {
+        EXPECT_EQ(fast.breakdown[i].value, reference.breakdown[i].value) << name;
+        EXPECT_EQ(fast.breakdown[i].impact, reference.breakdown[i].impact) << name;
+        expectSameSummary(fast.breakdown[i].summary, reference.breakdown[i].summary,
+                          name + " breakdown " + fast.breakdown[i].value);
+    }
+    ASSERT_EQ(fast.previous.has_value(), reference.previous.has_value()) << name;
+    if (fast.previous)
+        expectSameSummary(*fast.previous, *reference.previous, name + " previous");
+    for (const auto& [rate, comparison] : reference.comparison)
+        EXPECT_EQ(fast.comparison.at(rate).significant, comparison.significant) << name << " " << rate;
+}
+
+void expectRollupsAgreeOnManyQueries(Store& store, std::int64_t firstDay)
+{
+    constexpr std::int64_t hour = 3'600'000, day = 86'400'000;
+    MetricsQuery all;
+    expectRollupsAgree(store, all, "whole store");
+
+    MetricsQuery daily;
+    daily.filter.fromMs = firstDay + 2 * day;
+    daily.filter.toMs = firstDay + 23 * day;
+    daily.bucket = Bucket::Day;
+    daily.breakdown = "agent_version";
+    daily.compareFromMs = firstDay;
+    daily.compareToMs = firstDay + 2 * day;
+    expectRollupsAgree(store, daily, "aligned days, breakdown, comparison");
+
+    // Edges inside hours, hours inside days: raw, hourly and daily parts together.
+    MetricsQuery ragged;
+    ragged.filter.fromMs = firstDay + 3 * day + 5 * hour + 1234;
+    ragged.filter.toMs = firstDay + 11 * day + 17 * hour + 59 * 60'000 + 7;
+    ragged.bucket = Bucket::Week;
+    ragged.breakdown = "intent";
+    expectRollupsAgree(store, ragged, "ragged range by week");
+    ragged.bucket = Bucket::Hour;
+    ragged.breakdown = "model";
+    ragged.filter.where = {{"agent", "support-bot"}};
+    expectRollupsAgree(store, ragged, "ragged range by hour, one agent");
+
+    MetricsQuery withinOneHour;
+    withinOneHour.filter.fromMs = firstDay + 4 * day + 10 * hour + 60'000;
+    withinOneHour.filter.toMs = firstDay + 4 * day + 10 * hour + 40 * 60'000;
+    expectRollupsAgree(store, withinOneHour, "inside one hour");
+
+    MetricsQuery onlyFrom;
+    onlyFrom.filter.fromMs = firstDay + 20 * day + 90'000;
+    onlyFrom.breakdown = "channel";
+    expectRollupsAgree(store, onlyFrom, "only a start");
+    MetricsQuery onlyTo;
+    onlyTo.filter.toMs = firstDay + 9 * day + 3 * hour + 5;
+    onlyTo.filter.where = {{"model", "gpt-4o"}, {"channel", "web"}};
+    onlyTo.bucket = Bucket::Day;
+    expectRollupsAgree(store, onlyTo, "only an end, two conditions");
+
+    MetricsQuery nothing;
+    nothing.filter.where = {{"agent", "no-such-agent"}};
+    nothing.bucket = Bucket::Day;
+    expectRollupsAgree(store, nothing, "matches nothing");
+}
+
+std::int64_t firstDayOf(Store& store)
+{
+    const std::int64_t first = store.connection().queryInt("SELECT min(start_ms) FROM interactions");
+    return bucketStart(first, Bucket::Day);
+}
+
+// A demo store with some interactions that have no start time, latency or scores.
+void fillDemoStore(Store& store, const test::TempDir& dir)
+{
+    DemoOptions options;
+    options.interactions = 6000;
+    options.seed = 5;
+    ASSERT_EQ(writeDemo(options, DemoFormat::Jsonl, dir.path("d.jsonl")), "");
+    IngestOptions ingest;
+    ingest.indexText = false;
+    Ingestor(store, ingest).ingest({dir.path("d.jsonl")});
+    Batch odd;
+    for (int i = 0; i < 5; ++i) {
+        Interaction in;
+        in.key = "odd" + std::to_string(i);
+        in.agent = "support-bot";
+        if (i % 2)
+            in.latencyMs = 50.0 * i;
+        in.scores.push_back({"reward", 0.1 * i});
+        in.scores.push_back({"reward", 0.2 * i}); // the last of a name counts
+        odd.interactions.push_back(in);
+    }
+    store.writeBatch(odd);
+}
+
+} // namespace
+
+TEST(Rollups, LatencyBinsAreOrderedAndNarrow)
+{
+    EXPECT_EQ(latencyBin(0), 0);
+    EXPECT_EQ(latencyBin(-5), 0);
+    EXPECT_EQ(latencyBin(std::nan("")), 0);
+    EXPECT_EQ(latencyBin(1), 1);
+    EXPECT_EQ(latencyBin(1e300), latencyBinCount - 1);
+    int previous = 0;
+    for (double ms = 0.5; ms < 1e7; ms *= 1.003) {
+        const int bin = latencyBin(ms);
+        EXPECT_GE(bin, previous);
+        previous = bin;
+    }
+    EXPECT_EQ(latencyBin(1024), latencyBin(1024 * 1.0108)); // 2^(1/64): about 1.1% wide
+    EXPECT_EQ(latencyBin(1024 * 1.011), latencyBin(1024) + 1);
+}
+
+TEST(Rollups, AgreeWithScanningOnDemoData)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    fillDemoStore(store, dir);
+    expectRollupsAgreeOnManyQueries(store, firstDayOf(store));
+
+    // Queries the rollups cannot answer go the long way, and say so.
+    MetricsQuery bySignal;
+    bySignal.filter.where = {{"signal", "escalation"}};
+    EXPECT_FALSE(rollupsCanAnswer(store, bySignal));
+    EXPECT_FALSE(computeMetrics(store, bySignal).fromRollups);
+    MetricsQuery byScore;
+    byScore.successScore = "reward";
+    EXPECT_FALSE(rollupsCanAnswer(store, byScore));
+}
+
+TEST(Rollups, FollowRebuiltSignals)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    fillDemoStore(store, dir);
+    DetectorSettings stricter;
+    stricter.correctionPatterns = {R"(\bthat'?s wrong\b)"};
+    stricter.repeatWindowMinutes = 5;
+    rebuildSignals(store, stricter);
+    MetricsQuery all;
+    all.bucket = Bucket::Day;
+    all.breakdown = "agent";
+    expectRollupsAgree(store, all, "after rebuilding signals");
+    const MetricsReport before = computeMetrics(store, all);
+    rebuildSignals(store, {});
+    expectRollupsAgree(store, all, "back to the defaults");
+    EXPECT_NE(computeMetrics(store, all).summary.rates.at("correction").hits,
+              before.summary.rates.at("correction").hits);
+}
+
+TEST(Rollups, MigrationFromSchemaTwoBuildsThem)
+{
+    test::TempDir dir;
+    const std::string path = dir.path("s.db");
+    {
+        Store store(path);
+        fillDemoStore(store, dir);
+        // Make it a schema-2 store again: no rollup tables.
+        store.connection().exec(
+            "DROP TABLE rollup_dimensions; DROP TABLE rollups_hourly; DROP TABLE rollups_daily; "
+            "DROP TABLE rollup_scores_hourly; DROP TABLE rollup_scores_daily; "
+            "DROP TABLE latencies; PRAGMA user_version = 2");
+    }
+    {
+        Store readOnly(path, Store::Mode::ReadOnly);
+        MetricsQuery all;
+        EXPECT_FALSE(rollupsCanAnswer(readOnly, all));
+        EXPECT_GT(computeMetrics(readOnly, all).summary.interactions, 0); // by scanning
+    }
+    Store store(path);
+    EXPECT_EQ(store.connection().queryInt("PRAGMA user_version"), Store::schemaVersion);
+    expectRollupsAgreeOnManyQueries(store, firstDayOf(store));
+    store.rebuildRollups();
+    expectRollupsAgreeOnManyQueries(store, firstDayOf(store));
 }

@@ -1,0 +1,530 @@
+#include "core/store/rollups.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace winnow {
+
+namespace {
+
+constexpr std::array<std::string_view, 4> successOutcomes = {"resolved", "success", "succeeded", "completed"};
+
+constexpr const char* signalColumns =
+    "escalation, correction, repeat, partial, negative_feedback, tool_error";
+static_assert(signalKindCount == 6, "signalColumns lists one column per signal kind, in kind order");
+
+const char* rollupTable(RollupGranularity granularity)
+{
+    return granularity == RollupGranularity::Hour ? "rollups_hourly" : "rollups_daily";
+}
+
+const char* scoreTable(RollupGranularity granularity)
+{
+    return granularity == RollupGranularity::Hour ? "rollup_scores_hourly" : "rollup_scores_daily";
+}
+
+void appendVarint(std::string& out, std::uint64_t value)
+{
+    while (value >= 0x80) {
+        out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+        value >>= 7;
+    }
+    out.push_back(static_cast<char>(value));
+}
+
+bool readVarint(std::string_view bytes, size_t& at, std::uint64_t& value)
+{
+    value = 0;
+    for (int shift = 0; shift < 64 && at < bytes.size(); shift += 7) {
+        const auto byte = static_cast<unsigned char>(bytes[at++]);
+        value |= std::uint64_t(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return true;
+    }
+    return false;
+}
+
+// A histogram is encoded as (bin - previous bin, count) varint pairs in ascending bin order.
+using SparseHistogram = std::map<int, std::int64_t>;
+
+std::string encodeHistogram(const SparseHistogram& histogram)
+{
+    std::string bytes;
+    int previous = 0;
+    for (const auto& [bin, count] : histogram) {
+        if (count == 0)
+            continue;
+        appendVarint(bytes, static_cast<std::uint64_t>(bin - previous));
+        appendVarint(bytes, static_cast<std::uint64_t>(count));
+        previous = bin;
+    }
+    return bytes;
+}
+
+bool decodeHistogram(std::string_view bytes, const std::function<void(int, std::int64_t)>& entry)
+{
+    size_t at = 0;
+    std::uint64_t bin = 0;
+    while (at < bytes.size()) {
+        std::uint64_t delta = 0, count = 0;
+        if (!readVarint(bytes, at, delta) || !readVarint(bytes, at, count))
+            return false;
+        bin += delta;
+        if (bin >= static_cast<std::uint64_t>(latencyBinCount))
+            return false;
+        entry(static_cast<int>(bin), static_cast<std::int64_t>(count));
+    }
+    return true;
+}
+
+// SQL: winnow_add_histograms(a, b), the histogram of both; used by the writer's upserts.
+void addHistogramsFunction(sqlite3_context* context, int, sqlite3_value** values)
+{
+    SparseHistogram sum;
+    for (int i = 0; i < 2; ++i) {
+        const auto* data = static_cast<const char*>(sqlite3_value_blob(values[i]));
+        const std::string_view bytes(data ? data : "", static_cast<size_t>(sqlite3_value_bytes(values[i])));
+        if (!decodeHistogram(bytes, [&](int bin, std::int64_t count) { sum[bin] += count; })) {
+            sqlite3_result_error(context, "malformed latency histogram", -1);
+            return;
+        }
+    }
+    const std::string bytes = encodeHistogram(sum);
+    sqlite3_result_blob(context, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+}
+
+struct BucketKey
+{
+    std::int64_t bucketMs;
+    std::int64_t dimensionsId;
+    bool operator==(const BucketKey&) const = default;
+};
+struct BucketKeyHash
+{
+    size_t operator()(const BucketKey& k) const
+    {
+        return std::hash<std::int64_t>()(k.bucketMs) * 31 + std::hash<std::int64_t>()(k.dimensionsId);
+    }
+};
+
+struct PendingBucket
+{
+    RollupCounts counts;
+    SparseHistogram histogram;
+};
+
+struct ScoreKey
+{
+    std::int64_t bucketMs;
+    std::int64_t dimensionsId;
+    std::string name;
+    auto operator<=>(const ScoreKey&) const = default;
+};
+
+std::string upsertRollupSql(RollupGranularity granularity)
+{
+    std::string sql = std::string("INSERT INTO ") + rollupTable(granularity) +
+                      "(bucket_ms, dimensions_id, interactions, success, thumbs_down, " + signalColumns +
+                      ", latency_count, input_tokens, output_tokens, cost_usd, latency_histogram) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+                      "ON CONFLICT(bucket_ms, dimensions_id) DO UPDATE SET ";
+    const char* summed[] = {"interactions", "success",       "thumbs_down",  "escalation",
+                            "correction",   "repeat",        "partial",      "negative_feedback",
+                            "tool_error",   "latency_count", "input_tokens", "output_tokens",
+                            "cost_usd"};
+    for (const char* column : summed)
+        sql += std::string(column) + " = " + column + " + excluded." + column + ", ";
+    sql += "latency_histogram = CASE WHEN length(excluded.latency_histogram) = 0 THEN latency_histogram "
+           "ELSE winnow_add_histograms(latency_histogram, excluded.latency_histogram) END";
+    return sql;
+}
+
+std::string upsertScoreSql(RollupGranularity granularity)
+{
+    return std::string("INSERT INTO ") + scoreTable(granularity) +
+           "(bucket_ms, dimensions_id, name, total, n) VALUES(?1, ?2, ?3, ?4, ?5) "
+           "ON CONFLICT(bucket_ms, dimensions_id, name) DO UPDATE SET total = total + excluded.total, "
+           "n = n + excluded.n";
+}
+
+} // namespace
+
+std::string dimensionsKey(const RollupDimensions& d)
+{
+    std::string key;
+    for (const std::string* field : {&d.agent, &d.agentVersion, &d.model, &d.intent, &d.channel}) {
+        key += std::to_string(field->size());
+        key += ':';
+        key += *field;
+    }
+    return key;
+}
+
+int latencyBin(double ms)
+{
+    if (!(ms >= 1)) // also NaN
+        return 0;
+    const double bin = 1 + std::floor(64 * std::log2(ms));
+    return bin >= latencyBinCount - 1 ? latencyBinCount - 1 : static_cast<int>(bin);
+}
+
+bool isSuccessOutcome(std::string_view outcome)
+{
+    return std::find(successOutcomes.begin(), successOutcomes.end(), outcome) != successOutcomes.end();
+}
+
+std::string successOutcomeSql(const std::string& column)
+{
+    std::string sql = column + " IN (";
+    for (size_t i = 0; i < successOutcomes.size(); ++i)
+        sql += (i ? ", '" : "'") + std::string(successOutcomes[i]) + "'";
+    return sql + ")";
+}
+
+const std::string* RollupDimensions::field(const std::string& name) const
+{
+    if (name == "agent")
+        return &agent;
+    if (name == "agent_version")
+        return &agentVersion;
+    if (name == "model")
+        return &model;
+    if (name == "intent")
+        return &intent;
+    if (name == "channel")
+        return &channel;
+    return nullptr;
+}
+
+bool RollupDimensions::isDimension(const std::string& name)
+{
+    return RollupDimensions().field(name) != nullptr;
+}
+
+void RollupCounts::add(const RollupCounts& o)
+{
+    interactions += o.interactions;
+    success += o.success;
+    thumbsDown += o.thumbsDown;
+    for (int k = 0; k < signalKindCount; ++k)
+        signals[k] += o.signals[k];
+    latencyCount += o.latencyCount;
+    inputTokens += o.inputTokens;
+    outputTokens += o.outputTokens;
+    costUsd += o.costUsd;
+}
+
+bool decodeHistogram(std::string_view bytes, std::vector<std::pair<int, std::int64_t>>& bins)
+{
+    return decodeHistogram(bytes, [&](int bin, std::int64_t count) { bins.emplace_back(bin, count); });
+}
+
+std::int64_t rollupBucket(std::int64_t ms, RollupGranularity granularity)
+{
+    const std::int64_t width = granularity == RollupGranularity::Hour ? 3'600'000 : 86'400'000;
+    return ms / width * width - (ms % width < 0 ? width : 0);
+}
+
+bool hasRollups(sql::Connection& db)
+{
+    return db.queryInt("PRAGMA user_version") >= 3;
+}
+
+std::unordered_map<std::int64_t, RollupDimensions> readRollupDimensions(sql::Connection& db)
+{
+    std::unordered_map<std::int64_t, RollupDimensions> result;
+    sql::Statement select(db,
+                          "SELECT id, agent, agent_version, model, intent, channel FROM rollup_dimensions");
+    while (select.step())
+        result[select.int64(0)] = {select.text(1), select.text(2), select.text(3), select.text(4),
+                                   select.text(5)};
+    return result;
+}
+
+void readRollups(sql::Connection& db, RollupGranularity granularity, std::int64_t fromBucket,
+                 std::int64_t toBucket, const std::function<void(const RollupRow&)>& row)
+{
+    sql::Statement select(
+        db, std::string("SELECT bucket_ms, dimensions_id, interactions, success, thumbs_down, ") +
+                signalColumns +
+                ", latency_count, input_tokens, output_tokens, cost_usd, latency_histogram "
+                "FROM " +
+                rollupTable(granularity) + " WHERE bucket_ms >= ?1 AND bucket_ms < ?2");
+    select.bind(1, fromBucket).bind(2, toBucket);
+    RollupRow r;
+    while (select.step()) {
+        r.bucketMs = select.int64(0);
+        r.dimensionsId = select.int64(1);
+        r.counts.interactions = select.int64(2);
+        r.counts.success = select.int64(3);
+        r.counts.thumbsDown = select.int64(4);
+        for (int k = 0; k < signalKindCount; ++k)
+            r.counts.signals[k] = select.int64(5 + k);
+        r.counts.latencyCount = select.int64(11);
+        r.counts.inputTokens = select.int64(12);
+        r.counts.outputTokens = select.int64(13);
+        r.counts.costUsd = select.real(14);
+        r.histogram = select.textView(15);
+        row(r);
+    }
+}
+
+void readRollupScores(
+    sql::Connection& db, RollupGranularity granularity, std::int64_t fromBucket, std::int64_t toBucket,
+    const std::function<void(std::int64_t, std::int64_t, std::string_view, double, std::int64_t)>& row)
+{
+    sql::Statement select(db, std::string("SELECT bucket_ms, dimensions_id, name, total, n FROM ") +
+                                  scoreTable(granularity) + " WHERE bucket_ms >= ?1 AND bucket_ms < ?2");
+    select.bind(1, fromBucket).bind(2, toBucket);
+    while (select.step())
+        row(select.int64(0), select.int64(1), select.textView(2), select.real(3), select.int64(4));
+}
+
+void readLatencyBin(sql::Connection& db, int bin, std::int64_t fromMs, std::int64_t toMs,
+                    const std::function<void(std::int64_t, double)>& value)
+{
+    sql::Statement select(db, "SELECT dimensions_id, latency_ms FROM latencies "
+                              "WHERE bin = ?1 AND start_ms >= ?2 AND start_ms < ?3");
+    select.bind(1, bin).bind(2, fromMs).bind(3, toMs);
+    while (select.step())
+        value(select.int64(0), select.real(1));
+}
+
+RollupFacts rollupFacts(std::int64_t interactionId, const Interaction& in, std::int64_t signalMask)
+{
+    RollupFacts facts;
+    facts.interactionId = interactionId;
+    facts.startMs = in.startMs;
+    facts.dimensions = {in.agent, in.agentVersion, in.model, in.intent, in.channel};
+    facts.success = isSuccessOutcome(in.outcome);
+    facts.thumbsDown = in.thumb && *in.thumb < 0;
+    facts.signalMask = signalMask;
+    facts.latencyMs = in.latencyMs;
+    facts.inputTokens = in.inputTokens.value_or(0);
+    facts.outputTokens = in.outputTokens.value_or(0);
+    facts.costUsd = in.costUsd.value_or(0);
+    return facts;
+}
+
+struct RollupWriter::Pending
+{
+    explicit Pending(sql::Connection& db)
+        : upsertHourly(db, upsertRollupSql(RollupGranularity::Hour)),
+          upsertDaily(db, upsertRollupSql(RollupGranularity::Day)),
+          upsertScoresHourly(db, upsertScoreSql(RollupGranularity::Hour)),
+          upsertScoresDaily(db, upsertScoreSql(RollupGranularity::Day)),
+          insertDimensions(db, "INSERT INTO rollup_dimensions(agent, agent_version, model, intent, channel) "
+                               "VALUES(?1, ?2, ?3, ?4, ?5)"),
+          insertLatencies(db,
+                          "INSERT INTO latencies(bin, start_ms, interaction_id, dimensions_id, "
+                          "latency_ms)",
+                          5),
+          selectForSignalChange(db,
+                                "SELECT start_ms, signal_mask, agent, agent_version, model, intent, channel "
+                                "FROM interactions WHERE id = ?1")
+    {
+        sql::Statement select(
+            db, "SELECT id, agent, agent_version, model, intent, channel FROM rollup_dimensions");
+        while (select.step())
+            dimensionIds[dimensionsKey({select.text(1), select.text(2), select.text(3), select.text(4),
+                                        select.text(5)})] = select.int64(0);
+    }
+    struct LatencyRow
+    {
+        int bin;
+        std::int64_t startMs;
+        std::int64_t interactionId;
+        std::int64_t dimensionsId;
+        double latencyMs;
+    };
+    std::unordered_map<BucketKey, PendingBucket, BucketKeyHash> hourly, daily;
+    std::map<ScoreKey, std::pair<double, std::int64_t>> scoresHourly, scoresDaily;
+    std::vector<LatencyRow> latencies;
+    std::unordered_map<std::string, std::int64_t> dimensionIds;
+    sql::Statement upsertHourly, upsertDaily, upsertScoresHourly, upsertScoresDaily, insertDimensions;
+    RowInserter insertLatencies;
+    sql::Statement selectForSignalChange;
+};
+
+RollupWriter::RollupWriter(sql::Connection& db) : m_db(db)
+{
+    const int rc = sqlite3_create_function_v2(db.handle(), "winnow_add_histograms", 2,
+                                              SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                              addHistogramsFunction, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK)
+        throw sql::Error("cannot register winnow_add_histograms", rc);
+    m_pending = std::make_unique<Pending>(db);
+}
+
+RollupWriter::~RollupWriter() = default;
+
+std::int64_t RollupWriter::dimensionsId(const RollupDimensions& d)
+{
+    const std::string key = dimensionsKey(d);
+    const auto found = m_pending->dimensionIds.find(key);
+    if (found != m_pending->dimensionIds.end())
+        return found->second;
+    auto& insert = m_pending->insertDimensions;
+    insert.bindTextOrNull(1, d.agent).bindTextOrNull(2, d.agentVersion).bindTextOrNull(3, d.model);
+    insert.bindTextOrNull(4, d.intent).bindTextOrNull(5, d.channel).run();
+    const std::int64_t id = m_db.lastInsertRowId();
+    m_pending->dimensionIds.emplace(key, id);
+    return id;
+}
+
+void RollupWriter::add(const RollupFacts& facts, const std::vector<Score>& scores)
+{
+    Pending& p = *m_pending;
+    const std::int64_t dimensions = dimensionsId(facts.dimensions);
+    const std::int64_t hour =
+        facts.startMs ? rollupBucket(*facts.startMs, RollupGranularity::Hour) : noStartBucket;
+    const std::int64_t day =
+        facts.startMs ? rollupBucket(*facts.startMs, RollupGranularity::Day) : noStartBucket;
+    const int bin = facts.latencyMs ? latencyBin(*facts.latencyMs) : -1;
+    for (PendingBucket* bucket : {&p.hourly[{hour, dimensions}], &p.daily[{day, dimensions}]}) {
+        RollupCounts& c = bucket->counts;
+        ++c.interactions;
+        c.success += facts.success;
+        c.thumbsDown += facts.thumbsDown;
+        for (int k = 0; k < signalKindCount; ++k)
+            c.signals[k] += (facts.signalMask >> k) & 1;
+        c.inputTokens += facts.inputTokens;
+        c.outputTokens += facts.outputTokens;
+        c.costUsd += facts.costUsd;
+        if (bin >= 0) {
+            ++c.latencyCount;
+            ++bucket->histogram[bin];
+        }
+    }
+    if (bin >= 0)
+        p.latencies.push_back(
+            {bin, facts.startMs.value_or(noStartBucket), facts.interactionId, dimensions, *facts.latencyMs});
+    // The store keeps the last of an interaction's scores of one name; so do the rollups.
+    for (size_t i = 0; i < scores.size(); ++i) {
+        const bool replacedLater =
+            std::any_of(scores.begin() + static_cast<std::ptrdiff_t>(i) + 1, scores.end(),
+                        [&](const Score& s) { return s.name == scores[i].name; });
+        if (replacedLater)
+            continue;
+        for (auto* table : {&p.scoresHourly, &p.scoresDaily}) {
+            auto& total = (*table)[{table == &p.scoresHourly ? hour : day, dimensions, scores[i].name}];
+            total.first += scores[i].value;
+            ++total.second;
+        }
+    }
+}
+
+void RollupWriter::changeSignalMask(std::int64_t interactionId, std::int64_t newMask)
+{
+    auto& select = m_pending->selectForSignalChange;
+    select.bind(1, interactionId);
+    if (!select.step()) {
+        select.reset();
+        return;
+    }
+    const std::optional<std::int64_t> start = select.optionalInt64(0);
+    const std::int64_t oldMask = select.int64(1);
+    const RollupDimensions d{select.text(2), select.text(3), select.text(4), select.text(5), select.text(6)};
+    select.reset();
+    if (oldMask == newMask)
+        return;
+    const std::int64_t dimensions = dimensionsId(d);
+    for (auto granularity : {RollupGranularity::Hour, RollupGranularity::Day}) {
+        const std::int64_t bucket = start ? rollupBucket(*start, granularity) : noStartBucket;
+        auto& table = granularity == RollupGranularity::Hour ? m_pending->hourly : m_pending->daily;
+        RollupCounts& c = table[{bucket, dimensions}].counts;
+        for (int k = 0; k < signalKindCount; ++k)
+            c.signals[k] += ((newMask >> k) & 1) - ((oldMask >> k) & 1);
+    }
+}
+
+void RollupWriter::flush()
+{
+    Pending& p = *m_pending;
+    for (auto granularity : {RollupGranularity::Hour, RollupGranularity::Day}) {
+        const bool hourly = granularity == RollupGranularity::Hour;
+        auto& buckets = hourly ? p.hourly : p.daily;
+        sql::Statement& upsert = hourly ? p.upsertHourly : p.upsertDaily;
+        for (const auto& [key, bucket] : buckets) {
+            const RollupCounts& c = bucket.counts;
+            upsert.bind(1, key.bucketMs).bind(2, key.dimensionsId).bind(3, c.interactions);
+            upsert.bind(4, c.success).bind(5, c.thumbsDown);
+            for (int k = 0; k < signalKindCount; ++k)
+                upsert.bind(6 + k, c.signals[k]);
+            upsert.bind(12, c.latencyCount).bind(13, c.inputTokens).bind(14, c.outputTokens);
+            const std::string histogram = encodeHistogram(bucket.histogram);
+            upsert.bind(15, c.costUsd).bindBlob(16, histogram).run();
+        }
+        buckets.clear();
+        auto& scores = hourly ? p.scoresHourly : p.scoresDaily;
+        sql::Statement& upsertScores = hourly ? p.upsertScoresHourly : p.upsertScoresDaily;
+        for (const auto& [key, total] : scores) {
+            upsertScores.bind(1, key.bucketMs).bind(2, key.dimensionsId).bind(3, key.name);
+            upsertScores.bind(4, total.first).bind(5, total.second).run();
+        }
+        scores.clear();
+    }
+    p.insertLatencies.insert(p.latencies, [](sql::Statement& st, int at, const Pending::LatencyRow& row) {
+        st.bind(at, row.bin).bind(at + 1, row.startMs).bind(at + 2, row.interactionId);
+        st.bind(at + 3, row.dimensionsId).bind(at + 4, row.latencyMs);
+    });
+    p.latencies.clear();
+}
+
+void RollupWriter::rebuild()
+{
+    flush();
+    for (const char* table :
+         {"rollups_hourly", "rollups_daily", "rollup_scores_hourly", "rollup_scores_daily", "latencies"})
+        m_db.exec(std::string("DELETE FROM ") + table);
+    std::int64_t sinceFlush = 0;
+    readInteractionFacts(m_db, std::nullopt, [&](const RollupFacts& facts, const std::vector<Score>& scores) {
+        add(facts, scores);
+        if (++sinceFlush == 50'000) {
+            flush();
+            sinceFlush = 0;
+        }
+    });
+    flush();
+}
+
+void readInteractionFacts(
+    sql::Connection& db, std::optional<std::pair<std::int64_t, std::int64_t>> range,
+    const std::function<void(const RollupFacts&, const std::vector<Score>&)>& interaction)
+{
+    sql::Statement interactions(
+        db, "SELECT id, start_ms, agent, agent_version, model, intent, channel, " +
+                successOutcomeSql("outcome") +
+                ", coalesce(thumb, 0) < 0, signal_mask, latency_ms, coalesce(input_tokens, 0), "
+                "coalesce(output_tokens, 0), coalesce(cost_usd, 0) FROM interactions " +
+                (range ? "WHERE start_ms >= ?1 AND start_ms < ?2" : "ORDER BY id"));
+    if (range)
+        interactions.bind(1, range->first).bind(2, range->second);
+    sql::Statement scores(db, "SELECT name, value FROM scores WHERE interaction_id = ?1");
+    std::vector<Score> interactionScores;
+    RollupFacts facts;
+    while (interactions.step()) {
+        facts.interactionId = interactions.int64(0);
+        facts.startMs = interactions.optionalInt64(1);
+        facts.dimensions = {interactions.text(2), interactions.text(3), interactions.text(4),
+                            interactions.text(5), interactions.text(6)};
+        facts.success = interactions.int64(7) != 0;
+        facts.thumbsDown = interactions.int64(8) != 0;
+        facts.signalMask = interactions.int64(9);
+        facts.latencyMs = interactions.optionalReal(10);
+        facts.inputTokens = interactions.int64(11);
+        facts.outputTokens = interactions.int64(12);
+        facts.costUsd = interactions.real(13);
+        interactionScores.clear();
+        scores.bind(1, facts.interactionId);
+        while (scores.step())
+            interactionScores.push_back({scores.text(0), scores.real(1)});
+        scores.reset();
+        interaction(facts, interactionScores);
+    }
+}
+
+} // namespace winnow
