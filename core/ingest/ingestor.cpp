@@ -682,27 +682,50 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
     Producer producer(m_options, fd, layout, start, queue, spent, m_detector.get());
     std::thread parser([&producer] { producer.run(); });
     std::exception_ptr writeError;
-    while (auto batch = queue.pop()) {
+    // When the parser is ahead, the batches waiting in the queue are written in one transaction.
+    constexpr size_t maxInteractionsPerCommit = 16000;
+    std::vector<Batch> group;
+    while (auto first = queue.pop()) {
         if (writeError)
             continue; // drain so the parser can finish
+        group.clear();
+        group.push_back(std::move(*first));
+        size_t interactions = group.back().interactions.size();
+        while (interactions < maxInteractionsPerCommit) {
+            auto next = queue.tryPop();
+            if (!next)
+                break;
+            interactions += next->interactions.size();
+            group.push_back(std::move(*next));
+        }
         if (m_options.cancel && m_options.cancel->load()) {
             // Batches parsed ahead are dropped whole: the source offset stays at the last commit.
             queue.close();
             continue;
         }
         try {
-            const BatchResult result = m_store.writeBatch(*batch);
-            report.ingested += result.inserted;
-            report.duplicates += result.duplicates;
-            report.quarantined += static_cast<std::int64_t>(batch->quarantined.size());
-            report.bytes += batch->bytes;
-            m_progress.ingested += result.inserted;
-            m_progress.duplicates += result.duplicates;
-            m_progress.quarantined += static_cast<std::int64_t>(batch->quarantined.size());
-            m_progress.bytesDone = batch->position.offset;
-            if (m_indexer && result.inserted)
+            std::vector<const Batch*> batches;
+            for (const Batch& batch : group)
+                batches.push_back(&batch);
+            const std::vector<BatchResult> results = m_store.writeBatches(batches);
+            std::int64_t inserted = 0;
+            for (size_t i = 0; i < group.size(); ++i) {
+                const Batch& batch = group[i];
+                inserted += results[i].inserted;
+                const BatchResult& result = results[i];
+                report.ingested += result.inserted;
+                report.duplicates += result.duplicates;
+                report.quarantined += static_cast<std::int64_t>(batch.quarantined.size());
+                report.bytes += batch.bytes;
+                m_progress.ingested += result.inserted;
+                m_progress.duplicates += result.duplicates;
+                m_progress.quarantined += static_cast<std::int64_t>(batch.quarantined.size());
+                m_progress.bytesDone = batch.position.offset;
+            }
+            if (m_indexer && inserted)
                 m_indexer->notify();
-            spent.tryPush(*batch);
+            for (Batch& batch : group)
+                spent.tryPush(batch);
             if (onProgress)
                 onProgress(m_progress);
         } catch (...) {

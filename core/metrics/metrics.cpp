@@ -255,6 +255,16 @@ std::vector<Segment> segmentsOf(std::int64_t from, std::int64_t to, bool days)
     return segments;
 }
 
+// Whether a combination of rollup dimensions is in the filter's slice (NULL, stored for "", never
+// equals a value, as in SQL).
+bool filterKeeps(const MetricsFilter& filter, const RollupDimensions& d)
+{
+    return std::all_of(filter.where.begin(), filter.where.end(), [&](const auto& condition) {
+        const std::string* actual = d.field(condition.first);
+        return actual && !condition.second.empty() && *actual == condition.second;
+    });
+}
+
 // One set of figures being gathered from rollup rows and raw edges: the summary, a series bucket
 // or a breakdown row.
 struct Target
@@ -343,27 +353,27 @@ private:
                 "a rollup's latency histogram is damaged; run `winnow metrics --rebuild-rollups`", 0);
     }
 
-    bool matches(const RollupDimensions& d) const
-    {
-        for (const auto& [field, value] : m_filter.where) {
-            const std::string* actual = d.field(field);
-            if (!actual || value.empty() || *actual != value)
-                return false;
-        }
-        return true;
-    }
+    bool matches(const RollupDimensions& d) const { return filterKeeps(m_filter, d); }
 
-    // The dimensions of a combination the filter keeps, nullptr otherwise.
+    // The dimensions of a combination the filter keeps, nullptr otherwise. Asked once per
+    // latency value read, so answered from a table by id (ids are small and dense).
     const RollupDimensions* matching(std::int64_t dimensionsId)
     {
+        if (dimensionsId >= 0 && dimensionsId < static_cast<std::int64_t>(m_kept.size()) &&
+            m_keptKnown[static_cast<size_t>(dimensionsId)])
+            return m_kept[static_cast<size_t>(dimensionsId)];
         const auto found = m_dimensions.find(dimensionsId);
-        if (found == m_dimensions.end())
-            return nullptr;
-        const auto cached = m_matches.find(dimensionsId);
-        const bool keep = cached != m_matches.end()
-                              ? cached->second
-                              : m_matches.emplace(dimensionsId, matches(found->second)).first->second;
-        return keep ? &found->second : nullptr;
+        const RollupDimensions* kept =
+            found != m_dimensions.end() && matches(found->second) ? &found->second : nullptr;
+        if (dimensionsId >= 0 && dimensionsId < 1'000'000) {
+            if (dimensionsId >= static_cast<std::int64_t>(m_kept.size())) {
+                m_kept.resize(static_cast<size_t>(dimensionsId) + 1);
+                m_keptKnown.resize(static_cast<size_t>(dimensionsId) + 1);
+            }
+            m_kept[static_cast<size_t>(dimensionsId)] = kept;
+            m_keptKnown[static_cast<size_t>(dimensionsId)] = true;
+        }
+        return kept;
     }
 
     template <typename Visit> void forTargets(std::int64_t time, const RollupDimensions& d, Visit visit)
@@ -462,9 +472,9 @@ private:
                 const RollupDimensions* d = matching(dimensionsId);
                 if (!d)
                     return;
+                const std::string* value = m_breakdown.empty() ? nullptr : d->field(m_breakdown);
                 for (Request& request : requests)
-                    if (!request.target->breakdownValue ||
-                        *d->field(m_breakdown) == *request.target->breakdownValue)
+                    if (!request.target->breakdownValue || *value == *request.target->breakdownValue)
                         request.values.push_back(latency);
             });
             for (Request& request : requests) {
@@ -483,7 +493,8 @@ private:
     const MetricsFilter& m_filter;
     std::optional<Bucket> m_bucket;
     const std::string& m_breakdown;
-    std::unordered_map<std::int64_t, bool> m_matches;
+    std::vector<const RollupDimensions*> m_kept;
+    std::vector<bool> m_keptKnown;
     Target m_summary;
     std::map<std::int64_t, Target> m_series;
     std::map<std::string, Target> m_groups;
@@ -541,6 +552,46 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
     }
     snapshot.commit();
     return report;
+}
+
+std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
+                                                       Bucket bucket)
+{
+    MetricsQuery query;
+    query.filter = filter;
+    if (bucket == Bucket::Week || !rollupsCanAnswer(store, query))
+        return store.countsByTime(filter, bucket == Bucket::Hour  ? hourMs
+                                          : bucket == Bucket::Day ? dayMs
+                                                                  : 7 * dayMs);
+    // Whole hours and days come from the rollups, ragged edges from the interactions.
+    std::map<std::int64_t, std::int64_t> counts;
+    sql::Connection& db = store.connection();
+    sql::Transaction snapshot(db, sql::Transaction::Kind::Read);
+    const auto dimensions = readRollupDimensions(db);
+    const bool bounded = filter.fromMs || filter.toMs;
+    const std::int64_t from = filter.fromMs.value_or(bounded ? noStartBucket + 1 : noStartBucket);
+    const std::int64_t to = filter.toMs.value_or(INT64_MAX);
+    for (const Segment& segment : segmentsOf(from, to, bucket == Bucket::Day)) {
+        if (segment.kind == Segment::Kind::Raw) {
+            MetricsFilter edge = filter;
+            edge.fromMs = segment.from;
+            edge.toMs = segment.to;
+            for (const auto& [start, n] : store.countsByTime(edge, hourMs))
+                counts[bucketStart(start, bucket)] += n;
+            continue;
+        }
+        readRollups(
+            db, segment.kind == Segment::Kind::Hours ? RollupGranularity::Hour : RollupGranularity::Day,
+            segment.from, segment.to, [&](const RollupRow& row) {
+                const auto d = dimensions.find(row.dimensionsId);
+                if (d != dimensions.end() && filterKeeps(filter, d->second) && row.counts.interactions > 0)
+                    counts[row.bucketMs == noStartBucket ? noStartBucket
+                                                         : bucketStart(row.bucketMs, bucket)] +=
+                        row.counts.interactions;
+            });
+    }
+    snapshot.commit();
+    return counts;
 }
 
 MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter)

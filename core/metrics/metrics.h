@@ -97,6 +97,12 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query);
 MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query);
 bool rollupsCanAnswer(Store& store, const MetricsQuery& query);
 
+// How many interactions of the slice start in each hour or day (by bucket start), from the rollups
+// when they can answer, otherwise counted from the interactions. Interactions without a start
+// time are counted under noStartBucket (rollups.h).
+std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
+                                                       Bucket bucket);
+
 // Figures of a set of rows (no scores: they come from their own table). With a threshold, success
 // is row.score >= threshold over the rows that have a score.
 MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <tuple>
 
 namespace winnow {
 
@@ -113,8 +114,25 @@ struct BucketKeyHash
 struct PendingBucket
 {
     RollupCounts counts;
-    SparseHistogram histogram;
+    std::vector<int> bins; // one per latency, in arrival order
 };
+
+std::string encodeBins(std::vector<int>& bins)
+{
+    std::sort(bins.begin(), bins.end());
+    std::string bytes;
+    int previous = 0;
+    for (size_t i = 0; i < bins.size();) {
+        size_t end = i;
+        while (end < bins.size() && bins[end] == bins[i])
+            ++end;
+        appendVarint(bytes, static_cast<std::uint64_t>(bins[i] - previous));
+        appendVarint(bytes, static_cast<std::uint64_t>(end - i));
+        previous = bins[i];
+        i = end;
+    }
+    return bytes;
+}
 
 struct ScoreKey
 {
@@ -152,14 +170,21 @@ std::string upsertScoreSql(RollupGranularity granularity)
 
 } // namespace
 
+namespace {
+void appendDimensionsKey(std::string& key, std::initializer_list<std::string_view> fields)
+{
+    for (std::string_view field : fields) {
+        key += std::to_string(field.size());
+        key += ':';
+        key += field;
+    }
+}
+} // namespace
+
 std::string dimensionsKey(const RollupDimensions& d)
 {
     std::string key;
-    for (const std::string* field : {&d.agent, &d.agentVersion, &d.model, &d.intent, &d.channel}) {
-        key += std::to_string(field->size());
-        key += ':';
-        key += *field;
-    }
+    appendDimensionsKey(key, {d.agent, d.agentVersion, d.model, d.intent, d.channel});
     return key;
 }
 
@@ -293,22 +318,6 @@ void readLatencyBin(sql::Connection& db, int bin, std::int64_t fromMs, std::int6
         value(select.int64(0), select.real(1));
 }
 
-RollupFacts rollupFacts(std::int64_t interactionId, const Interaction& in, std::int64_t signalMask)
-{
-    RollupFacts facts;
-    facts.interactionId = interactionId;
-    facts.startMs = in.startMs;
-    facts.dimensions = {in.agent, in.agentVersion, in.model, in.intent, in.channel};
-    facts.success = isSuccessOutcome(in.outcome);
-    facts.thumbsDown = in.thumb && *in.thumb < 0;
-    facts.signalMask = signalMask;
-    facts.latencyMs = in.latencyMs;
-    facts.inputTokens = in.inputTokens.value_or(0);
-    facts.outputTokens = in.outputTokens.value_or(0);
-    facts.costUsd = in.costUsd.value_or(0);
-    return facts;
-}
-
 struct RollupWriter::Pending
 {
     explicit Pending(sql::Connection& db)
@@ -344,6 +353,7 @@ struct RollupWriter::Pending
     std::map<ScoreKey, std::pair<double, std::int64_t>> scoresHourly, scoresDaily;
     std::vector<LatencyRow> latencies;
     std::unordered_map<std::string, std::int64_t> dimensionIds;
+    std::string keyBuffer;
     sql::Statement upsertHourly, upsertDaily, upsertScoresHourly, upsertScoresDaily, insertDimensions;
     RowInserter insertLatencies;
     sql::Statement selectForSignalChange;
@@ -361,24 +371,49 @@ RollupWriter::RollupWriter(sql::Connection& db) : m_db(db)
 
 RollupWriter::~RollupWriter() = default;
 
-std::int64_t RollupWriter::dimensionsId(const RollupDimensions& d)
+std::int64_t RollupWriter::dimensionsId(std::string_view agent, std::string_view agentVersion,
+                                        std::string_view model, std::string_view intent,
+                                        std::string_view channel)
 {
-    const std::string key = dimensionsKey(d);
+    std::string& key = m_pending->keyBuffer;
+    key.clear();
+    appendDimensionsKey(key, {agent, agentVersion, model, intent, channel});
     const auto found = m_pending->dimensionIds.find(key);
     if (found != m_pending->dimensionIds.end())
         return found->second;
     auto& insert = m_pending->insertDimensions;
-    insert.bindTextOrNull(1, d.agent).bindTextOrNull(2, d.agentVersion).bindTextOrNull(3, d.model);
-    insert.bindTextOrNull(4, d.intent).bindTextOrNull(5, d.channel).run();
+    insert.bindTextOrNull(1, agent).bindTextOrNull(2, agentVersion).bindTextOrNull(3, model);
+    insert.bindTextOrNull(4, intent).bindTextOrNull(5, channel).run();
     const std::int64_t id = m_db.lastInsertRowId();
     m_pending->dimensionIds.emplace(key, id);
     return id;
 }
 
+void RollupWriter::add(std::int64_t interactionId, const Interaction& in, std::int64_t signalMask)
+{
+    RollupFacts facts; // the dimensions stay empty: they are given as an id
+    facts.interactionId = interactionId;
+    facts.startMs = in.startMs;
+    facts.success = isSuccessOutcome(in.outcome);
+    facts.thumbsDown = in.thumb && *in.thumb < 0;
+    facts.signalMask = signalMask;
+    facts.latencyMs = in.latencyMs;
+    facts.inputTokens = in.inputTokens.value_or(0);
+    facts.outputTokens = in.outputTokens.value_or(0);
+    facts.costUsd = in.costUsd.value_or(0);
+    addCounts(facts, dimensionsId(in.agent, in.agentVersion, in.model, in.intent, in.channel), in.scores);
+}
+
 void RollupWriter::add(const RollupFacts& facts, const std::vector<Score>& scores)
 {
+    const RollupDimensions& d = facts.dimensions;
+    addCounts(facts, dimensionsId(d.agent, d.agentVersion, d.model, d.intent, d.channel), scores);
+}
+
+void RollupWriter::addCounts(const RollupFacts& facts, std::int64_t dimensions,
+                             const std::vector<Score>& scores)
+{
     Pending& p = *m_pending;
-    const std::int64_t dimensions = dimensionsId(facts.dimensions);
     const std::int64_t hour =
         facts.startMs ? rollupBucket(*facts.startMs, RollupGranularity::Hour) : noStartBucket;
     const std::int64_t day =
@@ -396,7 +431,7 @@ void RollupWriter::add(const RollupFacts& facts, const std::vector<Score>& score
         c.costUsd += facts.costUsd;
         if (bin >= 0) {
             ++c.latencyCount;
-            ++bucket->histogram[bin];
+            bucket->bins.push_back(bin);
         }
     }
     if (bin >= 0)
@@ -427,11 +462,11 @@ void RollupWriter::changeSignalMask(std::int64_t interactionId, std::int64_t new
     }
     const std::optional<std::int64_t> start = select.optionalInt64(0);
     const std::int64_t oldMask = select.int64(1);
-    const RollupDimensions d{select.text(2), select.text(3), select.text(4), select.text(5), select.text(6)};
+    const std::int64_t dimensions = dimensionsId(select.textView(2), select.textView(3), select.textView(4),
+                                                 select.textView(5), select.textView(6));
     select.reset();
     if (oldMask == newMask)
         return;
-    const std::int64_t dimensions = dimensionsId(d);
     for (auto granularity : {RollupGranularity::Hour, RollupGranularity::Day}) {
         const std::int64_t bucket = start ? rollupBucket(*start, granularity) : noStartBucket;
         auto& table = granularity == RollupGranularity::Hour ? m_pending->hourly : m_pending->daily;
@@ -448,14 +483,14 @@ void RollupWriter::flush()
         const bool hourly = granularity == RollupGranularity::Hour;
         auto& buckets = hourly ? p.hourly : p.daily;
         sql::Statement& upsert = hourly ? p.upsertHourly : p.upsertDaily;
-        for (const auto& [key, bucket] : buckets) {
+        for (auto& [key, bucket] : buckets) {
             const RollupCounts& c = bucket.counts;
             upsert.bind(1, key.bucketMs).bind(2, key.dimensionsId).bind(3, c.interactions);
             upsert.bind(4, c.success).bind(5, c.thumbsDown);
             for (int k = 0; k < signalKindCount; ++k)
                 upsert.bind(6 + k, c.signals[k]);
             upsert.bind(12, c.latencyCount).bind(13, c.inputTokens).bind(14, c.outputTokens);
-            const std::string histogram = encodeHistogram(bucket.histogram);
+            const std::string histogram = encodeBins(bucket.bins);
             upsert.bind(15, c.costUsd).bindBlob(16, histogram).run();
         }
         buckets.clear();

@@ -104,7 +104,6 @@ struct RollupFacts
     std::int64_t outputTokens = 0;
     double costUsd = 0;
 };
-RollupFacts rollupFacts(std::int64_t interactionId, const Interaction& interaction, std::int64_t signalMask);
 
 // The facts and scores of stored interactions: all of them in id order, or those with
 // fromMs <= start < toMs.
@@ -124,6 +123,7 @@ public:
     RollupWriter(const RollupWriter&) = delete;
     RollupWriter& operator=(const RollupWriter&) = delete;
 
+    void add(std::int64_t interactionId, const Interaction& interaction, std::int64_t signalMask);
     void add(const RollupFacts& facts, const std::vector<Score>& scores);
     // An interaction's signals changed from its stored mask to newMask.
     void changeSignalMask(std::int64_t interactionId, std::int64_t newMask);
@@ -133,7 +133,9 @@ public:
 
 private:
     struct Pending;
-    std::int64_t dimensionsId(const RollupDimensions& dimensions);
+    std::int64_t dimensionsId(std::string_view agent, std::string_view agentVersion, std::string_view model,
+                              std::string_view intent, std::string_view channel);
+    void addCounts(const RollupFacts& facts, std::int64_t dimensionsId, const std::vector<Score>& scores);
     sql::Connection& m_db;
     std::unique_ptr<Pending> m_pending;
 };

@@ -1,5 +1,7 @@
 #include "core/store/search_index.h"
 
+#include <cctype>
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,6 +66,36 @@ std::int64_t SearchIndex::indexPending(std::int64_t maxMessages)
     advance.bind(1, to).run();
     transaction.commit();
     return to - from;
+}
+
+std::vector<std::string> SearchIndex::searchWords(const std::string& text)
+{
+    std::vector<std::string> words;
+    std::string word;
+    for (char c : text) {
+        // Like FTS5's unicode61 tokenizer: letters and digits (and any non-ASCII byte) make words.
+        if (std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80) {
+            word += c;
+        } else if (!word.empty()) {
+            words.push_back(std::move(word));
+            word.clear();
+        }
+    }
+    if (!word.empty())
+        words.push_back(std::move(word));
+    return words;
+}
+
+std::string SearchIndex::queryFor(const std::string& text)
+{
+    const std::vector<std::string> words = searchWords(text);
+    std::string query;
+    for (size_t i = 0; i < words.size(); ++i) {
+        query += (i ? " \"" : "\"") + words[i] + "\"";
+        if (i + 1 == words.size())
+            query += '*';
+    }
+    return query;
 }
 
 std::vector<std::int64_t> SearchIndex::searchInteractions(const std::string& query, std::int64_t limit)

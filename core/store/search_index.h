@@ -35,6 +35,11 @@ public:
     // Message ids committed to the store and not indexed yet.
     std::int64_t pending();
 
+    // The words of what a user typed into a search box, and the FTS5 query that finds messages
+    // with all of them (the last one also as a prefix). Never an FTS5 syntax error.
+    static std::vector<std::string> searchWords(const std::string& text);
+    static std::string queryFor(const std::string& text);
+
     // Interactions whose messages match an FTS5 query, newest first.
     std::vector<std::int64_t> searchInteractions(const std::string& query, std::int64_t limit);
 

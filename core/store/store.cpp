@@ -6,7 +6,9 @@
 #include <QDir>
 #include <QStandardPaths>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 
 namespace winnow {
 
@@ -405,11 +407,26 @@ void Store::setSourceFormat(std::int64_t sourceId, const std::string& format)
 
 BatchResult Store::writeBatch(const Batch& batch)
 {
+    return writeBatches({&batch}).front();
+}
+
+std::vector<BatchResult> Store::writeBatches(const std::vector<const Batch*>& batches)
+{
     if (!m_writer)
         m_writer = std::make_unique<Writer>(m_db);
+    std::vector<BatchResult> results;
+    sql::Transaction transaction(m_db);
+    for (const Batch* batch : batches)
+        results.push_back(writeRows(*batch));
+    m_writer->rollups.flush();
+    transaction.commit();
+    return results;
+}
+
+BatchResult Store::writeRows(const Batch& batch)
+{
     Writer& w = *m_writer;
     BatchResult result;
-    sql::Transaction transaction(m_db);
     // Messages and tool calls get their ids here, so that an interaction's rows form one range.
     std::int64_t nextMessageId = m_db.queryInt("SELECT coalesce(max(id), 0) + 1 FROM messages");
     std::int64_t nextToolCallId = m_db.queryInt("SELECT coalesce(max(id), 0) + 1 FROM tool_calls");
@@ -450,7 +467,7 @@ BatchResult Store::writeBatch(const Batch& batch)
         }
         ++result.inserted;
         const std::int64_t id = m_db.lastInsertRowId();
-        w.rollups.add(rollupFacts(id, in, mask), in.scores);
+        w.rollups.add(id, in, mask);
         if (!in.metadataJson.empty())
             metadataRows.push_back({0, id, 0, &in});
         for (const Score& score : in.scores)
@@ -509,8 +526,6 @@ BatchResult Store::writeBatch(const Batch& batch)
             .bind(7, at);
         w.advanceSource.run();
     }
-    w.rollups.flush();
-    transaction.commit();
     return result;
 }
 
@@ -826,6 +841,219 @@ bool Store::deleteProfile(const std::string& name)
     sql::Statement remove(m_db, "DELETE FROM mapping_profiles WHERE name = ?1");
     remove.bind(1, name).run();
     return m_db.changes() > 0;
+}
+
+} // namespace winnow
+
+namespace winnow {
+
+namespace {
+constexpr const char* listColumns =
+    "SELECT i.id, i.start_ms, i.agent, i.agent_version, i.model, i.intent, i.channel, i.outcome, "
+    "i.signal_mask, i.latency_ms, i.cost_usd, (SELECT substr(m.content, 1, 300) FROM messages m "
+    "WHERE m.id >= i.first_message_id AND m.id < i.first_message_id + i.message_count "
+    "AND m.role = 'user' ORDER BY m.id LIMIT 1) FROM interactions i";
+
+InteractionListRow readListRow(const sql::Statement& s)
+{
+    InteractionListRow row;
+    row.id = s.int64(0);
+    row.startMs = s.optionalInt64(1);
+    row.agent = s.text(2);
+    row.agentVersion = s.text(3);
+    row.model = s.text(4);
+    row.intent = s.text(5);
+    row.channel = s.text(6);
+    row.outcome = s.text(7);
+    row.signalMask = s.int64(8);
+    row.latencyMs = s.optionalReal(9);
+    row.costUsd = s.optionalReal(10);
+    row.firstUserMessage = s.text(11);
+    return row;
+}
+
+int filterParameterCount(const MetricsFilter& filter)
+{
+    return (filter.fromMs ? 1 : 0) + (filter.toMs ? 1 : 0) + static_cast<int>(filter.where.size());
+}
+} // namespace
+
+std::vector<InteractionListRow> Store::rowsInTimeOrder(const MetricsFilter& filter, TimeOrder order,
+                                                       std::int64_t boundaryMs, std::int64_t skip,
+                                                       std::int64_t limit)
+{
+    const bool newestFirst = order == TimeOrder::NewestFirst;
+    sql::Statement select(m_db, std::string(listColumns) + whereClause(filter) +
+                                    (newestFirst ? " AND i.start_ms < ? ORDER BY i.start_ms DESC, i.id DESC"
+                                                 : " AND i.start_ms >= ? ORDER BY i.start_ms, i.id") +
+                                    " LIMIT ?");
+    bindFilter(select, filter);
+    const int next = filterParameterCount(filter) + 1;
+    select.bind(next, boundaryMs).bind(next + 1, skip + limit);
+    std::vector<InteractionListRow> rows;
+    for (std::int64_t seen = 0; select.step(); ++seen)
+        if (seen >= skip)
+            rows.push_back(readListRow(select));
+    return rows;
+}
+
+std::vector<InteractionListRow> Store::rowsWithoutStart(const MetricsFilter& filter, std::int64_t skip,
+                                                        std::int64_t limit)
+{
+    if (filter.fromMs || filter.toMs)
+        return {};
+    sql::Statement select(m_db, std::string(listColumns) + whereClause(filter) +
+                                    " AND i.start_ms IS NULL ORDER BY i.id LIMIT ?");
+    bindFilter(select, filter);
+    select.bind(filterParameterCount(filter) + 1, skip + limit);
+    std::vector<InteractionListRow> rows;
+    for (std::int64_t seen = 0; select.step(); ++seen)
+        if (seen >= skip)
+            rows.push_back(readListRow(select));
+    return rows;
+}
+
+std::vector<InteractionListRow> Store::rowsByIds(const std::vector<std::int64_t>& ids)
+{
+    std::vector<InteractionListRow> rows;
+    sql::Statement select(m_db, std::string(listColumns) + " WHERE i.id = ?1");
+    for (std::int64_t id : ids) {
+        select.bind(1, id);
+        if (select.step())
+            rows.push_back(readListRow(select));
+        select.reset();
+    }
+    return rows;
+}
+
+std::vector<std::int64_t> Store::idsInSlice(const std::vector<std::int64_t>& ids, const MetricsFilter& filter,
+                                            TimeOrder order)
+{
+    sql::Statement select(m_db,
+                          "SELECT i.start_ms FROM interactions i" + whereClause(filter) + " AND i.id = ?");
+    const int idParameter = filterParameterCount(filter) + 1;
+    bindFilter(select, filter);
+    std::vector<std::pair<std::int64_t, std::int64_t>> kept; // (start or a sentinel, id)
+    for (std::int64_t id : ids) {
+        select.bind(idParameter, id);
+        if (select.step()) {
+            const auto start = select.optionalInt64(0);
+            kept.emplace_back(start ? *start : (order == TimeOrder::NewestFirst ? INT64_MIN : INT64_MAX), id);
+        }
+        select.reset();
+    }
+    if (order == TimeOrder::NewestFirst)
+        std::sort(kept.begin(), kept.end(), std::greater<>());
+    else
+        std::sort(kept.begin(), kept.end());
+    std::vector<std::int64_t> result;
+    result.reserve(kept.size());
+    for (const auto& entry : kept)
+        result.push_back(entry.second);
+    return result;
+}
+
+std::map<std::int64_t, std::int64_t> Store::countsByTime(const MetricsFilter& filter, std::int64_t widthMs)
+{
+    // The slice's parameters come first in the text, so they are numbered first.
+    sql::Statement select(
+        m_db, "WITH slice(s) AS (SELECT i.start_ms FROM interactions i" + whereClause(filter) +
+                  ") SELECT CASE WHEN s IS NULL THEN -9223372036854775808 "
+                  "ELSE s - ((s % ?) + ?) % ? END AS bucket, count(*) FROM slice GROUP BY bucket");
+    bindFilter(select, filter);
+    const int next = filterParameterCount(filter) + 1;
+    select.bind(next, widthMs).bind(next + 1, widthMs).bind(next + 2, widthMs);
+    std::map<std::int64_t, std::int64_t> counts;
+    while (select.step())
+        counts[select.int64(0)] = select.int64(1);
+    return counts;
+}
+
+std::optional<InteractionDetail> Store::interactionDetail(std::int64_t id)
+{
+    sql::Statement select(
+        m_db,
+        "SELECT i.key, s.path, i.session, i.user, i.agent, i.agent_version, i.model, i.channel, i.intent, "
+        "i.start_ms, i.end_ms, i.latency_ms, i.input_tokens, i.output_tokens, i.cost_usd, i.outcome, "
+        "i.thumb, i.rating, i.feedback_comment, i.first_message_id, i.message_count, "
+        "i.first_tool_call_id, i.tool_call_count, (SELECT json FROM interaction_metadata "
+        "WHERE interaction_id = i.id) FROM interactions i LEFT JOIN sources s ON s.id = i.source_id "
+        "WHERE i.id = ?1");
+    select.bind(1, id);
+    if (!select.step())
+        return std::nullopt;
+    InteractionDetail detail;
+    detail.id = id;
+    detail.sourcePath = select.text(1);
+    Interaction& in = detail.interaction;
+    in.key = select.text(0);
+    in.session = select.text(2);
+    in.user = select.text(3);
+    in.agent = select.text(4);
+    in.agentVersion = select.text(5);
+    in.model = select.text(6);
+    in.channel = select.text(7);
+    in.intent = select.text(8);
+    in.startMs = select.optionalInt64(9);
+    in.endMs = select.optionalInt64(10);
+    in.latencyMs = select.optionalReal(11);
+    in.inputTokens = select.optionalInt64(12);
+    in.outputTokens = select.optionalInt64(13);
+    in.costUsd = select.optionalReal(14);
+    in.outcome = select.text(15);
+    if (!select.isNull(16))
+        in.thumb = static_cast<int>(select.int64(16));
+    in.rating = select.optionalReal(17);
+    in.feedbackComment = select.text(18);
+    in.metadataJson = select.text(23);
+    sql::Statement messages(m_db, "SELECT role, content, name, tool_call_id, parts_json FROM messages "
+                                  "WHERE id >= ?1 AND id < ?2 ORDER BY id");
+    if (!select.isNull(19)) {
+        messages.bind(1, select.int64(19)).bind(2, select.int64(19) + select.int64(20));
+        while (messages.step()) {
+            Message m;
+            m.role = messages.text(0);
+            m.contentIsNull = messages.isNull(1);
+            m.content = messages.text(1);
+            m.name = messages.text(2);
+            m.toolCallId = messages.text(3);
+            m.partsJson = messages.text(4);
+            in.messages.push_back(std::move(m));
+        }
+    }
+    sql::Statement calls(m_db,
+                         "SELECT call_id, name, arguments, result, status, error, latency_ms, message_seq, "
+                         "result_message_seq FROM tool_calls WHERE id >= ?1 AND id < ?2 ORDER BY id");
+    if (!select.isNull(21)) {
+        calls.bind(1, select.int64(21)).bind(2, select.int64(21) + select.int64(22));
+        while (calls.step()) {
+            ToolCall c;
+            c.callId = calls.text(0);
+            c.name = calls.text(1);
+            c.arguments = calls.text(2);
+            c.result = calls.text(3);
+            c.status = calls.text(4);
+            c.error = calls.text(5);
+            c.latencyMs = calls.optionalReal(6);
+            c.messageIndex = calls.isNull(7) ? -1 : static_cast<int>(calls.int64(7));
+            c.resultMessageIndex = calls.isNull(8) ? -1 : static_cast<int>(calls.int64(8));
+            in.toolCalls.push_back(std::move(c));
+        }
+    }
+    sql::Statement scores(m_db, "SELECT name, value FROM scores WHERE interaction_id = ?1");
+    scores.bind(1, id);
+    while (scores.step())
+        in.scores.push_back({scores.text(0), scores.real(1)});
+    sql::Statement signals(m_db, "SELECT kind, message_seq, confidence, reason FROM signals "
+                                 "WHERE interaction_id = ?1 ORDER BY message_seq, kind");
+    signals.bind(1, id);
+    while (signals.step()) {
+        SignalKind kind;
+        if (parseSignalKind(signals.textView(0), kind))
+            in.signals.push_back(
+                {kind, static_cast<int>(signals.int64(1)), signals.real(2), signals.text(3)});
+    }
+    return detail;
 }
 
 } // namespace winnow

@@ -97,6 +97,28 @@ struct MetricRow
     std::optional<double> score; // the named score, when one was asked for
 };
 
+// One row of the interactions browser.
+struct InteractionListRow
+{
+    std::int64_t id = 0;
+    std::optional<std::int64_t> startMs;
+    std::string agent, agentVersion, model, intent, channel, outcome;
+    std::int64_t signalMask = 0;
+    std::optional<double> latencyMs;
+    std::optional<double> costUsd;
+    std::string firstUserMessage; // at most 300 characters
+};
+
+enum class TimeOrder { NewestFirst, OldestFirst };
+
+// Everything stored about one interaction, for the detail pane and "copy as JSON".
+struct InteractionDetail
+{
+    std::int64_t id = 0;
+    std::string sourcePath;
+    Interaction interaction; // with metadata, scores, messages, tool calls and signals
+};
+
 struct MappingProfile
 {
     std::string name;
@@ -132,6 +154,9 @@ public:
     // Writes the batch, its quarantined records and the source's new position in one transaction.
     // Interactions whose key is already stored are counted as duplicates and left as they are.
     BatchResult writeBatch(const Batch& batch);
+    // Several batches in one transaction (a writer that fell behind catches up in fewer commits:
+    // each commit rewrites the rollup and latency pages the batches touched).
+    std::vector<BatchResult> writeBatches(const std::vector<const Batch*>& batches);
 
     // A random number fixed when the store was created; its search index carries it too.
     std::int64_t storeId();
@@ -156,6 +181,25 @@ public:
     // Per score name: (sum, count) over the slice.
     std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);
 
+    // The browser's rows. Interactions of the slice in time order (id breaks ties), beginning at
+    // a time boundary: NewestFirst starts below `boundaryMs`, OldestFirst at it; the first `skip`
+    // rows from there are passed over (callers seek to a minute, so skip stays small).
+    // Interactions without a start time are not in time order; see rowsWithoutStart().
+    std::vector<InteractionListRow> rowsInTimeOrder(const MetricsFilter& filter, TimeOrder order,
+                                                    std::int64_t boundaryMs, std::int64_t skip,
+                                                    std::int64_t limit);
+    // Interactions of the slice without a start time (only when the slice has no time range), by id.
+    std::vector<InteractionListRow> rowsWithoutStart(const MetricsFilter& filter, std::int64_t skip,
+                                                     std::int64_t limit);
+    std::vector<InteractionListRow> rowsByIds(const std::vector<std::int64_t>& ids);
+    // The ids that are in the slice, in the given time order (without a start time last).
+    std::vector<std::int64_t> idsInSlice(const std::vector<std::int64_t>& ids, const MetricsFilter& filter,
+                                         TimeOrder order);
+    // How many interactions of the slice start in each UTC bucket of widthMs (an hour divides
+    // it), by bucket start; interactions without a start time under noStartBucket (rollups.h).
+    std::map<std::int64_t, std::int64_t> countsByTime(const MetricsFilter& filter, std::int64_t widthMs);
+    std::optional<InteractionDetail> interactionDetail(std::int64_t id);
+
     // Recomputes the rollups (rollups.h) from the interactions, in one transaction.
     void rebuildRollups();
 
@@ -171,6 +215,7 @@ public:
 
 private:
     void configure(Mode mode);
+    BatchResult writeRows(const Batch& batch); // inside the caller's transaction
     void migrate();
     struct Writer;
     std::string m_path;

@@ -1,0 +1,375 @@
+#include "core/models/interaction_list_model.h"
+
+#include "core/metrics/metrics.h"
+#include "core/store/rollups.h"
+#include "core/store/search_index.h"
+
+#include <QDateTime>
+#include <QLocale>
+
+#include <algorithm>
+
+namespace winnow {
+
+namespace {
+
+constexpr std::int64_t hourMs = 3'600'000;
+constexpr std::int64_t minuteMs = 60'000;
+
+MetricsFilter narrowed(const MetricsFilter& filter, std::int64_t from, std::int64_t to)
+{
+    MetricsFilter result = filter;
+    result.fromMs = filter.fromMs ? std::max(*filter.fromMs, from) : from;
+    result.toMs = filter.toMs ? std::min(*filter.toMs, to) : to;
+    return result;
+}
+
+// The bucket (in display order) that holds the row at `rank`, and the rank inside it.
+template <typename Buckets>
+std::pair<std::int64_t, std::int64_t> locate(const Buckets& ordered, std::int64_t rank)
+{
+    for (const auto& [start, count] : ordered) {
+        if (rank < count)
+            return {start, rank};
+        rank -= count;
+    }
+    return {noStartBucket, -1};
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> inOrder(const std::map<std::int64_t, std::int64_t>& counts,
+                                                           TimeOrder order)
+{
+    std::vector<std::pair<std::int64_t, std::int64_t>> result;
+    for (const auto& entry : counts)
+        if (entry.first != noStartBucket && entry.second > 0)
+            result.push_back(entry);
+    if (order == TimeOrder::NewestFirst)
+        std::reverse(result.begin(), result.end());
+    return result;
+}
+
+QString signalNames(std::int64_t mask)
+{
+    QStringList names;
+    for (int k = 0; k < signalKindCount; ++k)
+        if ((mask >> k) & 1)
+            names << QString::fromLatin1(signalKindName(static_cast<SignalKind>(k)));
+    return names.join(QStringLiteral(", "));
+}
+
+QString text(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+} // namespace
+
+InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter, TimeOrder order,
+                                                const std::string& search, const std::atomic<bool>* cancel)
+{
+    InteractionListModel::Layout layout;
+    if (!SearchIndex::searchWords(search).empty()) {
+        layout.search = true;
+        SearchIndex index(store.path());
+        std::vector<std::int64_t> found = index.searchInteractions(
+            SearchIndex::queryFor(search), InteractionListModel::maxSearchResults + 1);
+        layout.truncated = static_cast<std::int64_t>(found.size()) > InteractionListModel::maxSearchResults;
+        if (layout.truncated)
+            found.resize(InteractionListModel::maxSearchResults);
+        if (cancel && cancel->load())
+            return layout;
+        layout.ids = store.idsInSlice(found, filter, order);
+        layout.dated = static_cast<std::int64_t>(layout.ids.size());
+        return layout;
+    }
+    const auto days = interactionCounts(store, filter, Bucket::Day);
+    layout.days = inOrder(days, order);
+    for (const auto& [start, count] : layout.days)
+        layout.dated += count;
+    const auto undated = days.find(noStartBucket);
+    layout.undated = undated == days.end() ? 0 : undated->second;
+    return layout;
+}
+
+std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsFilter& filter,
+                                                    TimeOrder order,
+                                                    const InteractionListModel::Layout& layout,
+                                                    std::int64_t first, std::int64_t count)
+{
+    std::vector<InteractionListRow> rows;
+    if (layout.search) {
+        const auto begin = std::min<size_t>(static_cast<size_t>(first), layout.ids.size());
+        const auto end = std::min<size_t>(static_cast<size_t>(first + count), layout.ids.size());
+        return store.rowsByIds(
+            std::vector<std::int64_t>(layout.ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                                      layout.ids.begin() + static_cast<std::ptrdiff_t>(end)));
+    }
+    if (first < layout.dated) {
+        // Seek by time key: the day from the layout, its hour from the rollups, then the minute.
+        const auto [day, inDay] = locate(layout.days, first);
+        const auto hours =
+            inOrder(interactionCounts(store, narrowed(filter, day, day + 86'400'000), Bucket::Hour), order);
+        const auto [hour, inHour] = locate(hours, inDay);
+        const auto minutes =
+            inOrder(store.countsByTime(narrowed(filter, hour, hour + hourMs), minuteMs), order);
+        const auto [minute, inMinute] = locate(minutes, inHour);
+        if (inMinute >= 0) {
+            const std::int64_t boundary = order == TimeOrder::NewestFirst ? minute + minuteMs : minute;
+            rows = store.rowsInTimeOrder(filter, order, boundary, inMinute, count);
+        }
+    }
+    const std::int64_t stillWanted = count - static_cast<std::int64_t>(rows.size());
+    if (stillWanted > 0 && first + count > layout.dated && layout.undated > 0) {
+        const std::int64_t skip = std::max<std::int64_t>(0, first - layout.dated);
+        for (InteractionListRow& row : store.rowsWithoutStart(filter, skip, stillWanted))
+            rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+InteractionListModel::InteractionListModel(QObject* parent) : QAbstractTableModel(parent)
+{
+    connect(&m_counts, &JobRunner::failed, this, [this](const QString& message) {
+        m_counting = false;
+        Q_EMIT loadFailed(message);
+    });
+    connect(&m_pages, &JobRunner::failed, this, &InteractionListModel::loadFailed);
+}
+
+InteractionListModel::~InteractionListModel() = default;
+
+void InteractionListModel::setStorePath(const std::string& path)
+{
+    m_storePath = path;
+    m_counts.setStorePath(path);
+    m_pages.setStorePath(path);
+    recount();
+}
+
+void InteractionListModel::setFilter(const MetricsFilter& filter)
+{
+    m_filter = filter;
+    recount();
+}
+
+void InteractionListModel::setSearch(const QString& text)
+{
+    m_search = text;
+    m_terms.clear();
+    for (const std::string& word : SearchIndex::searchWords(text.toStdString()))
+        m_terms << QString::fromStdString(word);
+    recount();
+}
+
+void InteractionListModel::refresh()
+{
+    recount();
+}
+
+void InteractionListModel::sort(int column, Qt::SortOrder order)
+{
+    if (column != Time)
+        return;
+    const TimeOrder wanted = order == Qt::DescendingOrder ? TimeOrder::NewestFirst : TimeOrder::OldestFirst;
+    if (wanted == m_order)
+        return;
+    m_order = wanted;
+    recount();
+}
+
+void InteractionListModel::recount()
+{
+    m_pages.reset();
+    if (m_storePath.empty())
+        return;
+    m_counting = true;
+    const MetricsFilter filter = m_filter;
+    const TimeOrder order = m_order;
+    const std::string search = m_search.toStdString();
+    m_counts.run<Layout>(
+        [filter, order, search](JobContext& context) {
+            return layoutInteractions(context.store(), filter, order, search, &context.cancelFlag());
+        },
+        [this](Layout layout) {
+            beginResetModel();
+            m_layout = std::make_shared<const Layout>(std::move(layout));
+            m_loaded.clear();
+            m_recent.clear();
+            m_requested.clear();
+            m_pages.reset();
+            m_counting = false;
+            endResetModel();
+            Q_EMIT countChanged(m_layout->dated + m_layout->undated, m_layout->truncated);
+        });
+}
+
+void InteractionListModel::requestPage(std::int64_t page) const
+{
+    if (!m_requested.insert(page).second)
+        return;
+    const MetricsFilter filter = m_filter;
+    const TimeOrder order = m_order;
+    const std::shared_ptr<const Layout> layout = m_layout;
+    auto* self = const_cast<InteractionListModel*>(this);
+    m_pages.run<std::vector<InteractionListRow>>(
+        [filter, order, layout, page](JobContext& context) {
+            return loadInteractionRows(context.store(), filter, order, *layout, page * pageSize, pageSize);
+        },
+        [self, page](std::vector<InteractionListRow> rows) { self->pageArrived(page, std::move(rows)); });
+}
+
+void InteractionListModel::pageArrived(std::int64_t page, std::vector<InteractionListRow> rows)
+{
+    m_requested.erase(page);
+    m_loaded[page] = std::move(rows);
+    m_recent.remove(page);
+    m_recent.push_front(page);
+    // Scrolling through millions of rows must not keep them all.
+    while (m_recent.size() > static_cast<size_t>(maxCachedPages)) {
+        m_loaded.erase(m_recent.back());
+        m_recent.pop_back();
+    }
+    const int first = static_cast<int>(page * pageSize);
+    const int last = std::min(rowCount() - 1, first + pageSize - 1);
+    if (first <= last)
+        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+}
+
+const InteractionListRow* InteractionListModel::rowAt(int row) const
+{
+    const std::int64_t page = row / pageSize;
+    const auto found = m_loaded.find(page);
+    if (found == m_loaded.end()) {
+        requestPage(page);
+        return nullptr;
+    }
+    const auto offset = static_cast<size_t>(row % pageSize);
+    // A page shorter than asked (the store changed under the layout) leaves rows empty.
+    return offset < found->second.size() ? &found->second[offset] : nullptr;
+}
+
+std::int64_t InteractionListModel::idAt(int row) const
+{
+    const InteractionListRow* r = row >= 0 && row < rowCount() ? rowAt(row) : nullptr;
+    return r ? r->id : -1;
+}
+
+int InteractionListModel::rowCount(const QModelIndex& parent) const
+{
+    if (parent.isValid())
+        return 0;
+    return static_cast<int>(std::min<std::int64_t>(m_layout->dated + m_layout->undated, INT_MAX));
+}
+
+int InteractionListModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant InteractionListModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const InteractionListRow* row = rowAt(index.row());
+    if (!row) {
+        if (role == LoadingRole)
+            return true;
+        if (role == IdRole)
+            return qint64(-1);
+        if (role == Qt::DisplayRole && index.column() == Time)
+            return tr("Loading…");
+        return {};
+    }
+    switch (role) {
+    case LoadingRole:
+        return false;
+    case IdRole:
+        return qint64(row->id);
+    case SignalMaskRole:
+        return qint64(row->signalMask);
+    case MatchTermsRole:
+        return m_terms;
+    case Qt::ToolTipRole:
+        if (index.column() == FirstUserMessage)
+            return text(row->firstUserMessage);
+        if (index.column() == Signals)
+            return signalNames(row->signalMask);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == Latency || index.column() == Cost)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case ValueRole:
+        switch (index.column()) {
+        case Time:
+            return row->startMs ? QVariant(qint64(*row->startMs)) : QVariant();
+        case Latency:
+            return row->latencyMs ? QVariant(*row->latencyMs) : QVariant();
+        case Cost:
+            return row->costUsd ? QVariant(*row->costUsd) : QVariant();
+        default:
+            return {};
+        }
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case Time:
+            return row->startMs ? QDateTime::fromMSecsSinceEpoch(*row->startMs, Qt::UTC)
+                                      .toLocalTime()
+                                      .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                                : tr("(no time)");
+        case Agent:
+            return text(row->agent);
+        case Version:
+            return text(row->agentVersion);
+        case Intent:
+            return text(row->intent);
+        case Outcome:
+            return text(row->outcome);
+        case Signals:
+            return signalNames(row->signalMask);
+        case Latency:
+            return row->latencyMs ? tr("%1 ms").arg(QLocale().toString(*row->latencyMs, 'f', 0)) : QString();
+        case Cost:
+            return row->costUsd ? QStringLiteral("$%1").arg(*row->costUsd, 0, 'f', 4) : QString();
+        case FirstUserMessage:
+            return text(row->firstUserMessage).simplified();
+        default:
+            return {};
+        }
+    default:
+        return {};
+    }
+}
+
+QVariant InteractionListModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return {};
+    if (role == Qt::ToolTipRole && section == Time)
+        return tr("Sorts newest or oldest first; the other columns do not sort (they are not indexed)");
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Time:
+        return tr("Time");
+    case Agent:
+        return tr("Agent");
+    case Version:
+        return tr("Version");
+    case Intent:
+        return tr("Intent");
+    case Outcome:
+        return tr("Outcome");
+    case Signals:
+        return tr("Signals");
+    case Latency:
+        return tr("Latency");
+    case Cost:
+        return tr("Cost");
+    case FirstUserMessage:
+        return tr("First user message");
+    }
+    return {};
+}
+
+} // namespace winnow

@@ -1,0 +1,119 @@
+#pragma once
+// The interactions browser's table: every interaction of a slice (or of a full-text search) in
+// time order, virtual over millions of rows. It lives on the GUI thread and never touches the
+// store there: a count job lays out how many interactions start on each day (from the rollups),
+// and page jobs find a page by seeking: day, then hour (rollups), then minute (a small count),
+// then the rows from that minute's time key on. data() answers a placeholder for rows not loaded
+// yet and asks for their page; pages arrive by signal and replace the placeholders.
+
+#include "core/jobs/job_runner.h"
+#include "core/store/store.h"
+
+#include <QAbstractTableModel>
+#include <QStringList>
+
+#include <list>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+namespace winnow {
+
+class InteractionListModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        Time,
+        Agent,
+        Version,
+        Intent,
+        Outcome,
+        Signals,
+        Latency,
+        Cost,
+        FirstUserMessage,
+        ColumnCount
+    };
+    enum Role {
+        IdRole = Qt::UserRole + 1, // qint64, -1 while loading
+        LoadingRole,               // bool
+        SignalMaskRole,            // qint64: bit (1 << SignalKind) per kind found
+        ValueRole,                 // the column's raw value (ms since epoch, ms, USD)
+        MatchTermsRole,            // QStringList: the search's words, for highlighting
+    };
+    static constexpr int pageSize = 128;
+    static constexpr int maxCachedPages = 256;
+
+    explicit InteractionListModel(QObject* parent = nullptr);
+    ~InteractionListModel() override;
+
+    void setStorePath(const std::string& path);
+    void setFilter(const MetricsFilter& filter);
+    const MetricsFilter& filter() const { return m_filter; }
+    // Words to find in the messages (full-text index); empty for none. At most maxSearchResults.
+    void setSearch(const QString& text);
+    static constexpr std::int64_t maxSearchResults = 100000;
+    const QStringList& searchTerms() const { return m_terms; }
+    TimeOrder order() const { return m_order; }
+    // Counts again and drops loaded pages (after new data arrived).
+    void refresh();
+    // Whether the count is still running.
+    bool counting() const { return m_counting; }
+    // The interaction shown at a row, -1 when it is not loaded.
+    std::int64_t idAt(int row) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    // Only the time column sorts (it is the indexed one): newest or oldest first.
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    // The layout a count job produces: days in display order with their counts, or the ids a
+    // search found.
+    struct Layout
+    {
+        std::vector<std::pair<std::int64_t, std::int64_t>> days;
+        std::int64_t dated = 0;   // interactions with a start time
+        std::int64_t undated = 0; // without one, after the dated ones
+        bool search = false;
+        std::vector<std::int64_t> ids; // search results in display order
+        bool truncated = false;        // the search found more than maxSearchResults
+    };
+
+Q_SIGNALS:
+    void countChanged(qint64 rows, bool truncated);
+    void loadFailed(const QString& message);
+
+private:
+    void recount();
+    void requestPage(std::int64_t page) const;
+    void pageArrived(std::int64_t page, std::vector<InteractionListRow> rows);
+    const InteractionListRow* rowAt(int row) const;
+
+    std::string m_storePath;
+    MetricsFilter m_filter;
+    QString m_search;
+    QStringList m_terms;
+    TimeOrder m_order = TimeOrder::NewestFirst;
+    std::shared_ptr<const Layout> m_layout = std::make_shared<Layout>();
+    bool m_counting = false;
+    JobRunner m_counts{JobRunner::Policy::LatestWins};
+    mutable JobRunner m_pages{JobRunner::Policy::Queue};
+    // Loaded pages, most recently used first in m_recent.
+    mutable std::unordered_map<std::int64_t, std::vector<InteractionListRow>> m_loaded;
+    mutable std::list<std::int64_t> m_recent;
+    mutable std::set<std::int64_t> m_requested;
+};
+
+// The seeking a page job does, exposed for tests: the rows [first, first + count) of a layout.
+std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsFilter& filter,
+                                                    TimeOrder order,
+                                                    const InteractionListModel::Layout& layout,
+                                                    std::int64_t first, std::int64_t count);
+InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter, TimeOrder order,
+                                                const std::string& search, const std::atomic<bool>* cancel);
+
+} // namespace winnow
