@@ -49,23 +49,22 @@ bool readVarint(std::string_view bytes, size_t& at, std::uint64_t& value)
 }
 
 // A histogram is encoded as (bin - previous bin, count) varint pairs in ascending bin order.
-using SparseHistogram = std::map<int, std::int64_t>;
+using HistogramEntries = std::vector<std::pair<int, std::int64_t>>;
 
-std::string encodeHistogram(const SparseHistogram& histogram)
+void encodeHistogram(const HistogramEntries& entries, std::string& bytes)
 {
-    std::string bytes;
+    bytes.clear();
     int previous = 0;
-    for (const auto& [bin, count] : histogram) {
+    for (const auto& [bin, count] : entries) {
         if (count == 0)
             continue;
         appendVarint(bytes, static_cast<std::uint64_t>(bin - previous));
         appendVarint(bytes, static_cast<std::uint64_t>(count));
         previous = bin;
     }
-    return bytes;
 }
 
-bool decodeHistogram(std::string_view bytes, const std::function<void(int, std::int64_t)>& entry)
+bool decodeHistogramEntries(std::string_view bytes, HistogramEntries& entries)
 {
     size_t at = 0;
     std::uint64_t bin = 0;
@@ -76,24 +75,42 @@ bool decodeHistogram(std::string_view bytes, const std::function<void(int, std::
         bin += delta;
         if (bin >= static_cast<std::uint64_t>(latencyBinCount))
             return false;
-        entry(static_cast<int>(bin), static_cast<std::int64_t>(count));
+        entries.emplace_back(static_cast<int>(bin), static_cast<std::int64_t>(count));
     }
     return true;
 }
 
-// SQL: winnow_add_histograms(a, b), the histogram of both; used by the writer's upserts.
+// SQL: winnow_add_histograms(a, b), the histogram of both; used by the writer's upserts (about a
+// thousand per commit, so it merges in place without allocating).
 void addHistogramsFunction(sqlite3_context* context, int, sqlite3_value** values)
 {
-    SparseHistogram sum;
+    thread_local HistogramEntries a, b, sum;
+    thread_local std::string bytes;
+    a.clear();
+    b.clear();
+    HistogramEntries* inputs[2] = {&a, &b};
     for (int i = 0; i < 2; ++i) {
         const auto* data = static_cast<const char*>(sqlite3_value_blob(values[i]));
-        const std::string_view bytes(data ? data : "", static_cast<size_t>(sqlite3_value_bytes(values[i])));
-        if (!decodeHistogram(bytes, [&](int bin, std::int64_t count) { sum[bin] += count; })) {
+        const std::string_view blob(data ? data : "", static_cast<size_t>(sqlite3_value_bytes(values[i])));
+        if (!decodeHistogramEntries(blob, *inputs[i])) {
             sqlite3_result_error(context, "malformed latency histogram", -1);
             return;
         }
     }
-    const std::string bytes = encodeHistogram(sum);
+    sum.clear();
+    size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+        if (j == b.size() || (i < a.size() && a[i].first < b[j].first))
+            sum.push_back(a[i++]);
+        else if (i == a.size() || b[j].first < a[i].first)
+            sum.push_back(b[j++]);
+        else {
+            sum.emplace_back(a[i].first, a[i].second + b[j].second);
+            ++i;
+            ++j;
+        }
+    }
+    encodeHistogram(sum, bytes);
     sqlite3_result_blob(context, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
 }
 
@@ -120,17 +137,14 @@ struct PendingBucket
 std::string encodeBins(std::vector<int>& bins)
 {
     std::sort(bins.begin(), bins.end());
-    std::string bytes;
-    int previous = 0;
-    for (size_t i = 0; i < bins.size();) {
-        size_t end = i;
-        while (end < bins.size() && bins[end] == bins[i])
-            ++end;
-        appendVarint(bytes, static_cast<std::uint64_t>(bins[i] - previous));
-        appendVarint(bytes, static_cast<std::uint64_t>(end - i));
-        previous = bins[i];
-        i = end;
+    HistogramEntries entries;
+    for (int bin : bins) {
+        if (entries.empty() || entries.back().first != bin)
+            entries.emplace_back(bin, 0);
+        ++entries.back().second;
     }
+    std::string bytes;
+    encodeHistogram(entries, bytes);
     return bytes;
 }
 
@@ -244,7 +258,7 @@ void RollupCounts::add(const RollupCounts& o)
 
 bool decodeHistogram(std::string_view bytes, std::vector<std::pair<int, std::int64_t>>& bins)
 {
-    return decodeHistogram(bytes, [&](int bin, std::int64_t count) { bins.emplace_back(bin, count); });
+    return decodeHistogramEntries(bytes, bins);
 }
 
 std::int64_t rollupBucket(std::int64_t ms, RollupGranularity granularity)
@@ -311,11 +325,37 @@ void readRollupScores(
 void readLatencyBin(sql::Connection& db, int bin, std::int64_t fromMs, std::int64_t toMs,
                     const std::function<void(std::int64_t, double)>& value)
 {
+    constexpr std::int64_t dayMs = 86'400'000;
+    // The days to look in: those of the range that hold latencies at all, as one IN list, so that
+    // SQLite seeks (day, bin) once per day.
+    sql::Statement bounds(db, "SELECT min(day_ms), max(day_ms) FROM latencies WHERE day_ms > ?1");
+    bounds.bind(1, noStartBucket);
+    std::string days = "[";
+    if (bounds.step() && !bounds.isNull(0)) {
+        std::int64_t first = bounds.int64(0);
+        if (fromMs > noStartBucket + 1)
+            first = std::max(first, rollupBucket(fromMs, RollupGranularity::Day));
+        const std::int64_t last = toMs == INT64_MAX ? bounds.int64(1) : std::min(bounds.int64(1), toMs);
+        for (std::int64_t day = first; day <= last; day += dayMs) {
+            if (days.size() > 1)
+                days += ',';
+            days += std::to_string(day);
+        }
+    }
+    days += "]";
     sql::Statement select(db, "SELECT dimensions_id, latency_ms FROM latencies "
-                              "WHERE bin = ?1 AND start_ms >= ?2 AND start_ms < ?3");
-    select.bind(1, bin).bind(2, fromMs).bind(3, toMs);
+                              "WHERE day_ms IN (SELECT value FROM json_each(?1)) AND bin = ?2 "
+                              "AND start_ms >= ?3 AND start_ms < ?4");
+    select.bind(1, days).bind(2, bin).bind(3, fromMs).bind(4, toMs);
     while (select.step())
         value(select.int64(0), select.real(1));
+    if (fromMs == noStartBucket) { // interactions without a start time
+        sql::Statement undated(
+            db, "SELECT dimensions_id, latency_ms FROM latencies WHERE day_ms = ?1 AND bin = ?2");
+        undated.bind(1, noStartBucket).bind(2, bin);
+        while (undated.step())
+            value(undated.int64(0), undated.real(1));
+    }
 }
 
 struct RollupWriter::Pending
@@ -328,9 +368,9 @@ struct RollupWriter::Pending
           insertDimensions(db, "INSERT INTO rollup_dimensions(agent, agent_version, model, intent, channel) "
                                "VALUES(?1, ?2, ?3, ?4, ?5)"),
           insertLatencies(db,
-                          "INSERT INTO latencies(bin, start_ms, interaction_id, dimensions_id, "
+                          "INSERT INTO latencies(day_ms, bin, start_ms, interaction_id, dimensions_id, "
                           "latency_ms)",
-                          5),
+                          6),
           selectForSignalChange(db,
                                 "SELECT start_ms, signal_mask, agent, agent_version, model, intent, channel "
                                 "FROM interactions WHERE id = ?1")
@@ -343,6 +383,7 @@ struct RollupWriter::Pending
     }
     struct LatencyRow
     {
+        std::int64_t dayMs;
         int bin;
         std::int64_t startMs;
         std::int64_t interactionId;
@@ -435,8 +476,8 @@ void RollupWriter::addCounts(const RollupFacts& facts, std::int64_t dimensions,
         }
     }
     if (bin >= 0)
-        p.latencies.push_back(
-            {bin, facts.startMs.value_or(noStartBucket), facts.interactionId, dimensions, *facts.latencyMs});
+        p.latencies.push_back({day, bin, facts.startMs.value_or(noStartBucket), facts.interactionId,
+                               dimensions, *facts.latencyMs});
     // The store keeps the last of an interaction's scores of one name; so do the rollups.
     for (size_t i = 0; i < scores.size(); ++i) {
         const bool replacedLater =
@@ -503,8 +544,11 @@ void RollupWriter::flush()
         scores.clear();
     }
     p.insertLatencies.insert(p.latencies, [](sql::Statement& st, int at, const Pending::LatencyRow& row) {
-        st.bind(at, row.bin).bind(at + 1, row.startMs).bind(at + 2, row.interactionId);
-        st.bind(at + 3, row.dimensionsId).bind(at + 4, row.latencyMs);
+        st.bind(at, row.dayMs)
+            .bind(at + 1, row.bin)
+            .bind(at + 2, row.startMs)
+            .bind(at + 3, row.interactionId);
+        st.bind(at + 4, row.dimensionsId).bind(at + 5, row.latencyMs);
     });
     p.latencies.clear();
 }

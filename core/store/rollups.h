@@ -6,8 +6,8 @@
 //
 // Latency percentiles stay exact: each rollup row carries a histogram of its latencies in narrow
 // logarithmic bins, which says which bin holds the wanted rank; the `latencies` table, ordered by
-// (bin, start time), then gives the values of that one bin in the time range, the smallest set
-// of values that decides the percentile.
+// (day, bin, start time), then gives the values of that one bin in the time range, the smallest
+// set of values that decides the percentile.
 
 #include "core/store/records.h"
 #include "core/store/row_inserter.h"

@@ -214,14 +214,17 @@ CREATE TABLE rollup_scores_daily(
     n INTEGER NOT NULL,
     PRIMARY KEY(bucket_ms, dimensions_id, name)
 ) WITHOUT ROWID;
--- Every latency, ordered by bin then start time: a percentile reads one bin of one time range.
+-- Every latency, by UTC day, then bin, then start time: a percentile reads one bin of each day
+-- of its time range. Day first keeps a batch's inserts on few pages (bin first touched a page per
+-- bin in every commit: a quarter of the ingest time).
 CREATE TABLE latencies(
+    day_ms INTEGER NOT NULL,
     bin INTEGER NOT NULL,
     start_ms INTEGER NOT NULL,
     interaction_id INTEGER NOT NULL,
     dimensions_id INTEGER NOT NULL,
     latency_ms REAL NOT NULL,
-    PRIMARY KEY(bin, start_ms, interaction_id)
+    PRIMARY KEY(day_ms, bin, start_ms, interaction_id)
 ) WITHOUT ROWID;
 )sql",
 };
