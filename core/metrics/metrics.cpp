@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace winnow {
 
@@ -445,7 +446,9 @@ private:
             targets.push_back(&target);
         for (auto& [value, target] : m_groups)
             targets.push_back(&target);
-        std::map<std::tuple<int, std::int64_t, std::int64_t>, std::vector<Request>> reads;
+        // One read per bin over the union of the ranges that need it: the series' days mostly
+        // need the bins the whole range needs, and read them once.
+        std::map<int, std::vector<Request>> reads;
         for (Target* target : targets) {
             const std::int64_t n = target->counts.latencyCount;
             if (n == 0)
@@ -463,20 +466,27 @@ private:
                     throw sql::Error("rollups count more latencies than their histograms hold; run "
                                      "`winnow metrics --rebuild-rollups`",
                                      0);
-                reads[{bin, target->from, target->to}].push_back({target, which, rank - below, {}});
+                reads[bin].push_back({target, which, rank - below, {}});
             }
         }
-        for (auto& [key, requests] : reads) {
-            const auto& [bin, from, to] = key;
-            readLatencyBin(m_db, bin, from, to, [&](std::int64_t dimensionsId, double latency) {
-                const RollupDimensions* d = matching(dimensionsId);
-                if (!d)
-                    return;
-                const std::string* value = m_breakdown.empty() ? nullptr : d->field(m_breakdown);
-                for (Request& request : requests)
-                    if (!request.target->breakdownValue || *value == *request.target->breakdownValue)
-                        request.values.push_back(latency);
-            });
+        for (auto& [bin, requests] : reads) {
+            std::int64_t from = INT64_MAX, to = INT64_MIN;
+            for (const Request& request : requests) {
+                from = std::min(from, request.target->from);
+                to = std::max(to, request.target->to);
+            }
+            readLatencyBin(
+                m_db, bin, from, to, [&](std::int64_t dimensionsId, std::int64_t start, double latency) {
+                    if (!matching(dimensionsId))
+                        return;
+                    const std::string* group = m_breakdown.empty() ? nullptr : groupOf(dimensionsId);
+                    for (Request& request : requests) {
+                        const Target& target = *request.target;
+                        if (start >= target.from && start < target.to &&
+                            (!target.breakdownValue || target.breakdownValue == group))
+                            request.values.push_back(latency);
+                    }
+                });
             for (Request& request : requests) {
                 if (static_cast<std::int64_t>(request.values.size()) < request.rankInBin)
                     throw sql::Error(
@@ -488,6 +498,20 @@ private:
         }
     }
 
+    // The key of the breakdown group a kept combination falls in (the same pointer for the same
+    // group, so rows compare by pointer).
+    const std::string* groupOf(std::int64_t dimensionsId)
+    {
+        const auto cached = m_groupOf.find(dimensionsId);
+        if (cached != m_groupOf.end())
+            return cached->second;
+        const RollupDimensions* d = matching(dimensionsId);
+        const auto group = d ? m_groups.find(*d->field(m_breakdown)) : m_groups.end();
+        const std::string* key = group == m_groups.end() ? nullptr : &group->first;
+        m_groupOf.emplace(dimensionsId, key);
+        return key;
+    }
+
     sql::Connection& m_db;
     const std::unordered_map<std::int64_t, RollupDimensions>& m_dimensions;
     const MetricsFilter& m_filter;
@@ -495,6 +519,7 @@ private:
     const std::string& m_breakdown;
     std::vector<const RollupDimensions*> m_kept;
     std::vector<bool> m_keptKnown;
+    std::unordered_map<std::int64_t, const std::string*> m_groupOf;
     Target m_summary;
     std::map<std::int64_t, Target> m_series;
     std::map<std::string, Target> m_groups;
@@ -559,7 +584,7 @@ std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const Metri
 {
     MetricsQuery query;
     query.filter = filter;
-    if (bucket == Bucket::Week || !rollupsCanAnswer(store, query))
+    if (!rollupsCanAnswer(store, query))
         return store.countsByTime(filter, bucket == Bucket::Hour  ? hourMs
                                           : bucket == Bucket::Day ? dayMs
                                                                   : 7 * dayMs);
@@ -571,7 +596,7 @@ std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const Metri
     const bool bounded = filter.fromMs || filter.toMs;
     const std::int64_t from = filter.fromMs.value_or(bounded ? noStartBucket + 1 : noStartBucket);
     const std::int64_t to = filter.toMs.value_or(INT64_MAX);
-    for (const Segment& segment : segmentsOf(from, to, bucket == Bucket::Day)) {
+    for (const Segment& segment : segmentsOf(from, to, bucket != Bucket::Hour)) {
         if (segment.kind == Segment::Kind::Raw) {
             MetricsFilter edge = filter;
             edge.fromMs = segment.from;
@@ -592,6 +617,20 @@ std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const Metri
     }
     snapshot.commit();
     return counts;
+}
+
+std::map<std::string, std::vector<std::string>> dimensionValues(Store& store)
+{
+    std::map<std::string, std::set<std::string>> values;
+    if (hasRollups(store.connection()))
+        for (const auto& [id, d] : readRollupDimensions(store.connection()))
+            for (const char* field : {"agent", "agent_version", "model", "intent", "channel"})
+                if (!d.field(field)->empty())
+                    values[field].insert(*d.field(field));
+    std::map<std::string, std::vector<std::string>> result;
+    for (const char* field : {"agent", "agent_version", "model", "intent", "channel"})
+        result[field] = {values[field].begin(), values[field].end()};
+    return result;
 }
 
 MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter)

@@ -103,6 +103,10 @@ bool rollupsCanAnswer(Store& store, const MetricsQuery& query);
 std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
                                                        Bucket bucket);
 
+// The values each rollup dimension (agent, agent_version, model, intent, channel) takes in the
+// store, sorted; what a filter bar offers.
+std::map<std::string, std::vector<std::string>> dimensionValues(Store& store);
+
 // Figures of a set of rows (no scores: they come from their own table). With a threshold, success
 // is row.score >= threshold over the rows that have a score.
 MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,

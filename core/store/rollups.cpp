@@ -323,19 +323,21 @@ void readRollupScores(
 }
 
 void readLatencyBin(sql::Connection& db, int bin, std::int64_t fromMs, std::int64_t toMs,
-                    const std::function<void(std::int64_t, double)>& value)
+                    const std::function<void(std::int64_t, std::int64_t, double)>& value)
 {
     constexpr std::int64_t dayMs = 86'400'000;
     // The days to look in: those of the range that hold latencies at all, as one IN list, so that
     // SQLite seeks (day, bin) once per day.
-    sql::Statement bounds(db, "SELECT min(day_ms), max(day_ms) FROM latencies WHERE day_ms > ?1");
-    bounds.bind(1, noStartBucket);
+    // Two statements: SQLite answers a lone min() or max() from the index, both together by a scan.
+    sql::Statement lowest(db, "SELECT min(day_ms) FROM latencies WHERE day_ms > ?1");
+    lowest.bind(1, noStartBucket);
+    sql::Statement highest(db, "SELECT max(day_ms) FROM latencies");
     std::string days = "[";
-    if (bounds.step() && !bounds.isNull(0)) {
-        std::int64_t first = bounds.int64(0);
+    if (lowest.step() && !lowest.isNull(0) && highest.step()) {
+        std::int64_t first = lowest.int64(0);
         if (fromMs > noStartBucket + 1)
             first = std::max(first, rollupBucket(fromMs, RollupGranularity::Day));
-        const std::int64_t last = toMs == INT64_MAX ? bounds.int64(1) : std::min(bounds.int64(1), toMs);
+        const std::int64_t last = toMs == INT64_MAX ? highest.int64(0) : std::min(highest.int64(0), toMs);
         for (std::int64_t day = first; day <= last; day += dayMs) {
             if (days.size() > 1)
                 days += ',';
@@ -343,18 +345,18 @@ void readLatencyBin(sql::Connection& db, int bin, std::int64_t fromMs, std::int6
         }
     }
     days += "]";
-    sql::Statement select(db, "SELECT dimensions_id, latency_ms FROM latencies "
+    sql::Statement select(db, "SELECT dimensions_id, start_ms, latency_ms FROM latencies "
                               "WHERE day_ms IN (SELECT value FROM json_each(?1)) AND bin = ?2 "
                               "AND start_ms >= ?3 AND start_ms < ?4");
     select.bind(1, days).bind(2, bin).bind(3, fromMs).bind(4, toMs);
     while (select.step())
-        value(select.int64(0), select.real(1));
+        value(select.int64(0), select.int64(1), select.real(2));
     if (fromMs == noStartBucket) { // interactions without a start time
         sql::Statement undated(
             db, "SELECT dimensions_id, latency_ms FROM latencies WHERE day_ms = ?1 AND bin = ?2");
         undated.bind(1, noStartBucket).bind(2, bin);
         while (undated.step())
-            value(undated.int64(0), undated.real(1));
+            value(undated.int64(0), noStartBucket, undated.real(1));
     }
 }
 

@@ -87,8 +87,9 @@ void readRollupScores(sql::Connection& db, RollupGranularity granularity, std::i
                                                std::string_view name, double total, std::int64_t n)>& row);
 // The latencies in one bin of interactions with fromMs <= start < toMs (interactions without a start
 // time have start noStartBucket).
-void readLatencyBin(sql::Connection& db, int bin, std::int64_t fromMs, std::int64_t toMs,
-                    const std::function<void(std::int64_t dimensionsId, double latencyMs)>& value);
+void readLatencyBin(
+    sql::Connection& db, int bin, std::int64_t fromMs, std::int64_t toMs,
+    const std::function<void(std::int64_t dimensionsId, std::int64_t startMs, double latencyMs)>& value);
 
 // What the rollups need of one interaction.
 struct RollupFacts
