@@ -160,7 +160,9 @@ Commands:
                           [--rebuild-rollups: recompute the stored totals first (repair)]
   signals                 Interactions with each feedback signal [--kind K] [--list [--limit N]]
                           [--rebuild: recompute every interaction's signals after a detector change]
-  screenshot --out FILE.png   Render the window offscreen at 1440x900.
+  screenshot [--screen NAME] --out FILE.png
+                          Render a screen offscreen at 1440x900: dashboard, interactions, review,
+                          rules, monitors, exports, sources.
   profile list|show NAME|save NAME --map T=S...|delete NAME
                           Named field mappings for JSON records.
 

@@ -29,9 +29,7 @@ DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std
     query.compareToMs = from;
     data.report = computeMetrics(store, query);
 
-    std::vector<std::string> versions;
-    for (const std::string& version : dimensionValues(store)["agent_version"])
-        versions.push_back(version);
+    const std::vector<std::string> versions = dimensionValues(store)["agent_version"];
     for (const std::string& version : versions) {
         MetricsFilter byVersion = filter;
         bool excluded = false;
@@ -55,6 +53,14 @@ DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std
                 break;
             }
     }
+    // A version there from the store's first day on was not released in view: the logs begin there.
+    MetricsFilter everything = filter;
+    everything.fromMs.reset();
+    everything.toMs.reset();
+    const auto allDays = interactionCounts(store, everything, Bucket::Day);
+    const auto firstDay = allDays.upper_bound(noStartBucket);
+    if (firstDay != allDays.end())
+        std::erase_if(data.releases, [&](const auto& release) { return release.second == firstDay->first; });
     return data;
 }
 

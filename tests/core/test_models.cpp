@@ -2,6 +2,7 @@
 #include "core/ingest/ingestor.h"
 #include "core/jobs/job_runner.h"
 #include "core/models/interaction_list_model.h"
+#include "core/models/source_models.h"
 #include "core/store/search_index.h"
 #include "test_helpers.h"
 
@@ -254,4 +255,30 @@ TEST(InteractionList, SearchFindsMessagesAndOffersTheWordsToHighlight)
     EXPECT_EQ(std::set<std::int64_t>(ids.begin(), ids.end()).size(), ids.size());
     EXPECT_EQ(SearchIndex::queryFor("where's my \"refund\" (order #12)"),
               "\"where\" \"s\" \"my\" \"refund\" \"order\" \"12\"*");
+}
+
+TEST(SourceModels, PassTheTesterWithRowsAndWithout)
+{
+    SourceListModel sources;
+    QuarantineModel quarantine;
+    QAbstractItemModelTester sourcesTester(&sources, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester quarantineTester(&quarantine,
+                                              QAbstractItemModelTester::FailureReportingMode::Fatal);
+    SourceState source;
+    source.path = "/logs/a.jsonl";
+    source.ingested = 1200;
+    source.line = 1201;
+    sources.setSources({source});
+    EXPECT_EQ(sources.rowCount(), 1);
+    EXPECT_EQ(sources.data(sources.index(0, SourceListModel::Path)).toString(),
+              QStringLiteral("/logs/a.jsonl"));
+    QuarantineEntry entry;
+    entry.sourcePath = "/logs/a.jsonl";
+    entry.record = {7, 512, "invalid JSON at byte 3", "{\"id\": nope"};
+    quarantine.setEntries({entry, entry});
+    EXPECT_EQ(quarantine.rowCount(), 2);
+    EXPECT_EQ(quarantine.data(quarantine.index(1, QuarantineModel::Reason)).toString(),
+              QStringLiteral("invalid JSON at byte 3"));
+    sources.setSources({});
+    EXPECT_EQ(sources.rowCount(), 0);
 }

@@ -1,0 +1,613 @@
+#include "ui/dashboard/dashboard_page.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QCursor>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QGridLayout>
+#include <QHorizontalBarSeries>
+#include <QLabel>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLocale>
+#include <QPushButton>
+#include <QStackedBarSeries>
+#include <QStackedWidget>
+#include <QToolTip>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace winnow {
+
+namespace {
+
+constexpr std::int64_t dayMs = 86'400'000;
+
+QString percent(double value)
+{
+    return QLocale().toString(value * 100, 'f', 1) + QLatin1Char('%');
+}
+
+QString count(std::int64_t n)
+{
+    return QLocale().toString(static_cast<qint64>(n));
+}
+
+QString bucketLabel(std::int64_t start, Bucket bucket)
+{
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(start, Qt::UTC);
+    switch (bucket) {
+    case Bucket::Hour:
+        return t.toString(QStringLiteral("MM-dd HH:00"));
+    case Bucket::Day:
+        return t.toString(QStringLiteral("MM-dd"));
+    case Bucket::Week:
+        return DashboardPage::tr("wk %1").arg(t.toString(QStringLiteral("MM-dd")));
+    }
+    return {};
+}
+
+std::int64_t bucketLength(Bucket bucket)
+{
+    return bucket == Bucket::Hour ? 3'600'000 : bucket == Bucket::Day ? dayMs : 7 * dayMs;
+}
+
+struct RateSeries
+{
+    const char* rate;
+    const char* label;
+    const char* signal; // the filter that finds the interactions behind a point, or empty
+};
+constexpr RateSeries rateSeries[] = {
+    {"escalation", QT_TRANSLATE_NOOP("DashboardPage", "Escalation"), "escalation"},
+    {"correction", QT_TRANSLATE_NOOP("DashboardPage", "Correction"), "correction"},
+    {"repeat", QT_TRANSLATE_NOOP("DashboardPage", "Repeat"), "repeat"},
+    {"thumbs_down", QT_TRANSLATE_NOOP("DashboardPage", "Thumbs down"), "negative_feedback"},
+    {"tool_error", QT_TRANSLATE_NOOP("DashboardPage", "Tool error"), "tool_error"},
+};
+
+QChartView* makeChartView(const QString& title, QWidget* parent)
+{
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    auto* view = new QChartView(chart, parent);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumHeight(240);
+    return view;
+}
+
+// Nearest series point's bucket for a hovered or clicked x.
+const std::pair<std::int64_t, MetricsSummary>* nearestBucket(const DashboardData& data, qreal x)
+{
+    const std::pair<std::int64_t, MetricsSummary>* best = nullptr;
+    for (const auto& entry : data.report.series)
+        if (!best || std::fabs(double(entry.first) - x) < std::fabs(double(best->first) - x))
+            best = &entry;
+    return best;
+}
+
+} // namespace
+
+DashboardPage::DashboardPage(QWidget* parent) : QWidget(parent)
+{
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    m_stack = new QStackedWidget(this);
+    outer->addWidget(m_stack);
+
+    // First run on an empty store.
+    auto* empty = new QWidget(m_stack);
+    auto* emptyLayout = new QVBoxLayout(empty);
+    emptyLayout->addStretch();
+    auto* welcome = new QLabel(tr("<h2>This store is empty</h2><p>Load demo data to look around, or add the "
+                                  "log files your agents write.</p>"),
+                               empty);
+    welcome->setAlignment(Qt::AlignCenter);
+    emptyLayout->addWidget(welcome);
+    auto* buttons = new QHBoxLayout;
+    buttons->addStretch();
+    auto* demo = new QPushButton(tr("Load demo data"), empty);
+    auto* source = new QPushButton(tr("Add log source…"), empty);
+    buttons->addWidget(demo);
+    buttons->addWidget(source);
+    buttons->addStretch();
+    emptyLayout->addLayout(buttons);
+    emptyLayout->addStretch();
+    connect(demo, &QPushButton::clicked, this, &DashboardPage::loadDemoRequested);
+    connect(source, &QPushButton::clicked, this, &DashboardPage::addSourceRequested);
+    m_stack->addWidget(empty);
+
+    auto* content = new QWidget(m_stack);
+    auto* layout = new QVBoxLayout(content);
+    layout->setContentsMargins(12, 8, 12, 8);
+    auto* tiles = new QGridLayout;
+    tiles->setSpacing(8);
+    const std::pair<QString, QString> tileSpecs[] = {
+        {tr("Interactions"), tr("Interactions in the range")},
+        {tr("Success"), tr("Outcome resolved, success, succeeded or completed")},
+        {tr("Escalation"), tr("Handed to a human")},
+        {tr("Correction"), tr("A user turn that says the assistant got it wrong")},
+        {tr("Repeat"), tr("The same question again within the repeat window")},
+        {tr("Thumbs down"), tr("Explicit negative feedback")},
+        {tr("p90 latency"), tr("90th percentile of the interactions' latency (exact)")},
+        {tr("Cost"), tr("Total cost in the range")},
+    };
+    int column = 0;
+    for (const auto& [title, tip] : tileSpecs)
+        tiles->addWidget(makeTile(title, tip), 0, column++);
+    layout->addLayout(tiles);
+
+    auto* controls = new QHBoxLayout;
+    m_status = new QLabel(content);
+    m_status->setForegroundRole(QPalette::PlaceholderText);
+    controls->addWidget(m_status, 1);
+    auto* breakdownLabel = new QLabel(tr("Break down by"), content);
+    m_breakdown = new QComboBox(content);
+    for (const auto& [field, label] :
+         {std::pair{"agent_version", tr("Agent version")}, std::pair{"agent", tr("Agent")},
+          std::pair{"model", tr("Model")}, std::pair{"intent", tr("Intent")},
+          std::pair{"channel", tr("Channel")}})
+        m_breakdown->addItem(label, QString::fromLatin1(field));
+    breakdownLabel->setBuddy(m_breakdown);
+    m_breakdown->setToolTip(
+        tr("The dimension of the breakdown chart, sorted by escalations (rate × volume)"));
+    connect(m_breakdown, &QComboBox::currentIndexChanged, this, &DashboardPage::refresh);
+    controls->addWidget(breakdownLabel);
+    controls->addWidget(m_breakdown);
+    layout->addLayout(controls);
+
+    auto* charts = new QGridLayout;
+    m_rates = makeChartView(tr("Rates"), content);
+    m_latency = makeChartView(tr("Latency"), content);
+    m_volume = makeChartView(tr("Volume by agent version"), content);
+    m_breakdownChart = makeChartView(tr("Breakdown"), content);
+    charts->addWidget(m_rates, 0, 0);
+    charts->addWidget(m_latency, 0, 1);
+    charts->addWidget(m_volume, 1, 0);
+    charts->addWidget(m_breakdownChart, 1, 1);
+    layout->addLayout(charts, 1);
+    m_stack->addWidget(content);
+    m_stack->setCurrentIndex(1);
+
+    connect(&m_jobs, &JobRunner::failed, this, [this](const QString& message) {
+        m_status->setText(tr("Could not compute the figures: %1").arg(message));
+    });
+}
+
+QWidget* DashboardPage::makeTile(const QString& title, const QString& tooltip)
+{
+    auto* tile = new QFrame(this);
+    tile->setFrameShape(QFrame::StyledPanel);
+    tile->setToolTip(tooltip);
+    tile->setAutoFillBackground(true);
+    tile->setBackgroundRole(QPalette::Base);
+    auto* layout = new QVBoxLayout(tile);
+    layout->setContentsMargins(10, 6, 10, 6);
+    layout->setSpacing(2);
+    auto* name = new QLabel(title, tile);
+    name->setForegroundRole(QPalette::PlaceholderText);
+    auto* value = new QLabel(QStringLiteral("–"), tile);
+    QFont big = value->font();
+    big.setPointSizeF(big.pointSizeF() * 1.5);
+    big.setBold(true);
+    value->setFont(big);
+    auto* change = new QLabel(tile);
+    layout->addWidget(name);
+    layout->addWidget(value);
+    layout->addWidget(change);
+    m_tiles[title] = {value, change};
+    return tile;
+}
+
+void DashboardPage::setTile(const QString& title, const QString& value, const QString& change, int tone)
+{
+    auto& [valueLabel, changeLabel] = m_tiles.at(title);
+    valueLabel->setText(value);
+    changeLabel->setText(change);
+    // Colour only says something when the change is significant (tone != 0).
+    QPalette palette = changeLabel->palette();
+    palette.setColor(QPalette::WindowText, tone > 0   ? QColor(0x2e, 0x9d, 0x4f)
+                                           : tone < 0 ? QColor(0xd0, 0x3b, 0x3b)
+                                                      : this->palette().color(QPalette::PlaceholderText));
+    changeLabel->setPalette(palette);
+}
+
+QString DashboardPage::tileText(const QString& title) const
+{
+    const auto found = m_tiles.find(title);
+    return found == m_tiles.end() ? QString() : found->second.first->text();
+}
+
+bool DashboardPage::empty() const
+{
+    return m_stack->currentIndex() == 0;
+}
+
+void DashboardPage::setStorePath(const std::string& path)
+{
+    m_jobs.setStorePath(path);
+}
+
+void DashboardPage::setFilter(const MetricsFilter& filter)
+{
+    m_filter = filter;
+    refresh();
+}
+
+void DashboardPage::refresh()
+{
+    if (m_jobs.storePath().empty())
+        return;
+    const MetricsFilter filter = m_filter;
+    const std::string breakdown = m_breakdown->currentData().toString().toStdString();
+    m_status->setText(tr("Computing…"));
+    m_jobs.run<std::optional<DashboardData>>(
+        [filter, breakdown](JobContext& context) -> std::optional<DashboardData> {
+            Store& store = context.store();
+            if (!filter.fromMs || !filter.toMs)
+                return std::nullopt; // nothing stored yet: no range to show
+            return loadDashboard(store, filter, breakdown);
+        },
+        [this](std::optional<DashboardData> data) {
+            if (!data) {
+                m_stack->setCurrentIndex(0);
+                m_data.reset();
+                Q_EMIT loaded();
+                return;
+            }
+            m_stack->setCurrentIndex(1);
+            show(std::move(*data));
+            Q_EMIT loaded();
+        });
+}
+
+MetricsFilter DashboardPage::bucketFilter(std::int64_t bucketStart, const std::string& signal) const
+{
+    MetricsFilter filter = m_data->filter;
+    filter.fromMs = std::max(bucketStart, filter.fromMs.value_or(bucketStart));
+    filter.toMs = std::min(bucketStart + bucketLength(m_data->bucket), filter.toMs.value_or(INT64_MAX));
+    if (!signal.empty())
+        filter.where.emplace_back("signal", signal);
+    return filter;
+}
+
+void DashboardPage::show(DashboardData data)
+{
+    m_data = std::move(data);
+    const DashboardData& d = *m_data;
+    const MetricsSummary& now = d.report.summary;
+    const MetricsSummary* before = d.report.previous ? &*d.report.previous : nullptr;
+    m_status->setText(tr("%1 interactions · %2 to %3 (UTC) · by %4 · compared with the %5 before")
+                          .arg(count(now.interactions),
+                               QDateTime::fromMSecsSinceEpoch(*d.filter.fromMs, Qt::UTC)
+                                   .toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                               QDateTime::fromMSecsSinceEpoch(*d.filter.toMs, Qt::UTC)
+                                   .toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                               d.bucket == Bucket::Hour  ? tr("hour")
+                               : d.bucket == Bucket::Day ? tr("day")
+                                                         : tr("week"),
+                               tr("same length")));
+
+    auto change = [&](double current, double previous, bool asPoints) {
+        if (!before || before->interactions == 0)
+            return tr("no earlier data");
+        const double delta = current - previous;
+        if (asPoints)
+            return tr("%1%2 pts vs before")
+                .arg(delta >= 0 ? QStringLiteral("+") : QString(), QLocale().toString(delta * 100, 'f', 1));
+        if (previous == 0)
+            return tr("new");
+        return tr("%1%2% vs before")
+            .arg(delta >= 0 ? QStringLiteral("+") : QString(),
+                 QLocale().toString(delta / previous * 100, 'f', 1));
+    };
+    setTile(tr("Interactions"), count(now.interactions),
+            change(double(now.interactions), before ? double(before->interactions) : 0, false), 0);
+    const std::pair<QString, const char*> rateTiles[] = {{tr("Success"), "success"},
+                                                         {tr("Escalation"), "escalation"},
+                                                         {tr("Correction"), "correction"},
+                                                         {tr("Repeat"), "repeat"},
+                                                         {tr("Thumbs down"), "thumbs_down"}};
+    for (const auto& [title, rate] : rateTiles) {
+        const RateEstimate& r = now.rates.at(rate);
+        int tone = 0;
+        const auto comparison = d.report.comparison.find(rate);
+        if (comparison != d.report.comparison.end() && comparison->second.significant) {
+            const bool up = comparison->second.difference > 0;
+            tone = (std::string(rate) == "success") == up ? 1 : -1;
+        }
+        setTile(title, percent(r.value),
+                change(r.value, before ? before->rates.at(rate).value : 0, true) +
+                    (tone ? tr(" (significant)") : QString()),
+                tone);
+        m_tiles.at(title).first->setToolTip(
+            tr("%1 of %2; 95% interval %3 – %4")
+                .arg(count(r.hits), count(r.n), percent(r.low), percent(r.high)));
+    }
+    setTile(
+        tr("p90 latency"),
+        now.latencyP90 ? tr("%1 ms").arg(QLocale().toString(*now.latencyP90, 'f', 0)) : QStringLiteral("–"),
+        before && before->latencyP90 && now.latencyP90 ? change(*now.latencyP90, *before->latencyP90, false)
+                                                       : tr("no earlier data"),
+        0);
+    setTile(tr("Cost"), QStringLiteral("$") + QLocale().toString(now.costUsd, 'f', 2),
+            change(now.costUsd, before ? before->costUsd : 0, false), 0);
+    buildCharts();
+}
+
+void DashboardPage::buildCharts()
+{
+    const DashboardData& d = *m_data;
+    const qreal from = qreal(*d.filter.fromMs), to = qreal(*d.filter.toMs);
+    auto timeAxis = [&](QChart* chart) {
+        auto* axis = new QDateTimeAxis;
+        axis->setFormat(d.bucket == Bucket::Hour ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("MM-dd"));
+        axis->setRange(QDateTime::fromMSecsSinceEpoch(qint64(from), Qt::UTC),
+                       QDateTime::fromMSecsSinceEpoch(qint64(to), Qt::UTC));
+        axis->setTickCount(7);
+        chart->addAxis(axis, Qt::AlignBottom);
+        return axis;
+    };
+    auto releaseMarkers = [&](QChart* chart, QAbstractAxis* x, QValueAxis* y) {
+        for (const auto& [version, day] : d.releases) {
+            auto* marker = new QLineSeries;
+            marker->setName(tr("%1 first seen").arg(QString::fromStdString(version)));
+            marker->append(qreal(day), y->min());
+            marker->append(qreal(day), y->max());
+            QPen pen(QColor(0x88, 0x88, 0x88));
+            pen.setStyle(Qt::DashLine);
+            marker->setPen(pen);
+            chart->addSeries(marker);
+            marker->attachAxis(x);
+            marker->attachAxis(y);
+            // Named in the tooltip, not the legend: the legend is for the measures.
+            for (QLegendMarker* legend : chart->legend()->markers(marker))
+                legend->setVisible(false);
+            connect(marker, &QLineSeries::hovered, this, [name = marker->name()](const QPointF&, bool state) {
+                if (state)
+                    QToolTip::showText(QCursor::pos(), name);
+            });
+        }
+    };
+
+    // Rates over time; each point's tooltip has the exact value and counts, a click opens them.
+    QChart* rates = m_rates->chart();
+    rates->removeAllSeries();
+    for (QAbstractAxis* axis : rates->axes())
+        rates->removeAxis(axis);
+    QAbstractAxis* ratesX = timeAxis(rates);
+    auto* ratesY = new QValueAxis;
+    ratesY->setLabelFormat(QStringLiteral("%.0f%%"));
+    rates->addAxis(ratesY, Qt::AlignLeft);
+    double highest = 1;
+    for (const RateSeries& spec : rateSeries) {
+        auto* series = new QLineSeries;
+        series->setName(tr(spec.label));
+        series->setPointsVisible(d.report.series.size() <= 60);
+        QList<QPointF> points;
+        for (const auto& [start, summary] : d.report.series) {
+            points.append(QPointF(qreal(start), summary.rates.at(spec.rate).value * 100));
+            highest = std::max(highest, summary.rates.at(spec.rate).value * 100);
+        }
+        series->replace(points);
+        rates->addSeries(series);
+        series->attachAxis(ratesX);
+        series->attachAxis(ratesY);
+        const std::string rate = spec.rate, signal = spec.signal;
+        const QString label = tr(spec.label);
+        connect(series, &QLineSeries::hovered, this, [this, rate, label](const QPointF& point, bool state) {
+            if (!state || !m_data) {
+                QToolTip::hideText();
+                return;
+            }
+            if (const auto* bucket = nearestBucket(*m_data, point.x())) {
+                const RateEstimate& r = bucket->second.rates.at(rate);
+                QToolTip::showText(QCursor::pos(), tr("%1, %2: %3 (%4 of %5)")
+                                                       .arg(bucketLabel(bucket->first, m_data->bucket), label,
+                                                            percent(r.value), count(r.hits), count(r.n)));
+            }
+        });
+        connect(series, &QLineSeries::clicked, this, [this, signal](const QPointF& point) {
+            if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
+                Q_EMIT drillDown(bucketFilter(bucket->first, signal));
+        });
+    }
+    ratesY->setRange(0, std::ceil(highest * 1.15 / 5) * 5);
+    ratesY->applyNiceNumbers();
+    releaseMarkers(rates, ratesX, ratesY);
+
+    // Latency percentiles over time.
+    QChart* latency = m_latency->chart();
+    latency->removeAllSeries();
+    for (QAbstractAxis* axis : latency->axes())
+        latency->removeAxis(axis);
+    QAbstractAxis* latencyX = timeAxis(latency);
+    auto* latencyY = new QValueAxis;
+    latencyY->setLabelFormat(QStringLiteral("%.0f ms"));
+    latency->addAxis(latencyY, Qt::AlignLeft);
+    double slowest = 1;
+    const std::pair<QString, std::optional<double> MetricsSummary::*> percentiles[] = {
+        {tr("p50"), &MetricsSummary::latencyP50},
+        {tr("p90"), &MetricsSummary::latencyP90},
+        {tr("p99"), &MetricsSummary::latencyP99}};
+    for (const auto& [name, member] : percentiles) {
+        auto* series = new QLineSeries;
+        series->setName(name);
+        series->setPointsVisible(d.report.series.size() <= 60);
+        QList<QPointF> points;
+        for (const auto& [start, summary] : d.report.series)
+            if (summary.*member) {
+                points.append(QPointF(qreal(start), *(summary.*member)));
+                slowest = std::max(slowest, *(summary.*member));
+            }
+        series->replace(points);
+        latency->addSeries(series);
+        series->attachAxis(latencyX);
+        series->attachAxis(latencyY);
+        auto field = member;
+        const QString label = name;
+        connect(series, &QLineSeries::hovered, this, [this, field, label](const QPointF& point, bool state) {
+            if (!state || !m_data) {
+                QToolTip::hideText();
+                return;
+            }
+            if (const auto* bucket = nearestBucket(*m_data, point.x()); bucket && bucket->second.*field)
+                QToolTip::showText(QCursor::pos(),
+                                   tr("%1, %2: %3 ms over %4 interactions")
+                                       .arg(bucketLabel(bucket->first, m_data->bucket), label,
+                                            QLocale().toString(*(bucket->second.*field), 'f', 0),
+                                            count(bucket->second.interactions)));
+        });
+        connect(series, &QLineSeries::clicked, this, [this](const QPointF& point) {
+            if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
+                Q_EMIT drillDown(bucketFilter(bucket->first, {}));
+        });
+    }
+    latencyY->setRange(0, std::ceil(slowest * 1.1 / 1000) * 1000);
+    latencyY->applyNiceNumbers();
+    releaseMarkers(latency, latencyX, latencyY);
+
+    // Volume by agent version, stacked per bucket.
+    QChart* volume = m_volume->chart();
+    volume->removeAllSeries();
+    for (QAbstractAxis* axis : volume->axes())
+        volume->removeAxis(axis);
+    auto* stacked = new QStackedBarSeries;
+    QStringList categories;
+    std::vector<std::int64_t> buckets;
+    // Short, unique category labels (day of month, hour, week start) fit under thin bars.
+    const QString shortFormat = d.bucket == Bucket::Hour  ? QStringLiteral("dd HH")
+                                : d.bucket == Bucket::Day ? QStringLiteral("dd")
+                                                          : QStringLiteral("MM-dd");
+    for (const auto& [start, summary] : d.report.series) {
+        buckets.push_back(start);
+        categories << QDateTime::fromMSecsSinceEpoch(start, Qt::UTC).toString(shortFormat);
+    }
+    categories.removeDuplicates();
+    if (categories.size() != qsizetype(buckets.size())) { // a range longer than a month of days
+        categories.clear();
+        for (std::int64_t start : buckets)
+            categories << bucketLabel(start, d.bucket);
+    }
+    std::int64_t tallest = 1;
+    std::map<std::int64_t, std::int64_t> totals;
+    for (const auto& [version, counts] : d.volumeByVersion) {
+        auto* set = new QBarSet(QString::fromStdString(version));
+        for (std::int64_t start : buckets) {
+            const auto found = counts.find(start);
+            const std::int64_t n = found == counts.end() ? 0 : found->second;
+            totals[start] += n;
+            *set << qreal(n);
+        }
+        stacked->append(set);
+        connect(set, &QBarSet::hovered, this, [this, set, buckets, version](bool state, int index) {
+            if (!state || index < 0 || index >= int(buckets.size())) {
+                QToolTip::hideText();
+                return;
+            }
+            QToolTip::showText(QCursor::pos(), tr("%1, version %2: %3 interactions")
+                                                   .arg(bucketLabel(buckets[size_t(index)], m_data->bucket),
+                                                        QString::fromStdString(version),
+                                                        count(std::int64_t(set->at(index)))));
+        });
+        connect(set, &QBarSet::clicked, this, [this, buckets, version](int index) {
+            if (index < 0 || index >= int(buckets.size()))
+                return;
+            MetricsFilter filter = bucketFilter(buckets[size_t(index)], {});
+            filter.where.emplace_back("agent_version", version);
+            Q_EMIT drillDown(filter);
+        });
+    }
+    for (const auto& [start, n] : totals)
+        tallest = std::max(tallest, n);
+    stacked->setBarWidth(0.8);
+    volume->addSeries(stacked);
+    auto* volumeX = new QBarCategoryAxis;
+    volumeX->append(categories);
+    volumeX->setLabelsAngle(categories.size() > 40 ? -90 : 0);
+    QFont small = volumeX->labelsFont();
+    small.setPointSizeF(small.pointSizeF() * (categories.size() > 20 ? 0.75 : 1.0));
+    volumeX->setLabelsFont(small);
+    volume->addAxis(volumeX, Qt::AlignBottom);
+    stacked->attachAxis(volumeX);
+    auto* volumeY = new QValueAxis;
+    volumeY->setLabelFormat(QStringLiteral("%.0f"));
+    volumeY->setRange(0, double(tallest) * 1.1);
+    volumeY->applyNiceNumbers();
+    volume->addAxis(volumeY, Qt::AlignLeft);
+    stacked->attachAxis(volumeY);
+
+    // The breakdown: escalation rate per value, largest impact first (top ten).
+    QChart* breakdown = m_breakdownChart->chart();
+    breakdown->removeAllSeries();
+    for (QAbstractAxis* axis : breakdown->axes())
+        breakdown->removeAxis(axis);
+    breakdown->setTitle(
+        tr("Escalation rate by %1, largest impact first").arg(m_breakdown->currentText().toLower()));
+    auto* bars = new QHorizontalBarSeries;
+    auto* set = new QBarSet(tr("Escalation rate"));
+    QStringList values;
+    std::vector<const BreakdownRow*> rows;
+    for (const BreakdownRow& row : d.report.breakdown) {
+        if (rows.size() == 10)
+            break;
+        rows.push_back(&row);
+    }
+    std::reverse(rows.begin(), rows.end()); // the largest at the top
+    double widest = 1;
+    for (const BreakdownRow* row : rows) {
+        values << (row->value.empty() ? tr("(none)") : QString::fromStdString(row->value));
+        const double rate = row->summary.rates.at("escalation").value * 100;
+        *set << rate;
+        widest = std::max(widest, rate);
+    }
+    bars->append(set);
+    bars->setLabelsVisible(true);
+    bars->setLabelsFormat(QStringLiteral("@value%"));
+    bars->setLabelsPrecision(3);
+    breakdown->addSeries(bars);
+    auto* breakdownY = new QBarCategoryAxis;
+    breakdownY->append(values);
+    breakdown->addAxis(breakdownY, Qt::AlignLeft);
+    bars->attachAxis(breakdownY);
+    auto* breakdownX = new QValueAxis;
+    breakdownX->setLabelFormat(QStringLiteral("%.0f%%"));
+    breakdownX->setRange(0, std::ceil(widest * 1.2 / 5) * 5);
+    breakdownX->applyNiceNumbers();
+    breakdown->addAxis(breakdownX, Qt::AlignBottom);
+    bars->attachAxis(breakdownX);
+    breakdown->legend()->setVisible(false);
+    connect(set, &QBarSet::hovered, this, [this, rows](bool state, int index) {
+        if (!state || index < 0 || index >= int(rows.size())) {
+            QToolTip::hideText();
+            return;
+        }
+        const BreakdownRow& row = *rows[size_t(index)];
+        const RateEstimate& r = row.summary.rates.at("escalation");
+        QToolTip::showText(QCursor::pos(),
+                           tr("%1: %2 escalated (%3 of %4); success %5")
+                               .arg(QString::fromStdString(row.value), percent(r.value), count(r.hits),
+                                    count(r.n), percent(row.summary.rates.at("success").value)));
+    });
+    const std::string dimension = d.breakdown;
+    connect(set, &QBarSet::clicked, this, [this, rows, dimension](int index) {
+        if (index < 0 || index >= int(rows.size()) || !m_data)
+            return;
+        MetricsFilter filter = m_data->filter;
+        filter.where.emplace_back(dimension, rows[size_t(index)]->value);
+        filter.where.emplace_back("signal", "escalation");
+        Q_EMIT drillDown(filter);
+    });
+}
+
+} // namespace winnow

@@ -1,0 +1,62 @@
+#pragma once
+// The dashboard: KPI tiles against the previous period, and Qt Charts of rates, latency
+// percentiles, volume by agent version and a breakdown. Everything it shows is computed by one
+// job on a worker (loadDashboard); a newer request supersedes an older one. The only code that
+// includes Qt Charts.
+
+#include "core/jobs/job_runner.h"
+#include "core/metrics/dashboard.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QGridLayout;
+class QStackedWidget;
+
+class QChartView;
+class QChart;
+
+namespace winnow {
+
+class DashboardPage : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit DashboardPage(QWidget* parent = nullptr);
+    void setStorePath(const std::string& path);
+    void setFilter(const MetricsFilter& filter);
+    void refresh();
+    // What the tiles show, for tests: title → value text.
+    QString tileText(const QString& title) const;
+    const DashboardData* data() const { return m_data ? &*m_data : nullptr; }
+    bool empty() const;
+
+Q_SIGNALS:
+    // Open Interactions on exactly these interactions.
+    void drillDown(const MetricsFilter& filter);
+    void loadDemoRequested();
+    void addSourceRequested();
+    void loaded();
+
+private:
+    void show(DashboardData data);
+    void buildCharts();
+    QWidget* makeTile(const QString& title, const QString& tooltip);
+    void setTile(const QString& title, const QString& value, const QString& change, int tone);
+    MetricsFilter bucketFilter(std::int64_t bucketStart, const std::string& signal) const;
+
+    JobRunner m_jobs{JobRunner::Policy::LatestWins};
+    MetricsFilter m_filter;
+    std::optional<DashboardData> m_data;
+    QStackedWidget* m_stack = nullptr;
+    QLabel* m_status = nullptr;
+    QComboBox* m_breakdown = nullptr;
+    std::map<QString, std::pair<QLabel*, QLabel*>> m_tiles; // value, change
+    QChartView* m_rates = nullptr;
+    QChartView* m_latency = nullptr;
+    QChartView* m_volume = nullptr;
+    QChartView* m_breakdownChart = nullptr;
+};
+
+} // namespace winnow

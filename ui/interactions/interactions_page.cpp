@@ -1,0 +1,367 @@
+#include "ui/interactions/interactions_page.h"
+
+#include "core/ingest/canonical_json.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPainter>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QStyledItemDelegate>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace winnow {
+
+namespace {
+
+QColor signalColour(int kind)
+{
+    static const QColor colours[signalKindCount] = {QColor(0xd9, 0x4f, 0x3d), QColor(0xe0, 0x8e, 0x1b),
+                                                    QColor(0x7b, 0x61, 0xc9), QColor(0x3b, 0x82, 0xc4),
+                                                    QColor(0xc2, 0x3d, 0x8a), QColor(0x6b, 0x6b, 0x6b)};
+    return colours[kind];
+}
+
+const char* signalLetter(int kind)
+{
+    static const char* letters[signalKindCount] = {"E", "C", "R", "P", "N", "T"};
+    return letters[kind];
+}
+
+// Signals as small coloured badges with a letter each (the tooltip names them).
+class SignalDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        QStyleOptionViewItem plain = option;
+        initStyleOption(&plain, index);
+        plain.text.clear();
+        option.widget->style()->drawControl(QStyle::CE_ItemViewItem, &plain, painter, option.widget);
+        const qint64 mask = index.data(InteractionListModel::SignalMaskRole).toLongLong();
+        const int size = option.rect.height() - 8;
+        int x = option.rect.left() + 4;
+        painter->save();
+        painter->setRenderHint(QPainter::Antialiasing);
+        QFont font = option.font;
+        font.setBold(true);
+        font.setPixelSize(std::max(8, size - 5));
+        painter->setFont(font);
+        for (int k = 0; k < signalKindCount; ++k) {
+            if (!((mask >> k) & 1))
+                continue;
+            const QRect badge(x, option.rect.top() + 4, size, size);
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(signalColour(k));
+            painter->drawRoundedRect(badge, 3, 3);
+            painter->setPen(Qt::white);
+            painter->drawText(badge, Qt::AlignCenter, QString::fromLatin1(signalLetter(k)));
+            x += size + 3;
+        }
+        painter->restore();
+    }
+};
+
+// Text with the search's words highlighted.
+class HighlightDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        const QStringList terms = index.data(InteractionListModel::MatchTermsRole).toStringList();
+        if (terms.isEmpty()) {
+            QStyledItemDelegate::paint(painter, option, index);
+            return;
+        }
+        QStyleOptionViewItem opt = option;
+        initStyleOption(&opt, index);
+        const QString text = opt.text;
+        opt.text.clear();
+        opt.widget->style()->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
+        const QRect area = opt.rect.adjusted(4, 0, -4, 0);
+        const QFontMetrics metrics(opt.font);
+        const QString shown = metrics.elidedText(text, Qt::ElideRight, area.width());
+        painter->save();
+        painter->setClipRect(area);
+        for (const QString& term : terms) {
+            for (qsizetype at = shown.indexOf(term, 0, Qt::CaseInsensitive); at >= 0;
+                 at = shown.indexOf(term, at + term.size(), Qt::CaseInsensitive)) {
+                const int left = metrics.horizontalAdvance(shown.left(at));
+                const int width = metrics.horizontalAdvance(shown.mid(at, term.size()));
+                painter->fillRect(QRect(area.left() + left, area.top() + 2, width, area.height() - 4),
+                                  QColor(0xff, 0xd5, 0x4f, 170));
+            }
+        }
+        painter->setPen(opt.palette.color(opt.state & QStyle::State_Selected ? QPalette::HighlightedText
+                                                                             : QPalette::Text));
+        painter->drawText(area, Qt::AlignLeft | Qt::AlignVCenter, shown);
+        painter->restore();
+    }
+};
+
+QString escaped(const std::string& text)
+{
+    return QString::fromStdString(text).toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+}
+
+} // namespace
+
+InteractionsPage::InteractionsPage(QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(12, 4, 12, 8);
+    auto* top = new QHBoxLayout;
+    m_search = new QLineEdit(this);
+    m_search->setPlaceholderText(tr("Search messages (all words; the last one as a prefix)"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setToolTip(tr("Full-text search over user, assistant and tool messages (Ctrl+F)"));
+    m_count = new QLabel(this);
+    top->addWidget(m_search, 1);
+    top->addWidget(m_count);
+    layout->addLayout(top);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    m_model = new InteractionListModel(this);
+    m_table = new QTableView(splitter);
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    // Fixed row heights: the view never measures millions of rows.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setSortingEnabled(true);
+    m_table->horizontalHeader()->setSortIndicator(InteractionListModel::Time, Qt::DescendingOrder);
+    m_table->setItemDelegateForColumn(InteractionListModel::Signals, new SignalDelegate(m_table));
+    m_table->setItemDelegateForColumn(InteractionListModel::FirstUserMessage, new HighlightDelegate(m_table));
+    const int widths[] = {140, 100, 56, 110, 78, 60, 72, 64};
+    for (int c = 0; c < int(std::size(widths)); ++c)
+        m_table->setColumnWidth(c, widths[c]);
+
+    auto* detailPane = new QWidget(splitter);
+    auto* detailLayout = new QVBoxLayout(detailPane);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    auto* detailBar = new QHBoxLayout;
+    detailBar->addStretch();
+    m_copy = new QPushButton(tr("Copy as JSON"), detailPane);
+    m_copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    m_copy->setToolTip(tr("Copy the interaction in Winnow's JSONL shape (Ctrl+Shift+C)"));
+    m_copy->setEnabled(false);
+    detailBar->addWidget(m_copy);
+    detailLayout->addLayout(detailBar);
+    m_detail = new QTextBrowser(detailPane);
+    m_detail->setOpenLinks(false);
+    m_detail->setPlaceholderText(tr("Select an interaction to read it."));
+    detailLayout->addWidget(m_detail);
+    splitter->addWidget(m_table);
+    splitter->addWidget(detailPane);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    splitter->setSizes({820, 460});
+    layout->addWidget(splitter, 1);
+    setFocusProxy(m_table);
+    setTabOrder(m_search, m_table);
+    setTabOrder(m_table, m_copy);
+    setTabOrder(m_copy, m_detail);
+
+    auto* searchDelay = new QTimer(this);
+    searchDelay->setSingleShot(true);
+    searchDelay->setInterval(250);
+    connect(m_search, &QLineEdit::textChanged, searchDelay, qOverload<>(&QTimer::start));
+    connect(searchDelay, &QTimer::timeout, this, [this] { m_model->setSearch(m_search->text()); });
+    connect(m_model, &InteractionListModel::countChanged, this, [this](qint64 rows, bool truncated) {
+        m_count->setText(truncated   ? tr("first %1 matches; refine the search").arg(QLocale().toString(rows))
+                         : rows == 1 ? tr("1 interaction")
+                                     : tr("%1 interactions").arg(QLocale().toString(rows)));
+        Q_EMIT loaded();
+    });
+    connect(m_model, &InteractionListModel::loadFailed, this,
+            [this](const QString& message) { m_count->setText(tr("Could not read: %1").arg(message)); });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid())
+                    showDetail(m_model->idAt(current.row()));
+            });
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex& first, const QModelIndex& last) {
+                // The selected row's page arrived after it was selected.
+                const QModelIndex current = m_table->currentIndex();
+                if (current.isValid() && current.row() >= first.row() && current.row() <= last.row() &&
+                    (!m_shown || m_shown->id != m_model->idAt(current.row())))
+                    showDetail(m_model->idAt(current.row()));
+            });
+    connect(m_detail, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
+        const int call = url.fragment().toInt();
+        if (!m_expanded.erase(call))
+            m_expanded.insert(call);
+        const int scroll = m_detail->verticalScrollBar()->value();
+        render();
+        m_detail->verticalScrollBar()->setValue(scroll);
+    });
+    connect(m_copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_json); });
+    connect(&m_details, &JobRunner::failed, this, [this](const QString& message) {
+        m_detail->setPlainText(tr("Could not read it: %1").arg(message));
+    });
+}
+
+void InteractionsPage::setStorePath(const std::string& path)
+{
+    m_details.setStorePath(path);
+    m_model->setStorePath(path);
+}
+
+void InteractionsPage::setFilter(const MetricsFilter& filter)
+{
+    m_model->setFilter(filter);
+}
+
+void InteractionsPage::refresh()
+{
+    m_model->refresh();
+}
+
+QString InteractionsPage::detailText() const
+{
+    return m_detail->toPlainText();
+}
+
+QString InteractionsPage::countText() const
+{
+    return m_count->text();
+}
+
+void InteractionsPage::showDetail(std::int64_t id)
+{
+    if (id < 0)
+        return;
+    m_details.run<std::optional<InteractionDetail>>(
+        [id](JobContext& context) { return context.store().interactionDetail(id); },
+        [this](std::optional<InteractionDetail> detail) {
+            m_shown = std::move(detail);
+            m_expanded.clear();
+            render();
+            Q_EMIT detailLoaded();
+        });
+}
+
+void InteractionsPage::render()
+{
+    if (!m_shown) {
+        m_detail->clear();
+        m_copy->setEnabled(false);
+        return;
+    }
+    const Interaction& in = m_shown->interaction;
+    m_json = QString::fromStdString(canonicalJson(in));
+    m_copy->setEnabled(true);
+    const QStringList terms = m_model->searchTerms();
+    auto highlight = [&](QString html) {
+        for (const QString& term : terms)
+            html.replace(term,
+                         QStringLiteral("<span style=\"background:#ffd54f;color:black\">%1</span>").arg(term),
+                         Qt::CaseInsensitive);
+        return html;
+    };
+    QString html;
+    html += QStringLiteral("<h3>%1</h3>").arg(escaped(in.key));
+    QStringList facts;
+    auto fact = [&](const QString& name, const std::string& value) {
+        if (!value.empty())
+            facts << QStringLiteral("<b>%1</b> %2").arg(name, escaped(value));
+    };
+    if (in.startMs)
+        facts << QStringLiteral("<b>%1</b> %2")
+                     .arg(tr("time"), QDateTime::fromMSecsSinceEpoch(*in.startMs, Qt::UTC)
+                                          .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")));
+    fact(tr("agent"), in.agent);
+    fact(tr("version"), in.agentVersion);
+    fact(tr("model"), in.model);
+    fact(tr("intent"), in.intent);
+    fact(tr("channel"), in.channel);
+    fact(tr("outcome"), in.outcome);
+    fact(tr("user"), in.user);
+    fact(tr("session"), in.session);
+    if (in.latencyMs)
+        facts << tr("<b>latency</b> %1 ms").arg(QLocale().toString(*in.latencyMs, 'f', 0));
+    if (in.costUsd)
+        facts << tr("<b>cost</b> $%1").arg(*in.costUsd, 0, 'f', 4);
+    if (in.thumb)
+        facts << tr("<b>feedback</b> %1").arg(*in.thumb > 0 ? tr("thumbs up") : tr("thumbs down"));
+    if (in.rating)
+        facts << tr("<b>rating</b> %1").arg(*in.rating);
+    for (const Score& score : in.scores)
+        facts << QStringLiteral("<b>%1</b> %2").arg(escaped(score.name)).arg(score.value);
+    html += QStringLiteral("<p>%1</p>").arg(facts.join(QStringLiteral(" · ")));
+    if (!in.feedbackComment.empty())
+        html += tr("<p><i>Comment: %1</i></p>").arg(escaped(in.feedbackComment));
+
+    auto signalBadges = [&](int messageIndex) {
+        QString badges;
+        for (const Signal& s : in.signals)
+            if (s.messageIndex == messageIndex)
+                badges +=
+                    QStringLiteral("<div style=\"margin:2px 0 6px 24px;color:%1\">&#9873; <b>%2</b> %3</div>")
+                        .arg(signalColour(int(s.kind)).name(), QString::fromLatin1(signalKindName(s.kind)),
+                             escaped(s.reason));
+        return badges;
+    };
+    html += signalBadges(-1);
+    for (size_t m = 0; m < in.messages.size(); ++m) {
+        const Message& message = in.messages[m];
+        const QString role = QString::fromStdString(message.role);
+        const QString background = role == QLatin1String("user")        ? QStringLiteral("#e8f0fe")
+                                   : role == QLatin1String("assistant") ? QStringLiteral("#f1f3f4")
+                                   : role == QLatin1String("tool")      ? QStringLiteral("#fef7e0")
+                                                                        : QStringLiteral("#eeeeee");
+        html +=
+            QStringLiteral("<table width=\"100%\" cellpadding=\"6\" style=\"background:%1;color:black;"
+                           "margin-top:6px\"><tr><td><b>%2</b>%3<br>%4</td></tr></table>")
+                .arg(background, role.toHtmlEscaped(),
+                     message.name.empty() ? QString() : QStringLiteral(" (%1)").arg(escaped(message.name)),
+                     message.contentIsNull ? QString() : highlight(escaped(message.content)));
+        for (size_t c = 0; c < in.toolCalls.size(); ++c) {
+            const ToolCall& call = in.toolCalls[c];
+            if (call.messageIndex != int(m))
+                continue;
+            const bool failed = call.status == "error" || !call.error.empty();
+            const bool open = m_expanded.count(int(c)) > 0;
+            html += QStringLiteral("<div style=\"margin:4px 0 0 24px;%1\">%6 <a href=\"#%2\">%3 %4</a>%5")
+                        .arg(failed ? QStringLiteral("color:#c62828") : QString())
+                        .arg(c)
+                        .arg(open ? QStringLiteral("&#9662;") : QStringLiteral("&#9656;"))
+                        .arg(escaped(call.name))
+                        .arg(failed ? tr(" <b>error</b> %1").arg(escaped(call.error)) : QString())
+                        .arg(tr("tool call"));
+            if (open)
+                html += QStringLiteral("<pre style=\"background:#fafafa;color:black\">%1</pre><pre "
+                                       "style=\"background:%2;color:black\">%3</pre>")
+                            .arg(escaped(call.arguments),
+                                 failed ? QStringLiteral("#ffebee") : QStringLiteral("#fafafa"),
+                                 escaped(call.result));
+            html += QStringLiteral("</div>");
+        }
+        html += signalBadges(int(m));
+    }
+    if (!in.metadataJson.empty())
+        html += tr("<p><b>Metadata</b></p><pre>%1</pre>").arg(escaped(in.metadataJson));
+    if (!m_shown->sourcePath.empty())
+        html += tr("<p style=\"color:gray\">From %1</p>").arg(escaped(m_shown->sourcePath));
+    m_detail->setHtml(html);
+}
+
+} // namespace winnow

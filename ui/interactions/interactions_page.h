@@ -1,0 +1,55 @@
+#pragma once
+// The interactions browser: a virtual table over the slice (InteractionListModel), full-text
+// search with the matches highlighted, and a detail pane that renders the selected conversation
+// as a reviewer reads it. Detail loads run on a worker; the newest selection wins.
+
+#include "core/jobs/job_runner.h"
+#include "core/models/interaction_list_model.h"
+
+#include <QWidget>
+
+#include <set>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableView;
+class QTextBrowser;
+
+namespace winnow {
+
+class InteractionsPage : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit InteractionsPage(QWidget* parent = nullptr);
+    void setStorePath(const std::string& path);
+    void setFilter(const MetricsFilter& filter);
+    void refresh();
+    InteractionListModel* model() { return m_model; }
+    QTableView* table() { return m_table; }
+    QString detailText() const;
+    QString countText() const;
+    // The detail pane's interaction as canonical JSON (what "Copy as JSON" copies).
+    const QString& detailJson() const { return m_json; }
+
+Q_SIGNALS:
+    void loaded();
+    void detailLoaded();
+
+private:
+    void showDetail(std::int64_t id);
+    void render();
+    JobRunner m_details{JobRunner::Policy::LatestWins};
+    InteractionListModel* m_model = nullptr;
+    QTableView* m_table = nullptr;
+    QLineEdit* m_search = nullptr;
+    QLabel* m_count = nullptr;
+    QTextBrowser* m_detail = nullptr;
+    QPushButton* m_copy = nullptr;
+    std::optional<InteractionDetail> m_shown;
+    std::set<int> m_expanded; // tool calls whose arguments and results are shown
+    QString m_json;
+};
+
+} // namespace winnow

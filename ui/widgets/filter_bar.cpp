@@ -1,0 +1,192 @@
+#include "ui/widgets/filter_bar.h"
+
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QHBoxLayout>
+#include <QLabel>
+
+namespace winnow {
+
+namespace {
+constexpr std::int64_t hourMs = 3'600'000;
+constexpr std::int64_t dayMs = 86'400'000;
+
+struct Preset
+{
+    const char* key;
+    const char* label;
+    std::int64_t lengthMs; // 0: all time, -1: custom
+};
+constexpr Preset presets[] = {
+    {"24h", QT_TRANSLATE_NOOP("FilterBar", "Last 24 hours"), 24 * hourMs},
+    {"7d", QT_TRANSLATE_NOOP("FilterBar", "Last 7 days"), 7 * dayMs},
+    {"30d", QT_TRANSLATE_NOOP("FilterBar", "Last 30 days"), 30 * dayMs},
+    {"90d", QT_TRANSLATE_NOOP("FilterBar", "Last 90 days"), 90 * dayMs},
+    {"all", QT_TRANSLATE_NOOP("FilterBar", "All time"), 0},
+    {"custom", QT_TRANSLATE_NOOP("FilterBar", "Custom range"), -1},
+};
+
+QString labelFor(const QString& field)
+{
+    if (field == QLatin1String("agent"))
+        return FilterBar::tr("Agent");
+    if (field == QLatin1String("agent_version"))
+        return FilterBar::tr("Version");
+    if (field == QLatin1String("model"))
+        return FilterBar::tr("Model");
+    if (field == QLatin1String("intent"))
+        return FilterBar::tr("Intent");
+    return FilterBar::tr("Channel");
+}
+} // namespace
+
+QStringList FilterBar::dimensionFields()
+{
+    return {QStringLiteral("agent"), QStringLiteral("agent_version"), QStringLiteral("model"),
+            QStringLiteral("intent"), QStringLiteral("channel")};
+}
+
+FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(12, 8, 12, 8);
+    m_range = new QComboBox(this);
+    for (const Preset& p : presets)
+        m_range->addItem(tr(p.label), QString::fromLatin1(p.key));
+    m_range->setCurrentIndex(2);
+    m_range->setToolTip(tr("The time range; presets end at the newest interaction in the store"));
+    m_range->setAccessibleName(tr("Time range"));
+    layout->addWidget(m_range);
+    m_from = new QDateTimeEdit(this);
+    m_to = new QDateTimeEdit(this);
+    for (QDateTimeEdit* edit : {m_from, m_to}) {
+        edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+        edit->setCalendarPopup(true);
+        layout->addWidget(edit);
+        connect(edit, &QDateTimeEdit::dateTimeChanged, this, [this] {
+            if (!m_updating)
+                Q_EMIT filterChanged();
+        });
+    }
+    m_from->setToolTip(tr("From (inclusive)"));
+    m_to->setToolTip(tr("To (exclusive)"));
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this] {
+        updateCustomVisibility();
+        if (!m_updating)
+            Q_EMIT filterChanged();
+    });
+    for (const QString& field : dimensionFields()) {
+        auto* label = new QLabel(labelFor(field), this);
+        auto* box = new QComboBox(this);
+        box->setMinimumContentsLength(10);
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->addItem(tr("All"), QString());
+        box->setAccessibleName(labelFor(field));
+        label->setBuddy(box);
+        layout->addSpacing(8);
+        layout->addWidget(label);
+        layout->addWidget(box);
+        m_dimensions[field] = box;
+        connect(box, &QComboBox::currentIndexChanged, this, [this] {
+            if (!m_updating)
+                Q_EMIT filterChanged();
+        });
+    }
+    layout->addStretch();
+    updateCustomVisibility();
+}
+
+void FilterBar::updateCustomVisibility()
+{
+    const bool custom = m_range->currentData().toString() == QLatin1String("custom");
+    m_from->setVisible(custom);
+    m_to->setVisible(custom);
+}
+
+void FilterBar::setChoices(const std::map<std::string, std::vector<std::string>>& values,
+                           std::optional<std::int64_t> oldestMs, std::optional<std::int64_t> newestMs)
+{
+    m_updating = true;
+    m_oldest = oldestMs;
+    m_newest = newestMs;
+    for (auto& [field, box] : m_dimensions) {
+        const QString current = box->currentData().toString();
+        box->clear();
+        box->addItem(tr("All"), QString());
+        const auto found = values.find(field.toStdString());
+        if (found != values.end())
+            for (const std::string& value : found->second)
+                box->addItem(QString::fromStdString(value), QString::fromStdString(value));
+        const int index = box->findData(current);
+        box->setCurrentIndex(index < 0 ? 0 : index);
+    }
+    if (m_range->currentData().toString() != QLatin1String("custom") && newestMs) {
+        const std::int64_t end = (*newestMs / hourMs + 1) * hourMs;
+        m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(end));
+        m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(end - 7 * dayMs));
+    }
+    m_updating = false;
+}
+
+MetricsFilter FilterBar::filter() const
+{
+    MetricsFilter filter;
+    const QString key = m_range->currentData().toString();
+    if (key == QLatin1String("custom")) {
+        filter.fromMs = m_from->dateTime().toMSecsSinceEpoch();
+        filter.toMs = m_to->dateTime().toMSecsSinceEpoch();
+    } else if (m_newest) {
+        // Whole hours, so the rollups answer without reading ragged edges.
+        const std::int64_t end = (*m_newest / hourMs + 1) * hourMs;
+        for (const Preset& p : presets)
+            if (key == QLatin1String(p.key)) {
+                filter.toMs = end;
+                filter.fromMs = p.lengthMs > 0 ? end - p.lengthMs : (m_oldest.value_or(end) / dayMs) * dayMs;
+            }
+    }
+    for (const auto& [field, box] : m_dimensions) {
+        const QString value = box->currentData().toString();
+        if (!value.isEmpty())
+            filter.where.emplace_back(field.toStdString(), value.toStdString());
+    }
+    return filter;
+}
+
+void FilterBar::setFilter(const MetricsFilter& filter)
+{
+    m_updating = true;
+    m_range->setCurrentIndex(m_range->findData(QStringLiteral("custom")));
+    if (filter.fromMs)
+        m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(*filter.fromMs));
+    if (filter.toMs)
+        m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(*filter.toMs));
+    for (auto& [field, box] : m_dimensions) {
+        int index = 0;
+        for (const auto& [name, value] : filter.where)
+            if (name == field.toStdString()) {
+                index = box->findData(QString::fromStdString(value));
+                if (index < 0) {
+                    box->addItem(QString::fromStdString(value), QString::fromStdString(value));
+                    index = box->count() - 1;
+                }
+            }
+        box->setCurrentIndex(index);
+    }
+    updateCustomVisibility();
+    m_updating = false;
+    Q_EMIT filterChanged();
+}
+
+QString FilterBar::preset() const
+{
+    return m_range->currentData().toString();
+}
+
+void FilterBar::setPreset(const QString& key)
+{
+    const int index = m_range->findData(key);
+    if (index >= 0 && key != QLatin1String("custom"))
+        m_range->setCurrentIndex(index);
+}
+
+} // namespace winnow
