@@ -145,6 +145,31 @@ RateComparison compareRates(const RateEstimate& current, const RateEstimate& oth
     return c;
 }
 
+namespace {
+// A breakdown row with its impact (the hits of the impact rate: rate × volume).
+BreakdownRow breakdownRow(const std::string& value, MetricsSummary summary, const std::string& impactRate)
+{
+    BreakdownRow row{value, std::move(summary), 0};
+    const auto rate = row.summary.rates.find(impactRate);
+    row.impact = rate == row.summary.rates.end() ? 0 : rate->second.hits;
+    return row;
+}
+
+void sortByImpact(std::vector<BreakdownRow>& rows)
+{
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const BreakdownRow& a, const BreakdownRow& b) { return a.impact > b.impact; });
+}
+
+MetricsFilter comparisonFilter(const MetricsQuery& query)
+{
+    MetricsFilter other = query.filter;
+    other.fromMs = query.compareFromMs;
+    other.toMs = query.compareToMs;
+    return other;
+}
+} // namespace
+
 MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
 {
     MetricsReport report;
@@ -168,20 +193,14 @@ MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
         std::map<std::string, std::vector<const MetricRow*>> groups;
         for (const MetricRow& row : rows)
             groups[row.dimension].push_back(&row);
-        for (const auto& [value, members] : groups) {
-            BreakdownRow row{value, summariseRows(members, threshold), 0};
-            const auto rate = row.summary.rates.find(query.impactRate);
-            row.impact = rate == row.summary.rates.end() ? 0 : rate->second.hits; // rate × volume
-            report.breakdown.push_back(std::move(row));
-        }
-        std::stable_sort(report.breakdown.begin(), report.breakdown.end(),
-                         [](const BreakdownRow& a, const BreakdownRow& b) { return a.impact > b.impact; });
+        for (const auto& [value, members] : groups)
+            report.breakdown.push_back(
+                breakdownRow(value, summariseRows(members, threshold), query.impactRate));
+        sortByImpact(report.breakdown);
     }
     if (query.compareFromMs && query.compareToMs) {
-        MetricsFilter other = query.filter;
-        other.fromMs = query.compareFromMs;
-        other.toMs = query.compareToMs;
-        const std::vector<MetricRow> otherRows = store.metricRows(other, {}, query.successScore);
+        const std::vector<MetricRow> otherRows =
+            store.metricRows(comparisonFilter(query), {}, query.successScore);
         MetricsSummary previous = summariseRows(pointersTo(otherRows), threshold);
         for (const auto& [name, rate] : report.summary.rates)
             report.comparison[name] = compareRates(rate, previous.rates[name]);
@@ -555,18 +574,13 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
         report.series.emplace_back(start, std::move(summary));
     }
     for (const auto& [value, target] : current.groups()) {
-        BreakdownRow row{value, RollupQuery::summaryOf(target), 0};
-        row.summary.scores.clear();
-        const auto rate = row.summary.rates.find(query.impactRate);
-        row.impact = rate == row.summary.rates.end() ? 0 : rate->second.hits;
-        report.breakdown.push_back(std::move(row));
+        MetricsSummary summary = RollupQuery::summaryOf(target);
+        summary.scores.clear(); // scores are reported for the whole slice only
+        report.breakdown.push_back(breakdownRow(value, std::move(summary), query.impactRate));
     }
-    std::stable_sort(report.breakdown.begin(), report.breakdown.end(),
-                     [](const BreakdownRow& a, const BreakdownRow& b) { return a.impact > b.impact; });
+    sortByImpact(report.breakdown);
     if (query.compareFromMs && query.compareToMs) {
-        MetricsFilter other = query.filter;
-        other.fromMs = query.compareFromMs;
-        other.toMs = query.compareToMs;
+        const MetricsFilter other = comparisonFilter(query);
         RollupQuery previousQuery(db, dimensions, other, std::nullopt, {});
         previousQuery.run();
         MetricsSummary previous = previousQuery.summary();
