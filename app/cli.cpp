@@ -2,15 +2,20 @@
 
 #include "core/demo/generator.h"
 #include "core/ingest/ingestor.h"
+#include "core/ingest/otlp_receiver.h"
+#include "core/jobs/ingest_runner.h"
 #include "core/metrics/metrics.h"
 #include "core/signals/rebuild.h"
 #include "core/store/search_index.h"
 #include "core/store/store.h"
 #include "core/util/text.h"
 
+#include <QCoreApplication>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTimer>
 
 #include <algorithm>
 #include <atomic>
@@ -163,6 +168,11 @@ Commands:
   screenshot [--screen NAME] --out FILE.png
                           Render a screen offscreen at 1440x900: dashboard, interactions, review,
                           rules, monitors, exports, sources.
+  serve                   Receive OTLP/HTTP traces (POST /v1/traces, JSON or protobuf, gzip) and
+                          watch log paths until SIGINT/SIGTERM; then commit everything received.
+                          [--otlp HOST:PORT (default 127.0.0.1:4318)] [--watch PATH]...
+                          [--max-body-mb N (64)] [--quiet-seconds N (30): a trace without its root
+                          span is taken as it is after N seconds without new spans]
   profile list|show NAME|save NAME --map T=S...|delete NAME
                           Named field mappings for JSON records.
 
@@ -878,6 +888,81 @@ int commandProfile(const Context& context, const std::vector<std::string>& args)
     throw UsageError{"unknown profile action '" + action + "'"};
 }
 
+// `winnow serve`: the OTLP/HTTP receiver and watched paths, until SIGINT or SIGTERM; then every
+// pending trace is committed and the watchers stop at their next commit.
+int commandServe(const Context& context, const std::vector<std::string>& args)
+{
+    Arguments a(args, {{"otlp", true},
+                       {"watch", true},
+                       {"max-body-mb", true},
+                       {"quiet-seconds", true},
+                       {"interval-ms", true}});
+    if (!a.positionals().empty())
+        throw UsageError{"serve takes no arguments (--otlp HOST:PORT, --watch PATH)"};
+    OtlpReceiverOptions options;
+    const std::string endpoint = a.value("otlp").value_or("127.0.0.1:4318");
+    const auto colon = endpoint.rfind(':');
+    bool portOk = false;
+    const int port =
+        colon == std::string::npos ? -1 : QString::fromStdString(endpoint.substr(colon + 1)).toInt(&portOk);
+    options.address =
+        QHostAddress(QString::fromStdString(endpoint.substr(0, colon == std::string::npos ? 0 : colon)));
+    if (!portOk || port < 0 || port > 65535 || options.address.isNull())
+        throw UsageError{"--otlp needs HOST:PORT with a numeric address, e.g. 127.0.0.1:4318"};
+    options.port = static_cast<quint16>(port);
+    if (auto mb = a.value("max-body-mb"))
+        options.maxBodyBytes = std::max<std::int64_t>(1, std::atoll(mb->c_str())) << 20;
+    if (auto quiet = a.value("quiet-seconds"))
+        options.quietSeconds = std::max(1, std::atoi(quiet->c_str()));
+    const int intervalMs = std::max(50, std::atoi(a.value("interval-ms").value_or("1000").c_str()));
+
+    {
+        Store create(context.dbPath);
+    } // create or migrate the store before two writers open it
+    OtlpReceiver receiver(context.dbPath, options);
+    QString error;
+    if (!receiver.start(&error)) {
+        std::cerr << "winnow: cannot serve on " << endpoint << ": " << error.toStdString() << "\n";
+        return 1;
+    }
+    IngestRunner watcher;
+    watcher.setStorePath(context.dbPath);
+    const std::vector<std::string> watched = a.values("watch");
+    if (!watched.empty())
+        watcher.ingest(watched, true, intervalMs);
+    std::cerr << "listening on " << receiver.port() << " (" << options.address.toString().toStdString() << ":"
+              << receiver.port() << "/v1/traces)";
+    for (const std::string& path : watched)
+        std::cerr << ", watching " << path;
+    std::cerr << "; Ctrl-C to stop" << std::endl;
+
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    QEventLoop loop;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (g_interrupted.load())
+            loop.quit();
+    });
+    poll.start(50);
+    loop.exec();
+    receiver.stop();
+    watcher.cancel();
+    watcher.setStorePath({}); // waits for the watcher to finish its round
+    const OtlpReceiverStats stats = receiver.stats();
+    if (context.json) {
+        printJson(QJsonObject{{QStringLiteral("requests"), static_cast<qint64>(stats.requests)},
+                              {QStringLiteral("rejected"), static_cast<qint64>(stats.rejected)},
+                              {QStringLiteral("spans"), static_cast<qint64>(stats.spans)},
+                              {QStringLiteral("interactions"), static_cast<qint64>(stats.interactions)}});
+    } else {
+        std::cout << "requests      " << stats.requests << "\nrejected      " << stats.rejected
+                  << "\nspans         " << stats.spans << "\ninteractions  " << stats.interactions
+                  << " (before the last flush; `winnow stats` has the total)\n";
+    }
+    return 0;
+}
+
 const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>& commands()
 {
     static const std::map<std::string, std::function<int(const Context&, const std::vector<std::string>&)>>
@@ -886,7 +971,7 @@ const std::map<std::string, std::function<int(const Context&, const std::vector<
             {"stats", commandStats},     {"sources", commandSources},
             {"index", commandIndex},     {"signals", commandSignals},
             {"metrics", commandMetrics}, {"quarantine", commandQuarantine},
-            {"profile", commandProfile},
+            {"profile", commandProfile}, {"serve", commandServe},
         };
     return table;
 }

@@ -539,6 +539,7 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
     }
     for (OtlpSpan& span : spans) {
         Trace& trace = m_pending[span.traceId];
+        trace.newestInputOffset = std::max(trace.newestInputOffset, inputOffset);
         if (span.parentSpanId.empty() && !trace.rootSeen) {
             trace.rootSeen = true;
             if (m_completed.insert(span.traceId).second)
@@ -574,6 +575,20 @@ std::vector<Interaction> OtlpAssembler::takeAll()
     for (const auto& [offset, traceId] : order)
         result.push_back(assemble(std::move(m_pending[traceId].spans)));
     m_pending.clear();
+    return result;
+}
+
+std::vector<Interaction> OtlpAssembler::takeQuietSince(std::int64_t inputOffset)
+{
+    std::vector<Interaction> result = takeCompleted();
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (it->second.newestInputOffset < inputOffset) {
+            result.push_back(assemble(std::move(it->second.spans)));
+            it = m_pending.erase(it);
+        } else {
+            ++it;
+        }
+    }
     return result;
 }
 

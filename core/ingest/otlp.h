@@ -66,6 +66,10 @@ public:
     std::vector<Interaction> takeCompleted();
     // Every pending trace, root or not (end of input).
     std::vector<Interaction> takeAll();
+    // The completed traces and those whose newest span came from input before inputOffset (the
+    // OTLP receiver passes arrival times: a trace whose root never comes is kept a while, then
+    // taken as it is).
+    std::vector<Interaction> takeQuietSince(std::int64_t inputOffset);
 
     // Where a restart must re-read from to see every span still pending ({-1, 0} when none is).
     struct InputPosition
@@ -83,6 +87,7 @@ private:
     {
         std::vector<OtlpSpan> spans;
         bool rootSeen = false;
+        std::int64_t newestInputOffset = 0;
     };
     std::unordered_map<std::string, Trace> m_pending;
     std::vector<std::string> m_completedOrder;

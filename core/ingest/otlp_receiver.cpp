@@ -1,0 +1,682 @@
+#include "core/ingest/otlp_receiver.h"
+
+#include "core/ingest/otlp.h"
+#include "core/signals/rebuild.h"
+#include "core/store/store.h"
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <QDateTime>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+
+#include <zlib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace winnow {
+
+namespace {
+
+constexpr qsizetype maxHeaderBytes = 64 * 1024;
+const char* otlpSourceName = "otlp-http";
+
+std::int64_t nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+// Inflates a gzip body; false when it is not gzip or inflates to more than `limit` bytes (then
+// `tooLarge` is set).
+bool gunzip(const QByteArray& in, std::int64_t limit, QByteArray& out, bool& tooLarge)
+{
+    tooLarge = false;
+    z_stream stream{};
+    if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK)
+        return false;
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.constData()));
+    stream.avail_in = static_cast<uInt>(in.size());
+    out.clear();
+    char chunk[64 * 1024];
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        stream.next_out = reinterpret_cast<Bytef*>(chunk);
+        stream.avail_out = sizeof chunk;
+        rc = inflate(&stream, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            inflateEnd(&stream);
+            return false;
+        }
+        out.append(chunk, static_cast<qsizetype>(sizeof chunk - stream.avail_out));
+        if (out.size() > limit) {
+            tooLarge = true;
+            inflateEnd(&stream);
+            return false;
+        }
+        if (rc == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) {
+            inflateEnd(&stream);
+            return false; // truncated
+        }
+    }
+    inflateEnd(&stream);
+    return true;
+}
+
+// google.rpc.Status { int32 code = 1; string message = 2; } by hand: the one message outside the
+// OTLP schema that an error answer needs.
+QByteArray rpcStatusProtobuf(int code, const std::string& message)
+{
+    QByteArray bytes;
+    bytes.append(char(0x08));
+    bytes.append(char(code));
+    bytes.append(char(0x12));
+    std::uint64_t length = message.size();
+    while (length >= 0x80) {
+        bytes.append(char((length & 0x7f) | 0x80));
+        length >>= 7;
+    }
+    bytes.append(char(length));
+    bytes.append(message.data(), static_cast<qsizetype>(message.size()));
+    return bytes;
+}
+
+struct Answer
+{
+    int status = 200;
+    QByteArray contentType;
+    QByteArray body;
+    std::string message; // for errors and the log
+};
+
+Answer errorAnswer(int status, bool protobuf, const std::string& message)
+{
+    Answer answer;
+    answer.status = status;
+    answer.message = message;
+    constexpr int invalidArgument = 3;
+    if (protobuf) {
+        answer.contentType = "application/x-protobuf";
+        answer.body = rpcStatusProtobuf(invalidArgument, message);
+    } else {
+        answer.contentType = "application/json";
+        QByteArray escaped;
+        for (char c : message) {
+            if (c == '"' || c == '\\')
+                escaped.append('\\');
+            if (static_cast<unsigned char>(c) < 0x20)
+                continue;
+            escaped.append(c);
+        }
+        answer.body =
+            "{\"code\":" + QByteArray::number(invalidArgument) + ",\"message\":\"" + escaped + "\"}";
+    }
+    return answer;
+}
+
+const char* reasonPhrase(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    }
+    return "Error";
+}
+
+} // namespace
+
+// The receiver's writer: one thread with the store's writer connection, the trace assembler and
+// the signal detector. Requests are handled in arrival order.
+class OtlpReceiver::Writer
+{
+public:
+    Writer(std::string storePath, int quietSeconds)
+        : m_storePath(std::move(storePath)), m_quietSeconds(quietSeconds)
+    {
+    }
+    ~Writer() { stop(); }
+
+    // Opens the store; an error message or empty.
+    std::string start()
+    {
+        std::promise<std::string> opened;
+        auto result = opened.get_future();
+        m_thread = std::thread([this, &opened] {
+            try {
+                m_store = std::make_unique<Store>(m_storePath);
+                std::string error;
+                m_detector = std::make_unique<SignalDetector>(loadDetectorSettings(*m_store, error));
+                m_sourceId = m_store->sourceFor(otlpSourceName, "otlp").id;
+                opened.set_value({});
+            } catch (const std::exception& e) {
+                opened.set_value(e.what());
+                return;
+            }
+            run();
+        });
+        std::string error = result.get();
+        if (!error.empty()) {
+            m_thread.join();
+        }
+        return error;
+    }
+
+    void stop()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stopping || !m_thread.joinable())
+                return;
+            m_stopping = true;
+        }
+        m_wake.notify_all();
+        m_thread.join();
+    }
+
+    // Handles a request body on the writer thread, then calls done(answer, interactions) there.
+    void submit(QByteArray body, bool protobuf, std::function<void(Answer, std::int64_t, std::int64_t)> done)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_tasks.push_back({std::move(body), protobuf, std::move(done)});
+        }
+        m_wake.notify_all();
+    }
+
+private:
+    struct Task
+    {
+        QByteArray body;
+        bool protobuf;
+        std::function<void(Answer, std::int64_t, std::int64_t)> done;
+    };
+
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        while (true) {
+            m_wake.wait_for(lock, std::chrono::seconds(1), [this] { return m_stopping || !m_tasks.empty(); });
+            while (!m_tasks.empty()) {
+                Task task = std::move(m_tasks.front());
+                m_tasks.pop_front();
+                lock.unlock();
+                handle(task);
+                lock.lock();
+            }
+            lock.unlock();
+            if (m_stopping) {
+                commit(m_assembler.takeAll());
+                return;
+            }
+            commit(m_assembler.takeQuietSince(nowMs() - std::int64_t(m_quietSeconds) * 1000));
+            lock.lock();
+        }
+    }
+
+    void handle(Task& task)
+    {
+        std::string json;
+        const char* data = task.body.constData();
+        size_t size = static_cast<size_t>(task.body.size());
+        if (task.protobuf) {
+            opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+            if (!request.ParseFromArray(task.body.constData(), static_cast<int>(task.body.size()))) {
+                task.done(errorAnswer(400, true, "the body is not a protobuf ExportTraceServiceRequest"), 0,
+                          0);
+                return;
+            }
+            google::protobuf::util::JsonPrintOptions options;
+            options.always_print_enums_as_ints = true;
+            if (!google::protobuf::util::MessageToJsonString(request, &json, options).ok()) {
+                task.done(errorAnswer(400, true, "the request cannot be read"), 0, 0);
+                return;
+            }
+            data = json.data();
+            size = json.size();
+        }
+        simdjson::dom::element document;
+        if (m_parser.parse(data, size).get(document) != simdjson::SUCCESS) {
+            task.done(errorAnswer(400, task.protobuf, "the body is not valid JSON"), 0, 0);
+            return;
+        }
+        const size_t pendingBefore = m_assembler.pendingTraces();
+        const std::string error = m_assembler.addRequest(document, nowMs());
+        if (!error.empty()) {
+            task.done(errorAnswer(400, task.protobuf, error), 0, 0);
+            return;
+        }
+        std::int64_t spans = 0;
+        if (auto resourceSpans = document["resourceSpans"].get_array(); !resourceSpans.error())
+            for (auto resource : resourceSpans.value())
+                if (auto scopes = resource["scopeSpans"].get_array(); !scopes.error())
+                    for (auto scope : scopes.value())
+                        if (auto list = scope["spans"].get_array(); !list.error())
+                            spans += static_cast<std::int64_t>(list.value().size());
+        (void)pendingBefore;
+        std::int64_t written = 0;
+        try {
+            written = commit(m_assembler.takeCompleted());
+        } catch (const std::exception& e) {
+            Answer answer =
+                errorAnswer(503, task.protobuf, std::string("the store refused the write: ") + e.what());
+            task.done(std::move(answer), spans, 0);
+            return;
+        }
+        Answer answer;
+        if (task.protobuf) {
+            answer.contentType = "application/x-protobuf";
+            opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
+            std::string bytes;
+            response.SerializeToString(&bytes);
+            answer.body = QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
+        } else {
+            answer.contentType = "application/json";
+            answer.body = "{}";
+        }
+        task.done(std::move(answer), spans, written);
+    }
+
+    std::int64_t commit(std::vector<Interaction> interactions)
+    {
+        if (interactions.empty())
+            return 0;
+        Batch batch;
+        for (Interaction& in : interactions) {
+            in.signals = m_detector->detect(in);
+            batch.interactions.push_back(std::move(in));
+        }
+        batch.position = {m_sourceId, ++m_committedBatches, 0};
+        const BatchResult result = m_store->writeBatch(batch);
+        if (m_onCommit)
+            m_onCommit(result.inserted);
+        return result.inserted;
+    }
+
+public:
+    std::function<void(std::int64_t)> m_onCommit; // on the writer thread
+
+private:
+    std::string m_storePath;
+    int m_quietSeconds;
+    std::thread m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<Task> m_tasks;
+    bool m_stopping = false;
+    std::unique_ptr<Store> m_store;
+    std::unique_ptr<SignalDetector> m_detector;
+    OtlpAssembler m_assembler;
+    simdjson::dom::parser m_parser;
+    std::int64_t m_sourceId = 0;
+    std::int64_t m_committedBatches = 0;
+};
+
+// One client connection: reads requests one at a time (HTTP/1.1 keep-alive), answers each once
+// the writer has handled it.
+class OtlpReceiver::Connection : public QObject
+{
+public:
+    Connection(QTcpSocket* socket, OtlpReceiver* receiver)
+        : QObject(receiver), m_socket(socket), m_receiver(receiver)
+    {
+        socket->setParent(this);
+        connect(socket, &QTcpSocket::readyRead, this, &Connection::read);
+        connect(socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
+    }
+
+private:
+    enum class State { Headers, Body, Chunked, Waiting, Closing };
+
+    void read()
+    {
+        if (m_state == State::Waiting || m_state == State::Closing) {
+            if (m_state == State::Waiting)
+                m_buffer.append(m_socket->readAll());
+            else
+                m_socket->readAll();
+            return;
+        }
+        m_buffer.append(m_socket->readAll());
+        process();
+    }
+
+    void process()
+    {
+        while (m_state != State::Waiting && m_state != State::Closing) {
+            if (m_state == State::Headers && !readHeaders())
+                return;
+            if (m_state == State::Body && !readBody())
+                return;
+            if (m_state == State::Chunked && !readChunks())
+                return;
+        }
+    }
+
+    bool readHeaders()
+    {
+        const qsizetype end = m_buffer.indexOf("\r\n\r\n");
+        if (end < 0) {
+            if (m_buffer.size() > maxHeaderBytes)
+                fail(431, "request headers are too large", true);
+            return false;
+        }
+        const QList<QByteArray> lines = m_buffer.left(end).split('\n');
+        m_buffer.remove(0, end + 4);
+        const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
+        if (requestLine.size() != 3 || !requestLine[2].startsWith("HTTP/1.")) {
+            fail(400, "malformed request line", true);
+            return false;
+        }
+        m_headers.clear();
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const qsizetype colon = lines[i].indexOf(':');
+            if (colon > 0)
+                m_headers[lines[i].left(colon).trimmed().toLower()] = lines[i].mid(colon + 1).trimmed();
+        }
+        m_keepAlive = requestLine[2] == "HTTP/1.1" ? m_headers.value("connection").toLower() != "close"
+                                                   : m_headers.value("connection").toLower() == "keep-alive";
+        const QByteArray path = requestLine[1].split('?').value(0);
+        const QByteArray type = m_headers.value("content-type").split(';').value(0).trimmed().toLower();
+        m_protobuf = type == "application/x-protobuf";
+        if (path != "/v1/traces") {
+            fail(404, "only /v1/traces is served here", true);
+            return false;
+        }
+        if (requestLine[0] != "POST") {
+            fail(405, "use POST", true);
+            return false;
+        }
+        if (!m_protobuf && type != "application/json") {
+            fail(415, "Content-Type must be application/json or application/x-protobuf", true);
+            return false;
+        }
+        const QByteArray encoding = m_headers.value("content-encoding").toLower();
+        if (!encoding.isEmpty() && encoding != "identity" && encoding != "gzip") {
+            fail(415, "Content-Encoding must be gzip or none", true);
+            return false;
+        }
+        m_gzip = encoding == "gzip";
+        m_body.clear();
+        const std::int64_t limit = m_receiver->m_options.maxBodyBytes;
+        if (m_headers.value("transfer-encoding").toLower().contains("chunked")) {
+            m_state = State::Chunked;
+        } else if (m_headers.contains("content-length")) {
+            bool ok = false;
+            m_remaining = m_headers.value("content-length").toLongLong(&ok);
+            if (!ok || m_remaining < 0) {
+                fail(400, "malformed Content-Length", true);
+                return false;
+            }
+            if (m_remaining > limit) {
+                fail(413, "the body is larger than " + std::to_string(limit) + " bytes", true);
+                return false;
+            }
+            m_state = State::Body;
+        } else {
+            fail(411, "a Content-Length or chunked transfer encoding is needed", true);
+            return false;
+        }
+        if (m_headers.value("expect").toLower() == "100-continue")
+            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        return true;
+    }
+
+    bool readBody()
+    {
+        const qsizetype take = qsizetype(std::min<std::int64_t>(m_remaining, m_buffer.size()));
+        m_body.append(m_buffer.left(take));
+        m_buffer.remove(0, take);
+        m_remaining -= take;
+        if (m_remaining > 0)
+            return false;
+        finishBody();
+        return true;
+    }
+
+    bool readChunks()
+    {
+        const std::int64_t limit = m_receiver->m_options.maxBodyBytes;
+        while (true) {
+            if (m_chunkRemaining > 0) {
+                const qsizetype take = qsizetype(std::min<std::int64_t>(m_chunkRemaining, m_buffer.size()));
+                m_body.append(m_buffer.left(take));
+                m_buffer.remove(0, take);
+                m_chunkRemaining -= take;
+                if (m_chunkRemaining > 0)
+                    return false;
+                m_expectChunkEnd = true;
+            }
+            if (m_expectChunkEnd) {
+                if (m_buffer.size() < 2)
+                    return false;
+                if (!m_buffer.startsWith("\r\n")) {
+                    fail(400, "malformed chunked body", true);
+                    return false;
+                }
+                m_buffer.remove(0, 2);
+                m_expectChunkEnd = false;
+            }
+            if (m_lastChunkSeen) {
+                // Trailers, then an empty line.
+                const qsizetype end = m_buffer.indexOf("\r\n");
+                if (end < 0)
+                    return false;
+                m_buffer.remove(0, end + 2);
+                if (end == 0) {
+                    m_lastChunkSeen = false;
+                    finishBody();
+                    return true;
+                }
+                continue;
+            }
+            const qsizetype lineEnd = m_buffer.indexOf("\r\n");
+            if (lineEnd < 0) {
+                if (m_buffer.size() > 1024)
+                    fail(400, "malformed chunk size", true);
+                return false;
+            }
+            bool ok = false;
+            const std::int64_t size =
+                m_buffer.left(lineEnd).split(';').value(0).trimmed().toLongLong(&ok, 16);
+            m_buffer.remove(0, lineEnd + 2);
+            if (!ok || size < 0) {
+                fail(400, "malformed chunk size", true);
+                return false;
+            }
+            if (m_body.size() + size > limit) {
+                fail(413, "the body is larger than " + std::to_string(limit) + " bytes", true);
+                return false;
+            }
+            if (size == 0)
+                m_lastChunkSeen = true;
+            else
+                m_chunkRemaining = size;
+        }
+    }
+
+    void finishBody()
+    {
+        if (m_gzip) {
+            QByteArray inflated;
+            bool tooLarge = false;
+            if (!gunzip(m_body, m_receiver->m_options.maxBodyBytes, inflated, tooLarge)) {
+                fail(tooLarge ? 413 : 400,
+                     tooLarge ? "the body inflates to more than the limit" : "the body is not valid gzip",
+                     false);
+                return;
+            }
+            m_body = std::move(inflated);
+        }
+        m_state = State::Waiting;
+        ++m_receiver->m_stats.requests;
+        QPointer<Connection> self(this);
+        QPointer<OtlpReceiver> receiver(m_receiver);
+        m_receiver->m_writer->submit(
+            std::move(m_body), m_protobuf,
+            [self, receiver](Answer answer, std::int64_t spans, std::int64_t written) {
+                QMetaObject::invokeMethod(
+                    receiver.data(),
+                    [self, receiver, answer = std::move(answer), spans, written] {
+                        if (!receiver)
+                            return;
+                        receiver->m_stats.spans += spans;
+                        receiver->m_stats.interactions += written;
+                        if (self)
+                            self->respond(answer, false);
+                    },
+                    Qt::QueuedConnection);
+            });
+    }
+
+    void fail(int status, const std::string& message, bool close)
+    {
+        respond(errorAnswer(status, m_protobuf, message), close);
+    }
+
+    void respond(const Answer& answer, bool close)
+    {
+        if (answer.status >= 400) {
+            ++m_receiver->m_stats.rejected;
+            if (answer.status != 503)
+                close = close || m_state == State::Body || m_state == State::Chunked;
+        }
+        if (!m_keepAlive)
+            close = true;
+        QByteArray head = "HTTP/1.1 " + QByteArray::number(answer.status) + ' ' +
+                          reasonPhrase(answer.status) + "\r\nContent-Type: " + answer.contentType +
+                          "\r\nContent-Length: " + QByteArray::number(answer.body.size()) +
+                          (close ? "\r\nConnection: close" : "") + "\r\n\r\n";
+        m_socket->write(head + answer.body);
+        Q_EMIT m_receiver->requestHandled(answer.status, QString::fromStdString(answer.message));
+        if (close) {
+            m_state = State::Closing;
+            m_socket->disconnectFromHost();
+            return;
+        }
+        m_state = State::Headers;
+        if (!m_buffer.isEmpty())
+            QMetaObject::invokeMethod(
+                this, [this] { process(); }, Qt::QueuedConnection);
+    }
+
+    QTcpSocket* m_socket;
+    OtlpReceiver* m_receiver;
+    State m_state = State::Headers;
+    QByteArray m_buffer;
+    QByteArray m_body;
+    QHash<QByteArray, QByteArray> m_headers;
+    std::int64_t m_remaining = 0;
+    std::int64_t m_chunkRemaining = 0;
+    bool m_expectChunkEnd = false;
+    bool m_lastChunkSeen = false;
+    bool m_protobuf = false;
+    bool m_gzip = false;
+    bool m_keepAlive = true;
+};
+
+OtlpReceiver::OtlpReceiver(std::string storePath, OtlpReceiverOptions options, QObject* parent)
+    : QObject(parent), m_storePath(std::move(storePath)), m_options(options)
+{
+}
+
+OtlpReceiver::~OtlpReceiver()
+{
+    stop();
+}
+
+bool OtlpReceiver::start(QString* error)
+{
+    if (m_server)
+        return true;
+    m_writer = std::make_unique<Writer>(m_storePath, m_options.quietSeconds);
+    QPointer<OtlpReceiver> self(this);
+    m_writer->m_onCommit = [self](std::int64_t inserted) {
+        if (inserted > 0)
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self] {
+                    if (self)
+                        Q_EMIT self->committed();
+                },
+                Qt::QueuedConnection);
+    };
+    const std::string opened = m_writer->start();
+    if (!opened.empty()) {
+        m_writer.reset();
+        if (error)
+            *error = QString::fromStdString(opened);
+        return false;
+    }
+    m_server = new QTcpServer(this);
+    connect(m_server, &QTcpServer::newConnection, this, &OtlpReceiver::accept);
+    if (!m_server->listen(m_options.address, m_options.port)) {
+        if (error)
+            *error = m_server->errorString();
+        delete m_server;
+        m_server = nullptr;
+        m_writer.reset();
+        return false;
+    }
+    return true;
+}
+
+void OtlpReceiver::accept()
+{
+    while (QTcpSocket* socket = m_server->nextPendingConnection())
+        new Connection(socket, this);
+}
+
+void OtlpReceiver::stop()
+{
+    if (m_server) {
+        m_server->close();
+        delete m_server;
+        m_server = nullptr;
+    }
+    if (m_writer) {
+        m_writer->stop(); // commits every pending trace
+        m_writer.reset();
+    }
+}
+
+bool OtlpReceiver::listening() const
+{
+    return m_server && m_server->isListening();
+}
+
+quint16 OtlpReceiver::port() const
+{
+    return m_server ? m_server->serverPort() : 0;
+}
+
+OtlpReceiverStats OtlpReceiver::stats() const
+{
+    return m_stats;
+}
+
+} // namespace winnow

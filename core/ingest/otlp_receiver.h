@@ -1,0 +1,73 @@
+#pragma once
+// A loopback OTLP/HTTP trace receiver: `POST /v1/traces` with application/json or
+// application/x-protobuf bodies, gzip or not, with a Content-Length or chunked. The HTTP side runs
+// on the thread that owns the receiver (its event loop); parsing, assembling traces into
+// interactions, detecting signals and writing run on the receiver's writer thread, and a request
+// is answered once what it completed is committed. Spans of one trace may come in several
+// requests: a trace becomes an interaction when its root span arrives, or after `quietSeconds`
+// without new spans for it, or when the receiver stops.
+//
+// Answers: 200 with an ExportTraceServiceResponse in the request's encoding; 400 for a body that
+// is not a valid request (with a google.rpc.Status message); 404 for other paths, 405 for other
+// methods, 411 without a length, 413 over `maxBodyBytes` (before or after gunzip), 415 for other
+// content types or encodings.
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+class QTcpServer;
+
+namespace winnow {
+
+struct OtlpReceiverOptions
+{
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 4318; // 0: any free port
+    std::int64_t maxBodyBytes = 64ll << 20;
+    int quietSeconds = 30;
+};
+
+struct OtlpReceiverStats
+{
+    std::int64_t requests = 0;
+    std::int64_t rejected = 0; // answered with a 4xx
+    std::int64_t spans = 0;
+    std::int64_t interactions = 0; // committed
+};
+
+class OtlpReceiver : public QObject
+{
+    Q_OBJECT
+public:
+    OtlpReceiver(std::string storePath, OtlpReceiverOptions options, QObject* parent = nullptr);
+    ~OtlpReceiver() override;
+
+    // Opens the store on the writer thread and starts listening; false with a message otherwise.
+    bool start(QString* error);
+    // Stops listening, turns every pending trace into an interaction and commits; returns when
+    // that is done.
+    void stop();
+    bool listening() const;
+    quint16 port() const;
+    OtlpReceiverStats stats() const;
+
+Q_SIGNALS:
+    void committed();
+    void requestHandled(int status, const QString& message);
+
+private:
+    class Writer;
+    class Connection;
+    void accept();
+    std::string m_storePath;
+    OtlpReceiverOptions m_options;
+    QTcpServer* m_server = nullptr;
+    std::unique_ptr<Writer> m_writer;
+    OtlpReceiverStats m_stats;
+};
+
+} // namespace winnow
