@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "core/ingest/otlp_receiver.h"
 #include "core/metrics/dashboard.h"
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
@@ -247,6 +248,42 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
 
 MainWindow::~MainWindow() = default;
 
+bool MainWindow::setReceiverOn(bool on, quint16 port)
+{
+    if (!on) {
+        if (m_receiver)
+            m_receiver->stop(); // commits the traces still waiting for their root span
+        m_receiver.reset();
+        m_sources->setReceiverState(false, tr("Off"));
+        m_storeChanged = true;
+        return true;
+    }
+    if (m_receiver)
+        return true;
+    OtlpReceiverOptions options;
+    options.port = port;
+    auto receiver = std::make_unique<OtlpReceiver>(m_storePath.toStdString(), options);
+    QString error;
+    if (!receiver->start(&error)) {
+        m_sources->setReceiverState(false, tr("Cannot listen: %1").arg(error));
+        return false;
+    }
+    connect(receiver.get(), &OtlpReceiver::committed, this, [this] { m_storeChanged = true; });
+    connect(receiver.get(), &OtlpReceiver::requestHandled, this, [this](int status, const QString& message) {
+        const OtlpReceiverStats stats = m_receiver ? m_receiver->stats() : OtlpReceiverStats{};
+        m_sources->setReceiverState(
+            true, tr("Listening on 127.0.0.1:%1 · %2 requests · %3 spans · %4 rejected%5")
+                      .arg(m_receiver ? m_receiver->port() : 0)
+                      .arg(stats.requests)
+                      .arg(stats.spans)
+                      .arg(stats.rejected)
+                      .arg(status >= 400 ? tr(" (last: %1 %2)").arg(status).arg(message) : QString()));
+    });
+    m_receiver = std::move(receiver);
+    m_sources->setReceiverState(true, tr("Listening on 127.0.0.1:%1").arg(m_receiver->port()));
+    return true;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     QSettings settings;
@@ -254,6 +291,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("filter/range"), m_filterBar->preset());
     settings.setValue(QStringLiteral("store/last"), m_storePath);
     m_ingest.cancel();
+    if (m_receiver)
+        m_receiver->stop();
     event->accept();
 }
 
@@ -278,6 +317,9 @@ int MainWindow::currentScreen() const
 
 void MainWindow::openStore(const QString& path)
 {
+    const bool receiving = m_receiver != nullptr;
+    if (receiving)
+        setReceiverOn(false);
     m_storePath = path;
     setWindowTitle(tr("%1 — Winnow").arg(QFileInfo(path).fileName()));
     m_ingest.setStorePath(path.toStdString());
@@ -291,7 +333,9 @@ void MainWindow::openStore(const QString& path)
             Store writer(file);
             return true;
         },
-        [this](bool) {
+        [this, receiving](bool) {
+            if (receiving)
+                setReceiverOn(true);
             m_dashboard->setStorePath(m_storePath.toStdString());
             m_interactions->setStorePath(m_storePath.toStdString());
             m_sources->setStorePath(m_storePath.toStdString());

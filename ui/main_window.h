@@ -9,6 +9,8 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QLabel;
 class QListWidget;
 class QMenu;
@@ -43,6 +45,9 @@ public:
     SourcesPage* sources() const { return m_sources; }
     FilterBar* filterBar() const { return m_filterBar; }
     IngestRunner* ingestRunner() { return &m_ingest; }
+    // Switches the OTLP/HTTP receiver on or off (port 0: any free port, for tests).
+    bool setReceiverOn(bool on, quint16 port = 4318);
+    class OtlpReceiver* receiver() const { return m_receiver.get(); }
 
 Q_SIGNALS:
     // The store is open and the filter bar knows its values.
@@ -66,6 +71,7 @@ private:
     QString m_storePath;
     JobRunner m_storeJobs{JobRunner::Policy::LatestWins};
     IngestRunner m_ingest;
+    std::unique_ptr<class OtlpReceiver> m_receiver;
     QListWidget* m_rail = nullptr;
     QStackedWidget* m_stack = nullptr;
     FilterBar* m_filterBar = nullptr;

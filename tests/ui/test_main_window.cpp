@@ -1,5 +1,6 @@
 #include "core/demo/generator.h"
 #include "core/ingest/ingestor.h"
+#include "core/ingest/otlp_receiver.h"
 #include "core/metrics/metrics.h"
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
@@ -7,14 +8,15 @@
 #include "ui/sources/sources_page.h"
 #include "ui/widgets/filter_bar.h"
 
-#include <QAbstractItemModelTester>
 #include <QAbstractBarSeries>
+#include <QAbstractItemModelTester>
 #include <QBarSet>
 #include <QChartView>
 #include <QComboBox>
 #include <QLocale>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -181,4 +183,43 @@ TEST(MainWindow, AnEmptyStoreOffersDemoDataAndEveryScreenOpens)
     ASSERT_TRUE(waitUntil([&] { return !window.dashboard()->empty(); }, 20000));
     EXPECT_TRUE(waitUntil(
         [&] { return window.dashboard()->tileText(DashboardPage::tr("Interactions")) == formatted(2000); }));
+}
+
+TEST(MainWindow, TheReceiverSwitchTakesTracesAndTheDashboardFollows)
+{
+    QTemporaryDir dir;
+    const std::string logs = dir.filePath(QStringLiteral("t.json")).toStdString();
+    DemoOptions options;
+    options.interactions = 6;
+    ASSERT_EQ(writeDemo(options, DemoFormat::Otlp, logs), "");
+    MainWindow window(dir.filePath(QStringLiteral("s.db")));
+    QSignalSpy ready(&window, &MainWindow::storeReady);
+    window.show();
+    ASSERT_TRUE(ready.wait(15000));
+    ASSERT_TRUE(window.setReceiverOn(true, 0));
+    ASSERT_TRUE(window.receiver());
+    const quint16 port = window.receiver()->port();
+
+    QTcpSocket socket; // asynchronous: the receiver answers on this (the GUI) thread
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    QByteArray body;
+    {
+        std::ifstream in(logs);
+        body = QByteArray::fromStdString(std::string(std::istreambuf_iterator<char>(in), {})).trimmed();
+    }
+    socket.write("POST /v1/traces HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                 QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray answer;
+    ASSERT_TRUE(waitUntil([&] {
+        answer += socket.readAll();
+        return answer.contains("\r\n\r\n");
+    }));
+    EXPECT_TRUE(answer.startsWith("HTTP/1.1 200")) << answer.toStdString();
+    // Live: the commit reaches the dashboard within about a second, without asking.
+    EXPECT_TRUE(waitUntil(
+        [&] { return window.dashboard()->tileText(DashboardPage::tr("Interactions")) == formatted(6); },
+        20000))
+        << window.dashboard()->tileText(DashboardPage::tr("Interactions")).toStdString();
+    EXPECT_TRUE(window.setReceiverOn(false));
+    EXPECT_FALSE(window.receiver());
 }

@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -28,6 +29,16 @@ SourcesPage::SourcesPage(QWidget* parent) : QWidget(parent)
     bar->addWidget(watch);
     bar->addStretch();
     layout->addLayout(bar);
+    auto* receiverBar = new QHBoxLayout;
+    m_receiver = new QCheckBox(tr("Receive OpenTelemetry traces (OTLP/HTTP on 127.0.0.1:4318)"), this);
+    m_receiver->setToolTip(
+        tr("Point an OTLP exporter at http://127.0.0.1:4318/v1/traces (JSON or protobuf)"));
+    m_receiverStatus = new QLabel(this);
+    m_receiverStatus->setForegroundRole(QPalette::PlaceholderText);
+    receiverBar->addWidget(m_receiver);
+    receiverBar->addWidget(m_receiverStatus, 1);
+    layout->addLayout(receiverBar);
+    connect(m_receiver, &QCheckBox::toggled, this, &SourcesPage::receiverToggled);
     connect(addFiles, &QPushButton::clicked, this,
             [this, watch] { Q_EMIT addFilesRequested(watch->isChecked()); });
     connect(addFolder, &QPushButton::clicked, this,
@@ -104,6 +115,13 @@ void SourcesPage::openQuarantined(int row)
                                .arg(entry->record.byteOffset)
                                .arg(QString::fromStdString(entry->record.reason),
                                     QString::fromStdString(entry->record.excerpt)));
+}
+
+void SourcesPage::setReceiverState(bool on, const QString& text)
+{
+    const QSignalBlocker blocker(m_receiver);
+    m_receiver->setChecked(on);
+    m_receiverStatus->setText(text);
 }
 
 QString SourcesPage::quarantineDetail() const

@@ -8,6 +8,8 @@
 
 #include <QWidget>
 
+class QCheckBox;
+class QLabel;
 class QPlainTextEdit;
 class QTableView;
 
@@ -25,7 +27,11 @@ public:
     QString quarantineDetail() const;
     void openQuarantined(int row);
 
+    // The receiver's switch and what it says (the window owns the receiver).
+    void setReceiverState(bool on, const QString& text);
+
 Q_SIGNALS:
+    void receiverToggled(bool on);
     void addFilesRequested(bool watch);
     void addFolderRequested(bool watch);
     void loaded();
@@ -42,6 +48,8 @@ private:
     QTableView* m_sourceTable = nullptr;
     QTableView* m_quarantineTable = nullptr;
     QPlainTextEdit* m_detail = nullptr;
+    QCheckBox* m_receiver = nullptr;
+    QLabel* m_receiverStatus = nullptr;
 };
 
 } // namespace winnow
