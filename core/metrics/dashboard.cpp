@@ -29,38 +29,26 @@ DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std
     query.compareToMs = from;
     data.report = computeMetrics(store, query);
 
-    const std::vector<std::string> versions = dimensionValues(store)["agent_version"];
-    for (const std::string& version : versions) {
-        MetricsFilter byVersion = filter;
-        bool excluded = false;
-        for (const auto& [field, value] : filter.where)
-            excluded |= field == "agent_version" && value != version;
-        if (excluded)
+    data.volumeByVersion = interactionCountsBy(store, filter, data.bucket, "agent_version");
+    data.volumeByVersion.erase(std::string()); // interactions that name no version
+    // First appearances over all time, with the filter's other conditions.
+    MetricsFilter allTime = filter;
+    allTime.fromMs.reset();
+    allTime.toMs.reset();
+    std::optional<std::int64_t> storeFirstDay;
+    std::map<std::string, std::int64_t> firstDays;
+    for (const auto& [version, days] : interactionCountsBy(store, allTime, Bucket::Day, "agent_version")) {
+        const auto first = days.upper_bound(noStartBucket);
+        if (first == days.end())
             continue;
-        byVersion.where.emplace_back("agent_version", version);
-        auto counts = interactionCounts(store, byVersion, data.bucket);
-        if (!counts.empty())
-            data.volumeByVersion[version] = std::move(counts);
-        // First appearance over all time, with the filter's other conditions.
-        MetricsFilter allTime = byVersion;
-        allTime.fromMs.reset();
-        allTime.toMs.reset();
-        const auto days = interactionCounts(store, allTime, Bucket::Day);
-        for (const auto& [day, n] : days)
-            if (day != noStartBucket && n > 0) {
-                if (day >= bucketStart(from, Bucket::Day) && day < to)
-                    data.releases[version] = day;
-                break;
-            }
+        storeFirstDay = std::min(storeFirstDay.value_or(first->first), first->first);
+        if (!version.empty())
+            firstDays[version] = first->first;
     }
     // A version there from the store's first day on was not released in view: the logs begin there.
-    MetricsFilter everything = filter;
-    everything.fromMs.reset();
-    everything.toMs.reset();
-    const auto allDays = interactionCounts(store, everything, Bucket::Day);
-    const auto firstDay = allDays.upper_bound(noStartBucket);
-    if (firstDay != allDays.end())
-        std::erase_if(data.releases, [&](const auto& release) { return release.second == firstDay->first; });
+    for (const auto& [version, day] : firstDays)
+        if (day != storeFirstDay && day >= bucketStart(from, Bucket::Day) && day < to)
+            data.releases[version] = day;
     return data;
 }
 

@@ -593,30 +593,30 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
     return report;
 }
 
-std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
-                                                       Bucket bucket)
+namespace {
+// Counts of the slice per bucket start, and per value of `dimension` when one is given, from the
+// rollups: whole hours and days from them, ragged edges from the interactions.
+void countFromRollups(Store& store, const MetricsFilter& filter, Bucket bucket, const std::string& dimension,
+                      const std::function<void(const std::string&, std::int64_t, std::int64_t)>& add)
 {
-    MetricsQuery query;
-    query.filter = filter;
-    if (!rollupsCanAnswer(store, query))
-        return store.countsByTime(filter, bucket == Bucket::Hour  ? hourMs
-                                          : bucket == Bucket::Day ? dayMs
-                                                                  : 7 * dayMs);
-    // Whole hours and days come from the rollups, ragged edges from the interactions.
-    std::map<std::int64_t, std::int64_t> counts;
     sql::Connection& db = store.connection();
     sql::Transaction snapshot(db, sql::Transaction::Kind::Read);
     const auto dimensions = readRollupDimensions(db);
+    const std::string none;
+    auto valueOf = [&](const RollupDimensions& d) -> const std::string& {
+        return dimension.empty() ? none : *d.field(dimension);
+    };
     const bool bounded = filter.fromMs || filter.toMs;
     const std::int64_t from = filter.fromMs.value_or(bounded ? noStartBucket + 1 : noStartBucket);
     const std::int64_t to = filter.toMs.value_or(INT64_MAX);
     for (const Segment& segment : segmentsOf(from, to, bucket != Bucket::Hour)) {
         if (segment.kind == Segment::Kind::Raw) {
-            MetricsFilter edge = filter;
-            edge.fromMs = segment.from;
-            edge.toMs = segment.to;
-            for (const auto& [start, n] : store.countsByTime(edge, hourMs))
-                counts[bucketStart(start, bucket)] += n;
+            readInteractionFacts(db, std::pair(segment.from, segment.to),
+                                 [&](const RollupFacts& facts, const std::vector<Score>&) {
+                                     if (filterKeeps(filter, facts.dimensions))
+                                         add(valueOf(facts.dimensions), bucketStart(*facts.startMs, bucket),
+                                             1);
+                                 });
             continue;
         }
         readRollups(
@@ -624,12 +624,51 @@ std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const Metri
             segment.from, segment.to, [&](const RollupRow& row) {
                 const auto d = dimensions.find(row.dimensionsId);
                 if (d != dimensions.end() && filterKeeps(filter, d->second) && row.counts.interactions > 0)
-                    counts[row.bucketMs == noStartBucket ? noStartBucket
-                                                         : bucketStart(row.bucketMs, bucket)] +=
-                        row.counts.interactions;
+                    add(valueOf(d->second),
+                        row.bucketMs == noStartBucket ? noStartBucket : bucketStart(row.bucketMs, bucket),
+                        row.counts.interactions);
             });
     }
     snapshot.commit();
+}
+
+std::int64_t bucketWidth(Bucket bucket)
+{
+    return bucket == Bucket::Hour ? hourMs : bucket == Bucket::Day ? dayMs : 7 * dayMs;
+}
+} // namespace
+
+std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
+                                                       Bucket bucket)
+{
+    MetricsQuery query;
+    query.filter = filter;
+    if (!rollupsCanAnswer(store, query))
+        return store.countsByTime(filter, bucketWidth(bucket));
+    std::map<std::int64_t, std::int64_t> counts;
+    countFromRollups(store, filter, bucket, {},
+                     [&](const std::string&, std::int64_t start, std::int64_t n) { counts[start] += n; });
+    return counts;
+}
+
+std::map<std::string, std::map<std::int64_t, std::int64_t>>
+interactionCountsBy(Store& store, const MetricsFilter& filter, Bucket bucket, const std::string& dimension)
+{
+    std::map<std::string, std::map<std::int64_t, std::int64_t>> counts;
+    MetricsQuery query;
+    query.filter = filter;
+    if (RollupDimensions::isDimension(dimension) && rollupsCanAnswer(store, query)) {
+        countFromRollups(
+            store, filter, bucket, dimension,
+            [&](const std::string& value, std::int64_t start, std::int64_t n) { counts[value][start] += n; });
+        return counts;
+    }
+    for (const std::string& value : dimensionValues(store)[dimension]) {
+        MetricsFilter one = filter;
+        one.where.emplace_back(dimension, value);
+        if (auto perBucket = interactionCounts(store, one, bucket); !perBucket.empty())
+            counts[value] = std::move(perBucket);
+    }
     return counts;
 }
 

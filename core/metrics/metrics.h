@@ -102,6 +102,9 @@ bool rollupsCanAnswer(Store& store, const MetricsQuery& query);
 // time are counted under noStartBucket (rollups.h).
 std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
                                                        Bucket bucket);
+// The same per value of a rollup dimension ("" for interactions without one), in one pass.
+std::map<std::string, std::map<std::int64_t, std::int64_t>>
+interactionCountsBy(Store& store, const MetricsFilter& filter, Bucket bucket, const std::string& dimension);
 
 // The values each rollup dimension (agent, agent_version, model, intent, channel) takes in the
 // store, sorted; what a filter bar offers.

@@ -469,3 +469,28 @@ TEST(Rollups, MigrationFromSchemaTwoBuildsThem)
     store.rebuildRollups();
     expectRollupsAgreeOnManyQueries(store, firstDayOf(store));
 }
+
+TEST(Rollups, CountsPerDimensionAgreeWithCountingEachValue)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    fillDemoStore(store, dir);
+    const std::int64_t firstDay = firstDayOf(store);
+    MetricsFilter ragged;
+    ragged.fromMs = firstDay + 86'400'000 + 3'600'000 * 5 + 17;
+    ragged.toMs = firstDay + 12 * 86'400'000 + 999;
+    ragged.where = {{"channel", "web"}};
+    for (Bucket bucket : {Bucket::Hour, Bucket::Day, Bucket::Week}) {
+        const auto byVersion = interactionCountsBy(store, ragged, bucket, "agent_version");
+        ASSERT_GE(byVersion.size(), 3u);
+        for (const auto& [version, counts] : byVersion) {
+            MetricsFilter one = ragged;
+            one.where.emplace_back("agent_version", version);
+            // The reference: SQL GROUP BY over the interactions, no rollups.
+            std::map<std::int64_t, std::int64_t> expected;
+            for (const auto& [start, n] : store.countsByTime(one, 3'600'000))
+                expected[bucketStart(start, bucket)] += n;
+            EXPECT_EQ(counts, expected) << version;
+        }
+    }
+}
