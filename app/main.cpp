@@ -8,6 +8,8 @@
 #include "ui/sources/sources_page.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSettings>
 #include <QTableView>
 
 #include <QApplication>
@@ -125,7 +127,11 @@ int main(int argc, char** argv)
     }
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("winnow"));
-    winnow::MainWindow window(QString::fromStdString(winnow::Store::defaultPath()));
+    // The store used last, while it exists; else the default one in the user's data folder.
+    QString store = QSettings().value(QStringLiteral("store/last")).toString();
+    if (store.isEmpty() || !QFileInfo::exists(store))
+        store = QString::fromStdString(winnow::Store::defaultPath());
+    winnow::MainWindow window(store);
     window.show();
     return app.exec();
 }

@@ -289,6 +289,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("filter/range"), m_filterBar->preset());
+    settings.setValue(QStringLiteral("filter/conditions"), m_filterBar->conditions());
     settings.setValue(QStringLiteral("store/last"), m_storePath);
     m_ingest.cancel();
     if (m_receiver)
@@ -358,6 +359,11 @@ void MainWindow::readChoices()
         },
         [this](StoreChoices choices) {
             m_filterBar->setChoices(choices.values, choices.oldest, choices.newest);
+            if (!m_restoredFilter) { // the conditions of the last session, once the values are known
+                m_restoredFilter = true;
+                m_filterBar->setConditions(
+                    QSettings().value(QStringLiteral("filter/conditions")).toStringList());
+            }
             applyFilter();
             m_sources->refresh();
             Q_EMIT storeReady();

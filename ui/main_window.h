@@ -83,6 +83,7 @@ private:
     QProgressBar* m_ingestProgress = nullptr;
     QPushButton* m_ingestCancel = nullptr;
     bool m_storeChanged = false; // a commit since the last live refresh
+    bool m_restoredFilter = false;
 };
 
 } // namespace winnow

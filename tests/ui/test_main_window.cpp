@@ -11,6 +11,7 @@
 #include <QAbstractBarSeries>
 #include <QAbstractItemModelTester>
 #include <QBarSet>
+#include <QChart>
 #include <QChartView>
 #include <QComboBox>
 #include <QLocale>
@@ -222,4 +223,29 @@ TEST(MainWindow, TheReceiverSwitchTakesTracesAndTheDashboardFollows)
         << window.dashboard()->tileText(DashboardPage::tr("Interactions")).toStdString();
     EXPECT_TRUE(window.setReceiverOn(false));
     EXPECT_FALSE(window.receiver());
+}
+
+TEST(MainWindow, ChartsFollowTheLightOrDarkPalette)
+{
+    DashboardPage page;
+    EXPECT_EQ(page.chartTheme(), int(QChart::ChartThemeLight));
+    QPalette dark = page.palette();
+    dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x22));
+    dark.setColor(QPalette::WindowText, Qt::white);
+    page.setPalette(dark);
+    EXPECT_EQ(page.chartTheme(), int(QChart::ChartThemeDark));
+}
+
+TEST(MainWindow, FilterConditionsRoundTripForTheNextSession)
+{
+    FilterBar bar;
+    bar.setChoices({{"agent", {"a", "b"}}, {"model", {"m"}}}, 0, 86'400'000);
+    bar.setConditions(
+        {QStringLiteral("agent=b"), QStringLiteral("model=gone"), QStringLiteral("colour=red")});
+    EXPECT_EQ(bar.conditions(), QStringList{QStringLiteral("agent=b")});
+    const MetricsFilter filter = bar.filter();
+    ASSERT_EQ(filter.where.size(), 1u);
+    EXPECT_EQ(filter.where[0], std::make_pair(std::string("agent"), std::string("b")));
+    ASSERT_TRUE(filter.fromMs && filter.toMs);
+    EXPECT_EQ(*filter.toMs - *filter.fromMs, 30ll * 86'400'000); // the default preset, 30 days
 }

@@ -73,9 +73,17 @@ constexpr RateSeries rateSeries[] = {
     {"tool_error", QT_TRANSLATE_NOOP("DashboardPage", "Tool error"), "tool_error"},
 };
 
+// Charts follow the palette: dark windows get the dark chart theme.
+QChart::ChartTheme themeFor(const QPalette& palette)
+{
+    return palette.color(QPalette::Window).lightness() < 128 ? QChart::ChartThemeDark
+                                                             : QChart::ChartThemeLight;
+}
+
 QChartView* makeChartView(const QString& title, QWidget* parent)
 {
     auto* chart = new QChart;
+    chart->setTheme(themeFor(parent->palette()));
     chart->setTitle(title);
     chart->setAnimationOptions(QChart::NoAnimation);
     chart->legend()->setAlignment(Qt::AlignBottom);
@@ -345,6 +353,24 @@ void DashboardPage::show(DashboardData data)
     buildCharts();
 }
 
+void DashboardPage::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() != QEvent::PaletteChange || !m_rates)
+        return;
+    for (QChartView* view : {m_rates, m_latency, m_volume, m_breakdownChart}) {
+        view->chart()->removeAllSeries(); // a theme change recolours series: rebuild them after
+        view->chart()->setTheme(themeFor(palette()));
+    }
+    if (m_data)
+        buildCharts();
+}
+
+int DashboardPage::chartTheme() const
+{
+    return m_rates->chart()->theme();
+}
+
 void DashboardPage::buildCharts()
 {
     const DashboardData& d = *m_data;
@@ -534,18 +560,35 @@ void DashboardPage::buildCharts()
     volume->addSeries(stacked);
     auto* volumeX = new QBarCategoryAxis;
     volumeX->append(categories);
-    volumeX->setLabelsAngle(categories.size() > 40 ? -90 : 0);
-    QFont small = volumeX->labelsFont();
-    small.setPointSizeF(small.pointSizeF() * (categories.size() > 20 ? 0.75 : 1.0));
-    volumeX->setLabelsFont(small);
     volume->addAxis(volumeX, Qt::AlignBottom);
     stacked->attachAxis(volumeX);
+    // Qt Charts elides a label per bar once bars are thin; then a time axis over the same span
+    // (each bar centred on its bucket) labels the dates instead.
+    const bool thinBars = categories.size() > 16 && !buckets.empty();
+    volumeX->setLabelsVisible(!thinBars);
+    volumeX->setGridLineVisible(false);
     auto* volumeY = new QValueAxis;
     volumeY->setLabelFormat(QStringLiteral("%.0f"));
     volumeY->setRange(0, double(tallest) * 1.1);
     volumeY->applyNiceNumbers();
     volume->addAxis(volumeY, Qt::AlignLeft);
     stacked->attachAxis(volumeY);
+    if (thinBars) {
+        // Bar i spans bucket i: the category axis runs from -0.5 to n - 0.5.
+        auto* dates = new QDateTimeAxis;
+        dates->setFormat(d.bucket == Bucket::Hour ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("MM-dd"));
+        dates->setRange(QDateTime::fromMSecsSinceEpoch(buckets.front()),
+                        QDateTime::fromMSecsSinceEpoch(buckets.back() + bucketLength(d.bucket)));
+        dates->setTickCount(7);
+        dates->setGridLineVisible(false);
+        volume->addAxis(dates, Qt::AlignBottom);
+        auto* anchor = new QLineSeries; // an axis is drawn only with a series on it
+        volume->addSeries(anchor);
+        anchor->attachAxis(dates);
+        anchor->attachAxis(volumeY);
+        for (QLegendMarker* legend : volume->legend()->markers(anchor))
+            legend->setVisible(false);
+    }
 
     // The breakdown: escalation rate per value, largest impact first (top ten).
     QChart* breakdown = m_breakdownChart->chart();

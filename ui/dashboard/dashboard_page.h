@@ -31,6 +31,8 @@ public:
     QString tileText(const QString& title) const;
     const DashboardData* data() const { return m_data ? &*m_data : nullptr; }
     bool empty() const;
+    // The charts' theme follows the palette (light or dark).
+    int chartTheme() const;
 
 Q_SIGNALS:
     // Open Interactions on exactly these interactions.
@@ -38,6 +40,9 @@ Q_SIGNALS:
     void loadDemoRequested();
     void addSourceRequested();
     void loaded();
+
+protected:
+    void changeEvent(QEvent* event) override;
 
 private:
     void show(DashboardData data);

@@ -63,13 +63,20 @@ SourcesPage::SourcesPage(QWidget* parent) : QWidget(parent)
     m_quarantineTable->verticalHeader()->hide();
     m_quarantineTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_quarantineTable->horizontalHeader()->setStretchLastSection(true);
+    m_quarantineTable->setWordWrap(false);
+    m_quarantineTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_quarantineTable->verticalHeader()->setDefaultSectionSize(m_quarantineTable->fontMetrics().height() + 8);
+    const int widths[] = {200, 50, 80, 330};
+    for (int c = 0; c < int(std::size(widths)); ++c)
+        m_quarantineTable->setColumnWidth(c, widths[c]);
     m_detail = new QPlainTextEdit(quarantineSplit);
     m_detail->setReadOnly(true);
     m_detail->setPlaceholderText(tr("The reason and the raw excerpt of the selected record."));
     quarantineSplit->setStretchFactor(0, 3);
     quarantineSplit->setStretchFactor(1, 2);
-    lowerLayout->addWidget(quarantineSplit);
+    lowerLayout->addWidget(quarantineSplit, 1);
     layout->addWidget(splitter, 1);
+    splitter->setSizes({260, 540});
     connect(m_quarantineTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { openQuarantined(current.row()); });
     connect(&m_jobs, &JobRunner::failed, this, [this](const QString& message) {
@@ -95,6 +102,8 @@ void SourcesPage::refresh()
         [this](Snapshot snapshot) {
             m_sources->setSources(std::move(snapshot.sources));
             m_quarantine->setEntries(std::move(snapshot.quarantine));
+            if (m_quarantine->rowCount() > 0) // show the first record's reason and excerpt
+                m_quarantineTable->selectRow(0);
             m_sourceTable->resizeColumnsToContents();
             m_sourceTable->horizontalHeader()->setSectionResizeMode(SourceListModel::Path,
                                                                     QHeaderView::Stretch);

@@ -177,6 +177,30 @@ void FilterBar::setFilter(const MetricsFilter& filter)
     Q_EMIT filterChanged();
 }
 
+QStringList FilterBar::conditions() const
+{
+    QStringList result;
+    for (const auto& [field, box] : m_dimensions)
+        if (!box->currentData().toString().isEmpty())
+            result << field + QLatin1Char('=') + box->currentData().toString();
+    return result;
+}
+
+void FilterBar::setConditions(const QStringList& conditions)
+{
+    m_updating = true;
+    for (const QString& condition : conditions) {
+        const qsizetype equals = condition.indexOf(QLatin1Char('='));
+        const auto box = m_dimensions.find(condition.left(equals));
+        if (equals > 0 && box != m_dimensions.end()) {
+            const int index = box->second->findData(condition.mid(equals + 1));
+            if (index >= 0) // a value the store no longer has is dropped
+                box->second->setCurrentIndex(index);
+        }
+    }
+    m_updating = false;
+}
+
 QString FilterBar::preset() const
 {
     return m_range->currentData().toString();

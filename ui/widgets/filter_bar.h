@@ -29,6 +29,10 @@ public:
     // Shows exactly this filter (a drill-down): a custom range and the conditions it has.
     void setFilter(const MetricsFilter& filter);
 
+    // The dimension conditions as FIELD=VALUE, to keep between sessions.
+    QStringList conditions() const;
+    void setConditions(const QStringList& conditions);
+
     QString preset() const;
     void setPreset(const QString& key);
     static QStringList dimensionFields();
