@@ -275,13 +275,13 @@ std::vector<Segment> segmentsOf(std::int64_t from, std::int64_t to, bool days)
     return segments;
 }
 
-// Whether a combination of rollup dimensions is in the filter's slice (NULL, stored for "", never
-// equals a value, as in SQL).
+// Whether a combination of rollup dimensions is in the filter's slice ("" stands for a field the
+// interactions do not have, on both sides, as the store's IS conditions do).
 bool filterKeeps(const MetricsFilter& filter, const RollupDimensions& d)
 {
     return std::all_of(filter.where.begin(), filter.where.end(), [&](const auto& condition) {
         const std::string* actual = d.field(condition.first);
-        return actual && !condition.second.empty() && *actual == condition.second;
+        return actual && *actual == condition.second;
     });
 }
 

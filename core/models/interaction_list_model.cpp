@@ -64,10 +64,83 @@ QString text(const std::string& s)
 
 } // namespace
 
-InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter, TimeOrder order,
-                                                const std::string& search, const std::atomic<bool>* cancel)
+namespace {
+
+// The time order inside one group: the whole table's for the time sort, newest first otherwise.
+TimeOrder groupOrder(const InteractionSort& sort)
+{
+    return !sort.byAgent && !sort.descending ? TimeOrder::OldestFirst : TimeOrder::NewestFirst;
+}
+
+MetricsFilter groupFilter(const MetricsFilter& filter, const InteractionListModel::Group& group)
+{
+    MetricsFilter result = filter;
+    result.where.insert(result.where.end(), group.where.begin(), group.where.end());
+    return result;
+}
+
+InteractionListModel::Group groupOf(Store& store, const MetricsFilter& filter, TimeOrder order,
+                                    std::vector<std::pair<std::string, std::string>> where)
+{
+    InteractionListModel::Group group;
+    group.where = std::move(where);
+    const auto days = interactionCounts(store, groupFilter(filter, group), Bucket::Day);
+    group.days = inOrder(days, order);
+    for (const auto& [start, count] : group.days)
+        group.dated += count;
+    const auto undated = days.find(noStartBucket);
+    group.undated = undated == days.end() ? 0 : undated->second;
+    return group;
+}
+
+// Rows [first, first + count) of one group: seek by time key (the day from the layout, its hour
+// from the rollups, then the minute), then the rows without a start time.
+std::vector<InteractionListRow> rowsOfGroup(Store& store, const MetricsFilter& filter, TimeOrder order,
+                                            const InteractionListModel::Group& group, std::int64_t first,
+                                            std::int64_t count)
+{
+    std::vector<InteractionListRow> rows;
+    if (first < group.dated) {
+        const auto [day, inDay] = locate(group.days, first);
+        const auto hours =
+            inOrder(interactionCounts(store, narrowed(filter, day, day + 86'400'000), Bucket::Hour), order);
+        const auto [hour, inHour] = locate(hours, inDay);
+        const auto minutes =
+            inOrder(store.countsByTime(narrowed(filter, hour, hour + hourMs), minuteMs), order);
+        const auto [minute, inMinute] = locate(minutes, inHour);
+        if (inMinute >= 0) {
+            const std::int64_t boundary = order == TimeOrder::NewestFirst ? minute + minuteMs : minute;
+            rows = store.rowsInTimeOrder(filter, order, boundary, inMinute,
+                                         std::min(count, group.dated - first));
+        }
+    }
+    const std::int64_t stillWanted = count - static_cast<std::int64_t>(rows.size());
+    if (stillWanted > 0 && first + count > group.dated && group.undated > 0) {
+        const std::int64_t skip = std::max<std::int64_t>(0, first - group.dated);
+        for (InteractionListRow& row : store.rowsWithoutStart(filter, skip, stillWanted))
+            rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+} // namespace
+
+std::int64_t InteractionListModel::Layout::total() const
+{
+    if (search)
+        return static_cast<std::int64_t>(ids.size());
+    std::int64_t sum = 0;
+    for (const Group& group : groups)
+        sum += group.dated + group.undated;
+    return sum;
+}
+
+InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter,
+                                                InteractionSort sort, const std::string& search,
+                                                const std::atomic<bool>* cancel)
 {
     InteractionListModel::Layout layout;
+    const TimeOrder order = groupOrder(sort);
     if (!SearchIndex::searchWords(search).empty()) {
         layout.search = true;
         SearchIndex index(store.path());
@@ -79,20 +152,36 @@ InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilte
         if (cancel && cancel->load())
             return layout;
         layout.ids = store.idsInSlice(found, filter, order);
-        layout.dated = static_cast<std::int64_t>(layout.ids.size());
         return layout;
     }
-    const auto days = interactionCounts(store, filter, Bucket::Day);
-    layout.days = inOrder(days, order);
-    for (const auto& [start, count] : layout.days)
-        layout.dated += count;
-    const auto undated = days.find(noStartBucket);
-    layout.undated = undated == days.end() ? 0 : undated->second;
+    if (!sort.byAgent) {
+        layout.groups.push_back(groupOf(store, filter, order, {}));
+        return layout;
+    }
+    // By agent, then version (the index's order), newest first inside each: one group per pair.
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& [agent, unused] : interactionCountsBy(store, filter, Bucket::Week, "agent")) {
+        MetricsFilter oneAgent = filter;
+        oneAgent.where.emplace_back("agent", agent);
+        for (const auto& [version, counts] :
+             interactionCountsBy(store, oneAgent, Bucket::Week, "agent_version"))
+            pairs.emplace_back(agent, version);
+    }
+    if (sort.descending)
+        std::reverse(pairs.begin(), pairs.end());
+    for (const auto& [agent, version] : pairs) {
+        if (cancel && cancel->load())
+            break;
+        InteractionListModel::Group group =
+            groupOf(store, filter, order, {{"agent", agent}, {"agent_version", version}});
+        if (group.dated + group.undated > 0)
+            layout.groups.push_back(std::move(group));
+    }
     return layout;
 }
 
 std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsFilter& filter,
-                                                    TimeOrder order,
+                                                    InteractionSort sort,
                                                     const InteractionListModel::Layout& layout,
                                                     std::int64_t first, std::int64_t count)
 {
@@ -104,25 +193,18 @@ std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsF
             std::vector<std::int64_t>(layout.ids.begin() + static_cast<std::ptrdiff_t>(begin),
                                       layout.ids.begin() + static_cast<std::ptrdiff_t>(end)));
     }
-    if (first < layout.dated) {
-        // Seek by time key: the day from the layout, its hour from the rollups, then the minute.
-        const auto [day, inDay] = locate(layout.days, first);
-        const auto hours =
-            inOrder(interactionCounts(store, narrowed(filter, day, day + 86'400'000), Bucket::Hour), order);
-        const auto [hour, inHour] = locate(hours, inDay);
-        const auto minutes =
-            inOrder(store.countsByTime(narrowed(filter, hour, hour + hourMs), minuteMs), order);
-        const auto [minute, inMinute] = locate(minutes, inHour);
-        if (inMinute >= 0) {
-            const std::int64_t boundary = order == TimeOrder::NewestFirst ? minute + minuteMs : minute;
-            rows = store.rowsInTimeOrder(filter, order, boundary, inMinute, count);
-        }
-    }
-    const std::int64_t stillWanted = count - static_cast<std::int64_t>(rows.size());
-    if (stillWanted > 0 && first + count > layout.dated && layout.undated > 0) {
-        const std::int64_t skip = std::max<std::int64_t>(0, first - layout.dated);
-        for (InteractionListRow& row : store.rowsWithoutStart(filter, skip, stillWanted))
-            rows.push_back(std::move(row));
+    std::int64_t groupStart = 0;
+    for (const InteractionListModel::Group& group : layout.groups) {
+        const std::int64_t size = group.dated + group.undated;
+        const std::int64_t wanted = count - static_cast<std::int64_t>(rows.size());
+        if (wanted <= 0)
+            break;
+        const std::int64_t at = first + static_cast<std::int64_t>(rows.size()) - groupStart;
+        if (at < size)
+            for (InteractionListRow& row : rowsOfGroup(store, groupFilter(filter, group), groupOrder(sort),
+                                                       group, at, std::min(wanted, size - at)))
+                rows.push_back(std::move(row));
+        groupStart += size;
     }
     return rows;
 }
@@ -168,12 +250,12 @@ void InteractionListModel::refresh()
 
 void InteractionListModel::sort(int column, Qt::SortOrder order)
 {
-    if (column != Time)
+    if (column != Time && column != Agent)
         return;
-    const TimeOrder wanted = order == Qt::DescendingOrder ? TimeOrder::NewestFirst : TimeOrder::OldestFirst;
-    if (wanted == m_order)
+    const InteractionSort wanted{column == Agent, order == Qt::DescendingOrder};
+    if (wanted.byAgent == m_sort.byAgent && wanted.descending == m_sort.descending)
         return;
-    m_order = wanted;
+    m_sort = wanted;
     recount();
 }
 
@@ -184,11 +266,11 @@ void InteractionListModel::recount()
         return;
     m_counting = true;
     const MetricsFilter filter = m_filter;
-    const TimeOrder order = m_order;
+    const InteractionSort sort = m_sort;
     const std::string search = m_search.toStdString();
     m_counts.run<Layout>(
-        [filter, order, search](JobContext& context) {
-            return layoutInteractions(context.store(), filter, order, search, &context.cancelFlag());
+        [filter, sort, search](JobContext& context) {
+            return layoutInteractions(context.store(), filter, sort, search, &context.cancelFlag());
         },
         [this](Layout layout) {
             beginResetModel();
@@ -199,7 +281,7 @@ void InteractionListModel::recount()
             m_pages.reset();
             m_counting = false;
             endResetModel();
-            Q_EMIT countChanged(m_layout->dated + m_layout->undated, m_layout->truncated);
+            Q_EMIT countChanged(m_layout->total(), m_layout->truncated);
         });
 }
 
@@ -208,12 +290,12 @@ void InteractionListModel::requestPage(std::int64_t page) const
     if (!m_requested.insert(page).second)
         return;
     const MetricsFilter filter = m_filter;
-    const TimeOrder order = m_order;
+    const InteractionSort sort = m_sort;
     const std::shared_ptr<const Layout> layout = m_layout;
     auto* self = const_cast<InteractionListModel*>(this);
     m_pages.run<std::vector<InteractionListRow>>(
-        [filter, order, layout, page](JobContext& context) {
-            return loadInteractionRows(context.store(), filter, order, *layout, page * pageSize, pageSize);
+        [filter, sort, layout, page](JobContext& context) {
+            return loadInteractionRows(context.store(), filter, sort, *layout, page * pageSize, pageSize);
         },
         [self, page](std::vector<InteractionListRow> rows) { self->pageArrived(page, std::move(rows)); });
 }
@@ -258,7 +340,7 @@ int InteractionListModel::rowCount(const QModelIndex& parent) const
 {
     if (parent.isValid())
         return 0;
-    return static_cast<int>(std::min<std::int64_t>(m_layout->dated + m_layout->undated, INT_MAX));
+    return static_cast<int>(std::min<std::int64_t>(m_layout->total(), INT_MAX));
 }
 
 int InteractionListModel::columnCount(const QModelIndex& parent) const
@@ -346,7 +428,10 @@ QVariant InteractionListModel::headerData(int section, Qt::Orientation orientati
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
     if (role == Qt::ToolTipRole && section == Time)
-        return tr("Sorts newest or oldest first; the other columns do not sort (they are not indexed)");
+        return tr("Sorts newest or oldest first");
+    if (role == Qt::ToolTipRole && section == Agent)
+        return tr("Sorts by agent, then version, newest first within each; other columns do not sort "
+                  "(they are not indexed)");
     if (role != Qt::DisplayRole)
         return {};
     switch (section) {

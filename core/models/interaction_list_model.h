@@ -20,6 +20,14 @@
 
 namespace winnow {
 
+// The browser's order: by start time, or by agent then version (the two indexed orders), newest
+// first inside each agent and version.
+struct InteractionSort
+{
+    bool byAgent = false;
+    bool descending = true; // newest first; or agents and versions from Z to A
+};
+
 class InteractionListModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -56,7 +64,7 @@ public:
     void setSearch(const QString& text);
     static constexpr std::int64_t maxSearchResults = 100000;
     const QStringList& searchTerms() const { return m_terms; }
-    TimeOrder order() const { return m_order; }
+    InteractionSort sortOrder() const { return m_sort; }
     // Counts again and drops loaded pages (after new data arrived).
     void refresh();
     // Whether the count is still running.
@@ -68,19 +76,26 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-    // Only the time column sorts (it is the indexed one): newest or oldest first.
+    // The time column sorts newest or oldest first; the agent column by agent and version.
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
     // The layout a count job produces: days in display order with their counts, or the ids a
     // search found.
+    // Consecutive rows that share extra conditions (an agent and version when sorting by them).
+    struct Group
+    {
+        std::vector<std::pair<std::string, std::string>> where;
+        std::vector<std::pair<std::int64_t, std::int64_t>> days; // day start → count, in display order
+        std::int64_t dated = 0;                                  // interactions with a start time
+        std::int64_t undated = 0;                                // without one, after the dated ones
+    };
     struct Layout
     {
-        std::vector<std::pair<std::int64_t, std::int64_t>> days;
-        std::int64_t dated = 0;   // interactions with a start time
-        std::int64_t undated = 0; // without one, after the dated ones
+        std::vector<Group> groups;
         bool search = false;
         std::vector<std::int64_t> ids; // search results in display order
         bool truncated = false;        // the search found more than maxSearchResults
+        std::int64_t total() const;
     };
 
 Q_SIGNALS:
@@ -97,7 +112,7 @@ private:
     MetricsFilter m_filter;
     QString m_search;
     QStringList m_terms;
-    TimeOrder m_order = TimeOrder::NewestFirst;
+    InteractionSort m_sort;
     std::shared_ptr<const Layout> m_layout = std::make_shared<Layout>();
     bool m_counting = false;
     JobRunner m_counts{JobRunner::Policy::LatestWins};
@@ -110,10 +125,11 @@ private:
 
 // The seeking a page job does, exposed for tests: the rows [first, first + count) of a layout.
 std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsFilter& filter,
-                                                    TimeOrder order,
+                                                    InteractionSort sort,
                                                     const InteractionListModel::Layout& layout,
                                                     std::int64_t first, std::int64_t count);
-InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter, TimeOrder order,
-                                                const std::string& search, const std::atomic<bool>* cancel);
+InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter,
+                                                InteractionSort sort, const std::string& search,
+                                                const std::atomic<bool>* cancel);
 
 } // namespace winnow

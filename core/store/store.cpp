@@ -679,14 +679,14 @@ namespace {
 const std::map<std::string, std::string>& filterConditions()
 {
     static const std::map<std::string, std::string> conditions = {
-        {"agent", "i.agent = ?"},
-        {"agent_version", "i.agent_version = ?"},
-        {"model", "i.model = ?"},
-        {"intent", "i.intent = ?"},
-        {"channel", "i.channel = ?"},
-        {"outcome", "i.outcome = ?"},
-        {"user", "i.user = ?"},
-        {"session", "i.session = ?"},
+        {"agent", "i.agent IS ?"},
+        {"agent_version", "i.agent_version IS ?"},
+        {"model", "i.model IS ?"},
+        {"intent", "i.intent IS ?"},
+        {"channel", "i.channel IS ?"},
+        {"outcome", "i.outcome IS ?"},
+        {"user", "i.user IS ?"},
+        {"session", "i.session IS ?"},
         {"signal", "(i.signal_mask & ?) != 0"},
         {"tool", "EXISTS(SELECT 1 FROM tool_calls t WHERE t.id >= i.first_tool_call_id "
                  "AND t.id < i.first_tool_call_id + i.tool_call_count AND t.name = ?)"},
@@ -723,8 +723,8 @@ void bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p = 
             statement.bind(p++, std::int64_t(1) << static_cast<int>(kind));
         else if (field == "signal")
             throw sql::Error("unknown signal kind '" + value + "'", 0);
-        else
-            statement.bind(p++, std::string_view(value));
+        else // an empty value asks for the field's absence (stored as NULL): IS matches both
+            statement.bindTextOrNull(p++, std::string_view(value));
     }
 }
 } // namespace

@@ -70,6 +70,7 @@ struct InteractionCursor
 };
 
 // A slice of the store: a time range [fromMs, toMs) and FIELD=VALUE conditions, all of which hold.
+// An empty VALUE asks for interactions that do not have the field.
 // Fields: agent, agent_version, model, intent, channel, outcome, user, session, signal (a kind
 // name), tool (a tool name called in the interaction).
 struct MetricsFilter

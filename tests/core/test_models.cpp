@@ -15,6 +15,7 @@
 
 #include <random>
 #include <set>
+#include <tuple>
 
 using namespace winnow;
 
@@ -158,20 +159,22 @@ TEST(InteractionList, SeekingFindsTheSameRowsAsOneOrderedQuery)
                      " AND start_ms < " + std::to_string(*cases[2].filter.toMs);
     for (const Case& c : cases)
         for (TimeOrder order : {TimeOrder::NewestFirst, TimeOrder::OldestFirst}) {
-            const auto layout = layoutInteractions(store, c.filter, order, {}, nullptr);
+            const InteractionSort sort{false, order == TimeOrder::NewestFirst};
+            const auto layout = layoutInteractions(store, c.filter, sort, {}, nullptr);
             std::vector<std::int64_t> expected = idsInOrder(store, c.where, order);
-            ASSERT_EQ(layout.dated, static_cast<std::int64_t>(expected.size())) << c.where;
+            ASSERT_EQ(layout.groups.size(), 1u);
+            ASSERT_EQ(layout.groups[0].dated, static_cast<std::int64_t>(expected.size())) << c.where;
             if (!c.filter.fromMs) {
-                EXPECT_EQ(layout.undated,
+                EXPECT_EQ(layout.groups[0].undated,
                           c.filter.where.empty() || c.filter.where[0].second == "support-bot" ? 3 : 0);
-                for (int i = 0; i < layout.undated; ++i)
+                for (int i = 0; i < layout.groups[0].undated; ++i)
                     expected.push_back(store.connection().queryInt("SELECT max(id) FROM interactions") - 2 +
                                        i);
             }
             const auto total = static_cast<std::int64_t>(expected.size());
             for (int probe = 0; probe < 40; ++probe) {
                 const std::int64_t at = probe == 0 ? 0 : probe == 1 ? total - 5 : random() % total;
-                const auto rows = loadInteractionRows(store, c.filter, order, layout, at, 50);
+                const auto rows = loadInteractionRows(store, c.filter, sort, layout, at, 50);
                 ASSERT_EQ(static_cast<std::int64_t>(rows.size()), std::min<std::int64_t>(50, total - at))
                     << c.where << " at " << at;
                 for (size_t i = 0; i < rows.size(); ++i)
@@ -179,6 +182,65 @@ TEST(InteractionList, SeekingFindsTheSameRowsAsOneOrderedQuery)
                         << c.where << " at " << at + i;
             }
         }
+}
+
+// By agent, then version, newest first inside each (undated interactions last, by id), against
+// the same order computed here from every row.
+TEST(InteractionList, SortingByAgentSeeksTheSameRowsAsASortedReference)
+{
+    test::TempDir dir;
+    const std::string path = demoStore(dir, 3000);
+    {
+        Store writer(path);
+        Batch noAgent; // interactions without an agent form their own group, first in A to Z
+        for (int i = 0; i < 4; ++i) {
+            Interaction in;
+            in.key = "anonymous" + std::to_string(i);
+            in.startMs = writer.connection().queryInt("SELECT min(start_ms) FROM interactions") + i * 1000;
+            noAgent.interactions.push_back(in);
+        }
+        writer.writeBatch(noAgent);
+    }
+    Store store(path, Store::Mode::ReadOnly);
+    struct Row
+    {
+        std::string agent, version;
+        std::optional<std::int64_t> start;
+        std::int64_t id;
+    };
+    std::vector<Row> all;
+    sql::Statement select(
+        store.connection(),
+        "SELECT coalesce(agent, ''), coalesce(agent_version, ''), start_ms, id FROM interactions");
+    while (select.step())
+        all.push_back({select.text(0), select.text(1), select.optionalInt64(2), select.int64(3)});
+    for (bool descending : {false, true}) {
+        std::vector<Row> expected = all;
+        std::sort(expected.begin(), expected.end(), [&](const Row& a, const Row& b) {
+            if (a.agent != b.agent || a.version != b.version)
+                return descending ? std::tie(a.agent, a.version) > std::tie(b.agent, b.version)
+                                  : std::tie(a.agent, a.version) < std::tie(b.agent, b.version);
+            if (a.start.has_value() != b.start.has_value())
+                return a.start.has_value(); // undated last
+            if (a.start)
+                return std::tie(*a.start, a.id) > std::tie(*b.start, b.id); // newest first
+            return a.id < b.id;
+        });
+        const InteractionSort sort{true, descending};
+        const auto layout = layoutInteractions(store, {}, sort, {}, nullptr);
+        ASSERT_EQ(layout.total(), static_cast<std::int64_t>(expected.size()));
+        std::mt19937 random(descending ? 1 : 2);
+        for (int probe = 0; probe < 40; ++probe) {
+            const std::int64_t at = probe == 0   ? 0
+                                    : probe == 1 ? layout.total() - 7
+                                                 : random() % layout.total();
+            const auto rows = loadInteractionRows(store, {}, sort, layout, at, 60);
+            ASSERT_EQ(static_cast<std::int64_t>(rows.size()),
+                      std::min<std::int64_t>(60, layout.total() - at));
+            for (size_t i = 0; i < rows.size(); ++i)
+                ASSERT_EQ(rows[i].id, expected[size_t(at) + i].id) << "at " << at + std::int64_t(i);
+        }
+    }
 }
 
 TEST(InteractionList, ModelServesEveryRowInOrderUnderTheTester)

@@ -14,6 +14,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QHeaderView>
 #include <QLocale>
 #include <QSignalSpy>
 #include <QTableView>
@@ -248,4 +249,32 @@ TEST(MainWindow, FilterConditionsRoundTripForTheNextSession)
     EXPECT_EQ(filter.where[0], std::make_pair(std::string("agent"), std::string("b")));
     ASSERT_TRUE(filter.fromMs && filter.toMs);
     EXPECT_EQ(*filter.toMs - *filter.fromMs, 30ll * 86'400'000); // the default preset, 30 days
+}
+
+TEST(MainWindow, InteractionsSortByTimeOrAgentOnly)
+{
+    DemoStore demo;
+    MainWindow window(QString::fromStdString(demo.path));
+    QSignalSpy loaded(window.interactions(), &InteractionsPage::loaded);
+    window.show();
+    window.showScreen(MainWindow::Interactions);
+    ASSERT_TRUE(loaded.wait(15000));
+    QTableView* table = window.interactions()->table();
+    InteractionListModel* model = window.interactions()->model();
+    loaded.clear();
+    table->sortByColumn(InteractionListModel::Agent, Qt::AscendingOrder);
+    ASSERT_TRUE(loaded.wait(15000));
+    ASSERT_TRUE(waitUntil(
+        [&] { return !model->data(model->index(0, 0), InteractionListModel::LoadingRole).toBool(); }));
+    EXPECT_EQ(model->data(model->index(0, InteractionListModel::Agent)).toString(),
+              QStringLiteral("it-helpdesk"));
+    const int last = model->rowCount() - 1;
+    ASSERT_TRUE(waitUntil(
+        [&] { return !model->data(model->index(last, 0), InteractionListModel::LoadingRole).toBool(); }));
+    EXPECT_EQ(model->data(model->index(last, InteractionListModel::Agent)).toString(),
+              QStringLiteral("support-bot"));
+    // A column without an index does not sort, and says so by keeping the indicator where it was.
+    table->sortByColumn(InteractionListModel::Intent, Qt::AscendingOrder);
+    EXPECT_EQ(table->horizontalHeader()->sortIndicatorSection(), int(InteractionListModel::Agent));
+    EXPECT_TRUE(model->sortOrder().byAgent);
 }

@@ -13,6 +13,7 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStyledItemDelegate>
 #include <QTableView>
@@ -147,6 +148,16 @@ InteractionsPage::InteractionsPage(QWidget* parent) : QWidget(parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSortingEnabled(true);
     m_table->horizontalHeader()->setSortIndicator(InteractionListModel::Time, Qt::DescendingOrder);
+    // Only time and agent sort (the indexed orders): the indicator goes back for other columns.
+    connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this](int column) {
+        if (column == InteractionListModel::Time || column == InteractionListModel::Agent)
+            return;
+        const InteractionSort sort = m_model->sortOrder();
+        const QSignalBlocker blocker(m_table->horizontalHeader());
+        m_table->horizontalHeader()->setSortIndicator(
+            sort.byAgent ? InteractionListModel::Agent : InteractionListModel::Time,
+            sort.descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+    });
     m_table->setItemDelegateForColumn(InteractionListModel::Signals, new SignalDelegate(m_table));
     m_table->setItemDelegateForColumn(InteractionListModel::FirstUserMessage, new HighlightDelegate(m_table));
     const int widths[] = {140, 100, 56, 110, 78, 60, 72, 64};
