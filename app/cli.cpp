@@ -609,7 +609,7 @@ int commandMetrics(const Context& context, const std::vector<std::string>& args)
         if (equals == std::string::npos || !MetricsFilter::isField(condition.substr(0, equals)))
             throw UsageError{
                 "--where needs FIELD=VALUE with FIELD one of agent, agent_version, model, intent, "
-                "channel, outcome, user, session, signal, tool"};
+                "channel, outcome, user, session, signal, tool, thumb (down, up or none)"};
         SignalKind kind;
         if (condition.substr(0, equals) == "signal" && !parseSignalKind(condition.substr(equals + 1), kind))
             throw UsageError{"unknown signal kind '" + condition.substr(equals + 1) + "'"};

@@ -688,6 +688,7 @@ const std::map<std::string, std::string>& filterConditions()
         {"user", "i.user IS ?"},
         {"session", "i.session IS ?"},
         {"signal", "(i.signal_mask & ?) != 0"},
+        {"thumb", "(CASE WHEN i.thumb < 0 THEN -1 WHEN i.thumb > 0 THEN 1 ELSE 0 END) = ?"},
         {"tool", "EXISTS(SELECT 1 FROM tool_calls t WHERE t.id >= i.first_tool_call_id "
                  "AND t.id < i.first_tool_call_id + i.tool_call_count AND t.name = ?)"},
     };
@@ -723,6 +724,10 @@ void bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p = 
             statement.bind(p++, std::int64_t(1) << static_cast<int>(kind));
         else if (field == "signal")
             throw sql::Error("unknown signal kind '" + value + "'", 0);
+        else if (field == "thumb" && (value == "down" || value == "up" || value == "none"))
+            statement.bind(p++, std::int64_t(value == "down" ? -1 : value == "up" ? 1 : 0));
+        else if (field == "thumb")
+            throw sql::Error("thumb is down, up or none, not '" + value + "'", 0);
         else // an empty value asks for the field's absence (stored as NULL): IS matches both
             statement.bindTextOrNull(p++, std::string_view(value));
     }
@@ -736,7 +741,7 @@ bool MetricsFilter::isField(const std::string& field)
 
 bool MetricsFilter::isDimension(const std::string& field)
 {
-    return isField(field) && field != "signal" && field != "tool";
+    return isField(field) && field != "signal" && field != "tool" && field != "thumb";
 }
 
 std::vector<MetricRow> Store::metricRows(const MetricsFilter& filter, const std::string& dimension,

@@ -72,7 +72,7 @@ struct InteractionCursor
 // A slice of the store: a time range [fromMs, toMs) and FIELD=VALUE conditions, all of which hold.
 // An empty VALUE asks for interactions that do not have the field.
 // Fields: agent, agent_version, model, intent, channel, outcome, user, session, signal (a kind
-// name), tool (a tool name called in the interaction).
+// name), tool (a tool name called in the interaction), thumb (down, up or none).
 struct MetricsFilter
 {
     std::optional<std::int64_t> fromMs;

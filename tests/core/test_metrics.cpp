@@ -494,3 +494,22 @@ TEST(Rollups, CountsPerDimensionAgreeWithCountingEachValue)
         }
     }
 }
+
+// What the dashboard's thumbs-down points drill into: exactly the interactions the rate counts.
+TEST(Metrics, ThumbFilterFindsExactlyTheThumbsDown)
+{
+    test::TempDir dir;
+    Store store(dir.path("s.db"));
+    fillDemoStore(store, dir);
+    MetricsQuery all;
+    const MetricsReport report = computeMetrics(store, all);
+    MetricsQuery down;
+    down.filter.where = {{"thumb", "down"}};
+    EXPECT_FALSE(rollupsCanAnswer(store, down));
+    const MetricsReport thumbsDown = computeMetrics(store, down);
+    EXPECT_GT(thumbsDown.summary.interactions, 50);
+    EXPECT_EQ(thumbsDown.summary.interactions, report.summary.rates.at("thumbs_down").hits);
+    EXPECT_EQ(thumbsDown.summary.rates.at("thumbs_down").hits, thumbsDown.summary.interactions);
+    down.filter.where = {{"thumb", "sideways"}};
+    EXPECT_THROW(computeMetrics(store, down), sql::Error);
+}

@@ -63,14 +63,16 @@ struct RateSeries
 {
     const char* rate;
     const char* label;
-    const char* signal; // the filter that finds the interactions behind a point, or empty
+    // The condition that finds exactly the interactions the rate counts.
+    const char* field;
+    const char* value;
 };
 constexpr RateSeries rateSeries[] = {
-    {"escalation", QT_TRANSLATE_NOOP("DashboardPage", "Escalation"), "escalation"},
-    {"correction", QT_TRANSLATE_NOOP("DashboardPage", "Correction"), "correction"},
-    {"repeat", QT_TRANSLATE_NOOP("DashboardPage", "Repeat"), "repeat"},
-    {"thumbs_down", QT_TRANSLATE_NOOP("DashboardPage", "Thumbs down"), "negative_feedback"},
-    {"tool_error", QT_TRANSLATE_NOOP("DashboardPage", "Tool error"), "tool_error"},
+    {"escalation", QT_TRANSLATE_NOOP("DashboardPage", "Escalation"), "signal", "escalation"},
+    {"correction", QT_TRANSLATE_NOOP("DashboardPage", "Correction"), "signal", "correction"},
+    {"repeat", QT_TRANSLATE_NOOP("DashboardPage", "Repeat"), "signal", "repeat"},
+    {"thumbs_down", QT_TRANSLATE_NOOP("DashboardPage", "Thumbs down"), "thumb", "down"},
+    {"tool_error", QT_TRANSLATE_NOOP("DashboardPage", "Tool error"), "signal", "tool_error"},
 };
 
 // Charts follow the palette: dark windows get the dark chart theme.
@@ -279,13 +281,14 @@ void DashboardPage::refresh()
         });
 }
 
-MetricsFilter DashboardPage::bucketFilter(std::int64_t bucketStart, const std::string& signal) const
+MetricsFilter DashboardPage::bucketFilter(std::int64_t bucketStart,
+                                          const std::pair<std::string, std::string>& condition) const
 {
     MetricsFilter filter = m_data->filter;
     filter.fromMs = std::max(bucketStart, filter.fromMs.value_or(bucketStart));
     filter.toMs = std::min(bucketStart + bucketLength(m_data->bucket), filter.toMs.value_or(INT64_MAX));
-    if (!signal.empty())
-        filter.where.emplace_back("signal", signal);
+    if (!condition.first.empty())
+        filter.where.push_back(condition);
     return filter;
 }
 
@@ -429,7 +432,8 @@ void DashboardPage::buildCharts()
         rates->addSeries(series);
         series->attachAxis(ratesX);
         series->attachAxis(ratesY);
-        const std::string rate = spec.rate, signal = spec.signal;
+        const std::string rate = spec.rate;
+        const std::pair<std::string, std::string> condition{spec.field, spec.value};
         const QString label = tr(spec.label);
         connect(series, &QLineSeries::hovered, this, [this, rate, label](const QPointF& point, bool state) {
             if (!state || !m_data) {
@@ -443,9 +447,9 @@ void DashboardPage::buildCharts()
                                                             percent(r.value), count(r.hits), count(r.n)));
             }
         });
-        connect(series, &QLineSeries::clicked, this, [this, signal](const QPointF& point) {
+        connect(series, &QLineSeries::clicked, this, [this, condition](const QPointF& point) {
             if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
-                Q_EMIT drillDown(bucketFilter(bucket->first, signal));
+                Q_EMIT drillDown(bucketFilter(bucket->first, condition));
         });
     }
     ratesY->setRange(0, std::ceil(highest * 1.15 / 5) * 5);

@@ -49,7 +49,8 @@ private:
     void buildCharts();
     QWidget* makeTile(const QString& title, const QString& tooltip);
     void setTile(const QString& title, const QString& value, const QString& change, int tone);
-    MetricsFilter bucketFilter(std::int64_t bucketStart, const std::string& signal) const;
+    MetricsFilter bucketFilter(std::int64_t bucketStart,
+                               const std::pair<std::string, std::string>& condition) const;
 
     JobRunner m_jobs{JobRunner::Policy::LatestWins};
     MetricsFilter m_filter;
