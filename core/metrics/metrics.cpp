@@ -533,9 +533,9 @@ private:
 
     sql::Connection& m_db;
     const std::unordered_map<std::int64_t, RollupDimensions>& m_dimensions;
-    const MetricsFilter& m_filter;
+    const MetricsFilter m_filter; // copies: callers pass temporaries
     std::optional<Bucket> m_bucket;
-    const std::string& m_breakdown;
+    const std::string m_breakdown;
     std::vector<const RollupDimensions*> m_kept;
     std::vector<bool> m_keptKnown;
     std::unordered_map<std::int64_t, const std::string*> m_groupOf;
