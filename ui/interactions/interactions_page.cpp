@@ -160,7 +160,7 @@ InteractionsPage::InteractionsPage(QWidget* parent) : QWidget(parent)
     });
     m_table->setItemDelegateForColumn(InteractionListModel::Signals, new SignalDelegate(m_table));
     m_table->setItemDelegateForColumn(InteractionListModel::FirstUserMessage, new HighlightDelegate(m_table));
-    const int widths[] = {140, 100, 56, 110, 78, 60, 72, 64};
+    const int widths[] = {144, 102, 52, 108, 76, 56, 80, 64};
     for (int c = 0; c < int(std::size(widths)); ++c)
         m_table->setColumnWidth(c, widths[c]);
 
@@ -183,7 +183,7 @@ InteractionsPage::InteractionsPage(QWidget* parent) : QWidget(parent)
     splitter->addWidget(detailPane);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
-    splitter->setSizes({820, 460});
+    splitter->setSizes({940, 340});
     layout->addWidget(splitter, 1);
     setFocusProxy(m_table);
     setTabOrder(m_search, m_table);
@@ -359,8 +359,9 @@ void InteractionsPage::render()
                         .arg(failed ? tr(" <b>error</b> %1").arg(escaped(call.error)) : QString())
                         .arg(tr("tool call"));
             if (open)
-                html += QStringLiteral("<pre style=\"background:#fafafa;color:black\">%1</pre><pre "
-                                       "style=\"background:%2;color:black\">%3</pre>")
+                html += QStringLiteral(
+                            "<pre style=\"background:#fafafa;color:black;white-space:pre-wrap\">%1</pre><pre "
+                            "style=\"background:%2;color:black;white-space:pre-wrap\">%3</pre>")
                             .arg(escaped(call.arguments),
                                  failed ? QStringLiteral("#ffebee") : QStringLiteral("#fafafa"),
                                  escaped(call.result));
@@ -369,7 +370,8 @@ void InteractionsPage::render()
         html += signalBadges(int(m));
     }
     if (!in.metadataJson.empty())
-        html += tr("<p><b>Metadata</b></p><pre>%1</pre>").arg(escaped(in.metadataJson));
+        html += tr("<p><b>Metadata</b></p><pre style=\"white-space:pre-wrap\">%1</pre>")
+                    .arg(escaped(in.metadataJson));
     if (!m_shown->sourcePath.empty())
         html += tr("<p style=\"color:gray\">From %1</p>").arg(escaped(m_shown->sourcePath));
     m_detail->setHtml(html);
