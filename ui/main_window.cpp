@@ -351,10 +351,10 @@ void MainWindow::readChoices()
             Store& store = context.store();
             StoreChoices choices;
             choices.values = dimensionValues(store);
-            choices.newest = newestStart(store);
-            sql::Statement oldest(store.connection(), "SELECT min(start_ms) FROM interactions");
-            if (oldest.step() && !oldest.isNull(0))
-                choices.oldest = oldest.int64(0);
+            if (const auto range = store.startTimeRange()) {
+                choices.oldest = range->first;
+                choices.newest = range->second;
+            }
             return choices;
         },
         [this](StoreChoices choices) {

@@ -264,7 +264,6 @@ private:
             task.done(errorAnswer(400, task.protobuf, "the body is not valid JSON"), 0, 0);
             return;
         }
-        const size_t pendingBefore = m_assembler.pendingTraces();
         const std::string error = m_assembler.addRequest(document, nowMs());
         if (!error.empty()) {
             task.done(errorAnswer(400, task.protobuf, error), 0, 0);
@@ -277,7 +276,6 @@ private:
                     for (auto scope : scopes.value())
                         if (auto list = scope["spans"].get_array(); !list.error())
                             spans += static_cast<std::int64_t>(list.value().size());
-        (void)pendingBefore;
         std::int64_t written = 0;
         try {
             written = commit(m_assembler.takeCompleted());

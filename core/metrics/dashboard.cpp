@@ -52,12 +52,4 @@ DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std
     return data;
 }
 
-std::optional<std::int64_t> newestStart(Store& store)
-{
-    sql::Statement select(store.connection(), "SELECT max(start_ms) FROM interactions");
-    if (select.step() && !select.isNull(0))
-        return select.int64(0);
-    return std::nullopt;
-}
-
 } // namespace winnow

@@ -30,7 +30,4 @@ Bucket bucketForRange(std::int64_t fromMs, std::int64_t toMs);
 // The filter must have a time range.
 DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std::string& breakdown);
 
-// The newest start time in the store, or nothing when it is empty.
-std::optional<std::int64_t> newestStart(Store& store);
-
 } // namespace winnow

@@ -168,6 +168,15 @@ MetricsFilter comparisonFilter(const MetricsQuery& query)
     other.toMs = query.compareToMs;
     return other;
 }
+
+// The other period's figures beside this one's, with a test per rate.
+void addComparison(MetricsReport& report, MetricsSummary previous)
+{
+    previous.scores.clear(); // scores are reported for the slice asked for only
+    for (const auto& [name, rate] : report.summary.rates)
+        report.comparison[name] = compareRates(rate, previous.rates[name]);
+    report.previous = std::move(previous);
+}
 } // namespace
 
 MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
@@ -201,10 +210,7 @@ MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
     if (query.compareFromMs && query.compareToMs) {
         const std::vector<MetricRow> otherRows =
             store.metricRows(comparisonFilter(query), {}, query.successScore);
-        MetricsSummary previous = summariseRows(pointersTo(otherRows), threshold);
-        for (const auto& [name, rate] : report.summary.rates)
-            report.comparison[name] = compareRates(rate, previous.rates[name]);
-        report.previous = std::move(previous);
+        addComparison(report, summariseRows(pointersTo(otherRows), threshold));
     }
     snapshot.commit();
     return report;
@@ -217,19 +223,6 @@ constexpr std::int64_t hourMs = 3'600'000;
 std::int64_t floorTo(std::int64_t t, std::int64_t width)
 {
     return t / width * width - (t % width < 0 ? width : 0);
-}
-
-std::int64_t bucketEnd(std::int64_t start, Bucket bucket)
-{
-    switch (bucket) {
-    case Bucket::Hour:
-        return start + hourMs;
-    case Bucket::Day:
-        return start + dayMs;
-    case Bucket::Week:
-        return start + 7 * dayMs;
-    }
-    return start;
 }
 
 // A time range [from, to) split into parts the rollups hold whole (hours, days) and raw edges.
@@ -404,7 +397,7 @@ private:
             auto [it, inserted] = m_series.try_emplace(start);
             if (inserted) {
                 it->second.from = std::max(m_summary.from, start);
-                it->second.to = std::min(m_summary.to, bucketEnd(start, *m_bucket));
+                it->second.to = std::min(m_summary.to, start + bucketWidthMs(*m_bucket));
             }
             visit(it->second);
         }
@@ -583,11 +576,7 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
         const MetricsFilter other = comparisonFilter(query);
         RollupQuery previousQuery(db, dimensions, other, std::nullopt, {});
         previousQuery.run();
-        MetricsSummary previous = previousQuery.summary();
-        previous.scores.clear();
-        for (const auto& [name, rate] : report.summary.rates)
-            report.comparison[name] = compareRates(rate, previous.rates[name]);
-        report.previous = std::move(previous);
+        addComparison(report, previousQuery.summary());
     }
     snapshot.commit();
     return report;
@@ -631,12 +620,12 @@ void countFromRollups(Store& store, const MetricsFilter& filter, Bucket bucket, 
     }
     snapshot.commit();
 }
+} // namespace
 
-std::int64_t bucketWidth(Bucket bucket)
+std::int64_t bucketWidthMs(Bucket bucket)
 {
     return bucket == Bucket::Hour ? hourMs : bucket == Bucket::Day ? dayMs : 7 * dayMs;
 }
-} // namespace
 
 std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
                                                        Bucket bucket)
@@ -644,7 +633,7 @@ std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const Metri
     MetricsQuery query;
     query.filter = filter;
     if (!rollupsCanAnswer(store, query))
-        return store.countsByTime(filter, bucketWidth(bucket));
+        return store.countsByTime(filter, bucketWidthMs(bucket));
     std::map<std::int64_t, std::int64_t> counts;
     countFromRollups(store, filter, bucket, {},
                      [&](const std::string&, std::int64_t start, std::int64_t n) { counts[start] += n; });

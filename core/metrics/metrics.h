@@ -46,6 +46,8 @@ MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter);
 
 enum class Bucket { Hour, Day, Week };
 bool parseBucket(const std::string& name, Bucket& bucket);
+// How long an hour, day or week bucket is, in ms.
+std::int64_t bucketWidthMs(Bucket bucket);
 // The start of the UTC hour, day or week (Monday) that holds ms.
 std::int64_t bucketStart(std::int64_t ms, Bucket bucket);
 

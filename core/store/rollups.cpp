@@ -64,7 +64,9 @@ void encodeHistogram(const HistogramEntries& entries, std::string& bytes)
     }
 }
 
-bool decodeHistogramEntries(std::string_view bytes, HistogramEntries& entries)
+} // namespace
+
+bool decodeHistogram(std::string_view bytes, std::vector<std::pair<int, std::int64_t>>& entries)
 {
     size_t at = 0;
     std::uint64_t bin = 0;
@@ -80,6 +82,8 @@ bool decodeHistogramEntries(std::string_view bytes, HistogramEntries& entries)
     return true;
 }
 
+namespace {
+
 // SQL: winnow_add_histograms(a, b), the histogram of both; used by the writer's upserts (about a
 // thousand per commit, so it merges in place without allocating).
 void addHistogramsFunction(sqlite3_context* context, int, sqlite3_value** values)
@@ -92,7 +96,7 @@ void addHistogramsFunction(sqlite3_context* context, int, sqlite3_value** values
     for (int i = 0; i < 2; ++i) {
         const auto* data = static_cast<const char*>(sqlite3_value_blob(values[i]));
         const std::string_view blob(data ? data : "", static_cast<size_t>(sqlite3_value_bytes(values[i])));
-        if (!decodeHistogramEntries(blob, *inputs[i])) {
+        if (!decodeHistogram(blob, *inputs[i])) {
             sqlite3_result_error(context, "malformed latency histogram", -1);
             return;
         }
@@ -254,11 +258,6 @@ void RollupCounts::add(const RollupCounts& o)
     inputTokens += o.inputTokens;
     outputTokens += o.outputTokens;
     costUsd += o.costUsd;
-}
-
-bool decodeHistogram(std::string_view bytes, std::vector<std::pair<int, std::int64_t>>& bins)
-{
-    return decodeHistogramEntries(bytes, bins);
 }
 
 std::int64_t rollupBucket(std::int64_t ms, RollupGranularity granularity)

@@ -977,6 +977,16 @@ std::map<std::int64_t, std::int64_t> Store::countsByTime(const MetricsFilter& fi
     return counts;
 }
 
+std::optional<std::pair<std::int64_t, std::int64_t>> Store::startTimeRange()
+{
+    // Two statements: SQLite answers a lone min() or max() from the index, both together by a scan.
+    sql::Statement earliest(m_db, "SELECT min(start_ms) FROM interactions");
+    sql::Statement latest(m_db, "SELECT max(start_ms) FROM interactions");
+    if (!earliest.step() || earliest.isNull(0) || !latest.step())
+        return std::nullopt;
+    return std::pair(earliest.int64(0), latest.int64(0));
+}
+
 std::optional<InteractionDetail> Store::interactionDetail(std::int64_t id)
 {
     sql::Statement select(

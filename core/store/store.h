@@ -200,6 +200,8 @@ public:
     // it), by bucket start; interactions without a start time under noStartBucket (rollups.h).
     std::map<std::int64_t, std::int64_t> countsByTime(const MetricsFilter& filter, std::int64_t widthMs);
     std::optional<InteractionDetail> interactionDetail(std::int64_t id);
+    // The earliest and latest start times stored (nothing when no interaction has one).
+    std::optional<std::pair<std::int64_t, std::int64_t>> startTimeRange();
 
     // Recomputes the rollups (rollups.h) from the interactions, in one transaction.
     void rebuildRollups();

@@ -28,7 +28,6 @@ namespace winnow {
 
 namespace {
 
-constexpr std::int64_t dayMs = 86'400'000;
 
 QString percent(double value)
 {
@@ -52,11 +51,6 @@ QString bucketLabel(std::int64_t start, Bucket bucket)
         return DashboardPage::tr("wk %1").arg(t.toString(QStringLiteral("MM-dd")));
     }
     return {};
-}
-
-std::int64_t bucketLength(Bucket bucket)
-{
-    return bucket == Bucket::Hour ? 3'600'000 : bucket == Bucket::Day ? dayMs : 7 * dayMs;
 }
 
 struct RateSeries
@@ -286,7 +280,7 @@ MetricsFilter DashboardPage::bucketFilter(std::int64_t bucketStart,
 {
     MetricsFilter filter = m_data->filter;
     filter.fromMs = std::max(bucketStart, filter.fromMs.value_or(bucketStart));
-    filter.toMs = std::min(bucketStart + bucketLength(m_data->bucket), filter.toMs.value_or(INT64_MAX));
+    filter.toMs = std::min(bucketStart + bucketWidthMs(m_data->bucket), filter.toMs.value_or(INT64_MAX));
     if (!condition.first.empty())
         filter.where.push_back(condition);
     return filter;
@@ -582,7 +576,7 @@ void DashboardPage::buildCharts()
         auto* dates = new QDateTimeAxis;
         dates->setFormat(d.bucket == Bucket::Hour ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("MM-dd"));
         dates->setRange(QDateTime::fromMSecsSinceEpoch(buckets.front()),
-                        QDateTime::fromMSecsSinceEpoch(buckets.back() + bucketLength(d.bucket)));
+                        QDateTime::fromMSecsSinceEpoch(buckets.back() + bucketWidthMs(d.bucket)));
         dates->setTickCount(7);
         dates->setGridLineVisible(false);
         volume->addAxis(dates, Qt::AlignBottom);
