@@ -99,7 +99,7 @@ int main(int argc, char** argv)
     open.start();
     bool counted = false;
     QObject::connect(window.interactions(), &InteractionsPage::loaded, [&] { counted = true; });
-    window.showScreen(MainWindow::Interactions);
+    window.showScreen(QStringLiteral("interactions"));
     window.interactions()->refresh();
     waitFor([&] { return counted; });
     InteractionListModel* model = window.interactions()->model();

@@ -1,9 +1,17 @@
 #include "ui/main_window.h"
 
+#include "core/demo/generator.h"
 #include "core/ingest/otlp_receiver.h"
-#include "core/metrics/dashboard.h"
+#include "core/jobs/job_tracker.h"
+#include "core/metrics/metrics.h"
+#include "core/store/deletion.h"
+#include "core/store/interaction_store.h"
+#include "core/store/source_store.h"
+#include "core/store/store_writer.h"
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
+#include "ui/pages.h"
+#include "ui/settings.h"
 #include "ui/sources/sources_page.h"
 #include "ui/widgets/filter_bar.h"
 
@@ -17,12 +25,11 @@
 #include <QListWidget>
 #include <QLocale>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -32,36 +39,43 @@ namespace {
 
 struct StoreChoices
 {
-    std::map<std::string, std::vector<std::string>> values;
+    std::map<Dimension, std::vector<std::string>> values;
     std::optional<std::int64_t> oldest, newest;
 };
 
-QWidget* comingScreen(const QString& title, const QString& what, QWidget* parent)
+struct OpenedStore
 {
-    auto* page = new QWidget(parent);
-    auto* layout = new QVBoxLayout(page);
-    layout->addStretch();
-    auto* label =
-        new QLabel(QStringLiteral("<h2>%1</h2><p>%2</p><p style=\"color:gray\">%3</p>")
-                       .arg(title, what, MainWindow::tr("Not built yet: it comes with a later release.")),
-                   page);
-    label->setAlignment(Qt::AlignCenter);
-    label->setWordWrap(true);
-    layout->addWidget(label);
-    layout->addStretch();
-    return page;
+    std::shared_ptr<StoreWriter> writer;
+    std::string readOnlyReason;
+};
+
+QString summaryText(const IngestSummary& s)
+{
+    const QLocale locale;
+    QString text = QObject::tr("%1 ingested, %2 duplicates, %3 quarantined")
+                       .arg(locale.toString(static_cast<qint64>(s.ingested)),
+                            locale.toString(static_cast<qint64>(s.duplicates)),
+                            locale.toString(static_cast<qint64>(s.quarantined)));
+    if (s.cancelled)
+        text += QObject::tr(" (cancelled)");
+    for (const FileReport& f : s.files) {
+        if (f.error)
+            text += QStringLiteral("; ") + QString::fromStdString(f.error->text());
+        for (const MappingHint& hint : f.hints)
+            text += QObject::tr("; %1 records of %2 hold their messages under \"%3\" (map messages=%3)")
+                        .arg(locale.toString(static_cast<qint64>(hint.records)),
+                             QFileInfo(QString::fromStdString(f.path)).fileName(),
+                             QString::fromStdString(hint.sourcePath));
+    }
+    if (s.storeError)
+        text += QStringLiteral("; ") + QString::fromStdString(s.storeError->text());
+    return text;
 }
 
 } // namespace
 
-QStringList MainWindow::screenNames()
-{
-    return {QStringLiteral("dashboard"), QStringLiteral("interactions"), QStringLiteral("review"),
-            QStringLiteral("rules"),     QStringLiteral("monitors"),     QStringLiteral("exports"),
-            QStringLiteral("sources")};
-}
-
-MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(parent)
+MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
+    : QMainWindow(parent), m_storeJobs(new JobTracker(this)), m_work(new JobTracker(this))
 {
     auto* central = new QWidget(this);
     auto* outer = new QHBoxLayout(central);
@@ -71,12 +85,6 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     m_rail->setFixedWidth(150);
     m_rail->setFrameShape(QFrame::NoFrame);
     m_rail->setAccessibleName(tr("Screens"));
-    const QString titles[] = {tr("Dashboard"), tr("Interactions"), tr("Review"), tr("Rules"),
-                              tr("Monitors"),  tr("Exports"),      tr("Sources")};
-    for (const QString& title : titles) {
-        auto* item = new QListWidgetItem(title, m_rail);
-        item->setSizeHint(QSize(140, 36));
-    }
     QFont railFont = m_rail->font();
     railFont.setPointSizeF(railFont.pointSizeF() * 1.1);
     m_rail->setFont(railFont);
@@ -88,67 +96,57 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->setSpacing(0);
+    m_banner = new QLabel(right);
+    m_banner->setWordWrap(true);
+    m_banner->setContentsMargins(12, 6, 12, 6);
+    m_banner->setAutoFillBackground(true);
+    m_banner->setBackgroundRole(QPalette::ToolTipBase);
+    m_banner->setForegroundRole(QPalette::ToolTipText);
+    m_banner->hide();
+    rightLayout->addWidget(m_banner);
     m_filterBar = new FilterBar(right);
     rightLayout->addWidget(m_filterBar);
     m_stack = new QStackedWidget(right);
-    m_dashboard = new DashboardPage(m_stack);
-    m_interactions = new InteractionsPage(m_stack);
-    m_sources = new SourcesPage(m_stack);
-    m_stack->addWidget(m_dashboard);
-    m_stack->addWidget(m_interactions);
-    m_stack->addWidget(comingScreen(tr("Review"),
-                                    tr("Reviewers will work a prioritised queue here: label failures with a "
-                                       "taxonomy, severity and a corrected answer, keyboard first."),
-                                    m_stack));
-    m_stack->addWidget(comingScreen(
-        tr("Rules"),
-        tr("Guardrail rules: patterns, PII detectors and tool policies, backtested on stored history."),
-        m_stack));
-    m_stack->addWidget(comingScreen(
-        tr("Monitors"),
-        tr("Monitors that turn metric regressions into retraining triggers with their evidence."), m_stack));
-    m_stack->addWidget(comingScreen(
-        tr("Exports"), tr("Curated batches exported as OpenAI and TRL training data, with a manifest."),
-        m_stack));
-    m_stack->addWidget(m_sources);
+    for (const PageSpec& spec : pageSpecs()) {
+        Page* page = spec.make(m_stack);
+        m_pages.push_back(page);
+        m_stack->addWidget(page);
+        auto* item = new QListWidgetItem(tr(spec.title), m_rail);
+        item->setSizeHint(QSize(140, 36));
+        connect(page, &Page::showInteractions, this, [this](const MetricsFilter& filter) {
+            interactions()->setFilter(filter);
+            showScreen(QStringLiteral("interactions"));
+        });
+    }
     rightLayout->addWidget(m_stack, 1);
     outer->addWidget(right, 1);
     setCentralWidget(central);
     connect(m_rail, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row < 0)
+            return;
         m_stack->setCurrentIndex(row);
-        m_filterBar->setVisible(row == Dashboard || row == Interactions);
+        m_filterBar->setVisible(m_pages[size_t(row)]->usesFilter());
     });
 
-    // Status bar: what the ingest runner is doing.
-    m_ingestLabel = new QLabel(this);
-    m_ingestProgress = new QProgressBar(this);
-    m_ingestProgress->setMaximumWidth(240);
-    m_ingestCancel = new QPushButton(tr("Cancel"), this);
-    m_ingestCancel->setToolTip(tr("Stop at the next commit; what is committed stays"));
-    statusBar()->addWidget(m_ingestLabel, 1);
-    statusBar()->addPermanentWidget(m_ingestProgress);
-    statusBar()->addPermanentWidget(m_ingestCancel);
-    m_ingestProgress->hide();
-    m_ingestCancel->hide();
-    connect(m_ingestCancel, &QPushButton::clicked, &m_ingest, &IngestRunner::cancel);
-    connect(&m_ingest, &IngestRunner::progress, this,
-            [this](const QString& what, double fraction, qint64 ingested) {
-                m_ingestProgress->show();
-                m_ingestCancel->show();
-                m_ingestProgress->setRange(0, fraction < 0 ? 0 : 1000);
-                if (fraction >= 0)
-                    m_ingestProgress->setValue(int(fraction * 1000));
-                m_ingestLabel->setText(
-                    tr("%1: %2 ingested")
-                        .arg(QFileInfo(what).fileName().isEmpty() ? what : QFileInfo(what).fileName())
-                        .arg(QLocale().toString(ingested)));
-            });
-    connect(&m_ingest, &IngestRunner::committed, this, [this] { m_storeChanged = true; });
-    connect(&m_ingest, &IngestRunner::finished, this, [this](const QString& message, bool ok) {
-        m_ingestProgress->hide();
-        m_ingestCancel->hide();
-        m_ingestLabel->setText(ok ? message : tr("Ingest failed: %1").arg(message));
-        m_storeChanged = true;
+    // Status bar: what long work is doing.
+    m_statusLabel = new QLabel(this);
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumWidth(240);
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setToolTip(tr("Stop at the next commit; what is committed stays"));
+    statusBar()->addWidget(m_statusLabel, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
+    m_progress->hide();
+    m_cancel->hide();
+    connect(m_cancel, &QPushButton::clicked, this, &MainWindow::cancelWork);
+    connect(m_work, &JobTracker::progress, this, [this](double fraction, const QString& what) {
+        m_progress->show();
+        m_cancel->show();
+        m_progress->setRange(0, fraction < 0 ? 0 : 1000);
+        if (fraction >= 0)
+            m_progress->setValue(int(fraction * 1000));
+        setStatus(what);
     });
     // Live: at most one refresh a second while something writes.
     auto* live = new QTimer(this);
@@ -162,19 +160,15 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     live->start();
 
     connect(m_filterBar, &FilterBar::filterChanged, this, &MainWindow::applyFilter);
-    connect(m_dashboard, &DashboardPage::drillDown, this, [this](const MetricsFilter& filter) {
-        m_interactions->setFilter(filter);
-        showScreen(Interactions);
-    });
-    connect(m_dashboard, &DashboardPage::loadDemoRequested, this, &MainWindow::loadDemoData);
-    connect(m_dashboard, &DashboardPage::addSourceRequested, this, [this] { addSource(false, true); });
-    connect(m_sources, &SourcesPage::addFilesRequested, this,
+    connect(dashboard(), &DashboardPage::loadDemoRequested, this, &MainWindow::loadDemoData);
+    connect(dashboard(), &DashboardPage::addSourceRequested, this, [this] { addSource(false, true); });
+    connect(sources(), &SourcesPage::addFilesRequested, this,
             [this](bool watch) { addSource(false, watch); });
-    connect(m_sources, &SourcesPage::addFolderRequested, this,
+    connect(sources(), &SourcesPage::addFolderRequested, this,
             [this](bool watch) { addSource(true, watch); });
-    connect(&m_storeJobs, &JobRunner::failed, this, [this](const QString& message) {
-        m_ingestLabel->setText(tr("Cannot open the store: %1").arg(message));
-    });
+    connect(sources(), &SourcesPage::removeSourceRequested, this, &MainWindow::removeSource);
+    connect(sources(), &SourcesPage::reingestSourceRequested, this, &MainWindow::reingestSource);
+    connect(sources(), &SourcesPage::receiverToggled, this, [this](bool on) { setReceiverOn(on); });
 
     // Menus: every action has a shortcut, named in the menu and its tooltip.
     auto shortcutTip = [](QAction* action, const QString& tip) {
@@ -187,7 +181,7 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     shortcutTip(open, tr("Open a Winnow store"));
     connect(open, &QAction::triggered, this, [this] {
         const QString path =
-            QFileDialog::getOpenFileName(this, tr("Open Store"), QFileInfo(m_storePath).absolutePath(),
+            QFileDialog::getOpenFileName(this, tr("Open Store"), QFileInfo(storePath()).absolutePath(),
                                          tr("Winnow stores (*.db);;All files (*)"));
         if (!path.isEmpty())
             openStore(path);
@@ -197,7 +191,7 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     shortcutTip(create, tr("Create an empty store"));
     connect(create, &QAction::triggered, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
-            this, tr("New Store"), QFileInfo(m_storePath).absolutePath(), tr("Winnow stores (*.db)"));
+            this, tr("New Store"), QFileInfo(storePath()).absolutePath(), tr("Winnow stores (*.db)"));
         if (!path.isEmpty())
             openStore(path);
     });
@@ -218,10 +212,11 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     auto* view = menuBar()->addMenu(tr("&View"));
-    for (int screen = 0; screen < ScreenCount; ++screen) {
-        auto* action = view->addAction(titles[screen]);
+    for (int screen = 0; screen < int(pageSpecs().size()); ++screen) {
+        const QString title = tr(pageSpecs()[size_t(screen)].title);
+        auto* action = view->addAction(title);
         action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + screen)));
-        shortcutTip(action, tr("Show %1").arg(titles[screen]));
+        shortcutTip(action, tr("Show %1").arg(title));
         connect(action, &QAction::triggered, this, [this, screen] { showScreen(screen); });
     }
     view->addSeparator();
@@ -233,20 +228,58 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent) : QMainWindow(
     find->setShortcut(QKeySequence::Find);
     shortcutTip(find, tr("Search the interactions' messages"));
     connect(find, &QAction::triggered, this, [this] {
-        showScreen(Interactions);
-        if (auto* search = m_interactions->findChild<QLineEdit*>())
+        showScreen(QStringLiteral("interactions"));
+        if (auto* search = interactions()->findChild<QLineEdit*>())
             search->setFocus();
     });
 
-    QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    m_filterBar->setPreset(settings.value(QStringLiteral("filter/range"), QStringLiteral("30d")).toString());
+    restoreGeometry(settings::windowGeometry.value());
+    m_filterBar->setPreset(settings::rangePreset.value());
     rebuildRecentMenu();
-    m_rail->setCurrentRow(Dashboard);
-    openStore(storePath);
+    m_rail->setCurrentRow(0);
+    openStore(initialStore);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    m_receiver.reset(); // commits what it holds, through the writer that outlives it here
+}
+
+Page* MainWindow::page(const QString& name) const
+{
+    const int index = pageIndex(name);
+    return index < 0 ? nullptr : m_pages[size_t(index)];
+}
+
+DashboardPage* MainWindow::dashboard() const
+{
+    return qobject_cast<DashboardPage*>(page(QStringLiteral("dashboard")));
+}
+
+InteractionsPage* MainWindow::interactions() const
+{
+    return qobject_cast<InteractionsPage*>(page(QStringLiteral("interactions")));
+}
+
+SourcesPage* MainWindow::sources() const
+{
+    return qobject_cast<SourcesPage*>(page(QStringLiteral("sources")));
+}
+
+bool MainWindow::working() const
+{
+    return m_work->busy();
+}
+
+QString MainWindow::statusText() const
+{
+    return m_statusLabel->text();
+}
+
+void MainWindow::setStatus(const QString& text)
+{
+    m_statusLabel->setText(text);
+}
 
 bool MainWindow::setReceiverOn(bool on, quint16 port)
 {
@@ -254,24 +287,28 @@ bool MainWindow::setReceiverOn(bool on, quint16 port)
         if (m_receiver)
             m_receiver->stop(); // commits the traces still waiting for their root span
         m_receiver.reset();
-        m_sources->setReceiverState(false, tr("Off"));
+        sources()->setReceiverState(false, tr("Off"));
         m_storeChanged = true;
         return true;
     }
     if (m_receiver)
         return true;
-    OtlpReceiverOptions options;
-    options.port = port;
-    auto receiver = std::make_unique<OtlpReceiver>(m_storePath.toStdString(), options);
-    QString error;
-    if (!receiver->start(&error)) {
-        m_sources->setReceiverState(false, tr("Cannot listen: %1").arg(error));
+    if (!m_store.writer) {
+        sources()->setReceiverState(false, m_store.readOnlyReason.isEmpty() ? tr("No store is open")
+                                                                            : m_store.readOnlyReason);
         return false;
     }
-    connect(receiver.get(), &OtlpReceiver::committed, this, [this] { m_storeChanged = true; });
+    OtlpReceiverOptions options;
+    options.port = port;
+    auto receiver = std::make_unique<OtlpReceiver>(m_store.writer, options);
+    QString error;
+    if (!receiver->start(&error)) {
+        sources()->setReceiverState(false, tr("Cannot listen: %1").arg(error));
+        return false;
+    }
     connect(receiver.get(), &OtlpReceiver::requestHandled, this, [this](int status, const QString& message) {
         const OtlpReceiverStats stats = m_receiver ? m_receiver->stats() : OtlpReceiverStats{};
-        m_sources->setReceiverState(
+        sources()->setReceiverState(
             true, tr("Listening on 127.0.0.1:%1 · %2 requests · %3 spans · %4 rejected%5")
                       .arg(m_receiver ? m_receiver->port() : 0)
                       .arg(stats.requests)
@@ -280,18 +317,17 @@ bool MainWindow::setReceiverOn(bool on, quint16 port)
                       .arg(status >= 400 ? tr(" (last: %1 %2)").arg(status).arg(message) : QString()));
     });
     m_receiver = std::move(receiver);
-    m_sources->setReceiverState(true, tr("Listening on 127.0.0.1:%1").arg(m_receiver->port()));
+    sources()->setReceiverState(true, tr("Listening on 127.0.0.1:%1").arg(m_receiver->port()));
     return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("filter/range"), m_filterBar->preset());
-    settings.setValue(QStringLiteral("filter/conditions"), m_filterBar->conditions());
-    settings.setValue(QStringLiteral("store/last"), m_storePath);
-    m_ingest.cancel();
+    settings::windowGeometry.set(saveGeometry());
+    settings::rangePreset.set(m_filterBar->preset());
+    settings::filterConditions.set(m_filterBar->conditions());
+    settings::lastStore.set(storePath());
+    m_work->reset();
     if (m_receiver)
         m_receiver->stop();
     event->accept();
@@ -299,7 +335,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 bool MainWindow::showScreen(const QString& name)
 {
-    const int screen = int(screenNames().indexOf(name));
+    const int screen = pageIndex(name);
     if (screen < 0)
         return false;
     showScreen(screen);
@@ -321,37 +357,75 @@ void MainWindow::openStore(const QString& path)
     const bool receiving = m_receiver != nullptr;
     if (receiving)
         setReceiverOn(false);
-    m_storePath = path;
+    m_work->reset();
+    m_store = {};
     setWindowTitle(tr("%1 — Winnow").arg(QFileInfo(path).fileName()));
-    m_ingest.setStorePath(path.toStdString());
-    m_storeJobs.setStorePath(path.toStdString());
+    setStatus(tr("Opening %1…").arg(path));
+    m_banner->hide();
     addRecent(path);
-    // Creating or migrating a store can take a while (rollups of a large old store): a worker
-    // opens it as the writer once, then the screens read it.
+    // Creating or upgrading a store can take a while (rollups of a large old store): its writer is
+    // opened on a thread of its own. A store that cannot be written is opened to read.
     const std::string file = path.toStdString();
-    m_storeJobs.run<bool>(
+    m_storeJobs->startLong<OpenedStore>(
         [file](JobContext&) {
-            Store writer(file);
-            return true;
+            auto writer = StoreWriter::open(file);
+            if (writer)
+                return OpenedStore{*writer, {}};
+            auto reader = Database::openForReading(file);
+            if (!reader)
+                throw Failure(reader.error());
+            if (!(*reader)->isCurrent())
+                throw Failure((*reader)->upgradeNeeded());
+            return OpenedStore{nullptr, writer.error().text()};
         },
-        [this, receiving](bool) {
-            if (receiving)
+        [this, file, receiving](OpenedStore opened) {
+            StoreContext store;
+            store.path = file;
+            store.writer = opened.writer;
+            store.readOnlyReason = QString::fromStdString(opened.readOnlyReason);
+            storeOpened(std::move(store));
+            if (receiving && m_store.writer)
                 setReceiverOn(true);
-            m_dashboard->setStorePath(m_storePath.toStdString());
-            m_interactions->setStorePath(m_storePath.toStdString());
-            m_sources->setStorePath(m_storePath.toStdString());
-            readChoices();
+        },
+        [this, path](const Error& error) {
+            const QString message = QString::fromStdString(error.text());
+            m_banner->setText(tr("<b>Cannot open the store.</b> %1").arg(message.toHtmlEscaped()));
+            m_banner->show();
+            setStatus(tr("Cannot open %1").arg(path));
+            Q_EMIT storeFailed(message);
         });
+}
+
+void MainWindow::storeOpened(StoreContext store)
+{
+    m_store = std::move(store);
+    if (m_store.writer) {
+        m_banner->hide();
+        m_store.writer->listen(this, [this](unsigned) { m_storeChanged = true; });
+        setStatus(tr("Opened %1").arg(storePath()));
+    } else {
+        setWindowTitle(tr("%1 (read-only) — Winnow").arg(QFileInfo(storePath()).fileName()));
+        m_banner->setText(tr("<b>Opened read-only.</b> %1: reading works; ingesting, removing and the "
+                             "receiver are off.")
+                              .arg(m_store.readOnlyReason.toHtmlEscaped()));
+        m_banner->show();
+        setStatus(tr("Opened %1 read-only").arg(storePath()));
+    }
+    for (Page* page : m_pages)
+        page->setStore(m_store);
+    readChoices();
 }
 
 void MainWindow::readChoices()
 {
-    m_storeJobs.run<StoreChoices>(
+    if (m_store.path.empty())
+        return;
+    m_storeJobs->setStorePath(m_store.path);
+    m_storeJobs->start<StoreChoices>(
         [](JobContext& context) {
-            Store& store = context.store();
             StoreChoices choices;
-            choices.values = dimensionValues(store);
-            if (const auto range = store.startTimeRange()) {
+            choices.values = dimensionValues(context.database());
+            if (const auto range = InteractionStore(context.database()).startTimeRange()) {
                 choices.oldest = range->first;
                 choices.newest = range->second;
             }
@@ -361,20 +435,28 @@ void MainWindow::readChoices()
             m_filterBar->setChoices(choices.values, choices.oldest, choices.newest);
             if (!m_restoredFilter) { // the conditions of the last session, once the values are known
                 m_restoredFilter = true;
-                m_filterBar->setConditions(
-                    QSettings().value(QStringLiteral("filter/conditions")).toStringList());
+                m_filterBar->setConditions(settings::filterConditions.value());
             }
             applyFilter();
-            m_sources->refresh();
+            for (Page* page : m_pages)
+                if (!page->usesFilter())
+                    page->refresh();
             Q_EMIT storeReady();
+        },
+        [this](const Error& error) {
+            const QString message = QString::fromStdString(error.text());
+            m_banner->setText(tr("<b>Cannot read the store.</b> %1").arg(message.toHtmlEscaped()));
+            m_banner->show();
+            Q_EMIT storeFailed(message);
         });
 }
 
 void MainWindow::applyFilter()
 {
     const MetricsFilter filter = m_filterBar->filter();
-    m_dashboard->setFilter(filter);
-    m_interactions->setFilter(filter);
+    for (Page* page : m_pages)
+        if (page->usesFilter())
+            page->setFilter(filter);
 }
 
 void MainWindow::refresh()
@@ -382,10 +464,144 @@ void MainWindow::refresh()
     readChoices();
 }
 
+void MainWindow::cancelWork()
+{
+    m_work->reset();
+    m_progress->hide();
+    m_cancel->hide();
+    setStatus(tr("Cancelled: what was committed stays"));
+}
+
+bool MainWindow::startWork(const QString& what, std::function<QString(JobContext&)> work)
+{
+    if (!m_store.writer) {
+        setStatus(m_store.readOnlyReason.isEmpty() ? tr("No store is open") : m_store.readOnlyReason);
+        return false;
+    }
+    if (m_work->busy()) {
+        setStatus(tr("Other work is running; cancel it first"));
+        return false;
+    }
+    m_work->setStorePath(m_store.path);
+    setStatus(what);
+    m_progress->setRange(0, 0);
+    m_progress->show();
+    m_cancel->show();
+    m_work->startLong<QString>(
+        std::move(work),
+        [this](QString message) {
+            m_progress->hide();
+            m_cancel->hide();
+            setStatus(message);
+            m_storeChanged = true;
+            Q_EMIT workFinished(message, true);
+        },
+        [this](const Error& error) {
+            m_progress->hide();
+            m_cancel->hide();
+            const QString message = tr("Failed: %1").arg(QString::fromStdString(error.text()));
+            setStatus(message);
+            m_storeChanged = true;
+            Q_EMIT workFinished(message, false);
+        });
+    return true;
+}
+
+namespace {
+// Progress of an ingest, told through the job.
+void reportIngest(Ingestor& ingestor, JobContext& context)
+{
+    ingestor.onProgress = [&context](const IngestProgress& p) {
+        context.progress(p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : -1,
+                         QObject::tr("%1: %2 ingested")
+                             .arg(QFileInfo(QString::fromStdString(p.path)).fileName(),
+                                  QLocale().toString(static_cast<qint64>(p.ingested))));
+    };
+}
+} // namespace
+
 void MainWindow::loadDemoData()
 {
-    if (!m_ingest.loadDemo(50000))
-        m_ingestLabel->setText(tr("An ingest is already running"));
+    auto writer = m_store.writer;
+    startWork(tr("Generating demo logs…"), [writer](JobContext& context) {
+        QTemporaryDir dir;
+        const std::string file = dir.filePath(QStringLiteral("demo.jsonl")).toStdString();
+        DemoOptions options;
+        options.interactions = 50000;
+        const std::string error = writeDemo(options, DemoFormat::Jsonl, file, {}, &context.cancelFlag());
+        if (!error.empty())
+            throw Failure(error);
+        if (context.cancelled())
+            return tr("Cancelled");
+        IngestOptions ingestOptions;
+        ingestOptions.cancel = &context.cancelFlag();
+        Ingestor ingestor(*writer, ingestOptions);
+        reportIngest(ingestor, context);
+        return tr("Demo data: %1").arg(summaryText(ingestor.ingest({file})));
+    });
+}
+
+void MainWindow::ingestPaths(const QStringList& paths, bool watch)
+{
+    std::vector<std::string> files;
+    for (const QString& p : paths)
+        files.push_back(p.toStdString());
+    auto writer = m_store.writer;
+    startWork(watch ? tr("Watching %1 source(s)").arg(paths.size())
+                    : tr("Ingesting %1 source(s)").arg(paths.size()),
+              [writer, files, watch](JobContext& context) {
+                  IngestOptions options;
+                  options.follow = watch;
+                  options.cancel = &context.cancelFlag();
+                  Ingestor ingestor(*writer, options);
+                  reportIngest(ingestor, context);
+                  const IngestSummary summary =
+                      watch ? ingestor.follow(files, std::chrono::seconds(1), context.cancelFlag())
+                            : ingestor.ingest(files);
+                  return summaryText(summary);
+              });
+    showScreen(QStringLiteral("sources"));
+}
+
+void MainWindow::removeSource(const QString& path)
+{
+    auto writer = m_store.writer;
+    startWork(tr("Removing %1…").arg(path), [writer, source = path.toStdString()](JobContext& context) {
+        DeleteSelection selection;
+        selection.kind = DeleteSelection::Kind::Source;
+        selection.sourcePath = source;
+        auto deleted = deleteInteractions(
+            context.database(), *writer, selection,
+            [&context](std::int64_t done) {
+                context.progress(
+                    -1, tr("Removing: %1 interactions deleted").arg(QLocale().toString(qint64(done))));
+            },
+            &context.cancelFlag());
+        if (!deleted)
+            throw Failure(deleted.error());
+        return deleted->cancelled ? tr("Cancelled after %1 interactions").arg(deleted->deleted)
+                                  : tr("Removed %1 and its %2 interactions")
+                                        .arg(QString::fromStdString(source))
+                                        .arg(QLocale().toString(qint64(deleted->deleted)));
+    });
+}
+
+void MainWindow::reingestSource(const QString& path)
+{
+    auto writer = m_store.writer;
+    startWork(tr("Reading %1 again…").arg(path), [writer, source = path.toStdString()](JobContext& context) {
+        const auto state = SourceStore(context.database()).source(source);
+        if (!state)
+            throw Failure("no source " + source + " in the store");
+        auto options = ingestOptionsFromJson(state->optionsJson);
+        if (!options)
+            throw Failure(options.error());
+        options->replace = true;
+        options->cancel = &context.cancelFlag();
+        Ingestor ingestor(*writer, *options);
+        reportIngest(ingestor, context);
+        return tr("Read again: %1").arg(summaryText(ingestor.ingest({source})));
+    });
 }
 
 void MainWindow::addSource(bool folder, bool watch)
@@ -399,32 +615,25 @@ void MainWindow::addSource(bool folder, bool watch)
         paths = QFileDialog::getOpenFileNames(this, tr("Add Log Files"), QString(),
                                               tr("Logs (*.jsonl *.json *.ndjson *.log);;All files (*)"));
     }
-    if (paths.isEmpty())
-        return;
-    std::vector<std::string> files;
-    for (const QString& p : paths)
-        files.push_back(p.toStdString());
-    if (!m_ingest.ingest(files, watch))
-        m_ingestLabel->setText(tr("An ingest is already running; cancel it first"));
-    showScreen(Sources);
+    if (!paths.isEmpty())
+        ingestPaths(paths, watch);
 }
 
 void MainWindow::addRecent(const QString& path)
 {
-    QSettings settings;
-    QStringList recent = settings.value(QStringLiteral("store/recent")).toStringList();
+    QStringList recent = settings::recentStores.value();
     recent.removeAll(path);
     recent.prepend(path);
     while (recent.size() > 8)
         recent.removeLast();
-    settings.setValue(QStringLiteral("store/recent"), recent);
+    settings::recentStores.set(recent);
     rebuildRecentMenu();
 }
 
 void MainWindow::rebuildRecentMenu()
 {
     m_recent->clear();
-    const QStringList recent = QSettings().value(QStringLiteral("store/recent")).toStringList();
+    const QStringList recent = settings::recentStores.value();
     for (const QString& path : recent)
         connect(m_recent->addAction(path), &QAction::triggered, this, [this, path] { openStore(path); });
     m_recent->setEnabled(!recent.isEmpty());

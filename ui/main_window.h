@@ -1,15 +1,18 @@
 #pragma once
-// The main window: a navigation rail of screens, the filter bar Dashboard and Interactions
-// share, the ingest runner's progress in the status bar, and the File and View menus. It owns
-// nothing that touches the store on the GUI thread: every screen reads through its own job
-// runner, and writes go through the IngestRunner.
+// The main window: a navigation rail of the pages (pages.h), the filter bar the slice pages share,
+// long work (ingests, watched sources, demo data, removing a source) with its progress and Cancel
+// in the status bar, and the File and View menus. It opens the store's writer once (creating or
+// upgrading the store) and hands pages the store; it never touches the store on the GUI thread.
+// A store that cannot be written opens read-only, and says why; one that cannot be read at all
+// is an error, shown, never waited on.
 
-#include "core/jobs/ingest_runner.h"
-#include "core/jobs/job_runner.h"
+#include "core/ingest/ingestor.h"
+#include "ui/page.h"
 
 #include <QMainWindow>
 
 #include <memory>
+#include <vector>
 
 class QLabel;
 class QListWidget;
@@ -23,40 +26,52 @@ namespace winnow {
 class DashboardPage;
 class FilterBar;
 class InteractionsPage;
+class JobContext;
+class JobTracker;
+class OtlpReceiver;
 class SourcesPage;
 
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    enum Screen { Dashboard, Interactions, Review, Rules, Monitors, Exports, Sources, ScreenCount };
-    explicit MainWindow(const QString& storePath, QWidget* parent = nullptr);
+    explicit MainWindow(const QString& initialStore, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // dashboard, interactions, review, rules, monitors, exports, sources
-    static QStringList screenNames();
     bool showScreen(const QString& name);
     void showScreen(int screen);
     int currentScreen() const;
+    Page* page(const QString& name) const;
 
-    QString storePath() const { return m_storePath; }
-    DashboardPage* dashboard() const { return m_dashboard; }
-    InteractionsPage* interactions() const { return m_interactions; }
-    SourcesPage* sources() const { return m_sources; }
+    QString storePath() const { return QString::fromStdString(m_store.path); }
+    const StoreContext& store() const { return m_store; }
+    DashboardPage* dashboard() const;
+    InteractionsPage* interactions() const;
+    SourcesPage* sources() const;
     FilterBar* filterBar() const { return m_filterBar; }
-    IngestRunner* ingestRunner() { return &m_ingest; }
     // Switches the OTLP/HTTP receiver on or off (port 0: any free port, for tests).
     bool setReceiverOn(bool on, quint16 port = 4318);
-    class OtlpReceiver* receiver() const { return m_receiver.get(); }
+    OtlpReceiver* receiver() const { return m_receiver.get(); }
+    // Long work the window runs (ingest, demo, remove, read again): whether one runs.
+    bool working() const;
+    QString statusText() const;
 
 Q_SIGNALS:
-    // The store is open and the filter bar knows its values.
+    // The store is open (perhaps read-only) and the filter bar knows its values.
     void storeReady();
+    // The store cannot be opened at all; the window says why.
+    void storeFailed(const QString& message);
+    // Long work ended, with what it says.
+    void workFinished(const QString& message, bool ok);
 
 public Q_SLOTS:
     void openStore(const QString& path);
     void loadDemoData();
+    void ingestPaths(const QStringList& paths, bool watch);
+    void removeSource(const QString& path);
+    void reingestSource(const QString& path);
     void refresh();
+    void cancelWork();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -64,24 +79,27 @@ protected:
 private:
     void applyFilter();
     void readChoices();
+    void storeOpened(StoreContext store);
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void addSource(bool folder, bool watch);
+    // Runs `work` as the window's one long job, with progress and Cancel in the status bar.
+    bool startWork(const QString& what, std::function<QString(JobContext&)> work);
+    void setStatus(const QString& text);
 
-    QString m_storePath;
-    JobRunner m_storeJobs{JobRunner::Policy::LatestWins};
-    IngestRunner m_ingest;
-    std::unique_ptr<class OtlpReceiver> m_receiver;
+    StoreContext m_store;
+    JobTracker* m_storeJobs;
+    JobTracker* m_work;
+    std::unique_ptr<OtlpReceiver> m_receiver;
     QListWidget* m_rail = nullptr;
     QStackedWidget* m_stack = nullptr;
+    std::vector<Page*> m_pages;
     FilterBar* m_filterBar = nullptr;
-    DashboardPage* m_dashboard = nullptr;
-    InteractionsPage* m_interactions = nullptr;
-    SourcesPage* m_sources = nullptr;
+    QLabel* m_banner = nullptr;
     QMenu* m_recent = nullptr;
-    QLabel* m_ingestLabel = nullptr;
-    QProgressBar* m_ingestProgress = nullptr;
-    QPushButton* m_ingestCancel = nullptr;
+    QLabel* m_statusLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QPushButton* m_cancel = nullptr;
     bool m_storeChanged = false; // a commit since the last live refresh
     bool m_restoredFilter = false;
 };

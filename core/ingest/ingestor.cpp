@@ -1,19 +1,27 @@
 #include "core/ingest/ingestor.h"
 
-#include "core/ingest/bounded_queue.h"
+#include "core/ingest/batch.h"
 #include "core/ingest/otlp.h"
 #include "core/ingest/record_parser.h"
+#include "core/ingest/validation.h"
 #include "core/signals/rebuild.h"
+#include "core/store/database.h"
+#include "core/store/deletion.h"
 #include "core/store/search_index.h"
+#include "core/store/settings_store.h"
+#include "core/store/source_store.h"
+#include "core/store/store_writer.h"
 #include "core/util/text.h"
 
 #include <simdjson.h>
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -38,25 +46,59 @@ std::string formatName(InputFormat format)
     return "auto";
 }
 
-bool parseFormatName(const std::string& name, InputFormat& format)
+std::optional<InputFormat> parseFormatName(std::string_view name)
 {
     if (name == "jsonl" || name == "winnow" || name == "ndjson")
-        format = InputFormat::Jsonl;
-    else if (name == "json")
-        format = InputFormat::Json;
-    else if (name == "otlp" || name == "otlp-json")
-        format = InputFormat::Otlp;
-    else if (name == "auto")
-        format = InputFormat::Auto;
-    else
-        return false;
-    return true;
+        return InputFormat::Jsonl;
+    if (name == "json")
+        return InputFormat::Json;
+    if (name == "otlp" || name == "otlp-json")
+        return InputFormat::Otlp;
+    if (name == "auto")
+        return InputFormat::Auto;
+    return std::nullopt;
 }
 
 int IngestSummary::unreadable() const
 {
     return static_cast<int>(
-        std::count_if(files.begin(), files.end(), [](const FileReport& f) { return !f.error.empty(); }));
+        std::count_if(files.begin(), files.end(), [](const FileReport& f) { return f.error.has_value(); }));
+}
+
+void IngestSummary::add(const IngestSummary& round)
+{
+    ingested += round.ingested;
+    duplicates += round.duplicates;
+    quarantined += round.quarantined;
+    bytes += round.bytes;
+    if (!round.indexError.empty())
+        indexError = round.indexError;
+    if (round.storeError)
+        storeError = round.storeError;
+    for (const FileReport& file : round.files) {
+        auto it = std::find_if(files.begin(), files.end(),
+                               [&file](const FileReport& f) { return f.path == file.path; });
+        if (it == files.end()) {
+            files.push_back(file);
+            continue;
+        }
+        it->ingested += file.ingested;
+        it->duplicates += file.duplicates;
+        it->quarantined += file.quarantined;
+        it->bytes += file.bytes;
+        it->pendingBytes = file.pendingBytes;
+        it->restarted = it->restarted || file.restarted;
+        it->error = file.error;
+        it->format = file.format;
+        for (const MappingHint& hint : file.hints) {
+            auto same = std::find_if(it->hints.begin(), it->hints.end(),
+                                     [&](const MappingHint& h) { return h.sourcePath == hint.sourcePath; });
+            if (same == it->hints.end())
+                it->hints.push_back(hint);
+            else
+                same->records += hint.records;
+        }
+    }
 }
 
 namespace {
@@ -198,15 +240,17 @@ private:
     size_t m_length = 0;
 };
 
-// Runs on the parser thread: reads from the current position of `fd`, frames and parses records,
-// and hands batches to the writer through the queue.
+// Runs on the calling thread: reads from the current position of `fd`, frames and parses
+// records, finds signals and rollup totals, and hands batches to the sink (the writer). The sink
+// answers false once the store refused a write: reading stops there.
 class Producer
 {
 public:
-    Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start,
-             BoundedQueue<Batch>& queue, BoundedQueue<Batch>& spent, SignalDetector* detector)
-        : m_options(options), m_fd(fd), m_layout(layout), m_queue(queue), m_spent(spent),
-          m_records(options.mapping), m_detector(detector), m_position(start)
+    using Sink = std::function<bool(Batch&& batch)>;
+    Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start, Sink sink,
+             SignalDetector* detector)
+        : m_options(options), m_fd(fd), m_layout(layout), m_sink(std::move(sink)), m_records(options.mapping),
+          m_detector(detector), m_position(start)
     {
         m_batch.position = start;
     }
@@ -221,11 +265,17 @@ public:
         } catch (...) {
             m_error = std::current_exception();
         }
-        m_queue.close();
     }
 
     std::exception_ptr error() const { return m_error; }
     std::int64_t pendingBytes() const { return m_pendingBytes; }
+    std::vector<MappingHint> hints() const
+    {
+        std::vector<MappingHint> result;
+        for (const auto& [path, records] : m_hints)
+            result.push_back({path, records});
+        return result;
+    }
 
 private:
     // Cancelled by the caller, or the writer stopped taking batches.
@@ -275,25 +325,34 @@ private:
                 return;
             }
             for (Interaction& interaction : m_otlp.takeCompleted())
-                accept(std::move(interaction));
+                accept(std::move(interaction), line, offset);
             return;
         }
         Interaction interaction;
         std::string reason = m_records.parse(document, raw, interaction);
+        if (reason.empty())
+            reason = implausibleValues(interaction);
         if (!reason.empty()) {
             quarantine(line, offset, std::move(reason), raw);
             return;
         }
+        if (!m_records.messagesHint().empty())
+            ++m_hints[m_records.messagesHint()];
         m_batchBytes += raw.size();
         accept(std::move(interaction));
     }
 
-    // Signals are derived here, on the parser thread, and travel to the writer with their source.
-    void accept(Interaction interaction)
+    // Signals and rollup totals are made here, off the writer's thread, and travel to the writer
+    // with their source.
+    void accept(Interaction interaction, std::int64_t line = 0, std::int64_t offset = 0)
     {
+        if (std::string reason = implausibleValues(interaction); !reason.empty()) {
+            quarantine(line, offset, std::move(reason), interaction.key); // an OTLP trace: named by its key
+            return;
+        }
         if (m_detector)
             interaction.signals = m_detector->detect(interaction);
-        m_batch.interactions.push_back(std::move(interaction));
+        addToBatch(m_batch, std::move(interaction));
     }
 
     // Records everything up to (offset, line) as consumed; OTLP spans still waiting for their trace
@@ -321,10 +380,9 @@ private:
         m_batch.bytes = committed.offset - m_lastCommitted;
         m_lastCommitted = std::max(m_lastCommitted, committed.offset);
         m_batch.position = committed;
-        if (!m_queue.push(std::move(m_batch)))
+        m_batch.rollups.compact(); // here, not on the writer's thread
+        if (!m_sink(std::move(m_batch)))
             m_writerGone = true;
-        while (m_spent.tryPop()) {
-        }
         m_batch = Batch{};
         m_batch.interactions.reserve(m_options.batchInteractions);
         m_batch.position = committed;
@@ -482,8 +540,7 @@ private:
     const IngestOptions& m_options;
     int m_fd;
     Layout m_layout;
-    BoundedQueue<Batch>& m_queue;
-    BoundedQueue<Batch>& m_spent; // written batches, freed here where their memory came from
+    Sink m_sink;
     simdjson::dom::parser m_json;
     RecordParser m_records;
     SignalDetector* m_detector; // may be null
@@ -495,6 +552,7 @@ private:
     std::int64_t m_pendingBytes = 0;
     std::exception_ptr m_error;
     bool m_writerGone = false;
+    std::map<std::string, std::int64_t> m_hints;
 };
 
 std::string nowLabel()
@@ -505,21 +563,149 @@ std::string nowLabel()
 
 } // namespace
 
-Ingestor::Ingestor(Store& store, IngestOptions options) : m_store(store), m_options(std::move(options)) {}
+std::string ingestOptionsJson(const IngestOptions& options, const std::string& format)
+{
+    return "{\"format\":" + jsonString(format) + ",\"map\":" + options.mapping.toJson() + "}";
+}
+
+Result<IngestOptions> ingestOptionsFromJson(const std::string& json)
+{
+    IngestOptions options;
+    simdjson::dom::parser parser;
+    simdjson::dom::object object;
+    if (parser.parse(json).get_object().get(object))
+        return Error{"the source's saved options are not a JSON object", {}};
+    std::string_view format;
+    if (!object["format"].get_string().get(format)) {
+        const auto parsed = parseFormatName(format);
+        if (!parsed)
+            return Error{"the source's saved format '" + std::string(format) + "' is unknown", {}};
+        options.format = *parsed;
+    }
+    simdjson::dom::element map;
+    if (!object["map"].get(map)) {
+        std::string error;
+        const auto mapping = FieldMapping::fromJson(simdjson::minify(map), error);
+        if (!mapping)
+            return Error{"the source's saved mapping: " + error, {}};
+        options.mapping = *mapping;
+    }
+    return options;
+}
+
+// Batches on their way to the writer for one input: at most a few wait at a time (memory stays
+// flat), their results are added up as they commit, and written batches come back to be freed on
+// the thread that allocated them (a free from the writer's thread contended for glibc's arena).
+struct Ingestor::Pipeline
+{
+    static constexpr int maxInFlight = 8;
+
+    explicit Pipeline(StoreWriter& writer) : writer(writer) {}
+    ~Pipeline() { waitAll(); }
+
+    // Blocks while maxInFlight batches wait; false once the store refused a write.
+    bool submit(Batch&& batch)
+    {
+        auto shared = std::make_shared<Batch>(std::move(batch));
+        auto result = std::make_shared<BatchResult>();
+        {
+            std::unique_lock lock(mutex);
+            wake.wait(lock, [this] { return inFlight < maxInFlight || error; });
+            if (error)
+                return false;
+            ++inFlight;
+            spent.clear(); // freed here, on the parsing thread
+        }
+        const auto weight = static_cast<std::int64_t>(shared->interactions.size());
+        writer.submit(
+            WritePriority::Bulk,
+            [shared, result](WriteTransaction& tx) { *result = writeBatch(tx, *shared); },
+            [this, shared, result](const Status& status) {
+                std::lock_guard lock(mutex);
+                --inFlight;
+                if (!status) {
+                    if (!error)
+                        error = status.error();
+                } else {
+                    ingested += result->inserted;
+                    duplicates += result->duplicates;
+                    quarantined += static_cast<std::int64_t>(shared->quarantined.size());
+                    bytes += shared->bytes;
+                    committedOffset = shared->position.offset;
+                    committed = true;
+                }
+                spent.push_back(shared);
+                wake.notify_all();
+            },
+            weight);
+        return true;
+    }
+
+    void waitAll()
+    {
+        std::unique_lock lock(mutex);
+        wake.wait(lock, [this] { return inFlight == 0; });
+        spent.clear();
+    }
+
+    // Waits a little for a commit; true when one happened since the last call.
+    bool takeCommitted(std::chrono::milliseconds wait = std::chrono::milliseconds(0))
+    {
+        std::unique_lock lock(mutex);
+        if (wait.count() > 0)
+            wake.wait_for(lock, wait, [this] { return committed || inFlight == 0; });
+        return std::exchange(committed, false);
+    }
+
+    StoreWriter& writer;
+    std::mutex mutex;
+    std::condition_variable wake;
+    int inFlight = 0;
+    bool committed = false;
+    std::optional<Error> error;
+    std::int64_t ingested = 0, duplicates = 0, quarantined = 0, bytes = 0, committedOffset = 0;
+    std::vector<std::shared_ptr<Batch>> spent;
+};
+
+Ingestor::Ingestor(StoreWriter& writer, IngestOptions options)
+    : m_writer(writer), m_options(std::move(options))
+{
+}
 
 Ingestor::~Ingestor() = default;
+
+bool Ingestor::cancelled() const
+{
+    return (m_options.cancel && m_options.cancel->load()) || m_storeError.has_value();
+}
 
 IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
 {
     const auto started = std::chrono::steady_clock::now();
     IngestSummary summary;
     m_progress = {};
-    std::string settingsError;
-    m_detector = std::make_unique<SignalDetector>(loadDetectorSettings(m_store, settingsError));
-    summary.signalsError = !settingsError.empty() ? settingsError : m_detector->error();
+    m_storeError.reset();
+    // The store's detector settings, read through the writer (the one connection sure to be current).
+    auto settings = m_writer.write<std::string>(WritePriority::Bulk, [](WriteTransaction& tx) {
+        return SettingsStore(tx.database()).get(storeSettings::detectors);
+    });
+    if (!settings) {
+        summary.storeError = settings.error();
+        return summary;
+    }
+    DetectorSettings detectorSettings;
+    if (!settings->empty()) {
+        std::string error;
+        detectorSettings = DetectorSettings::fromJson(*settings, error);
+        if (!error.empty())
+            summary.signalsError = "the store's detector settings: " + error;
+    }
+    m_detector = std::make_unique<SignalDetector>(detectorSettings);
+    if (summary.signalsError.empty())
+        summary.signalsError = m_detector->error();
     std::optional<BackgroundIndexer> indexer;
     if (m_options.indexText)
-        indexer.emplace(m_store.path());
+        indexer.emplace(m_writer.path());
     m_indexer = indexer ? &*indexer : nullptr;
     auto account = [&summary](FileReport report) {
         summary.ingested += report.ingested;
@@ -529,7 +715,7 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
         summary.files.push_back(std::move(report));
     };
     for (const std::string& path : paths) {
-        if (m_options.cancel && m_options.cancel->load())
+        if (cancelled())
             break;
         if (path == "-") {
             account(ingestStream(STDIN_FILENO, "stdin@" + nowLabel()));
@@ -554,11 +740,11 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
             if (files.empty()) {
                 FileReport report;
                 report.path = path;
-                report.error = ec ? ec.message() : "the folder holds no files";
+                report.error = Error{ec ? ec.message() : "the folder holds no files", {path}};
                 account(std::move(report));
             }
             for (const std::string& file : files) {
-                if (m_options.cancel && m_options.cancel->load())
+                if (cancelled())
                     break;
                 account(ingestFile(file));
             }
@@ -567,6 +753,7 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
         account(ingestFile(path));
     }
     summary.cancelled = m_options.cancel && m_options.cancel->load();
+    summary.storeError = m_storeError;
     m_indexer = nullptr;
     if (indexer && !summary.cancelled)
         summary.indexError = indexer->finish();
@@ -574,19 +761,81 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
     return summary;
 }
 
+IngestSummary Ingestor::follow(const std::vector<std::string>& paths, std::chrono::milliseconds interval,
+                               const std::atomic<bool>& stop,
+                               const std::function<void(const IngestSummary&)>& round)
+{
+    const auto started = std::chrono::steady_clock::now();
+    const bool replace = m_options.replace;
+    IngestSummary total = ingest(paths);
+    m_options.replace = false; // taken back once, then followed
+    if (round)
+        round(total);
+    while (!stop.load() && !total.storeError) {
+        const auto wakeAt = std::chrono::steady_clock::now() + interval;
+        while (!stop.load() && std::chrono::steady_clock::now() < wakeAt)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (stop.load())
+            break;
+        const IngestSummary next = ingest(paths);
+        total.add(next);
+        if (round && (next.ingested || next.duplicates || next.quarantined || next.storeError))
+            round(next);
+    }
+    m_options.replace = replace;
+    total.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    total.cancelled = false; // stopping is how following ends
+    return total;
+}
+
 FileReport Ingestor::ingestFile(const std::string& path)
 {
     const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
-    const int fd = ::open(absolute.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        FileReport report;
-        report.path = absolute;
-        report.error = std::strerror(errno);
+    FileReport report;
+    report.path = absolute;
+    // Never open a FIFO, a device or a socket: opening a FIFO waits for a writer, forever.
+    struct stat info
+    {
+    };
+    if (::stat(absolute.c_str(), &info) != 0) {
+        report.error = Error{std::strerror(errno), {absolute}};
         return report;
     }
-    FileReport report = run(fd, absolute, true);
+    if (!S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode)) {
+        report.error = Error{"is not a regular file (a FIFO, a device or a socket): refused; pipe it to "
+                             "`winnow ingest -` instead",
+                             {absolute}};
+        return report;
+    }
+    const int fd = ::open(absolute.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        report.error = Error{std::strerror(errno), {absolute}};
+        return report;
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (m_options.replace) {
+        if (!m_reader) {
+            auto reader = Database::openForReading(m_writer.path());
+            if (!reader) {
+                ::close(fd);
+                report.error = reader.error();
+                return report;
+            }
+            m_reader = std::move(reader).take();
+        }
+        auto taken = resetSource(*m_reader, m_writer, absolute, m_options.cancel);
+        if (!taken) {
+            ::close(fd);
+            m_storeError = taken.error();
+            report.error = taken.error();
+            return report;
+        }
+        report.replaced = *taken;
+    }
+    FileReport read = run(fd, absolute, true);
     ::close(fd);
-    return report;
+    read.replaced = report.replaced;
+    return read;
 }
 
 FileReport Ingestor::ingestStream(int fd, const std::string& name)
@@ -602,11 +851,11 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
     {
     };
     if (fstat(fd, &info) != 0) {
-        report.error = std::strerror(errno);
+        report.error = Error{std::strerror(errno), {path}};
         return report;
     }
     if (S_ISDIR(info.st_mode)) {
-        report.error = "is a folder";
+        report.error = Error{"is a folder", {path}};
         return report;
     }
     seekable = seekable && S_ISREG(info.st_mode);
@@ -616,50 +865,97 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
     size_t headLength = 0;
     if (seekable) {
         if (!readFully(fd, head.data(), head.size(), 0, headLength)) {
-            report.error = std::strerror(errno);
+            report.error = Error{std::strerror(errno), {path}};
             return report;
         }
         head.resize(headLength);
     }
 
-    SourceState source = m_store.sourceFor(path, {});
+    auto registered = m_writer.write<SourceState>(WritePriority::Bulk, [&path](WriteTransaction& tx) {
+        return SourceStore(tx.database()).sourceFor(path, {});
+    });
+    if (!registered) {
+        m_storeError = registered.error();
+        report.error = registered.error();
+        return report;
+    }
+    const SourceState source = *registered;
     SourcePosition start{source.id, 0, 0};
+    std::string fingerprint;
+    bool sameFile = false;
     if (seekable) {
-        const std::string fingerprint = fingerprintOf(std::string_view(head).substr(0, fingerprintBytes));
-        const bool sameFile = source.inode == static_cast<std::int64_t>(info.st_ino) &&
-                              source.offset <= info.st_size && !source.fingerprint.empty() &&
-                              fingerprintStillMatches(fd, source.fingerprint);
-        if (sameFile) {
+        fingerprint = fingerprintOf(std::string_view(head).substr(0, fingerprintBytes));
+        sameFile = source.inode == static_cast<std::int64_t>(info.st_ino) && source.offset <= info.st_size &&
+                   !source.fingerprint.empty() && fingerprintStillMatches(fd, source.fingerprint);
+        if (sameFile)
             start = {source.id, source.offset, source.line};
-        } else {
+        else
             report.restarted = source.offset > 0;
-        }
-        // The stored fingerprint grows with the file until it covers its first KiB.
-        m_store.updateSourceIdentity(source.id, info.st_size, static_cast<std::int64_t>(info.st_ino),
-                                     fingerprint, !sameFile);
         if (lseek(fd, start.offset, SEEK_SET) < 0) {
-            report.error = std::strerror(errno);
+            report.error = Error{std::strerror(errno), {path}};
             return report;
         }
     }
 
     Layout layout;
-    std::string streamHead;
     if (seekable) {
         InputFormat known = m_options.format;
         if (known == InputFormat::Auto && !source.format.empty() && start.offset > 0)
-            parseFormatName(source.format, known);
+            known = parseFormatName(source.format).value_or(InputFormat::Auto);
         layout = detectLayout(head, known);
     } else {
         layout.format = m_options.format == InputFormat::Auto ? InputFormat::Jsonl : m_options.format;
         layout.lines = layout.format != InputFormat::Json;
     }
     report.format = formatName(layout.format);
-    m_store.setSourceFormat(source.id, report.format);
+    // The stored fingerprint grows with the file until it covers its first KiB.
+    Status identity = m_writer.write(WritePriority::Bulk, [&, seekable](WriteTransaction& tx) {
+        SourceStore sources(tx.database());
+        if (seekable)
+            sources.updateIdentity(source.id, info.st_size, static_cast<std::int64_t>(info.st_ino),
+                                   fingerprint, !sameFile);
+        sources.setFormat(source.id, report.format);
+        sources.setOptions(source.id, ingestOptionsJson(m_options, report.format));
+    });
+    if (!identity) {
+        m_storeError = identity.error();
+        report.error = identity.error();
+        return report;
+    }
 
     m_progress.path = path;
     m_progress.bytesTotal = seekable ? info.st_size : 0;
     m_progress.bytesDone = start.offset;
+
+    Pipeline pipeline(m_writer);
+    auto report_ = [&] {
+        std::lock_guard lock(pipeline.mutex);
+        report.ingested = pipeline.ingested;
+        report.duplicates = pipeline.duplicates;
+        report.quarantined = pipeline.quarantined;
+        report.bytes = pipeline.bytes;
+    };
+    const IngestProgress before = m_progress;
+    auto showProgress = [&] {
+        if (!pipeline.takeCommitted())
+            return;
+        std::int64_t ingested, duplicates, quarantined, offset;
+        {
+            std::lock_guard lock(pipeline.mutex);
+            ingested = pipeline.ingested;
+            duplicates = pipeline.duplicates;
+            quarantined = pipeline.quarantined;
+            offset = pipeline.committedOffset;
+        }
+        m_progress.ingested = before.ingested + ingested;
+        m_progress.duplicates = before.duplicates + duplicates;
+        m_progress.quarantined = before.quarantined + quarantined;
+        m_progress.bytesDone = offset;
+        if (m_indexer && ingested)
+            m_indexer->notify();
+        if (onProgress)
+            onProgress(m_progress);
+    };
 
     if (layout.binary) {
         if (start.offset >= info.st_size && start.offset > 0)
@@ -668,82 +964,55 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
         batch.position = {source.id, info.st_size, 0};
         batch.quarantined.push_back(
             {0, 0, "binary file (NUL bytes in its first 4 KiB)", excerptOf(head, 200)});
-        m_store.writeBatch(batch);
-        report.quarantined = 1;
-        m_progress.quarantined += 1;
-        if (onProgress)
-            onProgress(m_progress);
+        pipeline.submit(std::move(batch));
+        pipeline.waitAll();
+        showProgress();
+        report_();
+        if (pipeline.error) {
+            m_storeError = pipeline.error;
+            report.error = pipeline.error;
+        }
         return report;
     }
 
-    BoundedQueue<Batch> queue(4);
-    // Freeing a batch on the thread that allocated it avoids contending for its malloc arena.
-    BoundedQueue<Batch> spent(8);
-    Producer producer(m_options, fd, layout, start, queue, spent, m_detector.get());
-    std::thread parser([&producer] { producer.run(); });
-    std::exception_ptr writeError;
-    // When the parser is ahead, the batches waiting in the queue are written in one transaction.
-    constexpr size_t maxInteractionsPerCommit = 16000;
-    std::vector<Batch> group;
-    while (auto first = queue.pop()) {
-        if (writeError)
-            continue; // drain so the parser can finish
-        group.clear();
-        group.push_back(std::move(*first));
-        size_t interactions = group.back().interactions.size();
-        while (interactions < maxInteractionsPerCommit) {
-            auto next = queue.tryPop();
-            if (!next)
+    Producer producer(
+        m_options, fd, layout, start,
+        [&](Batch&& batch) {
+            if (m_options.cancel && m_options.cancel->load())
+                return false; // batches parsed ahead are dropped: the offset stays at the last commit
+            const bool accepted = pipeline.submit(std::move(batch));
+            showProgress();
+            return accepted;
+        },
+        m_detector.get());
+    producer.run();
+    // The last batches commit; progress is told as they do.
+    while (true) {
+        {
+            std::lock_guard lock(pipeline.mutex);
+            if (pipeline.inFlight == 0)
                 break;
-            interactions += next->interactions.size();
-            group.push_back(std::move(*next));
         }
-        if (m_options.cancel && m_options.cancel->load()) {
-            // Batches parsed ahead are dropped whole: the source offset stays at the last commit.
-            queue.close();
-            continue;
-        }
-        try {
-            std::vector<const Batch*> batches;
-            for (const Batch& batch : group)
-                batches.push_back(&batch);
-            const std::vector<BatchResult> results = m_store.writeBatches(batches);
-            std::int64_t inserted = 0;
-            for (size_t i = 0; i < group.size(); ++i) {
-                const Batch& batch = group[i];
-                inserted += results[i].inserted;
-                const BatchResult& result = results[i];
-                report.ingested += result.inserted;
-                report.duplicates += result.duplicates;
-                report.quarantined += static_cast<std::int64_t>(batch.quarantined.size());
-                report.bytes += batch.bytes;
-                m_progress.ingested += result.inserted;
-                m_progress.duplicates += result.duplicates;
-                m_progress.quarantined += static_cast<std::int64_t>(batch.quarantined.size());
-                m_progress.bytesDone = batch.position.offset;
-            }
-            if (m_indexer && inserted)
-                m_indexer->notify();
-            for (Batch& batch : group)
-                spent.tryPush(batch);
-            if (onProgress)
-                onProgress(m_progress);
-        } catch (...) {
-            writeError = std::current_exception();
-            queue.close();
-        }
+        pipeline.takeCommitted(std::chrono::milliseconds(50));
+        showProgress();
     }
-    parser.join();
-    if (writeError)
-        std::rethrow_exception(writeError);
+    pipeline.waitAll();
+    pipeline.committed = true;
+    showProgress();
+    report_();
+    if (pipeline.error) {
+        m_storeError = pipeline.error;
+        report.error = pipeline.error;
+    }
     if (producer.error()) {
         try {
             std::rethrow_exception(producer.error());
         } catch (const std::exception& e) {
-            report.error = e.what();
+            report.error = Error{e.what(), {path}};
         }
     }
     report.pendingBytes = producer.pendingBytes();
+    report.hints = producer.hints();
     return report;
 }
 

@@ -1,8 +1,13 @@
 #include "core/ingest/otlp_receiver.h"
 
+#include "core/ingest/batch.h"
 #include "core/ingest/otlp.h"
-#include "core/signals/rebuild.h"
-#include "core/store/store.h"
+#include "core/ingest/validation.h"
+#include "core/signals/detectors.h"
+#include "core/store/settings_store.h"
+#include "core/store/source_store.h"
+#include "core/store/store_writer.h"
+#include "core/util/text.h"
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
@@ -150,40 +155,37 @@ const char* reasonPhrase(int status)
 
 } // namespace
 
-// The receiver's writer: one thread with the store's writer connection, the trace assembler and
-// the signal detector. Requests are handled in arrival order.
+// The receiver's worker: one thread with the trace assembler and the signal detector. Requests
+// are parsed and assembled in arrival order; the interactions a request completes go to the
+// store's writer as one batch, and the request is answered once that batch has committed.
 class OtlpReceiver::Writer
 {
 public:
-    Writer(std::string storePath, int quietSeconds)
-        : m_storePath(std::move(storePath)), m_quietSeconds(quietSeconds)
+    Writer(std::shared_ptr<StoreWriter> store, int quietSeconds)
+        : m_store(std::move(store)), m_quietSeconds(quietSeconds)
     {
     }
     ~Writer() { stop(); }
 
-    // Opens the store; an error message or empty.
+    // Registers the receiver's source and reads the detector settings; an error message or empty.
     std::string start()
     {
-        std::promise<std::string> opened;
-        auto result = opened.get_future();
-        m_thread = std::thread([this, &opened] {
-            try {
-                m_store = std::make_unique<Store>(m_storePath);
-                std::string error;
-                m_detector = std::make_unique<SignalDetector>(loadDetectorSettings(*m_store, error));
-                m_sourceId = m_store->sourceFor(otlpSourceName, "otlp").id;
-                opened.set_value({});
-            } catch (const std::exception& e) {
-                opened.set_value(e.what());
-                return;
-            }
-            run();
-        });
-        std::string error = result.get();
-        if (!error.empty()) {
-            m_thread.join();
+        auto prepared = m_store->write<std::pair<std::int64_t, std::string>>(
+            WritePriority::Interactive, [](WriteTransaction& tx) {
+                const std::int64_t source = SourceStore(tx.database()).sourceFor(otlpSourceName, "otlp").id;
+                return std::pair(source, SettingsStore(tx.database()).get(storeSettings::detectors));
+            });
+        if (!prepared)
+            return prepared.error().text();
+        m_sourceId = prepared->first;
+        DetectorSettings settings;
+        if (!prepared->second.empty()) {
+            std::string error;
+            settings = DetectorSettings::fromJson(prepared->second, error);
         }
-        return error;
+        m_detector = std::make_unique<SignalDetector>(settings);
+        m_thread = std::thread([this] { run(); });
+        return {};
     }
 
     void stop()
@@ -196,9 +198,13 @@ public:
         }
         m_wake.notify_all();
         m_thread.join();
+        // Every batch handed over has committed (other writers' work is not waited for).
+        std::unique_lock lock(m_mutex);
+        m_committedAll.wait(lock, [this] { return m_inFlight == 0; });
     }
 
-    // Handles a request body on the writer thread, then calls done(answer, interactions) there.
+    // Handles a request body on the worker thread, then calls done(answer, spans, interactions)
+    // on the writer's thread once its batch committed (or at once for a rejected body).
     void submit(QByteArray body, bool protobuf, std::function<void(Answer, std::int64_t, std::int64_t)> done)
     {
         {
@@ -207,6 +213,8 @@ public:
         }
         m_wake.notify_all();
     }
+
+    std::function<void(std::int64_t)> m_onCommit; // on the writer's thread
 
 private:
     struct Task
@@ -230,10 +238,10 @@ private:
             }
             lock.unlock();
             if (m_stopping) {
-                commit(m_assembler.takeAll());
+                commit(m_assembler.takeAll(), {});
                 return;
             }
-            commit(m_assembler.takeQuietSince(nowMs() - std::int64_t(m_quietSeconds) * 1000));
+            commit(m_assembler.takeQuietSince(nowMs() - std::int64_t(m_quietSeconds) * 1000), {});
             lock.lock();
         }
     }
@@ -276,57 +284,78 @@ private:
                     for (auto scope : scopes.value())
                         if (auto list = scope["spans"].get_array(); !list.error())
                             spans += static_cast<std::int64_t>(list.value().size());
-        std::int64_t written = 0;
-        try {
-            written = commit(m_assembler.takeCompleted());
-        } catch (const std::exception& e) {
-            Answer answer =
-                errorAnswer(503, task.protobuf, std::string("the store refused the write: ") + e.what());
-            task.done(std::move(answer), spans, 0);
+        const bool protobuf = task.protobuf;
+        commit(m_assembler.takeCompleted(), [done = std::move(task.done), spans,
+                                             protobuf](const Status& status, std::int64_t written) {
+            if (!status) {
+                done(errorAnswer(503, protobuf, "the store refused the write: " + status.error().text()),
+                     spans, 0);
+                return;
+            }
+            Answer answer;
+            if (protobuf) {
+                answer.contentType = "application/x-protobuf";
+                opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
+                std::string bytes;
+                response.SerializeToString(&bytes);
+                answer.body = QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
+            } else {
+                answer.contentType = "application/json";
+                answer.body = "{}";
+            }
+            done(std::move(answer), spans, written);
+        });
+    }
+
+    // Hands the interactions to the writer as one batch; `done` (on the writer's thread) gets the
+    // outcome and how many were new. A batch with nothing in it is done at once.
+    void commit(std::vector<Interaction> interactions,
+                std::function<void(const Status&, std::int64_t written)> done)
+    {
+        if (interactions.empty()) {
+            if (done)
+                done({}, 0);
             return;
         }
-        Answer answer;
-        if (task.protobuf) {
-            answer.contentType = "application/x-protobuf";
-            opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
-            std::string bytes;
-            response.SerializeToString(&bytes);
-            answer.body = QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
-        } else {
-            answer.contentType = "application/json";
-            answer.body = "{}";
-        }
-        task.done(std::move(answer), spans, written);
-    }
-
-    std::int64_t commit(std::vector<Interaction> interactions)
-    {
-        if (interactions.empty())
-            return 0;
-        Batch batch;
+        auto batch = std::make_shared<Batch>();
         for (Interaction& in : interactions) {
+            if (std::string reason = implausibleValues(in); !reason.empty()) {
+                batch->quarantined.push_back(
+                    {0, m_committedBatches, std::move(reason), excerptOf(in.key, 200)});
+                continue;
+            }
             in.signals = m_detector->detect(in);
-            batch.interactions.push_back(std::move(in));
+            addToBatch(*batch, std::move(in));
         }
-        batch.position = {m_sourceId, ++m_committedBatches, 0};
-        const BatchResult result = m_store->writeBatch(batch);
-        if (m_onCommit)
-            m_onCommit(result.inserted);
-        return result.inserted;
+        batch->position = {m_sourceId, ++m_committedBatches, 0};
+        auto result = std::make_shared<BatchResult>();
+        {
+            std::lock_guard lock(m_mutex);
+            ++m_inFlight;
+        }
+        m_store->submit(
+            WritePriority::Bulk, [batch, result](WriteTransaction& tx) { *result = writeBatch(tx, *batch); },
+            [this, result, done = std::move(done)](const Status& status) {
+                if (status && m_onCommit)
+                    m_onCommit(result->inserted);
+                if (done)
+                    done(status, status ? result->inserted : 0);
+                std::lock_guard lock(m_mutex);
+                --m_inFlight;
+                m_committedAll.notify_all();
+            },
+            static_cast<std::int64_t>(batch->interactions.size()));
     }
 
-public:
-    std::function<void(std::int64_t)> m_onCommit; // on the writer thread
-
-private:
-    std::string m_storePath;
+    std::shared_ptr<StoreWriter> m_store;
     int m_quietSeconds;
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;
+    std::condition_variable m_committedAll;
+    int m_inFlight = 0;
     std::deque<Task> m_tasks;
     bool m_stopping = false;
-    std::unique_ptr<Store> m_store;
     std::unique_ptr<SignalDetector> m_detector;
     OtlpAssembler m_assembler;
     simdjson::dom::parser m_parser;
@@ -597,8 +626,8 @@ private:
     bool m_keepAlive = true;
 };
 
-OtlpReceiver::OtlpReceiver(std::string storePath, OtlpReceiverOptions options, QObject* parent)
-    : QObject(parent), m_storePath(std::move(storePath)), m_options(options)
+OtlpReceiver::OtlpReceiver(std::shared_ptr<StoreWriter> store, OtlpReceiverOptions options, QObject* parent)
+    : QObject(parent), m_store(std::move(store)), m_options(options)
 {
 }
 
@@ -611,7 +640,7 @@ bool OtlpReceiver::start(QString* error)
 {
     if (m_server)
         return true;
-    m_writer = std::make_unique<Writer>(m_storePath, m_options.quietSeconds);
+    m_writer = std::make_unique<Writer>(m_store, m_options.quietSeconds);
     QPointer<OtlpReceiver> self(this);
     m_writer->m_onCommit = [self](std::int64_t inserted) {
         if (inserted > 0)

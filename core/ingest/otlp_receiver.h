@@ -2,9 +2,9 @@
 // A loopback OTLP/HTTP trace receiver: `POST /v1/traces` with application/json or
 // application/x-protobuf bodies, gzip or not, with a Content-Length or chunked. The HTTP side runs
 // on the thread that owns the receiver (its event loop); parsing, assembling traces into
-// interactions, detecting signals and writing run on the receiver's writer thread, and a request
-// is answered once what it completed is committed. Spans of one trace may come in several
-// requests: a trace becomes an interaction when its root span arrives, or after `quietSeconds`
+// interactions and detecting signals run on the receiver's worker thread; the store's writer
+// commits them, and a request is answered once what it completed is committed. Spans of one trace may come in
+// several requests: a trace becomes an interaction when its root span arrives, or after `quietSeconds`
 // without new spans for it, or when the receiver stops.
 //
 // Answers: 200 with an ExportTraceServiceResponse in the request's encoding; 400 for a body that
@@ -22,6 +22,8 @@
 class QTcpServer;
 
 namespace winnow {
+
+class StoreWriter;
 
 struct OtlpReceiverOptions
 {
@@ -43,10 +45,10 @@ class OtlpReceiver : public QObject
 {
     Q_OBJECT
 public:
-    OtlpReceiver(std::string storePath, OtlpReceiverOptions options, QObject* parent = nullptr);
+    OtlpReceiver(std::shared_ptr<StoreWriter> store, OtlpReceiverOptions options, QObject* parent = nullptr);
     ~OtlpReceiver() override;
 
-    // Opens the store on the writer thread and starts listening; false with a message otherwise.
+    // Registers its source in the store and starts listening; false with a message otherwise.
     bool start(QString* error);
     // Stops listening, turns every pending trace into an interaction and commits; returns when
     // that is done.
@@ -63,7 +65,7 @@ private:
     class Writer;
     class Connection;
     void accept();
-    std::string m_storePath;
+    std::shared_ptr<StoreWriter> m_store;
     OtlpReceiverOptions m_options;
     QTcpServer* m_server = nullptr;
     std::unique_ptr<Writer> m_writer;

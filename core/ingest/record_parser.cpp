@@ -241,10 +241,45 @@ bool parseThumb(element value, std::optional<int>& thumb)
     return true;
 }
 
+// An array whose first element reads like a chat message: a speaker and what was said.
+bool looksLikeMessages(element value)
+{
+    simdjson::dom::array array;
+    if (value.get_array().get(array) || array.size() == 0)
+        return false;
+    simdjson::dom::object first;
+    if (array.at(0).get_object().get(first))
+        return false;
+    auto has = [&](std::initializer_list<const char*> keys) {
+        for (const char* key : keys)
+            if (!first.at_key(key).error())
+                return true;
+        return false;
+    };
+    return has({"role", "from", "speaker", "author"}) && has({"content", "value", "text", "message"});
+}
+
+std::string findMessages(simdjson::dom::object record)
+{
+    for (auto [key, value] : record)
+        if (looksLikeMessages(value))
+            return std::string(key);
+    for (auto [key, value] : record) {
+        simdjson::dom::object inner;
+        if (value.get_object().get(inner))
+            continue;
+        for (auto [innerKey, innerValue] : inner)
+            if (looksLikeMessages(innerValue))
+                return std::string(key) + "." + std::string(innerKey);
+    }
+    return {};
+}
+
 } // namespace
 
 std::string RecordParser::parse(element record, std::string_view raw, Interaction& out)
 {
+    m_messagesHint.clear();
     simdjson::dom::object object;
     if (record.get_object().get(object))
         return std::string("a record must be a JSON object, found ") + typeName(record);
@@ -302,7 +337,9 @@ std::string RecordParser::parse(element record, std::string_view raw, Interactio
     if (!r.error.empty())
         return r.error;
 
-    if (r.find(m_messages, value)) {
+    if (!r.find(m_messages, value)) {
+        m_messagesHint = findMessages(object);
+    } else {
         simdjson::dom::array messages;
         if (value.get_array().get(messages))
             return wrongType("messages", "an array", value);
@@ -394,8 +431,8 @@ std::string RecordParser::parse(element record, std::string_view raw, Interactio
     if (metadata != "{}")
         out.metadataJson = std::move(metadata);
 
-    if (!out.latencyMs && out.startMs && out.endMs)
-        out.latencyMs = static_cast<double>(*out.endMs - *out.startMs);
+    if (!out.latencyMs && out.startMs && out.endMs) // in double: out-of-range times must not overflow
+        out.latencyMs = static_cast<double>(*out.endMs) - static_cast<double>(*out.startMs);
     if (out.key.empty())
         out.key = contentKey(raw);
     return {};

@@ -23,9 +23,10 @@ public:
     // Fills `out` from `record`; `raw` is the record's bytes, hashed for the key when it has no id.
     // Returns the reason the record cannot be used, or an empty string.
     std::string parse(simdjson::dom::element record, std::string_view raw, Interaction& out);
+    // After a parse that found no messages: where in the record role/content objects are (a
+    // key, or KEY.KEY one level down), for a --map hint; empty when there are none.
+    const std::string& messagesHint() const { return m_messagesHint; }
 
-private:
-public:
     struct Path
     {
         int slot = 0;                  // the record's top-level key, found once per record
@@ -50,6 +51,7 @@ private:
     std::vector<simdjson::dom::element> m_slots;
     std::vector<char> m_slotFilled;
 
+    std::string m_messagesHint;
     const FieldMapping m_mapping;
     Target m_id, m_session, m_user, m_agent, m_agentVersion, m_model, m_channel, m_intent;
     Target m_startTime, m_endTime, m_latency, m_inputTokens, m_outputTokens, m_cost, m_outcome;

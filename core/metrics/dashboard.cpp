@@ -14,22 +14,24 @@ Bucket bucketForRange(std::int64_t fromMs, std::int64_t toMs)
     return Bucket::Week;
 }
 
-DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std::string& breakdown)
+DashboardData loadDashboard(Database& database, const MetricsFilter& filter, Dimension breakdown)
 {
+    if (!filter.fromMs || !filter.toMs)
+        throw Failure("the dashboard needs a time range");
     DashboardData data;
     data.filter = filter;
     data.breakdown = breakdown;
-    const std::int64_t from = filter.fromMs.value_or(0), to = filter.toMs.value_or(0);
+    const std::int64_t from = *filter.fromMs, to = *filter.toMs;
     data.bucket = bucketForRange(from, to);
     MetricsQuery query;
     query.filter = filter;
     query.bucket = data.bucket;
-    query.breakdown = breakdown;
+    query.breakdown = fieldOf(breakdown);
     query.compareFromMs = from - (to - from);
     query.compareToMs = from;
-    data.report = computeMetrics(store, query);
+    data.report = computeMetrics(database, query);
 
-    data.volumeByVersion = interactionCountsBy(store, filter, data.bucket, "agent_version");
+    data.volumeByVersion = interactionCountsBy(database, filter, data.bucket, Dimension::AgentVersion);
     data.volumeByVersion.erase(std::string()); // interactions that name no version
     // First appearances over all time, with the filter's other conditions.
     MetricsFilter allTime = filter;
@@ -37,7 +39,8 @@ DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std
     allTime.toMs.reset();
     std::optional<std::int64_t> storeFirstDay;
     std::map<std::string, std::int64_t> firstDays;
-    for (const auto& [version, days] : interactionCountsBy(store, allTime, Bucket::Day, "agent_version")) {
+    for (const auto& [version, days] :
+         interactionCountsBy(database, allTime, Bucket::Day, Dimension::AgentVersion)) {
         const auto first = days.upper_bound(noStartBucket);
         if (first == days.end())
             continue;

@@ -15,7 +15,7 @@ struct DashboardData
 {
     MetricsFilter filter;
     Bucket bucket = Bucket::Day;
-    std::string breakdown;
+    Dimension breakdown = Dimension::AgentVersion;
     MetricsReport report; // with series, breakdown and the comparison to the previous period
     // Agent version → interactions per bucket start.
     std::map<std::string, std::map<std::int64_t, std::int64_t>> volumeByVersion;
@@ -28,6 +28,6 @@ struct DashboardData
 Bucket bucketForRange(std::int64_t fromMs, std::int64_t toMs);
 
 // The filter must have a time range.
-DashboardData loadDashboard(Store& store, const MetricsFilter& filter, const std::string& breakdown);
+DashboardData loadDashboard(Database& database, const MetricsFilter& filter, Dimension breakdown);
 
 } // namespace winnow

@@ -1,12 +1,62 @@
 #include "core/metrics/metrics.h"
 
+#include "core/store/database.h"
 #include "core/store/rollups.h"
+#include "core/store/store_writer.h"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
 namespace winnow {
+
+namespace {
+constexpr std::array<const char*, rateCount> rateNames = {"success", "escalation", "correction", "repeat",
+                                                          "partial", "tool_error", "thumbs_down"};
+constexpr std::int64_t hourMs = 3'600'000;
+constexpr std::int64_t dayMs = 86'400'000;
+} // namespace
+
+const char* rateName(Rate rate)
+{
+    return rateNames[static_cast<size_t>(rate)];
+}
+
+std::optional<Rate> parseRate(std::string_view name)
+{
+    for (Rate rate : allRates)
+        if (name == rateName(rate))
+            return rate;
+    return std::nullopt;
+}
+
+std::string rateList()
+{
+    std::string list;
+    for (Rate rate : allRates)
+        list += (list.empty() ? "" : ", ") + std::string(rateName(rate));
+    return list;
+}
+
+std::optional<SignalKind> signalOfRate(Rate rate)
+{
+    switch (rate) {
+    case Rate::Escalation:
+        return SignalKind::Escalation;
+    case Rate::Correction:
+        return SignalKind::Correction;
+    case Rate::Repeat:
+        return SignalKind::Repeat;
+    case Rate::Partial:
+        return SignalKind::Partial;
+    case Rate::ToolError:
+        return SignalKind::ToolError;
+    case Rate::Success:
+    case Rate::ThumbsDown:
+        break;
+    }
+    return std::nullopt;
+}
 
 RateEstimate wilsonRate(std::int64_t hits, std::int64_t n)
 {
@@ -35,22 +85,131 @@ double nearestRankPercentile(const std::vector<double>& sorted, double p)
     return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
+std::int64_t bucketStart(std::int64_t ms, Bucket bucket)
+{
+    switch (bucket) {
+    case Bucket::Hour:
+        return floorToMultiple(ms, hourMs);
+    case Bucket::Day:
+        return floorToMultiple(ms, dayMs);
+    case Bucket::Week: // weeks start on Monday; 1970-01-01 was a Thursday (4 days after a Monday)
+        return saturatingAdd(floorToMultiple(saturatingAdd(ms, 3 * dayMs), 7 * dayMs), -3 * dayMs);
+    }
+    return ms;
+}
+
+std::optional<Bucket> parseBucket(std::string_view name)
+{
+    if (name == "hour")
+        return Bucket::Hour;
+    if (name == "day")
+        return Bucket::Day;
+    if (name == "week")
+        return Bucket::Week;
+    return std::nullopt;
+}
+
+const char* bucketName(Bucket bucket)
+{
+    return bucket == Bucket::Hour ? "hour" : bucket == Bucket::Day ? "day" : "week";
+}
+
+std::int64_t bucketWidthMs(Bucket bucket)
+{
+    return bucket == Bucket::Hour ? hourMs : bucket == Bucket::Day ? dayMs : 7 * dayMs;
+}
+
+RateComparison compareRates(const RateEstimate& current, const RateEstimate& other)
+{
+    RateComparison c;
+    c.difference = current.value - other.value;
+    const double n1 = static_cast<double>(current.n), n2 = static_cast<double>(other.n);
+    if (n1 == 0 || n2 == 0)
+        return c;
+    const double pooled = static_cast<double>(current.hits + other.hits) / (n1 + n2);
+    const double se = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+    if (se == 0)
+        return c;
+    c.z = c.difference / se;
+    c.pValue = std::erfc(std::fabs(c.z) / std::sqrt(2.0));
+    c.significant = c.pValue < 0.01;
+    return c;
+}
+
+Status checkQuery(const MetricsQuery& query)
+{
+    if (Status filter = checkFilter(query.filter); !filter)
+        return filter;
+    if (query.breakdown && !isGroupable(*query.breakdown))
+        return Error{"cannot break down by " + std::string(filterFieldName(*query.breakdown)) +
+                         " (it can hold several values per interaction)",
+                     {}};
+    if (query.compareFromMs.has_value() != query.compareToMs.has_value())
+        return Error{"a comparison period needs both its start and its end", {}};
+    if (Status range = checkTimeRange(query.compareFromMs, query.compareToMs); !range)
+        return Error{"the comparison period: " + range.error().message, {}};
+    return {};
+}
+
 namespace {
+
 // Everything but percentiles and scores.
 MetricsSummary summaryFromCounts(const RollupCounts& c)
 {
     MetricsSummary summary;
     summary.interactions = c.interactions;
-    summary.rates["success"] = wilsonRate(c.success, c.interactions);
-    summary.rates["thumbs_down"] = wilsonRate(c.thumbsDown, c.interactions);
-    for (SignalKind kind : {SignalKind::Escalation, SignalKind::Correction, SignalKind::Repeat,
-                            SignalKind::Partial, SignalKind::ToolError})
-        summary.rates[signalKindName(kind)] = wilsonRate(c.signals[static_cast<int>(kind)], c.interactions);
+    summary.rate(Rate::Success) = wilsonRate(c.success, c.interactions);
+    summary.rate(Rate::ThumbsDown) = wilsonRate(c.thumbsDown, c.interactions);
+    for (Rate rate : allRates)
+        if (const auto kind = signalOfRate(rate))
+            summary.rate(rate) = wilsonRate(c.signals[static_cast<int>(*kind)], c.interactions);
     summary.inputTokens = c.inputTokens;
     summary.outputTokens = c.outputTokens;
     summary.costUsd = c.costUsd;
     return summary;
 }
+
+std::vector<const MetricRow*> pointersTo(const std::vector<MetricRow>& rows)
+{
+    std::vector<const MetricRow*> pointers;
+    pointers.reserve(rows.size());
+    for (const MetricRow& row : rows)
+        pointers.push_back(&row);
+    return pointers;
+}
+
+// A breakdown row with its impact (the hits of the impact rate: rate × volume).
+BreakdownRow breakdownRow(const std::string& value, MetricsSummary summary, Rate impactRate)
+{
+    BreakdownRow row{value, std::move(summary), 0};
+    row.impact = row.summary.rate(impactRate).hits;
+    return row;
+}
+
+void sortByImpact(std::vector<BreakdownRow>& rows)
+{
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const BreakdownRow& a, const BreakdownRow& b) { return a.impact > b.impact; });
+}
+
+MetricsFilter comparisonFilter(const MetricsQuery& query)
+{
+    MetricsFilter other = query.filter;
+    other.fromMs = query.compareFromMs;
+    other.toMs = query.compareToMs;
+    return other;
+}
+
+// The other period's figures beside this one's, with a test per rate.
+void addComparison(MetricsReport& report, MetricsSummary previous)
+{
+    previous.scores.clear(); // scores are reported for the slice asked for only
+    for (Rate rate : allRates)
+        report.comparison[static_cast<size_t>(rate)] =
+            compareRates(report.summary.rate(rate), previous.rate(rate));
+    report.previous = std::move(previous);
+}
+
 } // namespace
 
 MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
@@ -78,7 +237,7 @@ MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
     }
     MetricsSummary summary = summaryFromCounts(counts);
     if (successThreshold)
-        summary.rates["success"] = wilsonRate(scoredSuccess, scored);
+        summary.rate(Rate::Success) = wilsonRate(scoredSuccess, scored);
     std::sort(latencies.begin(), latencies.end());
     if (!latencies.empty()) {
         summary.latencyP50 = nearestRankPercentile(latencies, 50);
@@ -88,106 +247,18 @@ MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
     return summary;
 }
 
-namespace {
-std::vector<const MetricRow*> pointersTo(const std::vector<MetricRow>& rows)
+MetricsReport computeMetricsByScanning(Database& database, const MetricsQuery& query)
 {
-    std::vector<const MetricRow*> pointers;
-    pointers.reserve(rows.size());
-    for (const MetricRow& row : rows)
-        pointers.push_back(&row);
-    return pointers;
-}
-
-constexpr std::int64_t dayMs = 86'400'000;
-} // namespace
-
-std::int64_t bucketStart(std::int64_t ms, Bucket bucket)
-{
-    auto floorDiv = [](std::int64_t a, std::int64_t b) { return a / b - ((a % b) < 0); };
-    switch (bucket) {
-    case Bucket::Hour:
-        return floorDiv(ms, 3'600'000) * 3'600'000;
-    case Bucket::Day:
-        return floorDiv(ms, dayMs) * dayMs;
-    case Bucket::Week: // weeks start on Monday; 1970-01-01 was a Thursday
-        return (floorDiv(floorDiv(ms, dayMs) + 3, 7) * 7 - 3) * dayMs;
-    }
-    return ms;
-}
-
-bool parseBucket(const std::string& name, Bucket& bucket)
-{
-    if (name == "hour")
-        bucket = Bucket::Hour;
-    else if (name == "day")
-        bucket = Bucket::Day;
-    else if (name == "week")
-        bucket = Bucket::Week;
-    else
-        return false;
-    return true;
-}
-
-RateComparison compareRates(const RateEstimate& current, const RateEstimate& other)
-{
-    RateComparison c;
-    c.difference = current.value - other.value;
-    const double n1 = static_cast<double>(current.n), n2 = static_cast<double>(other.n);
-    if (n1 == 0 || n2 == 0)
-        return c;
-    const double pooled = static_cast<double>(current.hits + other.hits) / (n1 + n2);
-    const double se = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
-    if (se == 0)
-        return c;
-    c.z = c.difference / se;
-    c.pValue = std::erfc(std::fabs(c.z) / std::sqrt(2.0));
-    c.significant = c.pValue < 0.01;
-    return c;
-}
-
-namespace {
-// A breakdown row with its impact (the hits of the impact rate: rate × volume).
-BreakdownRow breakdownRow(const std::string& value, MetricsSummary summary, const std::string& impactRate)
-{
-    BreakdownRow row{value, std::move(summary), 0};
-    const auto rate = row.summary.rates.find(impactRate);
-    row.impact = rate == row.summary.rates.end() ? 0 : rate->second.hits;
-    return row;
-}
-
-void sortByImpact(std::vector<BreakdownRow>& rows)
-{
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const BreakdownRow& a, const BreakdownRow& b) { return a.impact > b.impact; });
-}
-
-MetricsFilter comparisonFilter(const MetricsQuery& query)
-{
-    MetricsFilter other = query.filter;
-    other.fromMs = query.compareFromMs;
-    other.toMs = query.compareToMs;
-    return other;
-}
-
-// The other period's figures beside this one's, with a test per rate.
-void addComparison(MetricsReport& report, MetricsSummary previous)
-{
-    previous.scores.clear(); // scores are reported for the slice asked for only
-    for (const auto& [name, rate] : report.summary.rates)
-        report.comparison[name] = compareRates(rate, previous.rates[name]);
-    report.previous = std::move(previous);
-}
-} // namespace
-
-MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
-{
+    checkQuery(query).check();
     MetricsReport report;
-    sql::Transaction snapshot(store.connection(), sql::Transaction::Kind::Read);
+    ReadSnapshot snapshot(database);
+    InteractionStore interactions(database);
     const std::optional<double> threshold =
         query.successScore.empty() ? std::nullopt : std::optional<double>(query.successThreshold);
-    const std::vector<MetricRow> rows = store.metricRows(query.filter, query.breakdown, query.successScore);
+    const std::vector<MetricRow> rows =
+        interactions.metricRows(query.filter, query.breakdown, query.successScore);
     report.summary = summariseRows(pointersTo(rows), threshold);
-    for (const auto& [name, total] : store.scoreTotals(query.filter))
+    for (const auto& [name, total] : interactions.scoreTotals(query.filter))
         report.summary.scores[name] = {total.second ? total.first / static_cast<double>(total.second) : 0.0,
                                        total.second};
     if (query.bucket) {
@@ -198,10 +269,10 @@ MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
         for (const auto& [start, members] : buckets)
             report.series.emplace_back(start, summariseRows(members, threshold));
     }
-    if (!query.breakdown.empty()) {
+    if (query.breakdown) {
         std::map<std::string, std::vector<const MetricRow*>> groups;
         for (const MetricRow& row : rows)
-            groups[row.dimension].push_back(&row);
+            groups[row.group].push_back(&row);
         for (const auto& [value, members] : groups)
             report.breakdown.push_back(
                 breakdownRow(value, summariseRows(members, threshold), query.impactRate));
@@ -209,20 +280,17 @@ MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query)
     }
     if (query.compareFromMs && query.compareToMs) {
         const std::vector<MetricRow> otherRows =
-            store.metricRows(comparisonFilter(query), {}, query.successScore);
+            interactions.metricRows(comparisonFilter(query), std::nullopt, query.successScore);
         addComparison(report, summariseRows(pointersTo(otherRows), threshold));
     }
-    snapshot.commit();
     return report;
 }
 
 namespace {
 
-constexpr std::int64_t hourMs = 3'600'000;
-
 std::int64_t floorTo(std::int64_t t, std::int64_t width)
 {
-    return t / width * width - (t % width < 0 ? width : 0);
+    return floorToMultiple(t, width);
 }
 
 // A time range [from, to) split into parts the rollups hold whole (hours, days) and raw edges.
@@ -239,7 +307,7 @@ std::vector<Segment> segmentsOf(std::int64_t from, std::int64_t to, bool days)
         if (t <= noStartBucket + 1)
             return t;
         const std::int64_t f = floorTo(t, width);
-        return f == t ? t : f + width;
+        return f == t || f > INT64_MAX - width ? t : f + width;
     };
     auto down = [](std::int64_t t, std::int64_t width) { return t == INT64_MAX ? t : floorTo(t, width); };
     std::vector<Segment> segments;
@@ -268,14 +336,48 @@ std::vector<Segment> segmentsOf(std::int64_t from, std::int64_t to, bool days)
     return segments;
 }
 
-// Whether a combination of rollup dimensions is in the filter's slice ("" stands for a field the
-// interactions do not have, on both sides, as the store's IS conditions do).
-bool filterKeeps(const MetricsFilter& filter, const RollupDimensions& d)
+// How a filter is answered from the rollups: the level to read, the dimension conditions each
+// combination must meet, and the signal facet (-1 for none).
+struct RollupPlan
 {
-    return std::all_of(filter.where.begin(), filter.where.end(), [&](const auto& condition) {
-        const std::string* actual = d.field(condition.first);
-        return actual && *actual == condition.second;
-    });
+    RollupLevel level;
+    std::vector<std::pair<Dimension, std::string>> conditions;
+    int facet = -1;
+};
+
+std::optional<RollupPlan> planFor(const MetricsFilter& filter, std::optional<Dimension> groupBy)
+{
+    RollupPlan plan;
+    std::uint8_t needed = 0;
+    for (const Condition& condition : filter.where) {
+        if (const auto dimension = dimensionOf(condition.field)) {
+            needed |= dimensionBit(*dimension);
+            plan.conditions.emplace_back(*dimension, condition.value);
+        } else if (const auto kind = signalOf(condition);
+                   kind && (plan.facet < 0 || plan.facet == int(*kind))) {
+            plan.facet = static_cast<int>(*kind);
+        } else {
+            return std::nullopt; // outcome, user, session, tool, thumb, or a second signal kind
+        }
+    }
+    if (groupBy)
+        needed |= dimensionBit(*groupBy);
+    const auto level = levelFor(needed, plan.facet);
+    if (!level)
+        return std::nullopt;
+    plan.level = *level;
+    return plan;
+}
+
+bool keeps(const RollupPlan& plan, const RollupDimensions& values)
+{
+    return std::all_of(plan.conditions.begin(), plan.conditions.end(),
+                       [&](const auto& condition) { return values[condition.first] == condition.second; });
+}
+
+bool keepsFacts(const RollupPlan& plan, const RollupFacts& facts)
+{
+    return keeps(plan, facts.dimensions) && (plan.facet < 0 || ((facts.signalMask >> plan.facet) & 1));
 }
 
 // One set of figures being gathered from rollup rows and raw edges: the summary, a series bucket
@@ -285,7 +387,7 @@ struct Target
     std::int64_t from = 0, to = 0; // its time range
     const std::string* breakdownValue = nullptr;
     RollupCounts counts;
-    DenseHistogram histogram = DenseHistogram(latencyBinCount);
+    std::vector<std::int64_t> histogram = std::vector<std::int64_t>(latencyBinCount);
     std::map<std::string, std::pair<double, std::int64_t>> scores;
     std::optional<double> percentiles[3];
 };
@@ -295,49 +397,44 @@ constexpr double percentileRanks[3] = {50, 90, 99};
 class RollupQuery
 {
 public:
-    RollupQuery(sql::Connection& db, const std::unordered_map<std::int64_t, RollupDimensions>& dimensions,
-                const MetricsFilter& filter, std::optional<Bucket> bucket, const std::string& breakdown)
-        : m_db(db), m_dimensions(dimensions), m_filter(filter), m_bucket(bucket), m_breakdown(breakdown)
+    RollupQuery(Database& database, const RollupCatalog& catalog, const RollupPlan& plan,
+                const MetricsFilter& filter, std::optional<Bucket> bucket, std::optional<Dimension> breakdown)
+        : m_database(database), m_catalog(catalog), m_plan(plan), m_bucket(bucket), m_breakdown(breakdown)
     {
+        // A range (even one from the smallest time) leaves out the interactions without a time.
         const bool bounded = filter.fromMs || filter.toMs;
-        m_summary.from = filter.fromMs.value_or(bounded ? noStartBucket + 1 : noStartBucket);
+        m_summary.from =
+            bounded ? std::max(filter.fromMs.value_or(INT64_MIN), noStartBucket + 1) : noStartBucket;
         m_summary.to = filter.toMs.value_or(INT64_MAX);
     }
 
     void run()
     {
-        std::vector<std::pair<int, std::int64_t>> bins;
         for (const Segment& segment : segmentsOf(m_summary.from, m_summary.to, m_bucket != Bucket::Hour)) {
             if (segment.kind == Segment::Kind::Raw) {
-                readInteractionFacts(m_db, std::pair(segment.from, segment.to),
-                                     [&](const RollupFacts& facts, const std::vector<Score>& scores) {
-                                         addRaw(facts, scores);
-                                     });
+                readInteractionFacts(m_database, std::pair(segment.from, segment.to),
+                                     [&](const RollupFacts& facts) { addRaw(facts); });
                 continue;
             }
             const auto granularity =
                 segment.kind == Segment::Kind::Hours ? RollupGranularity::Hour : RollupGranularity::Day;
-            readRollups(m_db, granularity, segment.from, segment.to, [&](const RollupRow& row) {
-                const RollupDimensions* d = matching(row.dimensionsId);
-                if (!d || row.counts.interactions == 0)
-                    return;
-                bins.clear();
-                decodeInto(row.histogram, bins);
-                forTargets(row.bucketMs, *d, [&](Target& target) {
-                    target.counts.add(row.counts);
-                    for (const auto& [bin, count] : bins)
-                        target.histogram[static_cast<size_t>(bin)] += count;
-                });
-            });
-            readRollupScores(m_db, granularity, segment.from, segment.to,
-                             [&](std::int64_t, std::int64_t dimensionsId, std::string_view name, double total,
-                                 std::int64_t n) {
-                                 if (!matching(dimensionsId))
-                                     return;
-                                 auto& score = m_summary.scores[std::string(name)];
-                                 score.first += total;
-                                 score.second += n;
-                             });
+            readRollupCells(m_database, m_catalog, granularity, m_plan.level, segment.from, segment.to,
+                            [&](const RollupCell& cell) {
+                                const RollupDimensions* values = matching(cell.dimensionsId);
+                                if (!values)
+                                    return;
+                                forTargets(cell.bucketMs, *values, [&](Target& target) {
+                                    target.counts.add(cell.counts);
+                                    for (const auto& [bin, count] : cell.histogram)
+                                        target.histogram[static_cast<size_t>(bin)] += count;
+                                });
+                                for (const auto& [index, total] : cell.scores) {
+                                    auto& score =
+                                        m_summary.scores[m_catalog.scoreNames[static_cast<size_t>(index)]];
+                                    score.first += total.first;
+                                    score.second += total.second;
+                                }
+                            });
         }
         selectPercentiles();
     }
@@ -353,31 +450,24 @@ public:
         summary.latencyP90 = target.percentiles[1];
         summary.latencyP99 = target.percentiles[2];
         for (const auto& [name, total] : target.scores)
-            summary.scores[name] = {total.second ? total.first / static_cast<double>(total.second) : 0.0,
-                                    total.second};
+            if (total.second != 0)
+                summary.scores[name] = {total.first / static_cast<double>(total.second), total.second};
         return summary;
     }
 
 private:
-    static void decodeInto(std::string_view bytes, std::vector<std::pair<int, std::int64_t>>& bins)
-    {
-        if (!decodeHistogram(bytes, bins))
-            throw sql::Error(
-                "a rollup's latency histogram is damaged; run `winnow metrics --rebuild-rollups`", 0);
-    }
-
-    bool matches(const RollupDimensions& d) const { return filterKeeps(m_filter, d); }
-
-    // The dimensions of a combination the filter keeps, nullptr otherwise. Asked once per
-    // latency value read, so answered from a table by id (ids are small and dense).
+    // The values of a combination (of the plan's level, or a full one) the plan keeps, nullptr
+    // otherwise. Asked once per latency value read, so answered from a table by id.
     const RollupDimensions* matching(std::int64_t dimensionsId)
     {
         if (dimensionsId >= 0 && dimensionsId < static_cast<std::int64_t>(m_kept.size()) &&
             m_keptKnown[static_cast<size_t>(dimensionsId)])
             return m_kept[static_cast<size_t>(dimensionsId)];
-        const auto found = m_dimensions.find(dimensionsId);
+        const auto found = m_catalog.combinations.find(dimensionsId);
         const RollupDimensions* kept =
-            found != m_dimensions.end() && matches(found->second) ? &found->second : nullptr;
+            found != m_catalog.combinations.end() && keeps(m_plan, found->second.values)
+                ? &found->second.values
+                : nullptr;
         if (dimensionsId >= 0 && dimensionsId < 1'000'000) {
             if (dimensionsId >= static_cast<std::int64_t>(m_kept.size())) {
                 m_kept.resize(static_cast<size_t>(dimensionsId) + 1);
@@ -389,7 +479,7 @@ private:
         return kept;
     }
 
-    template <typename Visit> void forTargets(std::int64_t time, const RollupDimensions& d, Visit visit)
+    template <typename Visit> void forTargets(std::int64_t time, const RollupDimensions& values, Visit visit)
     {
         visit(m_summary);
         if (m_bucket && time != noStartBucket) {
@@ -397,12 +487,12 @@ private:
             auto [it, inserted] = m_series.try_emplace(start);
             if (inserted) {
                 it->second.from = std::max(m_summary.from, start);
-                it->second.to = std::min(m_summary.to, start + bucketWidthMs(*m_bucket));
+                it->second.to = std::min(m_summary.to, saturatingAdd(start, bucketWidthMs(*m_bucket)));
             }
             visit(it->second);
         }
-        if (!m_breakdown.empty()) {
-            auto [it, inserted] = m_groups.try_emplace(*d.field(m_breakdown));
+        if (m_breakdown) {
+            auto [it, inserted] = m_groups.try_emplace(values[*m_breakdown]);
             if (inserted) {
                 it->second.from = m_summary.from;
                 it->second.to = m_summary.to;
@@ -412,9 +502,9 @@ private:
         }
     }
 
-    void addRaw(const RollupFacts& facts, const std::vector<Score>& scores)
+    void addRaw(const RollupFacts& facts)
     {
-        if (!matches(facts.dimensions))
+        if (!keepsFacts(m_plan, facts))
             return;
         RollupCounts c;
         c.interactions = 1;
@@ -431,13 +521,9 @@ private:
             if (facts.latencyMs)
                 ++target.histogram[static_cast<size_t>(latencyBin(*facts.latencyMs))];
         });
-        // The store keeps the last score of a name.
-        std::map<std::string, double> last;
-        for (const Score& score : scores)
-            last[score.name] = score.value;
-        for (const auto& [name, value] : last) {
-            auto& total = m_summary.scores[name];
-            total.first += value;
+        for (const Score& score : facts.scores) {
+            auto& total = m_summary.scores[score.name];
+            total.first += score.value;
             ++total.second;
         }
     }
@@ -463,7 +549,7 @@ private:
         std::map<int, std::vector<Request>> reads;
         for (Target* target : targets) {
             const std::int64_t n = target->counts.latencyCount;
-            if (n == 0)
+            if (n <= 0)
                 continue;
             for (int which = 0; which < 3; ++which) {
                 const auto rank =
@@ -475,12 +561,12 @@ private:
                 while (bin < latencyBinCount && below + target->histogram[static_cast<size_t>(bin)] < rank)
                     below += target->histogram[static_cast<size_t>(bin++)];
                 if (bin == latencyBinCount)
-                    throw sql::Error("rollups count more latencies than their histograms hold; run "
-                                     "`winnow metrics --rebuild-rollups`",
-                                     0);
+                    throw Failure("rollups count more latencies than their histograms hold; run "
+                                  "`winnow metrics --rebuild-rollups`");
                 reads[bin].push_back({target, which, rank - below, {}});
             }
         }
+        const std::int64_t facetBit = m_plan.facet < 0 ? 0 : std::int64_t(1) << m_plan.facet;
         for (auto& [bin, requests] : reads) {
             std::int64_t from = INT64_MAX, to = INT64_MIN;
             for (const Request& request : requests) {
@@ -488,10 +574,14 @@ private:
                 to = std::max(to, request.target->to);
             }
             readLatencyBin(
-                m_db, bin, from, to, [&](std::int64_t dimensionsId, std::int64_t start, double latency) {
-                    if (!matching(dimensionsId))
+                m_database, bin, from, to,
+                [&](std::int64_t dimensionsId, std::int64_t start, std::int64_t mask, double latency) {
+                    if (facetBit && !(mask & facetBit))
                         return;
-                    const std::string* group = m_breakdown.empty() ? nullptr : groupOf(dimensionsId);
+                    const RollupDimensions* values = matching(dimensionsId);
+                    if (!values)
+                        return;
+                    const std::string* group = m_breakdown ? groupOf(*values) : nullptr;
                     for (Request& request : requests) {
                         const Target& target = *request.target;
                         if (start >= target.from && start < target.to &&
@@ -501,8 +591,8 @@ private:
                 });
             for (Request& request : requests) {
                 if (static_cast<std::int64_t>(request.values.size()) < request.rankInBin)
-                    throw sql::Error(
-                        "rollups and stored latencies disagree; run `winnow metrics --rebuild-rollups`", 0);
+                    throw Failure(
+                        "rollups and stored latencies disagree; run `winnow metrics --rebuild-rollups`");
                 const auto nth = request.values.begin() + (request.rankInBin - 1);
                 std::nth_element(request.values.begin(), nth, request.values.end());
                 request.target->percentiles[request.which] = *nth;
@@ -512,53 +602,52 @@ private:
 
     // The key of the breakdown group a kept combination falls in (the same pointer for the same
     // group, so rows compare by pointer).
-    const std::string* groupOf(std::int64_t dimensionsId)
+    const std::string* groupOf(const RollupDimensions& values)
     {
-        const auto cached = m_groupOf.find(dimensionsId);
-        if (cached != m_groupOf.end())
-            return cached->second;
-        const RollupDimensions* d = matching(dimensionsId);
-        const auto group = d ? m_groups.find(*d->field(m_breakdown)) : m_groups.end();
-        const std::string* key = group == m_groups.end() ? nullptr : &group->first;
-        m_groupOf.emplace(dimensionsId, key);
-        return key;
+        const auto group = m_groups.find(values[*m_breakdown]);
+        return group == m_groups.end() ? nullptr : &group->first;
     }
 
-    sql::Connection& m_db;
-    const std::unordered_map<std::int64_t, RollupDimensions>& m_dimensions;
-    const MetricsFilter m_filter; // copies: callers pass temporaries
+    Database& m_database;
+    const RollupCatalog& m_catalog;
+    const RollupPlan m_plan;
     std::optional<Bucket> m_bucket;
-    const std::string m_breakdown;
+    std::optional<Dimension> m_breakdown;
     std::vector<const RollupDimensions*> m_kept;
     std::vector<bool> m_keptKnown;
-    std::unordered_map<std::int64_t, const std::string*> m_groupOf;
     Target m_summary;
     std::map<std::int64_t, Target> m_series;
     std::map<std::string, Target> m_groups;
 };
 
-} // namespace
-
-bool rollupsCanAnswer(Store& store, const MetricsQuery& query)
+std::optional<Dimension> breakdownDimension(const MetricsQuery& query)
 {
-    if (!query.successScore.empty() || !hasRollups(store.connection()))
-        return false;
-    if (!query.breakdown.empty() && !RollupDimensions::isDimension(query.breakdown))
-        return false;
-    return std::all_of(query.filter.where.begin(), query.filter.where.end(),
-                       [](const auto& condition) { return RollupDimensions::isDimension(condition.first); });
+    return query.breakdown ? dimensionOf(*query.breakdown) : std::nullopt;
 }
 
-MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
+} // namespace
+
+bool rollupsCanAnswer(const MetricsQuery& query)
 {
-    if (!rollupsCanAnswer(store, query))
-        return computeMetricsByScanning(store, query);
-    sql::Connection& db = store.connection();
-    sql::Transaction snapshot(db, sql::Transaction::Kind::Read);
-    const auto dimensions = readRollupDimensions(db);
+    if (!query.successScore.empty())
+        return false;
+    if (query.breakdown && !dimensionOf(*query.breakdown))
+        return false;
+    return planFor(query.filter, breakdownDimension(query)).has_value();
+}
+
+MetricsReport computeMetrics(Database& database, const MetricsQuery& query)
+{
+    checkQuery(query).check();
+    if (!rollupsCanAnswer(query))
+        return computeMetricsByScanning(database, query);
+    ReadSnapshot snapshot(database);
+    const RollupCatalog catalog = RollupCatalog::read(database);
+    const std::optional<Dimension> breakdown = breakdownDimension(query);
     MetricsReport report;
     report.fromRollups = true;
-    RollupQuery current(db, dimensions, query.filter, query.bucket, query.breakdown);
+    RollupQuery current(database, catalog, *planFor(query.filter, breakdown), query.filter, query.bucket,
+                        breakdown);
     current.run();
     report.summary = current.summary();
     for (const auto& [start, target] : current.series()) {
@@ -574,112 +663,120 @@ MetricsReport computeMetrics(Store& store, const MetricsQuery& query)
     sortByImpact(report.breakdown);
     if (query.compareFromMs && query.compareToMs) {
         const MetricsFilter other = comparisonFilter(query);
-        RollupQuery previousQuery(db, dimensions, other, std::nullopt, {});
-        previousQuery.run();
-        addComparison(report, previousQuery.summary());
+        RollupQuery previous(database, catalog, *planFor(other, std::nullopt), other, std::nullopt,
+                             std::nullopt);
+        previous.run();
+        addComparison(report, previous.summary());
     }
-    snapshot.commit();
     return report;
+}
+
+MetricsSummary computeMetrics(Database& database, const MetricsFilter& filter)
+{
+    MetricsQuery query;
+    query.filter = filter;
+    return computeMetrics(database, query).summary;
 }
 
 namespace {
 // Counts of the slice per bucket start, and per value of `dimension` when one is given, from the
 // rollups: whole hours and days from them, ragged edges from the interactions.
-void countFromRollups(Store& store, const MetricsFilter& filter, Bucket bucket, const std::string& dimension,
+void countFromRollups(Database& database, const RollupPlan& plan, const MetricsFilter& filter, Bucket bucket,
+                      std::optional<Dimension> dimension,
                       const std::function<void(const std::string&, std::int64_t, std::int64_t)>& add)
 {
-    sql::Connection& db = store.connection();
-    sql::Transaction snapshot(db, sql::Transaction::Kind::Read);
-    const auto dimensions = readRollupDimensions(db);
+    ReadSnapshot snapshot(database);
+    const RollupCatalog catalog = RollupCatalog::read(database);
     const std::string none;
-    auto valueOf = [&](const RollupDimensions& d) -> const std::string& {
-        return dimension.empty() ? none : *d.field(dimension);
+    auto valueOf = [&](const RollupDimensions& values) -> const std::string& {
+        return dimension ? values[*dimension] : none;
     };
     const bool bounded = filter.fromMs || filter.toMs;
-    const std::int64_t from = filter.fromMs.value_or(bounded ? noStartBucket + 1 : noStartBucket);
+    const std::int64_t from =
+        bounded ? std::max(filter.fromMs.value_or(INT64_MIN), noStartBucket + 1) : noStartBucket;
     const std::int64_t to = filter.toMs.value_or(INT64_MAX);
     for (const Segment& segment : segmentsOf(from, to, bucket != Bucket::Hour)) {
         if (segment.kind == Segment::Kind::Raw) {
-            readInteractionFacts(db, std::pair(segment.from, segment.to),
-                                 [&](const RollupFacts& facts, const std::vector<Score>&) {
-                                     if (filterKeeps(filter, facts.dimensions))
-                                         add(valueOf(facts.dimensions), bucketStart(*facts.startMs, bucket),
-                                             1);
-                                 });
+            readInteractionFacts(
+                database, std::pair(segment.from, segment.to), [&](const RollupFacts& facts) {
+                    if (keepsFacts(plan, facts))
+                        add(valueOf(facts.dimensions), bucketStart(*facts.startMs, bucket), 1);
+                });
             continue;
         }
-        readRollups(
-            db, segment.kind == Segment::Kind::Hours ? RollupGranularity::Hour : RollupGranularity::Day,
-            segment.from, segment.to, [&](const RollupRow& row) {
-                const auto d = dimensions.find(row.dimensionsId);
-                if (d != dimensions.end() && filterKeeps(filter, d->second) && row.counts.interactions > 0)
-                    add(valueOf(d->second),
-                        row.bucketMs == noStartBucket ? noStartBucket : bucketStart(row.bucketMs, bucket),
-                        row.counts.interactions);
+        readRollupCells(
+            database, catalog,
+            segment.kind == Segment::Kind::Hours ? RollupGranularity::Hour : RollupGranularity::Day,
+            plan.level, segment.from, segment.to, [&](const RollupCell& cell) {
+                const auto combination = catalog.combinations.find(cell.dimensionsId);
+                if (combination != catalog.combinations.end() && keeps(plan, combination->second.values))
+                    add(valueOf(combination->second.values),
+                        cell.bucketMs == noStartBucket ? noStartBucket : bucketStart(cell.bucketMs, bucket),
+                        cell.counts.interactions);
             });
     }
-    snapshot.commit();
 }
 } // namespace
 
-std::int64_t bucketWidthMs(Bucket bucket)
-{
-    return bucket == Bucket::Hour ? hourMs : bucket == Bucket::Day ? dayMs : 7 * dayMs;
-}
-
-std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
+std::map<std::int64_t, std::int64_t> interactionCounts(Database& database, const MetricsFilter& filter,
                                                        Bucket bucket)
 {
-    MetricsQuery query;
-    query.filter = filter;
-    if (!rollupsCanAnswer(store, query))
-        return store.countsByTime(filter, bucketWidthMs(bucket));
+    const auto plan = planFor(filter, std::nullopt);
+    if (!plan)
+        return InteractionStore(database).countsByTime(filter, bucketWidthMs(bucket));
     std::map<std::int64_t, std::int64_t> counts;
-    countFromRollups(store, filter, bucket, {},
+    countFromRollups(database, *plan, filter, bucket, std::nullopt,
                      [&](const std::string&, std::int64_t start, std::int64_t n) { counts[start] += n; });
     return counts;
 }
 
 std::map<std::string, std::map<std::int64_t, std::int64_t>>
-interactionCountsBy(Store& store, const MetricsFilter& filter, Bucket bucket, const std::string& dimension)
+interactionCountsBy(Database& database, const MetricsFilter& filter, Bucket bucket, Dimension dimension)
 {
     std::map<std::string, std::map<std::int64_t, std::int64_t>> counts;
-    MetricsQuery query;
-    query.filter = filter;
-    if (RollupDimensions::isDimension(dimension) && rollupsCanAnswer(store, query)) {
+    if (const auto plan = planFor(filter, dimension)) {
         countFromRollups(
-            store, filter, bucket, dimension,
+            database, *plan, filter, bucket, dimension,
             [&](const std::string& value, std::int64_t start, std::int64_t n) { counts[value][start] += n; });
+        std::erase_if(counts, [](const auto& entry) {
+            return std::all_of(entry.second.begin(), entry.second.end(),
+                               [](const auto& c) { return c.second == 0; });
+        });
         return counts;
     }
-    for (const std::string& value : dimensionValues(store)[dimension]) {
+    for (const std::string& value : dimensionValues(database)[dimension]) {
         MetricsFilter one = filter;
-        one.where.emplace_back(dimension, value);
-        if (auto perBucket = interactionCounts(store, one, bucket); !perBucket.empty())
+        one.with(fieldOf(dimension), value);
+        if (auto perBucket = interactionCounts(database, one, bucket); !perBucket.empty())
             counts[value] = std::move(perBucket);
     }
     return counts;
 }
 
-std::map<std::string, std::vector<std::string>> dimensionValues(Store& store)
+std::map<Dimension, std::vector<std::string>> dimensionValues(Database& database)
 {
-    std::map<std::string, std::set<std::string>> values;
-    if (hasRollups(store.connection()))
-        for (const auto& [id, d] : readRollupDimensions(store.connection()))
-            for (const char* field : {"agent", "agent_version", "model", "intent", "channel"})
-                if (!d.field(field)->empty())
-                    values[field].insert(*d.field(field));
-    std::map<std::string, std::vector<std::string>> result;
-    for (const char* field : {"agent", "agent_version", "model", "intent", "channel"})
-        result[field] = {values[field].begin(), values[field].end()};
+    std::map<Dimension, std::set<std::string>> values;
+    for (const auto& [id, combination] : RollupCatalog::read(database).combinations) {
+        if (combination.level.fixed != allDimensions || combination.level.facet >= 0)
+            continue;
+        for (int d = 0; d < dimensionCount; ++d)
+            if (!combination.values.values[static_cast<size_t>(d)].empty())
+                values[static_cast<Dimension>(d)].insert(combination.values.values[static_cast<size_t>(d)]);
+    }
+    std::map<Dimension, std::vector<std::string>> result;
+    for (int d = 0; d < dimensionCount; ++d) {
+        const auto& set = values[static_cast<Dimension>(d)];
+        result[static_cast<Dimension>(d)] = {set.begin(), set.end()};
+    }
     return result;
 }
 
-MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter)
+Status rebuildRollups(StoreWriter& writer)
 {
-    MetricsQuery query;
-    query.filter = filter;
-    return computeMetrics(store, query).summary;
+    return writer.write(WritePriority::Bulk, [](WriteTransaction& tx) {
+        tx.rollups().rebuild();
+        tx.changed(StoreChange::Interactions);
+    });
 }
 
 } // namespace winnow

@@ -2,18 +2,37 @@
 // Evaluation figures over any slice of the store: rates with Wilson 95% intervals, exact latency
 // percentiles, tokens, cost and named scores.
 //
-// Two ways to the same figures: from the rollups (core/store/rollups.h) when the filter and the
-// breakdown use only rollup dimensions (agent, agent_version, model, intent, channel) and success
-// is by outcome; otherwise by scanning the narrow per-interaction rows (Store::metricRows).
+// Two ways to the same figures: from the rollups (core/store/rollups.h) when a rollup level fixes
+// every dimension the query filters or groups by (and at most one signal condition, answered by a
+// facet level), with success by outcome; otherwise by scanning the narrow per-interaction rows.
+// Both take a Database (a reader's connection) and are called the same way by the app's jobs and
+// the command line.
 
-#include "core/store/store.h"
+#include "core/store/filter.h"
+#include "core/store/interaction_store.h"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace winnow {
+
+class Database;
+
+// The rates every summary carries.
+enum class Rate { Success, Escalation, Correction, Repeat, Partial, ToolError, ThumbsDown };
+constexpr int rateCount = 7;
+constexpr std::array<Rate, rateCount> allRates = {Rate::Success,   Rate::Escalation, Rate::Correction,
+                                                  Rate::Repeat,    Rate::Partial,    Rate::ToolError,
+                                                  Rate::ThumbsDown};
+// As named in JSON and on the command line: success, escalation, ..., thumbs_down.
+const char* rateName(Rate rate);
+std::optional<Rate> parseRate(std::string_view name);
+std::string rateList();
+// The signal kind a rate counts, for the rates that count one.
+std::optional<SignalKind> signalOfRate(Rate rate);
 
 struct RateEstimate
 {
@@ -29,23 +48,24 @@ RateEstimate wilsonRate(std::int64_t hits, std::int64_t n);
 struct MetricsSummary
 {
     std::int64_t interactions = 0;
-    std::map<std::string, RateEstimate>
-        rates; // success, escalation, correction, repeat, partial, tool_error, thumbs_down
-    std::optional<double> latencyP50, latencyP90,
-        latencyP99; // ms, nearest-rank, over interactions with a latency
+    std::array<RateEstimate, rateCount> rates;
+    // ms, nearest-rank, over interactions with a latency
+    std::optional<double> latencyP50, latencyP90, latencyP99;
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
     double costUsd = 0;
     std::map<std::string, std::pair<double, std::int64_t>> scores; // name → (mean, n)
+
+    const RateEstimate& rate(Rate r) const { return rates[static_cast<size_t>(r)]; }
+    RateEstimate& rate(Rate r) { return rates[static_cast<size_t>(r)]; }
 };
 
 // The nearest-rank percentile (p in (0, 100]) of sorted values.
 double nearestRankPercentile(const std::vector<double>& sorted, double p);
 
-MetricsSummary computeMetrics(Store& store, const MetricsFilter& filter);
-
 enum class Bucket { Hour, Day, Week };
-bool parseBucket(const std::string& name, Bucket& bucket);
+std::optional<Bucket> parseBucket(std::string_view name);
+const char* bucketName(Bucket bucket);
 // How long an hour, day or week bucket is, in ms.
 std::int64_t bucketWidthMs(Bucket bucket);
 // The start of the UTC hour, day or week (Monday) that holds ms.
@@ -66,8 +86,8 @@ struct MetricsQuery
 {
     MetricsFilter filter;
     std::optional<Bucket> bucket;              // a series per bucket
-    std::string breakdown;                     // a filter field to break down by, or empty
-    std::string impactRate = "escalation";     // breakdown rows are sorted by this rate's hits
+    std::optional<FilterField> breakdown;      // a groupable field to break down by
+    Rate impactRate = Rate::Escalation;        // breakdown rows are sorted by this rate's hits
     std::optional<std::int64_t> compareFromMs; // the other period, same filter otherwise
     std::optional<std::int64_t> compareToMs;
     // Success by a score instead of the outcome: score >= threshold, over the interactions that
@@ -89,28 +109,35 @@ struct MetricsReport
     std::vector<std::pair<std::int64_t, MetricsSummary>> series; // bucket start → figures
     std::vector<BreakdownRow> breakdown;                         // by impact, largest first
     std::optional<MetricsSummary> previous;                      // the comparison period
-    std::map<std::string, RateComparison> comparison;            // per rate
+    std::array<RateComparison, rateCount> comparison;            // per rate, with previous
     bool fromRollups = false;                                    // which way it was computed
 };
 
+// The query's conditions, range and breakdown checked; an Error names what is wrong.
+Status checkQuery(const MetricsQuery& query);
+
 // From the rollups when they can answer the query, otherwise by scanning.
-MetricsReport computeMetrics(Store& store, const MetricsQuery& query);
+MetricsReport computeMetrics(Database& database, const MetricsQuery& query);
+MetricsSummary computeMetrics(Database& database, const MetricsFilter& filter);
 // Always by scanning the interactions: the reference the rollups are tested against.
-MetricsReport computeMetricsByScanning(Store& store, const MetricsQuery& query);
-bool rollupsCanAnswer(Store& store, const MetricsQuery& query);
+MetricsReport computeMetricsByScanning(Database& database, const MetricsQuery& query);
+bool rollupsCanAnswer(const MetricsQuery& query);
 
 // How many interactions of the slice start in each hour or day (by bucket start), from the rollups
 // when they can answer, otherwise counted from the interactions. Interactions without a start
 // time are counted under noStartBucket (rollups.h).
-std::map<std::int64_t, std::int64_t> interactionCounts(Store& store, const MetricsFilter& filter,
+std::map<std::int64_t, std::int64_t> interactionCounts(Database& database, const MetricsFilter& filter,
                                                        Bucket bucket);
-// The same per value of a rollup dimension ("" for interactions without one), in one pass.
+// The same per value of a dimension ("" for interactions without one), in one pass.
 std::map<std::string, std::map<std::int64_t, std::int64_t>>
-interactionCountsBy(Store& store, const MetricsFilter& filter, Bucket bucket, const std::string& dimension);
+interactionCountsBy(Database& database, const MetricsFilter& filter, Bucket bucket, Dimension dimension);
 
-// The values each rollup dimension (agent, agent_version, model, intent, channel) takes in the
-// store, sorted; what a filter bar offers.
-std::map<std::string, std::vector<std::string>> dimensionValues(Store& store);
+// The values each dimension takes in the store, sorted; what a filter bar offers.
+std::map<Dimension, std::vector<std::string>> dimensionValues(Database& database);
+
+// Recomputes the stored rollups from the interactions (repair); a write operation.
+class StoreWriter;
+Status rebuildRollups(StoreWriter& writer);
 
 // Figures of a set of rows (no scores: they come from their own table). With a threshold, success
 // is row.score >= threshold over the rows that have a score.

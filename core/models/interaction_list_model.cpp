@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QLocale>
+#include <QTimer>
 
 #include <algorithm>
 
@@ -79,12 +80,12 @@ MetricsFilter groupFilter(const MetricsFilter& filter, const InteractionListMode
     return result;
 }
 
-InteractionListModel::Group groupOf(Store& store, const MetricsFilter& filter, TimeOrder order,
-                                    std::vector<std::pair<std::string, std::string>> where)
+InteractionListModel::Group groupOf(Database& database, const MetricsFilter& filter, TimeOrder order,
+                                    std::vector<Condition> where)
 {
     InteractionListModel::Group group;
     group.where = std::move(where);
-    const auto days = interactionCounts(store, groupFilter(filter, group), Bucket::Day);
+    const auto days = interactionCounts(database, groupFilter(filter, group), Bucket::Day);
     group.days = inOrder(days, order);
     for (const auto& [start, count] : group.days)
         group.dated += count;
@@ -95,15 +96,16 @@ InteractionListModel::Group groupOf(Store& store, const MetricsFilter& filter, T
 
 // Rows [first, first + count) of one group: seek by time key (the day from the layout, its hour
 // from the rollups, then the minute), then the rows without a start time.
-std::vector<InteractionListRow> rowsOfGroup(Store& store, const MetricsFilter& filter, TimeOrder order,
+std::vector<InteractionListRow> rowsOfGroup(Database& database, const MetricsFilter& filter, TimeOrder order,
                                             const InteractionListModel::Group& group, std::int64_t first,
                                             std::int64_t count)
 {
+    InteractionStore store(database);
     std::vector<InteractionListRow> rows;
     if (first < group.dated) {
         const auto [day, inDay] = locate(group.days, first);
-        const auto hours =
-            inOrder(interactionCounts(store, narrowed(filter, day, day + 86'400'000), Bucket::Hour), order);
+        const auto hours = inOrder(
+            interactionCounts(database, narrowed(filter, day, day + 86'400'000), Bucket::Hour), order);
         const auto [hour, inHour] = locate(hours, inDay);
         const auto minutes =
             inOrder(store.countsByTime(narrowed(filter, hour, hour + hourMs), minuteMs), order);
@@ -135,7 +137,7 @@ std::int64_t InteractionListModel::Layout::total() const
     return sum;
 }
 
-InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter,
+InteractionListModel::Layout layoutInteractions(Database& database, const MetricsFilter& filter,
                                                 InteractionSort sort, const std::string& search,
                                                 const std::atomic<bool>* cancel)
 {
@@ -143,28 +145,31 @@ InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilte
     const TimeOrder order = groupOrder(sort);
     if (!SearchIndex::searchWords(search).empty()) {
         layout.search = true;
-        SearchIndex index(store.path());
-        std::vector<std::int64_t> found = index.searchInteractions(
+        auto index = SearchIndex::open(database.path(), SearchIndex::Mode::Search);
+        if (!index)
+            throw Failure(index.error());
+        std::vector<std::int64_t> found = (*index)->searchInteractions(
             SearchIndex::queryFor(search), InteractionListModel::maxSearchResults + 1);
         layout.truncated = static_cast<std::int64_t>(found.size()) > InteractionListModel::maxSearchResults;
         if (layout.truncated)
             found.resize(InteractionListModel::maxSearchResults);
         if (cancel && cancel->load())
             return layout;
-        layout.ids = store.idsInSlice(found, filter, order);
+        layout.ids = InteractionStore(database).idsInSlice(found, filter, order);
         return layout;
     }
     if (!sort.byAgent) {
-        layout.groups.push_back(groupOf(store, filter, order, {}));
+        layout.groups.push_back(groupOf(database, filter, order, {}));
         return layout;
     }
     // By agent, then version (the index's order), newest first inside each: one group per pair.
     std::vector<std::pair<std::string, std::string>> pairs;
-    for (const auto& [agent, unused] : interactionCountsBy(store, filter, Bucket::Week, "agent")) {
+    for (const auto& [agent, unused] :
+         interactionCountsBy(database, filter, Bucket::Week, Dimension::Agent)) {
         MetricsFilter oneAgent = filter;
-        oneAgent.where.emplace_back("agent", agent);
+        oneAgent.with(FilterField::Agent, agent);
         for (const auto& [version, counts] :
-             interactionCountsBy(store, oneAgent, Bucket::Week, "agent_version"))
+             interactionCountsBy(database, oneAgent, Bucket::Week, Dimension::AgentVersion))
             pairs.emplace_back(agent, version);
     }
     if (sort.descending)
@@ -172,15 +177,15 @@ InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilte
     for (const auto& [agent, version] : pairs) {
         if (cancel && cancel->load())
             break;
-        InteractionListModel::Group group =
-            groupOf(store, filter, order, {{"agent", agent}, {"agent_version", version}});
+        InteractionListModel::Group group = groupOf(
+            database, filter, order, {{FilterField::Agent, agent}, {FilterField::AgentVersion, version}});
         if (group.dated + group.undated > 0)
             layout.groups.push_back(std::move(group));
     }
     return layout;
 }
 
-std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsFilter& filter,
+std::vector<InteractionListRow> loadInteractionRows(Database& database, const MetricsFilter& filter,
                                                     InteractionSort sort,
                                                     const InteractionListModel::Layout& layout,
                                                     std::int64_t first, std::int64_t count)
@@ -189,7 +194,7 @@ std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsF
     if (layout.search) {
         const auto begin = std::min<size_t>(static_cast<size_t>(first), layout.ids.size());
         const auto end = std::min<size_t>(static_cast<size_t>(first + count), layout.ids.size());
-        return store.rowsByIds(
+        return InteractionStore(database).rowsByIds(
             std::vector<std::int64_t>(layout.ids.begin() + static_cast<std::ptrdiff_t>(begin),
                                       layout.ids.begin() + static_cast<std::ptrdiff_t>(end)));
     }
@@ -201,7 +206,7 @@ std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsF
             break;
         const std::int64_t at = first + static_cast<std::int64_t>(rows.size()) - groupStart;
         if (at < size)
-            for (InteractionListRow& row : rowsOfGroup(store, groupFilter(filter, group), groupOrder(sort),
+            for (InteractionListRow& row : rowsOfGroup(database, groupFilter(filter, group), groupOrder(sort),
                                                        group, at, std::min(wanted, size - at)))
                 rows.push_back(std::move(row));
         groupStart += size;
@@ -209,13 +214,10 @@ std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsF
     return rows;
 }
 
-InteractionListModel::InteractionListModel(QObject* parent) : QAbstractTableModel(parent)
+InteractionListModel::InteractionListModel(QObject* parent)
+    : QAbstractTableModel(parent), m_countJobs(new JobTracker(this)), m_pageJobs(new JobTracker(this)),
+      m_loader(loadInteractionRows)
 {
-    connect(&m_counts, &JobRunner::failed, this, [this](const QString& message) {
-        m_counting = false;
-        Q_EMIT loadFailed(message);
-    });
-    connect(&m_pages, &JobRunner::failed, this, &InteractionListModel::loadFailed);
 }
 
 InteractionListModel::~InteractionListModel() = default;
@@ -223,8 +225,8 @@ InteractionListModel::~InteractionListModel() = default;
 void InteractionListModel::setStorePath(const std::string& path)
 {
     m_storePath = path;
-    m_counts.setStorePath(path);
-    m_pages.setStorePath(path);
+    m_countJobs->setStorePath(path);
+    m_pageJobs->setStorePath(path);
     recount();
 }
 
@@ -261,16 +263,19 @@ void InteractionListModel::sort(int column, Qt::SortOrder order)
 
 void InteractionListModel::recount()
 {
-    m_pages.reset();
+    // Pages asked for until now belong to the old slice: none of them may arrive.
+    m_pageJobs->reset();
+    m_requested.clear();
+    m_failures.clear();
     if (m_storePath.empty())
         return;
     m_counting = true;
     const MetricsFilter filter = m_filter;
     const InteractionSort sort = m_sort;
     const std::string search = m_search.toStdString();
-    m_counts.run<Layout>(
+    m_countJobs->start<Layout>(
         [filter, sort, search](JobContext& context) {
-            return layoutInteractions(context.store(), filter, sort, search, &context.cancelFlag());
+            return layoutInteractions(context.database(), filter, sort, search, &context.cancelFlag());
         },
         [this](Layout layout) {
             beginResetModel();
@@ -278,36 +283,50 @@ void InteractionListModel::recount()
             m_loaded.clear();
             m_recent.clear();
             m_requested.clear();
-            m_pages.reset();
+            m_failures.clear();
+            m_pageJobs->reset();
             m_counting = false;
             endResetModel();
             Q_EMIT countChanged(m_layout->total(), m_layout->truncated);
+        },
+        [this](const Error& error) {
+            m_counting = false;
+            Q_EMIT loadFailed(QString::fromStdString(error.text()));
         });
 }
 
 void InteractionListModel::requestPage(std::int64_t page) const
 {
-    if (!m_requested.insert(page).second)
+    // While a new slice is counted, the old layout would place rows of the new filter wrongly.
+    if (m_counting || !m_requested.insert(page).second)
         return;
     const MetricsFilter filter = m_filter;
     const InteractionSort sort = m_sort;
     const std::shared_ptr<const Layout> layout = m_layout;
     auto* self = const_cast<InteractionListModel*>(this);
-    m_pages.run<std::vector<InteractionListRow>>(
-        [filter, sort, layout, page](JobContext& context) {
-            return loadInteractionRows(context.store(), filter, sort, *layout, page * pageSize, pageSize);
+    m_pageJobs->add<std::vector<InteractionListRow>>(
+        [loader = m_loader, filter, sort, layout, page](JobContext& context) {
+            return loader(context.database(), filter, sort, *layout, page * pageSize, pageSize);
         },
-        [self, page](std::vector<InteractionListRow> rows) { self->pageArrived(page, std::move(rows)); });
+        [self, page, layout](std::vector<InteractionListRow> rows) {
+            if (layout == self->m_layout) // a page of the layout shown, nothing older
+                self->pageArrived(page, std::move(rows));
+        },
+        [self, page](const Error& error) { self->pageFailed(page, QString::fromStdString(error.text())); });
 }
 
 void InteractionListModel::pageArrived(std::int64_t page, std::vector<InteractionListRow> rows)
 {
     m_requested.erase(page);
-    m_loaded[page] = std::move(rows);
-    m_recent.remove(page);
+    m_failures.erase(page);
+    if (const auto old = m_loaded.find(page); old != m_loaded.end()) {
+        m_recent.erase(old->second.recent);
+        m_loaded.erase(old);
+    }
     m_recent.push_front(page);
-    // Scrolling through millions of rows must not keep them all.
-    while (m_recent.size() > static_cast<size_t>(maxCachedPages)) {
+    m_loaded[page] = {std::move(rows), m_recent.begin()};
+    // Scrolling through millions of rows must not keep them all: the least recently used goes.
+    while (m_recent.size() > static_cast<size_t>(std::max(1, m_capacity))) {
         m_loaded.erase(m_recent.back());
         m_recent.pop_back();
     }
@@ -315,6 +334,25 @@ void InteractionListModel::pageArrived(std::int64_t page, std::vector<Interactio
     const int last = std::min(rowCount() - 1, first + pageSize - 1);
     if (first <= last)
         Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+}
+
+void InteractionListModel::pageFailed(std::int64_t page, const QString& message)
+{
+    m_requested.erase(page);
+    const int failures = ++m_failures[page];
+    Q_EMIT loadFailed(message);
+    // Ask again after a pause (0.25 s, doubling to 8 s): the views re-read the rows, which asks for
+    // the page; a page that failed once is never left showing "Loading…" for good.
+    const int delayMs = 250 << std::min(failures - 1, 5);
+    const std::shared_ptr<const Layout> layout = m_layout;
+    QTimer::singleShot(delayMs, this, [this, page, layout] {
+        if (layout != m_layout || m_loaded.count(page))
+            return;
+        const int first = static_cast<int>(page * pageSize);
+        const int last = std::min(rowCount() - 1, first + pageSize - 1);
+        if (first <= last)
+            Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+    });
 }
 
 const InteractionListRow* InteractionListModel::rowAt(int row) const
@@ -325,9 +363,11 @@ const InteractionListRow* InteractionListModel::rowAt(int row) const
         requestPage(page);
         return nullptr;
     }
+    // Used: most recent again.
+    m_recent.splice(m_recent.begin(), m_recent, found->second.recent);
     const auto offset = static_cast<size_t>(row % pageSize);
     // A page shorter than asked (the store changed under the layout) leaves rows empty.
-    return offset < found->second.size() ? &found->second[offset] : nullptr;
+    return offset < found->second.rows.size() ? &found->second.rows[offset] : nullptr;
 }
 
 std::int64_t InteractionListModel::idAt(int row) const

@@ -6,13 +6,15 @@
 // then the rows from that minute's time key on. data() answers a placeholder for rows not loaded
 // yet and asks for their page; pages arrive by signal and replace the placeholders.
 
-#include "core/jobs/job_runner.h"
-#include "core/store/store.h"
+#include "core/jobs/job_tracker.h"
+#include "core/store/interaction_store.h"
 
 #include <QAbstractTableModel>
 #include <QStringList>
 
+#include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -52,7 +54,7 @@ public:
         MatchTermsRole,            // QStringList: the search's words, for highlighting
     };
     static constexpr int pageSize = 128;
-    static constexpr int maxCachedPages = 256;
+    static constexpr int defaultCachedPages = 256;
 
     explicit InteractionListModel(QObject* parent = nullptr);
     ~InteractionListModel() override;
@@ -71,6 +73,9 @@ public:
     bool counting() const { return m_counting; }
     // The interaction shown at a row, -1 when it is not loaded.
     std::int64_t idAt(int row) const;
+    // How many pages are kept; the least recently used goes when one more arrives.
+    void setPageCacheCapacity(int pages) { m_capacity = pages; }
+    bool isPageCached(std::int64_t page) const { return m_loaded.count(page) > 0; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -84,7 +89,7 @@ public:
     // Consecutive rows that share extra conditions (an agent and version when sorting by them).
     struct Group
     {
-        std::vector<std::pair<std::string, std::string>> where;
+        std::vector<Condition> where;
         std::vector<std::pair<std::int64_t, std::int64_t>> days; // day start → count, in display order
         std::int64_t dated = 0;                                  // interactions with a start time
         std::int64_t undated = 0;                                // without one, after the dated ones
@@ -98,6 +103,12 @@ public:
         std::int64_t total() const;
     };
 
+    // What loads a page on the worker: loadInteractionRows, or a stand-in in tests.
+    using PageLoader =
+        std::function<std::vector<InteractionListRow>(Database&, const MetricsFilter&, InteractionSort,
+                                                      const Layout&, std::int64_t first, std::int64_t count)>;
+    void setPageLoader(PageLoader loader) { m_loader = std::move(loader); }
+
 Q_SIGNALS:
     void countChanged(qint64 rows, bool truncated);
     void loadFailed(const QString& message);
@@ -106,6 +117,7 @@ private:
     void recount();
     void requestPage(std::int64_t page) const;
     void pageArrived(std::int64_t page, std::vector<InteractionListRow> rows);
+    void pageFailed(std::int64_t page, const QString& message);
     const InteractionListRow* rowAt(int row) const;
 
     std::string m_storePath;
@@ -115,20 +127,29 @@ private:
     InteractionSort m_sort;
     std::shared_ptr<const Layout> m_layout = std::make_shared<Layout>();
     bool m_counting = false;
-    JobRunner m_counts{JobRunner::Policy::LatestWins};
-    mutable JobRunner m_pages{JobRunner::Policy::Queue};
-    // Loaded pages, most recently used first in m_recent.
-    mutable std::unordered_map<std::int64_t, std::vector<InteractionListRow>> m_loaded;
+    JobTracker* m_countJobs;
+    JobTracker* m_pageJobs;
+    PageLoader m_loader;
+    int m_capacity = defaultCachedPages;
+    // Loaded pages with their place in m_recent (most recently used first).
+    struct Page
+    {
+        std::vector<InteractionListRow> rows;
+        std::list<std::int64_t>::iterator recent;
+    };
+    mutable std::unordered_map<std::int64_t, Page> m_loaded;
     mutable std::list<std::int64_t> m_recent;
     mutable std::set<std::int64_t> m_requested;
+    // Pages that failed to load: asked for again after a pause that grows with each failure.
+    std::map<std::int64_t, int> m_failures;
 };
 
 // The seeking a page job does, exposed for tests: the rows [first, first + count) of a layout.
-std::vector<InteractionListRow> loadInteractionRows(Store& store, const MetricsFilter& filter,
+std::vector<InteractionListRow> loadInteractionRows(Database& database, const MetricsFilter& filter,
                                                     InteractionSort sort,
                                                     const InteractionListModel::Layout& layout,
                                                     std::int64_t first, std::int64_t count);
-InteractionListModel::Layout layoutInteractions(Store& store, const MetricsFilter& filter,
+InteractionListModel::Layout layoutInteractions(Database& database, const MetricsFilter& filter,
                                                 InteractionSort sort, const std::string& search,
                                                 const std::atomic<bool>* cancel);
 

@@ -3,7 +3,7 @@
 // records with file, line and reason. Snapshots: a job reads the store and hands the rows over
 // (GUI thread only).
 
-#include "core/store/store.h"
+#include "core/store/source_store.h"
 
 #include <QAbstractTableModel>
 

@@ -1,41 +1,64 @@
 #include "core/signals/rebuild.h"
 
+#include "core/store/database.h"
+#include "core/store/interaction_store.h"
+#include "core/store/settings_store.h"
+#include "core/store/signal_store.h"
+#include "core/store/store_writer.h"
+
 namespace winnow {
 
-DetectorSettings loadDetectorSettings(Store& store, std::string& error)
+Result<DetectorSettings> loadDetectorSettings(Database& database)
 {
-    const auto json = store.setting(detectorSettingsKey);
-    if (!json)
-        return {};
-    return DetectorSettings::fromJson(*json, error);
+    const std::string json = SettingsStore(database).get(storeSettings::detectors);
+    if (json.empty())
+        return DetectorSettings{};
+    std::string error;
+    DetectorSettings settings = DetectorSettings::fromJson(json, error);
+    if (!error.empty())
+        return Error{"the store's detector settings: " + error, {}};
+    return settings;
 }
 
-std::string saveDetectorSettings(Store& store, const DetectorSettings& settings)
+Status saveDetectorSettings(StoreWriter& writer, const DetectorSettings& settings)
 {
     SignalDetector check(settings);
     if (!check.error().empty())
-        return check.error();
-    store.setSetting(detectorSettingsKey, settings.toJson());
-    return {};
+        return Error{check.error(), {}};
+    const std::string json = settings.toJson();
+    return writer.write(WritePriority::Interactive, [json](WriteTransaction& tx) {
+        SettingsStore(tx.database()).set(storeSettings::detectors, json);
+        tx.changed(StoreChange::Settings);
+    });
 }
 
-RebuildSummary rebuildSignals(Store& store, const DetectorSettings& settings,
-                              const std::function<void(std::int64_t)>& progress,
-                              const std::atomic<bool>* cancel)
+Result<RebuildSummary> rebuildSignals(Database& reader, StoreWriter& writer, const DetectorSettings& settings,
+                                      const std::function<void(std::int64_t)>& progress,
+                                      const std::atomic<bool>* cancel)
 {
     RebuildSummary summary;
     SignalDetector detector(settings);
+    if (!detector.error().empty())
+        return Error{detector.error(), {}};
+    InteractionStore interactions(reader);
     InteractionCursor cursor;
+    // A chunk is one transaction: short enough for an interactive write to pass between two.
+    constexpr std::int64_t chunk = 1000;
     while (!(cancel && cancel->load())) {
-        std::vector<StoredInteraction> batch = store.interactionsAfter(cursor, 5000);
-        if (batch.empty())
+        auto batch = std::make_shared<std::vector<StoredInteraction>>(interactions.after(cursor, chunk));
+        if (batch->empty())
             break;
-        for (StoredInteraction& stored : batch) {
+        for (StoredInteraction& stored : *batch) {
             stored.interaction.signals = detector.detect(stored.interaction);
             summary.withSignals += !stored.interaction.signals.empty();
         }
-        store.replaceSignals(batch);
-        summary.interactions += static_cast<std::int64_t>(batch.size());
+        Status written = writer.write(WritePriority::Bulk, [batch](WriteTransaction& tx) {
+            SignalStore(tx.database()).replace(*batch, tx.rollups());
+            tx.changed(StoreChange::Signals | StoreChange::Interactions);
+        });
+        if (!written)
+            return written.error();
+        summary.interactions += static_cast<std::int64_t>(batch->size());
         if (progress)
             progress(summary.interactions);
     }

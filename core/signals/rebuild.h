@@ -1,21 +1,23 @@
 #pragma once
 // Detector settings kept in the store, and recomputing every stored interaction's signals after
-// they change. Runs on the thread that owns the (writer) Store.
+// they change: read in time order on a reader's connection, detected on the calling thread,
+// written back a chunk per write operation.
 
 #include "core/signals/detectors.h"
-#include "core/store/store.h"
+#include "core/util/result.h"
 
 #include <atomic>
 #include <functional>
 
 namespace winnow {
 
-constexpr const char* detectorSettingsKey = "detectors";
+class Database;
+class StoreWriter;
 
-// The store's detector settings, or the defaults when it has none; `error` names a bad setting.
-DetectorSettings loadDetectorSettings(Store& store, std::string& error);
-// Checks that every pattern compiles before saving; returns the error, or empty.
-std::string saveDetectorSettings(Store& store, const DetectorSettings& settings);
+// The store's detector settings, or the defaults when it has none; an Error names a bad setting.
+Result<DetectorSettings> loadDetectorSettings(Database& database);
+// Checks that every pattern compiles, then saves them (an interactive write).
+Status saveDetectorSettings(StoreWriter& writer, const DetectorSettings& settings);
 
 struct RebuildSummary
 {
@@ -24,9 +26,9 @@ struct RebuildSummary
     bool cancelled = false;
 };
 
-// Recomputes the signals of every stored interaction, in time order, in batched transactions.
-RebuildSummary rebuildSignals(Store& store, const DetectorSettings& settings,
-                              const std::function<void(std::int64_t done)>& progress = {},
-                              const std::atomic<bool>* cancel = nullptr);
+// Recomputes the signals of every stored interaction, in time order, a chunk per transaction.
+Result<RebuildSummary> rebuildSignals(Database& reader, StoreWriter& writer, const DetectorSettings& settings,
+                                      const std::function<void(std::int64_t done)>& progress = {},
+                                      const std::atomic<bool>* cancel = nullptr);
 
 } // namespace winnow

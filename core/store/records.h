@@ -114,19 +114,4 @@ struct SourcePosition
     std::int64_t line = 0;
 };
 
-struct Batch
-{
-    std::vector<Interaction> interactions;
-    std::vector<QuarantinedRecord> quarantined;
-    SourcePosition position;
-    std::int64_t bytes = 0; // input bytes this batch covers
-};
-
-struct BatchResult
-{
-    std::int64_t inserted = 0;
-    std::int64_t duplicates = 0;
-    std::int64_t quarantined = 0;
-};
-
 } // namespace winnow

@@ -15,10 +15,12 @@ class RowInserter
 public:
     static constexpr int rowsPerStatement = 16;
 
-    // insertInto: "INSERT INTO table(columns)" or another INSERT form.
-    RowInserter(sql::Connection& db, const std::string& insertInto, int columns)
-        : m_columns(columns), m_one(db, statementFor(insertInto, columns, 1)),
-          m_many(db, statementFor(insertInto, columns, rowsPerStatement))
+    // insertInto: "INSERT INTO table(columns)" or another INSERT form; suffix: what follows the
+    // rows ("ON CONFLICT ... DO UPDATE ...").
+    RowInserter(sql::Connection& db, const std::string& insertInto, int columns,
+                const std::string& suffix = {})
+        : m_columns(columns), m_one(db, statementFor(insertInto, columns, 1) + suffix),
+          m_many(db, statementFor(insertInto, columns, rowsPerStatement) + suffix)
     {
     }
 

@@ -1,5 +1,6 @@
 #include "core/store/search_index.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <sys/resource.h>
@@ -15,38 +16,88 @@ CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(content, content='', c
 )sql";
 }
 
+std::optional<std::int64_t> SearchIndex::appliedDeletions(const std::string& storePath, std::int64_t storeId)
+{
+    const std::string path = pathFor(storePath);
+    if (::access(path.c_str(), F_OK) != 0)
+        return INT64_MAX; // no index: a new one starts from the messages as they are
+    try {
+        sql::Connection db(path, sql::Connection::Mode::ReadOnly);
+        db.exec("PRAGMA busy_timeout = 1000");
+        sql::Statement owner(db, "SELECT value FROM search_state WHERE key = 'store_id'");
+        if (!owner.step() || owner.int64(0) != storeId)
+            return INT64_MAX; // made for another store: it will be rebuilt
+        sql::Statement applied(db, "SELECT value FROM search_state WHERE key = 'applied_deletion_seq'");
+        if (!applied.step())
+            return std::nullopt;
+        return applied.int64(0);
+    } catch (const sql::Error&) {
+        return std::nullopt; // unreadable now: keep every deletion for it
+    }
+}
+
 std::string SearchIndex::pathFor(const std::string& storePath)
 {
     return storePath + "-search";
 }
 
-SearchIndex::SearchIndex(const std::string& storePath) : m_db(pathFor(storePath))
+SearchIndex::SearchIndex() = default;
+
+Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::string& storePath, Mode mode)
 {
-    m_db.exec("PRAGMA busy_timeout = 10000");
-    m_db.exec("PRAGMA journal_mode = WAL");
-    m_db.exec("PRAGMA synchronous = NORMAL");
-    m_db.exec("PRAGMA cache_size = -65536");
-    sql::Statement attach(m_db, "ATTACH DATABASE ?1 AS store");
-    attach.bind(1, storePath).run();
-    sql::Transaction transaction(m_db);
-    m_db.exec(schema);
-    const std::int64_t storeId = m_db.queryInt("SELECT value FROM store.store_state WHERE key = 'store_id'");
-    sql::Statement owner(m_db, "SELECT value FROM search_state WHERE key = 'store_id'");
-    if (!owner.step() || owner.int64(0) != storeId) {
-        // Made for another store (or new): start again.
-        m_db.exec("INSERT INTO message_fts(message_fts) VALUES('delete-all'); DELETE FROM search_state;");
-        sql::Statement init(
-            m_db, "INSERT INTO search_state(key, value) VALUES('store_id', ?1), ('indexed_message_id', 0)");
-        init.bind(1, storeId).run();
+    const std::string path = pathFor(storePath);
+    std::unique_ptr<SearchIndex> index(new SearchIndex);
+    try {
+        if (mode == Mode::Search && ::access(path.c_str(), F_OK) != 0)
+            return Error{"the search index of " + storePath + " is not built yet (winnow index builds it)",
+                         {}};
+        index->m_db = sql::Connection(path, mode == Mode::Search ? sql::Connection::Mode::ReadOnly
+                                                                 : sql::Connection::Mode::ReadWrite);
+        sql::Connection& db = index->m_db;
+        db.exec("PRAGMA busy_timeout = 10000");
+        db.exec("PRAGMA cache_size = -65536");
+        if (mode == Mode::Index) {
+            db.exec("PRAGMA journal_mode = WAL");
+            db.exec("PRAGMA synchronous = NORMAL");
+        }
+        sql::Statement attach(db, "ATTACH DATABASE ?1 AS store");
+        attach.bind(1, storePath).run();
+        const std::int64_t storeId =
+            db.queryInt("SELECT value FROM store.store_state WHERE key = 'store_id'");
+        if (mode == Mode::Search) {
+            if (db.queryInt("SELECT count(*) FROM sqlite_master WHERE name = 'search_state'") == 0 ||
+                db.queryInt("SELECT value FROM search_state WHERE key = 'store_id'") != storeId)
+                return Error{"the search index of " + storePath +
+                                 " was made for another store (winnow index rebuilds it)",
+                             {}};
+            return index;
+        }
+        sql::Transaction transaction(db);
+        db.exec(schema);
+        sql::Statement owner(db, "SELECT value FROM search_state WHERE key = 'store_id'");
+        if (!owner.step() || owner.int64(0) != storeId) {
+            // Made for another store (or new): start again.
+            db.exec("INSERT INTO message_fts(message_fts) VALUES('delete-all'); DELETE FROM search_state;");
+            sql::Statement init(
+                db, "INSERT INTO search_state(key, value) VALUES('store_id', ?1), ('indexed_message_id', 0)");
+            init.bind(1, storeId).run();
+        }
+        owner.reset();
+        // Deletions made before this index existed concern messages it never saw.
+        db.exec("INSERT OR IGNORE INTO search_state(key, value) VALUES('applied_deletion_seq', "
+                "(SELECT coalesce(max(seq), 0) FROM store.search_deletions))");
+        transaction.commit();
+    } catch (const sql::Error& e) {
+        return Error{"the search index " + path + ": " + e.what(), {}};
     }
-    owner.reset();
-    transaction.commit();
+    return index;
 }
 
 std::int64_t SearchIndex::pending()
 {
-    return m_db.queryInt("SELECT (SELECT coalesce(max(id), 0) FROM store.messages) - "
-                         "(SELECT value FROM search_state WHERE key = 'indexed_message_id')");
+    return std::max<std::int64_t>(
+        0, m_db.queryInt("SELECT (SELECT coalesce(max(id), 0) FROM store.messages) - "
+                         "(SELECT value FROM search_state WHERE key = 'indexed_message_id')"));
 }
 
 std::int64_t SearchIndex::indexPending(std::int64_t maxMessages)
@@ -54,10 +105,30 @@ std::int64_t SearchIndex::indexPending(std::int64_t maxMessages)
     sql::Transaction transaction(m_db);
     const std::int64_t from =
         m_db.queryInt("SELECT value FROM search_state WHERE key = 'indexed_message_id'");
+    // Deleted messages first, from the same snapshot of the store: a contentless FTS5 table
+    // forgets a row only given the text it indexed, which the deletion kept. Messages above `from`
+    // were never indexed, and ids are never used twice, so their deletions are skipped.
+    sql::Statement deletions(
+        m_db, "SELECT seq, message_id, content FROM store.search_deletions WHERE seq > "
+              "(SELECT value FROM search_state WHERE key = 'applied_deletion_seq') ORDER BY seq");
+    sql::Statement forget(m_db,
+                          "INSERT INTO message_fts(message_fts, rowid, content) VALUES('delete', ?1, ?2)");
+    std::int64_t applied = -1;
+    while (deletions.step()) {
+        if (deletions.int64(1) <= from)
+            forget.bind(1, deletions.int64(1)).bind(2, deletions.textView(2)).run();
+        applied = deletions.int64(0);
+    }
+    if (applied >= 0) {
+        sql::Statement advance(m_db, "UPDATE search_state SET value = ?1 WHERE key = 'applied_deletion_seq'");
+        advance.bind(1, applied).run();
+    }
     const std::int64_t last = m_db.queryInt("SELECT coalesce(max(id), 0) FROM store.messages");
     const std::int64_t to = std::min(last, from + maxMessages);
-    if (to <= from)
+    if (to <= from) {
+        transaction.commit();
         return 0;
+    }
     sql::Statement index(
         m_db, "INSERT INTO message_fts(rowid, content) SELECT id, content FROM store.messages "
               "WHERE id > ?1 AND id <= ?2 AND role != 'system' AND content IS NOT NULL AND content != ''");
@@ -154,7 +225,13 @@ void BackgroundIndexer::run()
     // leave, and catches up at the end. (Linux applies a nice value to the one thread.)
     setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
     try {
-        SearchIndex index(m_storePath);
+        auto opened = SearchIndex::open(m_storePath, SearchIndex::Mode::Index);
+        if (!opened) {
+            std::lock_guard lock(m_mutex);
+            m_error = opened.error().text();
+            return;
+        }
+        SearchIndex& index = **opened;
         while (true) {
             {
                 std::unique_lock lock(m_mutex);

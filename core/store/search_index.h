@@ -9,11 +9,14 @@
 // A SearchIndex owns one connection and lives on the thread that made it.
 
 #include "core/store/sqlite.h"
+#include "core/util/result.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,10 +27,16 @@ class SearchIndex
 {
 public:
     static std::string pathFor(const std::string& storePath);
+    // The search deletions (store table search_deletions) the index of the store has applied, up
+    // to which the writer may forget them: every one when there is no index (or one for another
+    // store, which will be rebuilt), none when the index cannot be read now.
+    static std::optional<std::int64_t> appliedDeletions(const std::string& storePath, std::int64_t storeId);
 
-    // Opens the index of the store at storePath (which must exist), creating it, or emptying it
-    // when it was made for another store.
-    explicit SearchIndex(const std::string& storePath);
+    // Index: opens the index of the store at storePath (which must exist) to bring it up to date,
+    // creating it, or emptying it when it was made for another store. Search: opens an existing
+    // index read-only (a read-only store can be searched).
+    enum class Mode { Index, Search };
+    static Result<std::unique_ptr<SearchIndex>> open(const std::string& storePath, Mode mode);
 
     // Indexes the messages committed after the last indexed one, up to maxMessages ids, in one
     // transaction; returns how many message ids it covered (0 when up to date).
@@ -44,6 +53,7 @@ public:
     std::vector<std::int64_t> searchInteractions(const std::string& query, std::int64_t limit);
 
 private:
+    SearchIndex();
     sql::Connection m_db;
 };
 

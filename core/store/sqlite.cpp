@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <utility>
 
 namespace winnow::sql {
@@ -160,9 +161,24 @@ Connection::Connection(const std::string& path, Mode mode) : m_path(path)
         return true;
     }();
     (void)configured;
-    const int flags =
-        mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    int flags = mode == Mode::ReadWrite ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+    std::string name = path;
+    if (mode == Mode::Immutable) {
+        // A URI, so that its query can say immutable; '?' and '#' in the path are escaped.
+        name = "file:";
+        for (const char c : path) {
+            if (c == '?' || c == '#' || c == '%') {
+                char escaped[4];
+                std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+                name += escaped;
+            } else {
+                name += c;
+            }
+        }
+        name += "?immutable=1";
+        flags |= SQLITE_OPEN_URI;
+    }
+    const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         const std::string message = describe(m_db, rc, "open") + " (" + path + ")";
         sqlite3_close_v2(m_db);
@@ -227,8 +243,22 @@ void Connection::interrupt()
         sqlite3_interrupt(m_db);
 }
 
+bool Connection::inTransaction() const
+{
+    return m_db && sqlite3_get_autocommit(m_db) == 0;
+}
+
+bool Connection::isReadOnly() const
+{
+    return m_db && sqlite3_db_readonly(m_db, "main") == 1;
+}
+
 Transaction::Transaction(Connection& connection, Kind kind) : m_connection(connection)
 {
+    if (kind == Kind::Read && m_connection.inTransaction()) {
+        m_open = false; // joins the transaction already open
+        return;
+    }
     m_connection.exec(kind == Kind::Write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
 }
 
@@ -245,6 +275,8 @@ Transaction::~Transaction()
 
 void Transaction::commit()
 {
+    if (!m_open)
+        return;
     m_connection.exec("COMMIT");
     m_open = false;
 }

@@ -83,7 +83,9 @@ private:
 class Connection
 {
 public:
-    enum class Mode { ReadWrite, ReadOnly };
+    // ReadWrite creates the file when it is missing; Immutable reads a file nobody can change (a
+    // read-only mount) without the WAL's shared-memory file, which cannot be made there.
+    enum class Mode { ReadWrite, ReadOnly, Immutable };
     Connection() = default;
     Connection(const std::string& path, Mode mode = Mode::ReadWrite);
     ~Connection();
@@ -99,6 +101,9 @@ public:
     std::int64_t queryInt(std::string_view sql);
     // Makes a running statement on this connection return SQLITE_INTERRUPT; safe from any thread.
     void interrupt();
+    bool inTransaction() const;
+    // SQLite opened the file read-only although writing was asked for (a write-protected file).
+    bool isReadOnly() const;
     sqlite3* handle() const { return m_db; }
     bool isOpen() const { return m_db != nullptr; }
     const std::string& path() const { return m_path; }
@@ -110,7 +115,8 @@ private:
 
 // Commits on commit(), rolls back when it goes out of scope without one. A Write transaction
 // takes the write lock at once; a Read transaction (BEGIN DEFERRED) gives several queries one
-// snapshot of a WAL store, so figures read from different tables agree with each other.
+// snapshot of a WAL store, so figures read from different tables agree with each other. A Read
+// transaction inside another transaction joins it.
 class Transaction
 {
 public:

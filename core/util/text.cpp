@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -231,13 +232,19 @@ bool parseIsoTimestamp(std::string_view text, std::int64_t& msSinceEpoch)
 std::int64_t epochNumberToMs(double value)
 {
     const double magnitude = std::fabs(value);
+    double ms;
     if (magnitude >= 1e17)
-        return static_cast<std::int64_t>(value / 1e6); // nanoseconds
-    if (magnitude >= 1e14)
-        return static_cast<std::int64_t>(value / 1e3); // microseconds
-    if (magnitude >= 1e11)
-        return static_cast<std::int64_t>(value);                    // milliseconds
-    return static_cast<std::int64_t>(std::llround(value * 1000.0)); // seconds
+        ms = value / 1e6; // nanoseconds
+    else if (magnitude >= 1e14)
+        ms = value / 1e3; // microseconds
+    else if (magnitude >= 1e11)
+        ms = value; // milliseconds
+    else
+        ms = std::round(value * 1000.0); // seconds
+    // Past what an int64 holds (1e30, NaN): the extreme of its sign, which no time range accepts.
+    if (!(std::fabs(ms) < 9.2e18))
+        return std::signbit(ms) ? INT64_MIN : INT64_MAX;
+    return static_cast<std::int64_t>(ms);
 }
 
 std::string formatIsoTimestamp(std::int64_t msSinceEpoch)

@@ -1,10 +1,23 @@
 #pragma once
-// Shared by the core tests: a temporary folder and file helpers.
+// Shared by the core tests: a temporary folder, file helpers, and a store with its writer and a
+// reader. Tests may look at the tables with SQL (test_helpers' query functions); product code
+// outside core/store never does.
+
+#include "core/ingest/batch.h"
+#include "core/ingest/ingestor.h"
+#include "core/store/database.h"
+#include "core/store/interaction_store.h"
+#include "core/store/search_index.h"
+#include "core/store/source_store.h"
+#include "core/store/sqlite.h"
+#include "core/store/store_writer.h"
 
 #include <QTemporaryDir>
 
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace winnow::test {
 
@@ -42,5 +55,80 @@ inline std::string dataFile(const std::string& name)
 {
     return std::string(WINNOW_TEST_DATA) + "/" + name;
 }
+
+// One integer from SQL on the store at `path`, through a connection of the test's own.
+inline std::int64_t queryInt(const std::string& path, const std::string& sql)
+{
+    sql::Connection db(path, sql::Connection::Mode::ReadOnly);
+    return db.queryInt(sql);
+}
+
+// The first row of SQL on the store at `path`, as text.
+inline std::vector<std::string> queryRow(const std::string& path, const std::string& sql)
+{
+    sql::Connection db(path, sql::Connection::Mode::ReadOnly);
+    sql::Statement statement(db, sql);
+    std::vector<std::string> row;
+    if (statement.step())
+        for (int c = 0; c < statement.columnCount(); ++c)
+            row.push_back(statement.text(c));
+    return row;
+}
+
+inline std::unique_ptr<SearchIndex> openIndex(const std::string& storePath,
+                                              SearchIndex::Mode mode = SearchIndex::Mode::Index)
+{
+    return SearchIndex::open(storePath, mode).take();
+}
+
+// A store in a temporary folder (or at a given path), its writer, and a reader.
+class TestStore
+{
+public:
+    explicit TestStore(const std::string& path = {})
+        : m_path(path.empty() ? m_dir.path("store.db") : path), writer(StoreWriter::open(m_path).take())
+    {
+    }
+    const std::string& path() const { return m_path; }
+    const TempDir& dir() const { return m_dir; }
+
+    Database& reader()
+    {
+        if (!m_reader)
+            m_reader = Database::openForReading(m_path).take();
+        return *m_reader;
+    }
+    StoreStats stats() { return InteractionStore(reader()).stats(); }
+    std::vector<SourceState> sources() { return SourceStore(reader()).sources(); }
+    std::vector<QuarantineEntry> quarantine() { return SourceStore(reader()).quarantine(); }
+    std::int64_t queryInt(const std::string& sql) const { return test::queryInt(m_path, sql); }
+
+    BatchResult write(const Batch& batch)
+    {
+        return writer
+            ->write<BatchResult>(WritePriority::Bulk,
+                                 [&batch](WriteTransaction& tx) { return writeBatch(tx, batch); })
+            .take();
+    }
+    BatchResult write(std::vector<Interaction> interactions)
+    {
+        Batch batch;
+        batch.interactions = std::move(interactions);
+        return write(batch);
+    }
+    IngestSummary ingest(const std::vector<std::string>& paths, IngestOptions options = {})
+    {
+        Ingestor ingestor(*writer, options);
+        return ingestor.ingest(paths);
+    }
+
+private:
+    TempDir m_dir;
+    std::string m_path;
+    std::unique_ptr<Database> m_reader;
+
+public:
+    std::shared_ptr<StoreWriter> writer;
+};
 
 } // namespace winnow::test

@@ -1,5 +1,8 @@
 #include "ui/dashboard/dashboard_page.h"
 
+#include "core/jobs/job_tracker.h"
+#include "core/metrics/drill_down.h"
+
 #include <QBarCategoryAxis>
 #include <QBarSet>
 #include <QChart>
@@ -28,7 +31,6 @@ namespace winnow {
 
 namespace {
 
-
 QString percent(double value)
 {
     return QLocale().toString(value * 100, 'f', 1) + QLatin1Char('%');
@@ -55,19 +57,27 @@ QString bucketLabel(std::int64_t start, Bucket bucket)
 
 struct RateSeries
 {
-    const char* rate;
+    Rate rate;
     const char* label;
-    // The condition that finds exactly the interactions the rate counts.
-    const char* field;
-    const char* value;
 };
 constexpr RateSeries rateSeries[] = {
-    {"escalation", QT_TRANSLATE_NOOP("DashboardPage", "Escalation"), "signal", "escalation"},
-    {"correction", QT_TRANSLATE_NOOP("DashboardPage", "Correction"), "signal", "correction"},
-    {"repeat", QT_TRANSLATE_NOOP("DashboardPage", "Repeat"), "signal", "repeat"},
-    {"thumbs_down", QT_TRANSLATE_NOOP("DashboardPage", "Thumbs down"), "thumb", "down"},
-    {"tool_error", QT_TRANSLATE_NOOP("DashboardPage", "Tool error"), "signal", "tool_error"},
+    {Rate::Escalation, QT_TRANSLATE_NOOP("DashboardPage", "Escalation")},
+    {Rate::Correction, QT_TRANSLATE_NOOP("DashboardPage", "Correction")},
+    {Rate::Repeat, QT_TRANSLATE_NOOP("DashboardPage", "Repeat")},
+    {Rate::ThumbsDown, QT_TRANSLATE_NOOP("DashboardPage", "Thumbs down")},
+    {Rate::ToolError, QT_TRANSLATE_NOOP("DashboardPage", "Tool error")},
 };
+
+// Removes a chart's series and axes, and frees the axes: QChart::removeAxis() leaves them to the
+// caller, so a live dashboard would grow with every refresh.
+void clearChart(QChart* chart)
+{
+    chart->removeAllSeries();
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+}
 
 // Charts follow the palette: dark windows get the dark chart theme.
 QChart::ChartTheme themeFor(const QPalette& palette)
@@ -102,7 +112,7 @@ const std::pair<std::int64_t, MetricsSummary>* nearestBucket(const DashboardData
 
 } // namespace
 
-DashboardPage::DashboardPage(QWidget* parent) : QWidget(parent)
+DashboardPage::DashboardPage(QWidget* parent) : Page(parent), m_jobs(new JobTracker(this))
 {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
@@ -157,11 +167,11 @@ DashboardPage::DashboardPage(QWidget* parent) : QWidget(parent)
     controls->addWidget(m_status, 1);
     auto* breakdownLabel = new QLabel(tr("Break down by"), content);
     m_breakdown = new QComboBox(content);
-    for (const auto& [field, label] :
-         {std::pair{"agent_version", tr("Agent version")}, std::pair{"agent", tr("Agent")},
-          std::pair{"model", tr("Model")}, std::pair{"intent", tr("Intent")},
-          std::pair{"channel", tr("Channel")}})
-        m_breakdown->addItem(label, QString::fromLatin1(field));
+    for (const auto& [dimension, label] :
+         {std::pair{Dimension::AgentVersion, tr("Agent version")}, std::pair{Dimension::Agent, tr("Agent")},
+          std::pair{Dimension::Model, tr("Model")}, std::pair{Dimension::Intent, tr("Intent")},
+          std::pair{Dimension::Channel, tr("Channel")}})
+        m_breakdown->addItem(label, static_cast<int>(dimension));
     breakdownLabel->setBuddy(m_breakdown);
     m_breakdown->setToolTip(
         tr("The dimension of the breakdown chart, sorted by escalations (rate × volume)"));
@@ -182,10 +192,6 @@ DashboardPage::DashboardPage(QWidget* parent) : QWidget(parent)
     layout->addLayout(charts, 1);
     m_stack->addWidget(content);
     m_stack->setCurrentIndex(1);
-
-    connect(&m_jobs, &JobRunner::failed, this, [this](const QString& message) {
-        m_status->setText(tr("Could not compute the figures: %1").arg(message));
-    });
 }
 
 QWidget* DashboardPage::makeTile(const QString& title, const QString& tooltip)
@@ -237,9 +243,9 @@ bool DashboardPage::empty() const
     return m_stack->currentIndex() == 0;
 }
 
-void DashboardPage::setStorePath(const std::string& path)
+void DashboardPage::setStore(const StoreContext& store)
 {
-    m_jobs.setStorePath(path);
+    m_jobs->setStorePath(store.path);
 }
 
 void DashboardPage::setFilter(const MetricsFilter& filter)
@@ -250,17 +256,16 @@ void DashboardPage::setFilter(const MetricsFilter& filter)
 
 void DashboardPage::refresh()
 {
-    if (m_jobs.storePath().empty())
+    if (m_jobs->storePath().empty())
         return;
     const MetricsFilter filter = m_filter;
-    const std::string breakdown = m_breakdown->currentData().toString().toStdString();
+    const auto breakdown = static_cast<Dimension>(m_breakdown->currentData().toInt());
     m_status->setText(tr("Computing…"));
-    m_jobs.run<std::optional<DashboardData>>(
+    m_jobs->start<std::optional<DashboardData>>(
         [filter, breakdown](JobContext& context) -> std::optional<DashboardData> {
-            Store& store = context.store();
             if (!filter.fromMs || !filter.toMs)
                 return std::nullopt; // nothing stored yet: no range to show
-            return loadDashboard(store, filter, breakdown);
+            return loadDashboard(context.database(), filter, breakdown);
         },
         [this](std::optional<DashboardData> data) {
             if (!data) {
@@ -272,18 +277,12 @@ void DashboardPage::refresh()
             m_stack->setCurrentIndex(1);
             show(std::move(*data));
             Q_EMIT loaded();
+        },
+        [this](const Error& error) {
+            m_status->setText(
+                tr("Could not compute the figures: %1").arg(QString::fromStdString(error.text())));
+            Q_EMIT loaded();
         });
-}
-
-MetricsFilter DashboardPage::bucketFilter(std::int64_t bucketStart,
-                                          const std::pair<std::string, std::string>& condition) const
-{
-    MetricsFilter filter = m_data->filter;
-    filter.fromMs = std::max(bucketStart, filter.fromMs.value_or(bucketStart));
-    filter.toMs = std::min(bucketStart + bucketWidthMs(m_data->bucket), filter.toMs.value_or(INT64_MAX));
-    if (!condition.first.empty())
-        filter.where.push_back(condition);
-    return filter;
 }
 
 void DashboardPage::show(DashboardData data)
@@ -318,21 +317,21 @@ void DashboardPage::show(DashboardData data)
     };
     setTile(tr("Interactions"), count(now.interactions),
             change(double(now.interactions), before ? double(before->interactions) : 0, false), 0);
-    const std::pair<QString, const char*> rateTiles[] = {{tr("Success"), "success"},
-                                                         {tr("Escalation"), "escalation"},
-                                                         {tr("Correction"), "correction"},
-                                                         {tr("Repeat"), "repeat"},
-                                                         {tr("Thumbs down"), "thumbs_down"}};
+    const std::pair<QString, Rate> rateTiles[] = {{tr("Success"), Rate::Success},
+                                                  {tr("Escalation"), Rate::Escalation},
+                                                  {tr("Correction"), Rate::Correction},
+                                                  {tr("Repeat"), Rate::Repeat},
+                                                  {tr("Thumbs down"), Rate::ThumbsDown}};
     for (const auto& [title, rate] : rateTiles) {
-        const RateEstimate& r = now.rates.at(rate);
+        const RateEstimate& r = now.rate(rate);
         int tone = 0;
-        const auto comparison = d.report.comparison.find(rate);
-        if (comparison != d.report.comparison.end() && comparison->second.significant) {
-            const bool up = comparison->second.difference > 0;
-            tone = (std::string(rate) == "success") == up ? 1 : -1;
+        const RateComparison& comparison = d.report.comparison[static_cast<size_t>(rate)];
+        if (before && comparison.significant) {
+            const bool up = comparison.difference > 0;
+            tone = (rate == Rate::Success) == up ? 1 : -1; // more success is good, more of the others bad
         }
         setTile(title, percent(r.value),
-                change(r.value, before ? before->rates.at(rate).value : 0, true) +
+                change(r.value, before ? before->rate(rate).value : 0, true) +
                     (tone ? tr(" (significant)") : QString()),
                 tone);
         m_tiles.at(title).first->setToolTip(
@@ -356,7 +355,7 @@ void DashboardPage::changeEvent(QEvent* event)
     if (event->type() != QEvent::PaletteChange || !m_rates)
         return;
     for (QChartView* view : {m_rates, m_latency, m_volume, m_breakdownChart}) {
-        view->chart()->removeAllSeries(); // a theme change recolours series: rebuild them after
+        clearChart(view->chart()); // a theme change recolours series: rebuild them after
         view->chart()->setTheme(themeFor(palette()));
     }
     if (m_data)
@@ -405,9 +404,7 @@ void DashboardPage::buildCharts()
 
     // Rates over time; each point's tooltip has the exact value and counts, a click opens them.
     QChart* rates = m_rates->chart();
-    rates->removeAllSeries();
-    for (QAbstractAxis* axis : rates->axes())
-        rates->removeAxis(axis);
+    clearChart(rates);
     QAbstractAxis* ratesX = timeAxis(rates);
     auto* ratesY = new QValueAxis;
     ratesY->setLabelFormat(QStringLiteral("%.0f%%"));
@@ -419,15 +416,14 @@ void DashboardPage::buildCharts()
         series->setPointsVisible(d.report.series.size() <= 60);
         QList<QPointF> points;
         for (const auto& [start, summary] : d.report.series) {
-            points.append(QPointF(qreal(start), summary.rates.at(spec.rate).value * 100));
-            highest = std::max(highest, summary.rates.at(spec.rate).value * 100);
+            points.append(QPointF(qreal(start), summary.rate(spec.rate).value * 100));
+            highest = std::max(highest, summary.rate(spec.rate).value * 100);
         }
         series->replace(points);
         rates->addSeries(series);
         series->attachAxis(ratesX);
         series->attachAxis(ratesY);
-        const std::string rate = spec.rate;
-        const std::pair<std::string, std::string> condition{spec.field, spec.value};
+        const Rate rate = spec.rate;
         const QString label = tr(spec.label);
         connect(series, &QLineSeries::hovered, this, [this, rate, label](const QPointF& point, bool state) {
             if (!state || !m_data) {
@@ -435,15 +431,15 @@ void DashboardPage::buildCharts()
                 return;
             }
             if (const auto* bucket = nearestBucket(*m_data, point.x())) {
-                const RateEstimate& r = bucket->second.rates.at(rate);
+                const RateEstimate& r = bucket->second.rate(rate);
                 QToolTip::showText(QCursor::pos(), tr("%1, %2: %3 (%4 of %5)")
                                                        .arg(bucketLabel(bucket->first, m_data->bucket), label,
                                                             percent(r.value), count(r.hits), count(r.n)));
             }
         });
-        connect(series, &QLineSeries::clicked, this, [this, condition](const QPointF& point) {
+        connect(series, &QLineSeries::clicked, this, [this, rate](const QPointF& point) {
             if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
-                Q_EMIT drillDown(bucketFilter(bucket->first, condition));
+                Q_EMIT showInteractions(drillIntoBucket(m_data->filter, m_data->bucket, bucket->first, rate));
         });
     }
     ratesY->setRange(0, std::ceil(highest * 1.15 / 5) * 5);
@@ -452,9 +448,7 @@ void DashboardPage::buildCharts()
 
     // Latency percentiles over time.
     QChart* latency = m_latency->chart();
-    latency->removeAllSeries();
-    for (QAbstractAxis* axis : latency->axes())
-        latency->removeAxis(axis);
+    clearChart(latency);
     QAbstractAxis* latencyX = timeAxis(latency);
     auto* latencyY = new QValueAxis;
     latencyY->setLabelFormat(QStringLiteral("%.0f ms"));
@@ -494,7 +488,7 @@ void DashboardPage::buildCharts()
         });
         connect(series, &QLineSeries::clicked, this, [this](const QPointF& point) {
             if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
-                Q_EMIT drillDown(bucketFilter(bucket->first, {}));
+                Q_EMIT showInteractions(drillIntoBucket(m_data->filter, m_data->bucket, bucket->first));
         });
     }
     latencyY->setRange(0, std::ceil(slowest * 1.1 / 1000) * 1000);
@@ -503,9 +497,7 @@ void DashboardPage::buildCharts()
 
     // Volume by agent version, stacked per bucket.
     QChart* volume = m_volume->chart();
-    volume->removeAllSeries();
-    for (QAbstractAxis* axis : volume->axes())
-        volume->removeAxis(axis);
+    clearChart(volume);
     auto* stacked = new QStackedBarSeries;
     QStringList categories;
     std::vector<std::int64_t> buckets;
@@ -545,11 +537,10 @@ void DashboardPage::buildCharts()
                                                         count(std::int64_t(set->at(index)))));
         });
         connect(set, &QBarSet::clicked, this, [this, buckets, version](int index) {
-            if (index < 0 || index >= int(buckets.size()))
+            if (index < 0 || index >= int(buckets.size()) || !m_data)
                 return;
-            MetricsFilter filter = bucketFilter(buckets[size_t(index)], {});
-            filter.where.emplace_back("agent_version", version);
-            Q_EMIT drillDown(filter);
+            Q_EMIT showInteractions(
+                drillIntoVolume(m_data->filter, m_data->bucket, buckets[size_t(index)], version));
         });
     }
     for (const auto& [start, n] : totals)
@@ -590,9 +581,7 @@ void DashboardPage::buildCharts()
 
     // The breakdown: escalation rate per value, largest impact first (top ten).
     QChart* breakdown = m_breakdownChart->chart();
-    breakdown->removeAllSeries();
-    for (QAbstractAxis* axis : breakdown->axes())
-        breakdown->removeAxis(axis);
+    clearChart(breakdown);
     breakdown->setTitle(
         tr("Escalation rate by %1, largest impact first").arg(m_breakdown->currentText().toLower()));
     auto* bars = new QHorizontalBarSeries;
@@ -608,7 +597,7 @@ void DashboardPage::buildCharts()
     double widest = 1;
     for (const BreakdownRow* row : rows) {
         values << (row->value.empty() ? tr("(none)") : QString::fromStdString(row->value));
-        const double rate = row->summary.rates.at("escalation").value * 100;
+        const double rate = row->summary.rate(Rate::Escalation).value * 100;
         *set << rate;
         widest = std::max(widest, rate);
     }
@@ -634,20 +623,18 @@ void DashboardPage::buildCharts()
             return;
         }
         const BreakdownRow& row = *rows[size_t(index)];
-        const RateEstimate& r = row.summary.rates.at("escalation");
+        const RateEstimate& r = row.summary.rate(Rate::Escalation);
         QToolTip::showText(QCursor::pos(),
                            tr("%1: %2 escalated (%3 of %4); success %5")
                                .arg(QString::fromStdString(row.value), percent(r.value), count(r.hits),
-                                    count(r.n), percent(row.summary.rates.at("success").value)));
+                                    count(r.n), percent(row.summary.rate(Rate::Success).value)));
     });
-    const std::string dimension = d.breakdown;
-    connect(set, &QBarSet::clicked, this, [this, rows, dimension](int index) {
+    const FilterField field = fieldOf(d.breakdown);
+    connect(set, &QBarSet::clicked, this, [this, rows, field](int index) {
         if (index < 0 || index >= int(rows.size()) || !m_data)
             return;
-        MetricsFilter filter = m_data->filter;
-        filter.where.emplace_back(dimension, rows[size_t(index)]->value);
-        filter.where.emplace_back("signal", "escalation");
-        Q_EMIT drillDown(filter);
+        Q_EMIT showInteractions(
+            drillIntoBreakdown(m_data->filter, field, rows[size_t(index)]->value, Rate::Escalation));
     });
 }
 

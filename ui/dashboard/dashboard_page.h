@@ -4,10 +4,8 @@
 // job on a worker (loadDashboard); a newer request supersedes an older one. The only code that
 // includes Qt Charts.
 
-#include "core/jobs/job_runner.h"
 #include "core/metrics/dashboard.h"
-
-#include <QWidget>
+#include "ui/page.h"
 
 class QComboBox;
 class QLabel;
@@ -19,14 +17,17 @@ class QChart;
 
 namespace winnow {
 
-class DashboardPage : public QWidget
+class JobTracker;
+
+class DashboardPage : public Page
 {
     Q_OBJECT
 public:
     explicit DashboardPage(QWidget* parent = nullptr);
-    void setStorePath(const std::string& path);
-    void setFilter(const MetricsFilter& filter);
-    void refresh();
+    void setStore(const StoreContext& store) override;
+    bool usesFilter() const override { return true; }
+    void setFilter(const MetricsFilter& filter) override;
+    void refresh() override;
     // What the tiles show, for tests: title → value text.
     QString tileText(const QString& title) const;
     const DashboardData* data() const { return m_data ? &*m_data : nullptr; }
@@ -35,11 +36,8 @@ public:
     int chartTheme() const;
 
 Q_SIGNALS:
-    // Open Interactions on exactly these interactions.
-    void drillDown(const MetricsFilter& filter);
     void loadDemoRequested();
     void addSourceRequested();
-    void loaded();
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -49,10 +47,7 @@ private:
     void buildCharts();
     QWidget* makeTile(const QString& title, const QString& tooltip);
     void setTile(const QString& title, const QString& value, const QString& change, int tone);
-    MetricsFilter bucketFilter(std::int64_t bucketStart,
-                               const std::pair<std::string, std::string>& condition) const;
-
-    JobRunner m_jobs{JobRunner::Policy::LatestWins};
+    JobTracker* m_jobs;
     MetricsFilter m_filter;
     std::optional<DashboardData> m_data;
     QStackedWidget* m_stack = nullptr;

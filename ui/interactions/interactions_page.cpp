@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -119,7 +120,7 @@ QString escaped(const std::string& text)
 
 } // namespace
 
-InteractionsPage::InteractionsPage(QWidget* parent) : QWidget(parent)
+InteractionsPage::InteractionsPage(QWidget* parent) : Page(parent), m_details(new JobTracker(this))
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(12, 4, 12, 8);
@@ -201,8 +202,10 @@ InteractionsPage::InteractionsPage(QWidget* parent) : QWidget(parent)
                                      : tr("%1 interactions").arg(QLocale().toString(rows)));
         Q_EMIT loaded();
     });
-    connect(m_model, &InteractionListModel::loadFailed, this,
-            [this](const QString& message) { m_count->setText(tr("Could not read: %1").arg(message)); });
+    connect(m_model, &InteractionListModel::loadFailed, this, [this](const QString& message) {
+        m_count->setText(tr("Could not read: %1").arg(message));
+        Q_EMIT loaded();
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
                 if (current.isValid())
@@ -225,15 +228,43 @@ InteractionsPage::InteractionsPage(QWidget* parent) : QWidget(parent)
         m_detail->verticalScrollBar()->setValue(scroll);
     });
     connect(m_copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_json); });
-    connect(&m_details, &JobRunner::failed, this, [this](const QString& message) {
-        m_detail->setPlainText(tr("Could not read it: %1").arg(message));
-    });
 }
 
-void InteractionsPage::setStorePath(const std::string& path)
+void InteractionsPage::setStore(const StoreContext& store)
 {
-    m_details.setStorePath(path);
-    m_model->setStorePath(path);
+    m_details->setStorePath(store.path);
+    m_model->setStorePath(store.path);
+}
+
+void InteractionsPage::prepareScreenshot()
+{
+    // Waits (on timers, never blocking) for the first page, picks the first row with a signal
+    // among the first hundred, and opens it.
+    auto* poll = new QTimer(this);
+    auto started = std::make_shared<QElapsedTimer>();
+    started->start();
+    connect(poll, &QTimer::timeout, this, [this, poll, started] {
+        const bool firstLoaded =
+            m_model->rowCount() == 0 ||
+            !m_model->data(m_model->index(0, 0), InteractionListModel::LoadingRole).toBool();
+        if (!firstLoaded && started->elapsed() < 10000)
+            return;
+        poll->deleteLater();
+        if (m_model->rowCount() == 0) {
+            Q_EMIT screenshotReady();
+            return;
+        }
+        int row = 0;
+        for (int r = 0; r < std::min(m_model->rowCount(), 100); ++r)
+            if (m_model->data(m_model->index(r, 0), InteractionListModel::SignalMaskRole).toLongLong() != 0) {
+                row = r;
+                break;
+            }
+        connect(this, &InteractionsPage::detailLoaded, this, &Page::screenshotReady,
+                Qt::SingleShotConnection);
+        m_table->selectRow(row);
+    });
+    poll->start(20);
 }
 
 void InteractionsPage::setFilter(const MetricsFilter& filter)
@@ -260,12 +291,16 @@ void InteractionsPage::showDetail(std::int64_t id)
 {
     if (id < 0)
         return;
-    m_details.run<std::optional<InteractionDetail>>(
-        [id](JobContext& context) { return context.store().interactionDetail(id); },
+    m_details->start<std::optional<InteractionDetail>>(
+        [id](JobContext& context) { return InteractionStore(context.database()).detail(id); },
         [this](std::optional<InteractionDetail> detail) {
             m_shown = std::move(detail);
             m_expanded.clear();
             render();
+            Q_EMIT detailLoaded();
+        },
+        [this](const Error& error) {
+            m_detail->setPlainText(tr("Could not read it: %1").arg(QString::fromStdString(error.text())));
             Q_EMIT detailLoaded();
         });
 }

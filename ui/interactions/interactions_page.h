@@ -3,10 +3,8 @@
 // search with the matches highlighted, and a detail pane that renders the selected conversation
 // as a reviewer reads it. Detail loads run on a worker; the newest selection wins.
 
-#include "core/jobs/job_runner.h"
 #include "core/models/interaction_list_model.h"
-
-#include <QWidget>
+#include "ui/page.h"
 
 #include <set>
 
@@ -18,14 +16,17 @@ class QTextBrowser;
 
 namespace winnow {
 
-class InteractionsPage : public QWidget
+class InteractionsPage : public Page
 {
     Q_OBJECT
 public:
     explicit InteractionsPage(QWidget* parent = nullptr);
-    void setStorePath(const std::string& path);
-    void setFilter(const MetricsFilter& filter);
-    void refresh();
+    void setStore(const StoreContext& store) override;
+    bool usesFilter() const override { return true; }
+    void setFilter(const MetricsFilter& filter) override;
+    void refresh() override;
+    // Opens a conversation with a signal (else the first) in the detail pane.
+    void prepareScreenshot() override;
     InteractionListModel* model() { return m_model; }
     QTableView* table() { return m_table; }
     QString detailText() const;
@@ -34,13 +35,12 @@ public:
     const QString& detailJson() const { return m_json; }
 
 Q_SIGNALS:
-    void loaded();
     void detailLoaded();
 
 private:
     void showDetail(std::int64_t id);
     void render();
-    JobRunner m_details{JobRunner::Policy::LatestWins};
+    JobTracker* m_details;
     InteractionListModel* m_model = nullptr;
     QTableView* m_table = nullptr;
     QLineEdit* m_search = nullptr;

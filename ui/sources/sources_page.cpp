@@ -1,9 +1,13 @@
 #include "ui/sources/sources_page.h"
 
+#include "core/jobs/job_tracker.h"
+#include "core/store/source_store.h"
+
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalBlocker>
@@ -13,7 +17,7 @@
 
 namespace winnow {
 
-SourcesPage::SourcesPage(QWidget* parent) : QWidget(parent)
+SourcesPage::SourcesPage(QWidget* parent) : Page(parent), m_jobs(new JobTracker(this))
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(12, 8, 12, 8);
@@ -24,11 +28,18 @@ SourcesPage::SourcesPage(QWidget* parent) : QWidget(parent)
     watch->setChecked(true);
     addFiles->setToolTip(tr("Ingest log files into the store"));
     addFolder->setToolTip(tr("Ingest every log file in a folder, recursively"));
+    m_remove = new QPushButton(tr("Remove…"), this);
+    m_remove->setToolTip(tr("Delete every interaction read from the selected source, then forget it"));
+    m_reingest = new QPushButton(tr("Read again"), this);
+    m_reingest->setToolTip(tr("Take back what was read from the selected file and read it again"));
     bar->addWidget(addFiles);
     bar->addWidget(addFolder);
     bar->addWidget(watch);
     bar->addStretch();
+    bar->addWidget(m_reingest);
+    bar->addWidget(m_remove);
     layout->addLayout(bar);
+    m_writeControls = {addFiles, addFolder, watch};
     auto* receiverBar = new QHBoxLayout;
     m_receiver = new QCheckBox(tr("Receive OpenTelemetry traces (OTLP/HTTP on 127.0.0.1:4318)"), this);
     m_receiver->setToolTip(
@@ -79,34 +90,87 @@ SourcesPage::SourcesPage(QWidget* parent) : QWidget(parent)
     splitter->setSizes({260, 540});
     connect(m_quarantineTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { openQuarantined(current.row()); });
-    connect(&m_jobs, &JobRunner::failed, this, [this](const QString& message) {
-        m_detail->setPlainText(tr("Could not read the sources: %1").arg(message));
+    connect(m_sourceTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this] { updateButtons(); });
+    connect(m_remove, &QPushButton::clicked, this, [this] {
+        const QString path = selectedSource();
+        if (path.isEmpty())
+            return;
+        const auto answer = QMessageBox::question(
+            this, tr("Remove Source"),
+            tr("Delete every interaction read from %1, with its signals, search rows and totals, and forget "
+               "the source?")
+                .arg(path));
+        if (answer == QMessageBox::Yes)
+            Q_EMIT removeSourceRequested(path);
     });
+    connect(m_reingest, &QPushButton::clicked, this, [this] {
+        if (const QString path = selectedSource(); !path.isEmpty())
+            Q_EMIT reingestSourceRequested(path);
+    });
+    updateButtons();
 }
 
-void SourcesPage::setStorePath(const std::string& path)
+void SourcesPage::setStore(const StoreContext& store)
 {
-    m_jobs.setStorePath(path);
+    m_writable = store.writer != nullptr;
+    for (QWidget* control : m_writeControls)
+        control->setEnabled(m_writable);
+    m_receiver->setEnabled(m_writable);
+    m_jobs->setStorePath(store.path);
     refresh();
+}
+
+QString SourcesPage::selectedSource() const
+{
+    const SourceState* source = m_sources->sourceAt(m_sourceTable->currentIndex().row());
+    return source ? QString::fromStdString(source->path) : QString();
+}
+
+void SourcesPage::selectSource(int row)
+{
+    m_sourceTable->selectRow(row);
+}
+
+void SourcesPage::updateButtons()
+{
+    const SourceState* source = m_sources->sourceAt(m_sourceTable->currentIndex().row());
+    m_remove->setEnabled(m_writable && source);
+    // Only a file can be read again; the receiver's and standard input's data are not kept.
+    const bool file = source && !source->path.empty() && source->path.front() == '/';
+    m_reingest->setEnabled(m_writable && file);
+    m_reingest->setToolTip(file || !source
+                               ? tr("Take back what was read from the selected file and read it again")
+                               : tr("Only a file can be read again"));
 }
 
 void SourcesPage::refresh()
 {
-    if (m_jobs.storePath().empty())
+    if (m_jobs->storePath().empty())
         return;
-    m_jobs.run<Snapshot>(
+    m_jobs->start<Snapshot>(
         [](JobContext& context) {
-            Store& store = context.store();
-            return Snapshot{store.sources(), store.quarantine(1000)};
+            SourceStore sources(context.database());
+            return Snapshot{sources.sources(), sources.quarantine(1000)};
         },
         [this](Snapshot snapshot) {
+            const QString selected = selectedSource();
             m_sources->setSources(std::move(snapshot.sources));
             m_quarantine->setEntries(std::move(snapshot.quarantine));
+            for (int row = 0; row < m_sources->rowCount(); ++row)
+                if (QString::fromStdString(m_sources->sourceAt(row)->path) == selected)
+                    m_sourceTable->selectRow(row);
             if (m_quarantine->rowCount() > 0) // show the first record's reason and excerpt
                 m_quarantineTable->selectRow(0);
             m_sourceTable->resizeColumnsToContents();
             m_sourceTable->horizontalHeader()->setSectionResizeMode(SourceListModel::Path,
                                                                     QHeaderView::Stretch);
+            updateButtons();
+            Q_EMIT loaded();
+        },
+        [this](const Error& error) {
+            m_detail->setPlainText(
+                tr("Could not read the sources: %1").arg(QString::fromStdString(error.text())));
             Q_EMIT loaded();
         });
 }

@@ -1,27 +1,28 @@
 #pragma once
-// Sources: the log files and folders in the store with their counts and last activity, adding
-// and watching sources (the ingest runs on the IngestRunner's thread), and the quarantined
-// records, each openable with its reason and raw excerpt.
+// Sources: the log files and folders in the store with their counts and last activity; adding
+// and watching sources, removing one with everything read from it, reading one again (the window
+// runs that work); and the quarantined records, each openable with its reason and raw excerpt.
 
-#include "core/jobs/job_runner.h"
 #include "core/models/source_models.h"
-
-#include <QWidget>
+#include "ui/page.h"
 
 class QCheckBox;
 class QLabel;
 class QPlainTextEdit;
+class QPushButton;
 class QTableView;
 
 namespace winnow {
 
-class SourcesPage : public QWidget
+class JobTracker;
+
+class SourcesPage : public Page
 {
     Q_OBJECT
 public:
     explicit SourcesPage(QWidget* parent = nullptr);
-    void setStorePath(const std::string& path);
-    void refresh();
+    void setStore(const StoreContext& store) override;
+    void refresh() override;
     SourceListModel* sources() { return m_sources; }
     QuarantineModel* quarantine() { return m_quarantine; }
     QString quarantineDetail() const;
@@ -29,12 +30,18 @@ public:
 
     // The receiver's switch and what it says (the window owns the receiver).
     void setReceiverState(bool on, const QString& text);
+    // The selected source (empty when none).
+    QString selectedSource() const;
+    void selectSource(int row);
 
 Q_SIGNALS:
     void receiverToggled(bool on);
     void addFilesRequested(bool watch);
     void addFolderRequested(bool watch);
-    void loaded();
+    // Delete everything read from the source and forget it.
+    void removeSourceRequested(const QString& path);
+    // Take back what was read from the source and read it again, with the options it was read with.
+    void reingestSourceRequested(const QString& path);
 
 private:
     struct Snapshot
@@ -42,7 +49,12 @@ private:
         std::vector<SourceState> sources;
         std::vector<QuarantineEntry> quarantine;
     };
-    JobRunner m_jobs{JobRunner::Policy::LatestWins};
+    void updateButtons();
+    JobTracker* m_jobs;
+    bool m_writable = false;
+    QPushButton* m_remove = nullptr;
+    QPushButton* m_reingest = nullptr;
+    QList<QWidget*> m_writeControls;
     SourceListModel* m_sources = nullptr;
     QuarantineModel* m_quarantine = nullptr;
     QTableView* m_sourceTable = nullptr;

@@ -26,25 +26,23 @@ constexpr Preset presets[] = {
     {"custom", QT_TRANSLATE_NOOP("FilterBar", "Custom range"), -1},
 };
 
-QString labelFor(const QString& field)
+QString labelFor(Dimension dimension)
 {
-    if (field == QLatin1String("agent"))
+    switch (dimension) {
+    case Dimension::Agent:
         return FilterBar::tr("Agent");
-    if (field == QLatin1String("agent_version"))
+    case Dimension::AgentVersion:
         return FilterBar::tr("Version");
-    if (field == QLatin1String("model"))
+    case Dimension::Model:
         return FilterBar::tr("Model");
-    if (field == QLatin1String("intent"))
+    case Dimension::Intent:
         return FilterBar::tr("Intent");
+    case Dimension::Channel:
+        break;
+    }
     return FilterBar::tr("Channel");
 }
 } // namespace
-
-QStringList FilterBar::dimensionFields()
-{
-    return {QStringLiteral("agent"), QStringLiteral("agent_version"), QStringLiteral("model"),
-            QStringLiteral("intent"), QStringLiteral("channel")};
-}
 
 FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
 {
@@ -75,7 +73,8 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
         if (!m_updating)
             Q_EMIT filterChanged();
     });
-    for (const QString& field : dimensionFields()) {
+    for (int d = 0; d < dimensionCount; ++d) {
+        const auto field = static_cast<Dimension>(d);
         auto* label = new QLabel(labelFor(field), this);
         auto* box = new QComboBox(this);
         box->setMinimumContentsLength(10);
@@ -103,7 +102,7 @@ void FilterBar::updateCustomVisibility()
     m_to->setVisible(custom);
 }
 
-void FilterBar::setChoices(const std::map<std::string, std::vector<std::string>>& values,
+void FilterBar::setChoices(const std::map<Dimension, std::vector<std::string>>& values,
                            std::optional<std::int64_t> oldestMs, std::optional<std::int64_t> newestMs)
 {
     m_updating = true;
@@ -113,7 +112,7 @@ void FilterBar::setChoices(const std::map<std::string, std::vector<std::string>>
         const QString current = box->currentData().toString();
         box->clear();
         box->addItem(tr("All"), QString());
-        const auto found = values.find(field.toStdString());
+        const auto found = values.find(field);
         if (found != values.end())
             for (const std::string& value : found->second)
                 box->addItem(QString::fromStdString(value), QString::fromStdString(value));
@@ -147,7 +146,7 @@ MetricsFilter FilterBar::filter() const
     for (const auto& [field, box] : m_dimensions) {
         const QString value = box->currentData().toString();
         if (!value.isEmpty())
-            filter.where.emplace_back(field.toStdString(), value.toStdString());
+            filter.with(fieldOf(field), value.toStdString());
     }
     return filter;
 }
@@ -163,7 +162,7 @@ void FilterBar::setFilter(const MetricsFilter& filter)
     for (auto& [field, box] : m_dimensions) {
         int index = 0;
         for (const auto& [name, value] : filter.where)
-            if (name == field.toStdString()) {
+            if (name == fieldOf(field)) {
                 index = box->findData(QString::fromStdString(value));
                 if (index < 0) {
                     box->addItem(QString::fromStdString(value), QString::fromStdString(value));
@@ -182,7 +181,8 @@ QStringList FilterBar::conditions() const
     QStringList result;
     for (const auto& [field, box] : m_dimensions)
         if (!box->currentData().toString().isEmpty())
-            result << field + QLatin1Char('=') + box->currentData().toString();
+            result << QString::fromLatin1(dimensionName(field)) + QLatin1Char('=') +
+                          box->currentData().toString();
     return result;
 }
 
@@ -191,7 +191,8 @@ void FilterBar::setConditions(const QStringList& conditions)
     m_updating = true;
     for (const QString& condition : conditions) {
         const qsizetype equals = condition.indexOf(QLatin1Char('='));
-        const auto box = m_dimensions.find(condition.left(equals));
+        const auto dimension = parseDimension(condition.left(equals).toStdString());
+        const auto box = dimension ? m_dimensions.find(*dimension) : m_dimensions.end();
         if (equals > 0 && box != m_dimensions.end()) {
             const int index = box->second->findData(condition.mid(equals + 1));
             if (index >= 0) // a value the store no longer has is dropped

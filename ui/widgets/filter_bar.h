@@ -2,7 +2,7 @@
 // The filter bar Dashboard and Interactions share: a time range (presets ending at the newest
 // interaction, or custom) and agent, version, model, intent and channel. GUI thread only.
 
-#include "core/store/store.h"
+#include "core/store/filter.h"
 
 #include <QWidget>
 
@@ -23,7 +23,7 @@ public:
     explicit FilterBar(QWidget* parent = nullptr);
 
     // What the store holds: the values offered, and the time the presets end at.
-    void setChoices(const std::map<std::string, std::vector<std::string>>& values,
+    void setChoices(const std::map<Dimension, std::vector<std::string>>& values,
                     std::optional<std::int64_t> oldestMs, std::optional<std::int64_t> newestMs);
     MetricsFilter filter() const;
     // Shows exactly this filter (a drill-down): a custom range and the conditions it has.
@@ -35,7 +35,6 @@ public:
 
     QString preset() const;
     void setPreset(const QString& key);
-    static QStringList dimensionFields();
 
 Q_SIGNALS:
     void filterChanged();
@@ -45,7 +44,7 @@ private:
     QComboBox* m_range = nullptr;
     QDateTimeEdit* m_from = nullptr;
     QDateTimeEdit* m_to = nullptr;
-    std::map<QString, QComboBox*> m_dimensions;
+    std::map<Dimension, QComboBox*> m_dimensions;
     std::optional<std::int64_t> m_oldest, m_newest;
     bool m_updating = false;
 };

@@ -1,0 +1,41 @@
+// The command table: every subcommand of `winnow`, one file each.
+
+#include "app/command.h"
+
+namespace winnow::cli {
+
+Runner defineIngest(CLI::App&, const Context&);
+Runner defineIndex(CLI::App&, const Context&);
+Runner defineDemo(CLI::App&, const Context&);
+Runner defineStats(CLI::App&, const Context&);
+Runner defineSources(CLI::App&, const Context&);
+Runner defineQuarantine(CLI::App&, const Context&);
+Runner defineMetrics(CLI::App&, const Context&);
+Runner defineSignals(CLI::App&, const Context&);
+Runner defineDelete(CLI::App&, const Context&);
+Runner defineRetention(CLI::App&, const Context&);
+Runner defineProfile(CLI::App&, const Context&);
+Runner defineServe(CLI::App&, const Context&);
+Runner defineScreenshot(CLI::App&, const Context&);
+
+const std::vector<CommandSpec>& commands()
+{
+    static const std::vector<CommandSpec> table = {
+        {"ingest", defineIngest},
+        {"index", defineIndex},
+        {"demo", defineDemo},
+        {"stats", defineStats},
+        {"sources", defineSources},
+        {"quarantine", defineQuarantine},
+        {"metrics", defineMetrics},
+        {"signals", defineSignals},
+        {"delete", defineDelete},
+        {"retention", defineRetention},
+        {"profile", defineProfile},
+        {"serve", defineServe},
+        {"screenshot", defineScreenshot, true},
+    };
+    return table;
+}
+
+} // namespace winnow::cli

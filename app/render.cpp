@@ -1,0 +1,189 @@
+#include "app/render.h"
+
+#include "core/store/database.h"
+#include "core/store/store_writer.h"
+#include "core/util/text.h"
+
+#include <QJsonDocument>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+namespace winnow::cli {
+
+std::string Context::storePath() const
+{
+    return dbPath.empty() ? Database::defaultPath() : dbPath;
+}
+
+void printJson(const QJsonObject& object)
+{
+    std::cout << QJsonDocument(object).toJson(QJsonDocument::Indented).toStdString();
+}
+
+QString q(const std::string& text)
+{
+    return QString::fromStdString(text);
+}
+
+std::string humanBytes(double bytes)
+{
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    int unit = 0;
+    while (bytes >= 1000 && unit < 4) {
+        bytes /= 1000;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit ? "%.1f %s" : "%.0f %s", bytes, units[unit]);
+    return text;
+}
+
+TextTable::TextTable(std::vector<std::string> headers) : m_headers(std::move(headers)) {}
+
+void TextTable::add(std::vector<std::string> row)
+{
+    row.resize(m_headers.size());
+    m_rows.push_back(std::move(row));
+}
+
+namespace {
+bool isNumber(const std::string& text)
+{
+    if (text.empty())
+        return true;
+    size_t digits = 0;
+    for (char c : text) {
+        if (std::isdigit(static_cast<unsigned char>(c)))
+            ++digits;
+        else if (!std::strchr("+-.,%$ ", c) && c != 'e')
+            return false;
+    }
+    return digits > 0;
+}
+
+size_t displayWidth(const std::string& text)
+{
+    // Columns are counted in characters, not bytes (UTF-8 continuation bytes take none).
+    return static_cast<size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+} // namespace
+
+void TextTable::print(std::ostream& out) const
+{
+    std::vector<size_t> widths(m_headers.size());
+    std::vector<bool> numeric(m_headers.size(), true);
+    for (size_t c = 0; c < m_headers.size(); ++c) {
+        widths[c] = displayWidth(m_headers[c]);
+        for (const auto& row : m_rows) {
+            widths[c] = std::max(widths[c], displayWidth(row[c]));
+            numeric[c] = numeric[c] && isNumber(row[c]);
+        }
+    }
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string text;
+        for (size_t c = 0; c < cells.size(); ++c) {
+            const std::string pad(widths[c] - displayWidth(cells[c]), ' ');
+            const bool last = c + 1 == cells.size();
+            if (numeric[c])
+                text += pad + cells[c];
+            else
+                text += cells[c] + (last ? "" : pad);
+            if (!last)
+                text += "  ";
+        }
+        out << text << "\n";
+    };
+    line(m_headers);
+    for (const auto& row : m_rows)
+        line(row);
+}
+
+void printNothing(const Context& context, const std::string& what)
+{
+    if (context.json)
+        return;
+    std::cout << what << " (" << context.storePath() << ")\n";
+}
+
+std::unique_ptr<Database> openReader(const Context& context)
+{
+    auto database = openUpgradedForReading(context.storePath());
+    if (!database)
+        throw CommandFailed{database.error()};
+    return std::move(database).take();
+}
+
+std::shared_ptr<StoreWriter> openWriter(const Context& context)
+{
+    auto writer = StoreWriter::open(context.storePath());
+    if (!writer)
+        throw CommandFailed{writer.error()};
+    return *writer;
+}
+
+std::int64_t parseTimeOption(const std::string& option, const std::string& text)
+{
+    std::int64_t ms = 0;
+    if (!parseIsoTimestamp(text, ms))
+        throw UsageError{option + " needs an ISO 8601 time, e.g. 2026-11-01 or 2026-11-01T12:00:00Z, not '" +
+                         text + "'"};
+    return ms;
+}
+
+MetricsFilter parseFilterOptions(const std::string& from, const std::string& to,
+                                 const std::vector<std::string>& where)
+{
+    MetricsFilter filter;
+    if (!from.empty())
+        filter.fromMs = parseTimeOption("--from", from);
+    if (!to.empty())
+        filter.toMs = parseTimeOption("--to", to);
+    if (Status range = checkTimeRange(filter.fromMs, filter.toMs); !range)
+        throw UsageError{range.error().text()};
+    for (const std::string& text : where) {
+        auto condition = parseCondition(text);
+        if (!condition)
+            throw UsageError{"--where " + condition.error().text()};
+        filter.where.push_back(*condition);
+    }
+    return filter;
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int)
+{
+    g_interrupted.store(true);
+}
+} // namespace
+
+void stopOnInterrupt()
+{
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+}
+
+const std::atomic<bool>& interrupted()
+{
+    return g_interrupted;
+}
+
+CLI::Option* repeatable(CLI::Option* option)
+{
+    return option->allow_extra_args(false);
+}
+
+void setExamples(CLI::App& command, const std::vector<std::string>& examples)
+{
+    std::string footer = "\nExample" + std::string(examples.size() > 1 ? "s" : "") + ":\n";
+    for (const std::string& example : examples)
+        footer += "  " + example + "\n";
+    command.footer(footer);
+}
+
+} // namespace winnow::cli

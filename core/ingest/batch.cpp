@@ -1,0 +1,34 @@
+#include "core/ingest/batch.h"
+
+#include "core/store/interaction_store.h"
+#include "core/store/source_store.h"
+#include "core/store/store_writer.h"
+
+namespace winnow {
+
+void addToBatch(Batch& batch, Interaction interaction)
+{
+    batch.rollups.add(RollupFacts::of(interaction, signalMask(interaction.signals)));
+    batch.hasRollups = true;
+    batch.interactions.push_back(std::move(interaction));
+}
+
+BatchResult writeBatch(WriteTransaction& tx, const Batch& batch)
+{
+    BatchResult result;
+    const InsertResult inserted = tx.interactions().insert(batch.interactions, batch.position.sourceId,
+                                                           batch.hasRollups ? &batch.rollups : nullptr);
+    result.inserted = inserted.inserted;
+    result.duplicates = inserted.duplicates;
+    if (batch.position.sourceId) {
+        SourceStore sources(tx.database());
+        result.quarantined = sources.addQuarantined(batch.position.sourceId, batch.quarantined);
+        sources.advance(batch.position, result.inserted, result.duplicates, result.quarantined);
+        tx.changed(StoreChange::Sources);
+    }
+    if (result.inserted)
+        tx.changed(StoreChange::Interactions);
+    return result;
+}
+
+} // namespace winnow

@@ -1,0 +1,57 @@
+#include "core/store/filter_sql.h"
+
+#include <array>
+
+namespace winnow {
+
+namespace {
+// Per field, in FilterField order.
+constexpr std::array<const char*, filterFieldCount> conditions = {
+    "i.agent IS ?",
+    "i.agent_version IS ?",
+    "i.model IS ?",
+    "i.intent IS ?",
+    "i.channel IS ?",
+    "i.outcome IS ?",
+    "i.user IS ?",
+    "i.session IS ?",
+    "(i.signal_mask & ?) != 0",
+    "EXISTS(SELECT 1 FROM tool_calls t WHERE t.id >= i.first_tool_call_id "
+    "AND t.id < i.first_tool_call_id + i.tool_call_count AND t.name = ?)",
+    "(CASE WHEN i.thumb < 0 THEN -1 WHEN i.thumb > 0 THEN 1 ELSE 0 END) = ?",
+};
+} // namespace
+
+std::string whereClause(const MetricsFilter& filter)
+{
+    std::string sql = " WHERE 1";
+    if (filter.fromMs)
+        sql += " AND i.start_ms >= ?";
+    if (filter.toMs)
+        sql += " AND i.start_ms < ?";
+    for (const Condition& condition : filter.where)
+        sql += std::string(" AND ") + conditions[static_cast<size_t>(condition.field)];
+    return sql;
+}
+
+int bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p)
+{
+    if (filter.fromMs)
+        statement.bind(p++, *filter.fromMs);
+    if (filter.toMs)
+        statement.bind(p++, *filter.toMs);
+    for (const Condition& condition : filter.where) {
+        checkCondition(condition).check();
+        if (condition.field == FilterField::Signal)
+            statement.bind(p++, std::int64_t(1) << static_cast<int>(*signalOf(condition)));
+        else if (condition.field == FilterField::Thumb)
+            statement.bind(p++, std::int64_t(condition.value == "down" ? -1
+                                             : condition.value == "up" ? 1
+                                                                       : 0));
+        else // an empty value asks for the field's absence (stored as NULL): IS matches both
+            statement.bindTextOrNull(p++, std::string_view(condition.value));
+    }
+    return p;
+}
+
+} // namespace winnow

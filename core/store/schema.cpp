@@ -1,0 +1,288 @@
+#include "core/store/schema.h"
+
+#include "core/store/rollups.h"
+
+#include <algorithm>
+#include <string>
+
+namespace winnow {
+
+namespace {
+
+// Index choice (version 1), measured in bench/RESULTS.md: every index is paid for on each insert.
+// - The dashboards ask for time ranges, optionally narrowed to an agent and version: interactions
+//   are indexed by start time and by (agent, agent_version, start time). Outcome, model, intent and
+//   channel have few values and are answered by the rollups.
+// - The writer stores an interaction's messages and tool calls together, so they are contiguous id
+//   ranges (first_message_id + message_count): no index on their interaction_id is needed to read
+//   or delete a conversation.
+// - Sessions and sources are not indexed: session ids are random text, the costliest index of
+//   all, and deleting a source's interactions is rare enough to pay for a scan.
+// - The full-text index lives in its own file (search_index.h) and is built on the other core.
+constexpr const char* sourcesV1 = R"sql(
+CREATE TABLE sources(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    format TEXT,
+    offset INTEGER NOT NULL DEFAULT 0,
+    line INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    inode INTEGER NOT NULL DEFAULT 0,
+    fingerprint TEXT NOT NULL DEFAULT '',
+    ingested INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    quarantined INTEGER NOT NULL DEFAULT 0,
+    added_ms INTEGER NOT NULL,
+    last_activity_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE quarantine(
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    byte_offset INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    UNIQUE(source_id, byte_offset, reason)
+);
+)sql";
+
+constexpr const char* interactionsV1 = R"sql(
+CREATE TABLE interactions(
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    source_id INTEGER REFERENCES sources(id),
+    start_ms INTEGER,
+    end_ms INTEGER,
+    latency_ms REAL,
+    session TEXT,
+    user TEXT,
+    agent TEXT,
+    agent_version TEXT,
+    model TEXT,
+    channel TEXT,
+    intent TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    cost_usd REAL,
+    outcome TEXT,
+    thumb INTEGER,
+    rating REAL,
+    feedback_comment TEXT,
+    first_message_id INTEGER,
+    message_count INTEGER NOT NULL DEFAULT 0,
+    first_tool_call_id INTEGER,
+    tool_call_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX interactions_by_time ON interactions(start_ms);
+CREATE INDEX interactions_by_agent ON interactions(agent, agent_version, start_ms);
+CREATE TABLE interaction_metadata(
+    interaction_id INTEGER PRIMARY KEY REFERENCES interactions(id) ON DELETE CASCADE,
+    json TEXT NOT NULL
+);
+CREATE TABLE scores(
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY(interaction_id, name)
+) WITHOUT ROWID;
+CREATE TABLE messages(
+    id INTEGER PRIMARY KEY,
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id),
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT,
+    name TEXT,
+    tool_call_id TEXT,
+    parts_json TEXT
+);
+CREATE TABLE tool_calls(
+    id INTEGER PRIMARY KEY,
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id),
+    call_id TEXT,
+    name TEXT,
+    arguments TEXT,
+    result TEXT,
+    status TEXT,
+    error TEXT,
+    latency_ms REAL,
+    message_seq INTEGER,
+    result_message_seq INTEGER
+);
+)sql";
+
+// Identifies this store to its search index (a separate file, see search_index.h).
+constexpr const char* storeStateV1 = R"sql(
+CREATE TABLE store_state(
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO store_state(key, value) VALUES('store_id', abs(random()));
+)sql";
+
+constexpr const char* profilesV1 = R"sql(
+CREATE TABLE mapping_profiles(
+    name TEXT PRIMARY KEY,
+    spec TEXT NOT NULL
+);
+)sql";
+
+// signal_mask has bit (1 << SignalKind) set for each kind found; the rows say where and why.
+constexpr const char* signalsV2 = R"sql(
+ALTER TABLE interactions ADD COLUMN signal_mask INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE signals(
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id),
+    kind TEXT NOT NULL,
+    message_seq INTEGER NOT NULL,
+    confidence REAL NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY(interaction_id, kind, message_seq)
+) WITHOUT ROWID;
+CREATE INDEX signals_by_kind ON signals(kind, interaction_id);
+)sql";
+
+constexpr const char* settingsV2 = R"sql(
+CREATE TABLE settings(
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// The first rollups: one wide row per (hour or day, dimension combination). Version 4 replaces
+// them; a store older than 3 passes through this empty shape on its way there.
+constexpr const char* rollupsV3 = R"sql(
+CREATE TABLE rollup_dimensions(id INTEGER PRIMARY KEY, agent TEXT, agent_version TEXT, model TEXT,
+    intent TEXT, channel TEXT);
+CREATE TABLE rollups_hourly(bucket_ms INTEGER NOT NULL, dimensions_id INTEGER NOT NULL,
+    PRIMARY KEY(bucket_ms, dimensions_id)) WITHOUT ROWID;
+CREATE TABLE rollups_daily(bucket_ms INTEGER NOT NULL, dimensions_id INTEGER NOT NULL,
+    PRIMARY KEY(bucket_ms, dimensions_id)) WITHOUT ROWID;
+CREATE TABLE rollup_scores_hourly(bucket_ms INTEGER NOT NULL, dimensions_id INTEGER NOT NULL,
+    name TEXT NOT NULL, PRIMARY KEY(bucket_ms, dimensions_id, name)) WITHOUT ROWID;
+CREATE TABLE rollup_scores_daily(bucket_ms INTEGER NOT NULL, dimensions_id INTEGER NOT NULL,
+    name TEXT NOT NULL, PRIMARY KEY(bucket_ms, dimensions_id, name)) WITHOUT ROWID;
+CREATE TABLE latencies(day_ms INTEGER NOT NULL, bin INTEGER NOT NULL, start_ms INTEGER NOT NULL,
+    interaction_id INTEGER NOT NULL, PRIMARY KEY(day_ms, bin, start_ms, interaction_id)) WITHOUT ROWID;
+)sql";
+
+// Rollups in a long format (rollups.h): one row per (granularity, level, bucket, dimension
+// combination, metric), so that a new countable is a new row in rollup_metrics, not a schema
+// change. Filled from the stored interactions by the backfill.
+//
+// Latencies: every latency by UTC day, then bin, then start time: a percentile reads one bin of
+// each day of its range. Day first keeps a batch's inserts on few pages (bin first touched a page
+// per bin in every commit: a quarter of the ingest time).
+constexpr const char* rollupsV4 = R"sql(
+DROP TABLE rollups_hourly;
+DROP TABLE rollups_daily;
+DROP TABLE rollup_scores_hourly;
+DROP TABLE rollup_scores_daily;
+DROP TABLE latencies;
+DROP TABLE rollup_dimensions;
+CREATE TABLE rollup_dimensions(
+    id INTEGER PRIMARY KEY,
+    level INTEGER NOT NULL,
+    agent TEXT,
+    agent_version TEXT,
+    model TEXT,
+    intent TEXT,
+    channel TEXT
+);
+CREATE TABLE rollup_metrics(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE rollups(
+    granularity INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    bucket_ms INTEGER NOT NULL,
+    dimensions_id INTEGER NOT NULL,
+    metric_id INTEGER NOT NULL,
+    value NOT NULL,
+    PRIMARY KEY(granularity, level, bucket_ms, dimensions_id, metric_id)
+) WITHOUT ROWID;
+CREATE TABLE latencies(
+    day_ms INTEGER NOT NULL,
+    bin INTEGER NOT NULL,
+    start_ms INTEGER NOT NULL,
+    interaction_id INTEGER NOT NULL,
+    dimensions_id INTEGER NOT NULL,
+    signal_mask INTEGER NOT NULL,
+    latency_ms REAL NOT NULL,
+    PRIMARY KEY(day_ms, bin, start_ms, interaction_id)
+) WITHOUT ROWID;
+)sql";
+
+// Interaction, message and tool call ids are never used twice, even after a delete: the search
+// index names messages by id, and labels and exports name interactions by id. The floors are the
+// highest ids ever deleted.
+constexpr const char* interactionsV4 = R"sql(
+INSERT INTO store_state(key, value) VALUES('interaction_id_floor', 0), ('message_id_floor', 0),
+    ('tool_call_id_floor', 0);
+)sql";
+
+// The options a source was read with (format, mapping), for re-reading it.
+constexpr const char* sourcesV4 = R"sql(
+ALTER TABLE sources ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+// The text of deleted messages that the search index (another file, with a contentless FTS5
+// table that can only forget a row given its text) has to take out; it applies them in order.
+constexpr const char* searchV4 = R"sql(
+CREATE TABLE search_deletions(
+    seq INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL,
+    content TEXT NOT NULL
+);
+)sql";
+
+void backfillRollups(sql::Connection& db)
+{
+    rebuildRollups(db);
+}
+
+} // namespace
+
+const std::vector<Migration>& migrations()
+{
+    static const std::vector<Migration> registry = {
+        {1, "sources", sourcesV1},
+        {1, "interactions", interactionsV1},
+        {1, "store", storeStateV1},
+        {1, "profiles", profilesV1},
+        {2, "signals", signalsV2},
+        {2, "settings", settingsV2},
+        {3, "rollups", rollupsV3},
+        {4, "rollups", rollupsV4, backfillRollups},
+        {4, "interactions", interactionsV4},
+        {4, "sources", sourcesV4},
+        {4, "search", searchV4},
+    };
+    return registry;
+}
+
+int latestSchemaVersion()
+{
+    return migrations().back().version;
+}
+
+void migrate(sql::Connection& db)
+{
+    const auto current = static_cast<int>(db.queryInt("PRAGMA user_version"));
+    for (int version = current + 1; version <= latestSchemaVersion(); ++version) {
+        sql::Transaction transaction(db);
+        std::vector<const Migration*> steps;
+        for (const Migration& migration : migrations())
+            if (migration.version == version)
+                steps.push_back(&migration);
+        for (const Migration* step : steps)
+            db.exec(step->sql);
+        for (const Migration* step : steps)
+            if (step->backfill)
+                step->backfill(db);
+        db.exec("PRAGMA user_version = " + std::to_string(version));
+        transaction.commit();
+    }
+}
+
+} // namespace winnow

@@ -1,0 +1,47 @@
+#include "cli_test_helpers.h"
+
+#include <QHostAddress>
+#include <QTcpSocket>
+
+using namespace winnow;
+using test::Cli;
+
+TEST_F(Cli, ServeReceivesTracesAndWatchesFilesUntilSigterm)
+{
+    ASSERT_EQ(run({"demo", "--format", "otlp", "--interactions", "5", "--out", path("t.otlp.json")}).exitCode,
+              0);
+    std::ofstream(path("watched.jsonl"))
+        << "{\"id\":\"w1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n";
+    const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "127.0.0.1:0", "--watch", path("watched.jsonl"),
+                             "--interval-ms", "50", "--json"});
+    // The port it listens on is in its first line on standard error.
+    quint16 port = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!port && std::chrono::steady_clock::now() < deadline) {
+        const std::string err = test::slurp(path("err.txt"));
+        const auto at = err.find("listening on ");
+        if (at != std::string::npos)
+            port = static_cast<quint16>(std::atoi(err.c_str() + at + 13));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_NE(port, 0) << test::slurp(path("err.txt"));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    ASSERT_TRUE(socket.waitForConnected(5000));
+    const QByteArray body = QByteArray::fromStdString(test::slurp(path("t.otlp.json"))).trimmed();
+    socket.write("POST /v1/traces HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                 QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray answer;
+    while (!answer.contains("\r\n\r\n{}") && socket.waitForReadyRead(10000))
+        answer += socket.readAll();
+    EXPECT_TRUE(answer.startsWith("HTTP/1.1 200")) << answer.toStdString();
+    std::ofstream(path("watched.jsonl"), std::ios::app)
+        << "{\"id\":\"w2\",\"messages\":[{\"role\":\"user\",\"content\":\"again\"}]}\n";
+    EXPECT_EQ(waitForInteractions(7), 7); // five traces and two watched lines
+    kill(pid, SIGTERM);
+    const auto result = finish(pid);
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(result.json().value(QStringLiteral("requests")).toInt(), 1) << result.out;
+    EXPECT_EQ(result.json().value(QStringLiteral("interactions")).toInt(), 5);
+    EXPECT_EQ(run({"--db", db(), "serve", "--otlp", "nowhere"}).exitCode, 2);
+}

@@ -1,0 +1,176 @@
+#include "../test_helpers.h"
+#include "core/ingest/otlp.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace winnow;
+
+namespace {
+std::string addJson(OtlpAssembler& assembler, const std::string& json, std::int64_t offset = 0)
+{
+    static simdjson::dom::parser parser;
+    simdjson::padded_string padded(json);
+    simdjson::dom::element element;
+    if (parser.parse(padded).get(element))
+        return "invalid JSON";
+    return assembler.addRequest(element, offset);
+}
+
+std::string span(const std::string& trace, const std::string& id, const std::string& parent,
+                 const std::string& attributes, const std::string& start = "1000000000",
+                 const std::string& end = "2000000000")
+{
+    return R"({"traceId":")" + trace + R"(","spanId":")" + id + R"(")" +
+           (parent.empty() ? "" : R"(,"parentSpanId":")" + parent + R"(")") +
+           R"(,"name":"s","kind":1,"startTimeUnixNano":")" + start + R"(","endTimeUnixNano":")" + end +
+           R"(","attributes":[)" + attributes + "]}";
+}
+
+std::string request(const std::string& spans)
+{
+    return R"({"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"t"},"spans":[)" +
+           spans + "]}]}]}";
+}
+
+std::string attr(const std::string& key, const std::string& value)
+{
+    std::string escaped;
+    for (char c : value) {
+        if (c == '"' || c == '\\')
+            escaped += '\\';
+        escaped += c;
+    }
+    return R"({"key":")" + key + R"(","value":{"stringValue":")" + escaped + R"("}})";
+}
+
+const std::string traceA = "0af7651916cd43dd8448eb211c80319c";
+} // namespace
+
+TEST(Otlp, PrettyPrintedGenAiTraceWithFlattenedPromptsEventsAndToolSpans)
+{
+    OtlpAssembler assembler;
+    ASSERT_EQ(addJson(assembler, test::readFile(test::dataFile("otlp_genai_pretty.json"))), "");
+    auto interactions = assembler.takeCompleted();
+    ASSERT_EQ(interactions.size(), 1u);
+    const Interaction& in = interactions[0];
+    EXPECT_EQ(in.key, "trace:5b8efff798038103d269b633813fc60c");
+    EXPECT_EQ(in.agent, "travel");
+    EXPECT_EQ(in.agentVersion, "2.0.1"); // the resource's service.version
+    EXPECT_EQ(in.session, "conv-77");
+    EXPECT_EQ(in.user, "u-9");
+    EXPECT_EQ(in.model, "gpt-4o-2024-08-06");
+    EXPECT_EQ(*in.inputTokens, 300); // older and newer usage names, summed over the two model calls
+    EXPECT_EQ(*in.outputTokens, 55);
+    EXPECT_EQ(*in.startMs, 1761984000000);
+    EXPECT_DOUBLE_EQ(*in.latencyMs, 2100);
+    // The second call's events hold the whole history: system, user, tool call, tool result, answer.
+    ASSERT_EQ(in.messages.size(), 5u);
+    EXPECT_EQ(in.messages[0].role, "system");
+    EXPECT_EQ(in.messages[1].content, "Find me a hotel in Porto");
+    EXPECT_EQ(in.messages[2].role, "assistant");
+    EXPECT_EQ(in.messages[3].role, "tool");
+    EXPECT_EQ(in.messages[4].content, "Sorry, the hotel search is not responding right now.");
+    ASSERT_EQ(in.toolCalls.size(), 1u);
+    const ToolCall& call = in.toolCalls[0];
+    EXPECT_EQ(call.callId, "call_h1");
+    EXPECT_EQ(call.name, "search_hotels");
+    EXPECT_EQ(call.arguments, R"({"city":"Porto"})");
+    EXPECT_EQ(call.result, "error: timed out");
+    EXPECT_EQ(call.status, "error");
+    EXPECT_EQ(call.error, "TimeoutError");
+    EXPECT_DOUBLE_EQ(*call.latencyMs, 250);
+    EXPECT_EQ(call.messageIndex, 2);
+    EXPECT_EQ(call.resultMessageIndex, 3);
+    ASSERT_EQ(in.scores.size(), 1u);
+    EXPECT_EQ(in.scores[0].name, "helpfulness");
+    EXPECT_DOUBLE_EQ(in.scores[0].value, 0.25);
+}
+
+TEST(Otlp, OpenInferenceWithProtobufJsIdsAndLongTimestampsAcrossRequests)
+{
+    OtlpAssembler assembler;
+    std::istringstream lines(test::readFile(test::dataFile("otlp_openinference.jsonl")));
+    std::string line;
+    std::getline(lines, line);
+    ASSERT_EQ(addJson(assembler, line), "");
+    EXPECT_TRUE(assembler.takeCompleted().empty()); // the root has not arrived yet
+    EXPECT_EQ(assembler.pendingTraces(), 1u);
+    std::getline(lines, line);
+    ASSERT_EQ(addJson(assembler, line, 100), ""); // the root, its ids in base64
+    auto interactions = assembler.takeCompleted();
+    ASSERT_EQ(interactions.size(), 1u);
+    const Interaction& in = interactions[0];
+    EXPECT_EQ(in.key, "trace:0102030405060708090a0b0c0d0e0f10");
+    EXPECT_EQ(in.model, "gpt-4o-mini");
+    EXPECT_EQ(in.session, "sess-1");
+    EXPECT_EQ(in.user, "alice");
+    EXPECT_EQ(*in.inputTokens, 50);
+    EXPECT_EQ(*in.outputTokens, 12);
+    ASSERT_EQ(in.messages.size(), 2u);
+    EXPECT_EQ(in.messages[0].content, "What is 2+2?");
+    EXPECT_EQ(in.messages[1].content, "4");
+    ASSERT_EQ(in.scores.size(), 1u);
+    EXPECT_EQ(in.scores[0].name, "correctness");
+    // The LLM span's end, a protobuf.js Long, is the last moment of the trace.
+    const std::int64_t longEnd = (static_cast<std::int64_t>(410268093) << 32) + 1786603264;
+    EXPECT_EQ(*in.endMs, longEnd / 1000000);
+    EXPECT_EQ(*in.startMs, 1762074000000);
+}
+
+TEST(Otlp, GenAiInputAndOutputMessagesWithParts)
+{
+    const std::string input =
+        R"([{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},)"
+        R"({"role":"assistant","parts":[{"type":"tool_call","id":"t1","name":"get_weather","arguments":{"city":"Paris"}}]},)"
+        R"({"role":"tool","parts":[{"type":"tool_call_response","id":"t1","result":"rainy, 12C"}]}])";
+    const std::string output =
+        R"([{"role":"assistant","parts":[{"type":"text","content":"Rainy and 12C."}],"finish_reason":"stop"}])";
+    OtlpAssembler assembler;
+    ASSERT_EQ(addJson(assembler, request(span(traceA, "b7ad6b7169203331", "",
+                                              attr("gen_ai.operation.name", "chat") + "," +
+                                                  attr("gen_ai.request.model", "gpt-4o") + "," +
+                                                  attr("gen_ai.system_instructions", "Be brief.") + "," +
+                                                  attr("gen_ai.input.messages", input) + "," +
+                                                  attr("gen_ai.output.messages", output)))),
+              "");
+    auto interactions = assembler.takeCompleted();
+    ASSERT_EQ(interactions.size(), 1u);
+    const Interaction& in = interactions[0];
+    ASSERT_EQ(in.messages.size(), 5u);
+    EXPECT_EQ(in.messages[0].role, "system");
+    EXPECT_EQ(in.messages[0].content, "Be brief.");
+    EXPECT_EQ(in.messages[3].toolCallId, "t1");
+    EXPECT_EQ(in.messages[4].content, "Rainy and 12C.");
+    ASSERT_EQ(in.toolCalls.size(), 1u);
+    EXPECT_EQ(in.toolCalls[0].arguments, R"({"city":"Paris"})");
+    EXPECT_EQ(in.toolCalls[0].result, "rainy, 12C");
+    EXPECT_EQ(in.toolCalls[0].resultMessageIndex, 3);
+}
+
+TEST(Otlp, SpansWithoutARootWaitUntilTheEnd)
+{
+    OtlpAssembler assembler;
+    ASSERT_EQ(addJson(assembler,
+                      request(span(traceA, "b7ad6b7169203331", "00f067aa0ba902b7",
+                                   attr("gen_ai.operation.name", "chat"))),
+                      40),
+              "");
+    EXPECT_TRUE(assembler.takeCompleted().empty());
+    EXPECT_EQ(assembler.earliestPending().offset, 40);
+    const auto all = assembler.takeAll();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(assembler.earliestPending().offset, -1);
+}
+
+TEST(Otlp, MalformedRequestsAreRejectedWithAReason)
+{
+    OtlpAssembler assembler;
+    EXPECT_EQ(addJson(assembler, R"({"resourceSpans":{}})"),
+              "not an OTLP trace request: no resourceSpans array");
+    EXPECT_EQ(addJson(assembler, request(R"({"spanId":"00f067aa0ba902b7"})")), "span without traceId");
+    EXPECT_EQ(addJson(assembler, request(span(traceA, "b7ad6b7169203331", "", "", "soon"))),
+              "span b7ad6b7169203331: startTimeUnixNano is not an integer");
+    EXPECT_EQ(assembler.pendingTraces(), 0u);
+}

@@ -1,0 +1,340 @@
+#include "core/demo/generator.h"
+#include "core/signals/detectors.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace winnow;
+
+namespace {
+
+Message say(const std::string& role, const std::string& content)
+{
+    Message m;
+    m.role = role;
+    m.content = content;
+    m.contentIsNull = content.empty();
+    return m;
+}
+
+Interaction conversation(std::vector<Message> messages)
+{
+    Interaction in;
+    in.key = "k";
+    in.user = "u";
+    in.startMs = 1'000'000;
+    in.messages = std::move(messages);
+    return in;
+}
+
+std::vector<SignalKind> kinds(const std::vector<Signal>& signals)
+{
+    std::vector<SignalKind> result;
+    for (const Signal& s : signals)
+        result.push_back(s.kind);
+    return result;
+}
+
+bool has(const std::vector<Signal>& signals, SignalKind kind)
+{
+    for (const Signal& s : signals)
+        if (s.kind == kind)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST(Signals, EscalationByHandoffToolOutcomeOrAnnouncementButNotAnOffer)
+{
+    SignalDetector detector;
+    Interaction byTool = conversation({say("user", "I want a human"), say("assistant", "")});
+    ToolCall call;
+    call.name = "transfer_to_human_agents";
+    call.messageIndex = 1;
+    byTool.toolCalls = {call};
+    auto signals = detector.detect(byTool);
+    ASSERT_TRUE(has(signals, SignalKind::Escalation));
+    EXPECT_EQ(signals[0].messageIndex, 1);
+
+    Interaction byOutcome = conversation({say("user", "hello")});
+    byOutcome.outcome = "Escalated";
+    EXPECT_TRUE(has(detector.detect(byOutcome), SignalKind::Escalation));
+
+    Interaction announced =
+        conversation({say("user", "help"), say("assistant", "I'm connecting you with a human agent now.")});
+    EXPECT_TRUE(has(detector.detect(announced), SignalKind::Escalation));
+
+    Interaction offered = conversation(
+        {say("user", "help"), say("assistant", "Would you like me to transfer you to a human agent?"),
+         say("user", "No thanks, that's all I needed.")});
+    const auto offerSignals = detector.detect(offered);
+    EXPECT_FALSE(has(offerSignals, SignalKind::Escalation));
+    EXPECT_FALSE(has(offerSignals, SignalKind::Correction)); // "No thanks" is not a correction
+}
+
+TEST(Signals, CorrectionIsAUserTurnContradictingTheAssistant)
+{
+    SignalDetector detector;
+    for (const char* text : {"No, that's not what I asked.", "that’s wrong", "I said Thursday, not Tuesday",
+                             "Still doesn't work.", "You misunderstood me", "not what I meant at all"}) {
+        Interaction in = conversation(
+            {say("user", "book a demo"), say("assistant", "Booked for Tuesday."), say("user", text)});
+        const auto signals = detector.detect(in);
+        ASSERT_TRUE(has(signals, SignalKind::Correction)) << text;
+        EXPECT_EQ(signals[0].messageIndex, 2);
+    }
+    for (const char* text :
+         {"Thanks, that works!", "No thanks, that's all.", "Great, and can I also change the time?"}) {
+        Interaction in = conversation(
+            {say("user", "book a demo"), say("assistant", "Booked for Tuesday."), say("user", text)});
+        EXPECT_FALSE(has(detector.detect(in), SignalKind::Correction)) << text;
+    }
+    // Answering the assistant's question with "no" is not a correction; contradicting it still is.
+    EXPECT_FALSE(has(detector.detect(conversation({say("user", "ship my order"),
+                                                   say("assistant", "Do you want express shipping?"),
+                                                   say("user", "No, standard is fine.")})),
+                     SignalKind::Correction));
+    EXPECT_TRUE(
+        has(detector.detect(conversation({say("user", "ship my order"), say("assistant", "Which address?"),
+                                          say("user", "That's not what I asked, I want it shipped today.")})),
+            SignalKind::Correction));
+    // A first question is never a correction, whatever it says.
+    EXPECT_FALSE(has(detector.detect(conversation({say("user", "No idea how to reset my password")})),
+                     SignalKind::Correction));
+}
+
+TEST(Signals, RepeatedQueryFromTheSameUserWithinTheWindow)
+{
+    SignalDetector detector;
+    Interaction first =
+        conversation({say("user", "Where is my order A123456?"), say("assistant", "It shipped.")});
+    first.key = "a";
+    EXPECT_FALSE(has(detector.detect(first), SignalKind::Repeat));
+    Interaction again = conversation({say("user", "Hello again. Where is my order A123456?")});
+    again.key = "b";
+    again.startMs = *first.startMs + 10 * 60'000;
+    const auto signals = detector.detect(again);
+    ASSERT_TRUE(has(signals, SignalKind::Repeat));
+    EXPECT_NE(signals[0].reason.find("after a"), std::string::npos);
+
+    Interaction otherUser = again;
+    otherUser.key = "c";
+    otherUser.user = "someone-else";
+    EXPECT_FALSE(has(detector.detect(otherUser), SignalKind::Repeat));
+    Interaction muchLater = again;
+    muchLater.key = "d";
+    muchLater.startMs = *first.startMs + 3 * 3600'000;
+    EXPECT_FALSE(has(detector.detect(muchLater), SignalKind::Repeat));
+    Interaction different = conversation({say("user", "Can I change my delivery address?")});
+    different.key = "e";
+    different.startMs = *first.startMs + 11 * 60'000;
+    EXPECT_FALSE(has(detector.detect(different), SignalKind::Repeat));
+}
+
+TEST(Signals, PartialCompletionAndToolErrors)
+{
+    SignalDetector detector;
+    Interaction abandoned = conversation({say("user", "hi")});
+    abandoned.outcome = "abandoned";
+    EXPECT_EQ(kinds(detector.detect(abandoned)), std::vector<SignalKind>{SignalKind::Partial});
+
+    ToolCall failed;
+    failed.name = "lookup_order";
+    failed.result = R"({"error":"upstream timeout"})"; // no status logged: read from the result
+    failed.messageIndex = 1;
+    failed.resultMessageIndex = 2;
+    Interaction unresolved =
+        conversation({say("user", "where is it"), say("assistant", ""), say("tool", failed.result),
+                      say("assistant", "Sorry, try later.")});
+    unresolved.toolCalls = {failed};
+    auto signals = detector.detect(unresolved);
+    EXPECT_TRUE(has(signals, SignalKind::ToolError));
+    EXPECT_TRUE(has(signals, SignalKind::Partial));
+
+    ToolCall retried = failed;
+    retried.result = R"({"status":"shipped"})";
+    retried.messageIndex = 4;
+    retried.resultMessageIndex = 5;
+    Interaction recovered = unresolved;
+    recovered.messages.push_back(say("assistant", ""));
+    recovered.messages.push_back(say("tool", retried.result));
+    recovered.messages.push_back(say("assistant", "It shipped."));
+    recovered.toolCalls.push_back(retried);
+    signals = detector.detect(recovered);
+    EXPECT_TRUE(has(signals, SignalKind::ToolError));
+    EXPECT_FALSE(has(signals, SignalKind::Partial));
+
+    ToolCall ok;
+    ok.name = "lookup_order";
+    ok.status = "ok";
+    ok.result = "error codes are listed in the manual"; // an explicit status wins over the text
+    Interaction fine = conversation({say("user", "x")});
+    fine.toolCalls = {ok};
+    EXPECT_FALSE(has(detector.detect(fine), SignalKind::ToolError));
+}
+
+TEST(Signals, NegativeFeedback)
+{
+    SignalDetector detector;
+    Interaction down = conversation({say("user", "x")});
+    down.thumb = -1;
+    EXPECT_TRUE(has(detector.detect(down), SignalKind::NegativeFeedback));
+    Interaction up = conversation({say("user", "x")});
+    up.thumb = 1;
+    up.rating = 5;
+    EXPECT_FALSE(has(detector.detect(up), SignalKind::NegativeFeedback));
+    Interaction low = conversation({say("user", "x")});
+    low.rating = 2;
+    EXPECT_TRUE(has(detector.detect(low), SignalKind::NegativeFeedback));
+    Interaction lowFraction = conversation({say("user", "x")});
+    lowFraction.rating = 0.2; // a 0..1 scale
+    EXPECT_TRUE(has(detector.detect(lowFraction), SignalKind::NegativeFeedback));
+    Interaction complaint = conversation({say("user", "x")});
+    complaint.feedbackComment = "Took forever and the bot was useless";
+    EXPECT_TRUE(has(detector.detect(complaint), SignalKind::NegativeFeedback));
+}
+
+TEST(Signals, SettingsRoundTripAndBadPatternsAreReported)
+{
+    DetectorSettings settings;
+    settings.repeatWindowMinutes = 45;
+    settings.correctionPatterns = {"\\bnope\\b"};
+    std::string error;
+    const DetectorSettings restored = DetectorSettings::fromJson(settings.toJson(), error);
+    EXPECT_EQ(error, "");
+    EXPECT_EQ(restored.repeatWindowMinutes, 45);
+    EXPECT_EQ(restored.correctionPatterns, settings.correctionPatterns);
+    EXPECT_EQ(restored.handoffToolPattern, settings.handoffToolPattern);
+    DetectorSettings::fromJson(R"({"repeat_window_minutes":"soon"})", error);
+    EXPECT_NE(error, "");
+
+    DetectorSettings broken;
+    broken.handoffToolPattern = "(unclosed";
+    SignalDetector detector(broken);
+    EXPECT_NE(detector.error().find("(unclosed"), std::string::npos);
+}
+
+// The generator knows which interactions it made escalate, correct, repeat...; the detectors must
+// find them (recall) without inventing others (precision).
+TEST(Signals, RecoverTheDemoGeneratorsTruth)
+{
+    DemoOptions options;
+    options.interactions = 30000;
+    options.seed = 21;
+    DemoGenerator generator(options);
+    SignalDetector detector;
+    const std::map<SignalKind, std::vector<std::string>> truthNames = {
+        {SignalKind::Escalation, {"\"escalation\""}},
+        {SignalKind::Correction, {"\"correction\""}},
+        {SignalKind::Repeat, {"\"repeat\""}},
+        {SignalKind::Partial, {"\"partial\""}},
+        {SignalKind::ToolError, {"\"tool_error\""}},
+        {SignalKind::NegativeFeedback, {"\"thumbs_down\"", "\"low_rating\""}}};
+    std::map<SignalKind, int> truePositives, falsePositives, falseNegatives;
+    Interaction in;
+    while (generator.next(in)) {
+        const auto signals = detector.detect(in);
+        for (const auto& [kind, names] : truthNames) {
+            bool truth = false;
+            for (const auto& name : names)
+                truth = truth || in.metadataJson.find(name) != std::string::npos;
+            const bool found = has(signals, kind);
+            truePositives[kind] += truth && found;
+            falsePositives[kind] += !truth && found;
+            falseNegatives[kind] += truth && !found;
+        }
+    }
+    for (const auto& [kind, names] : truthNames) {
+        const double tp = truePositives[kind];
+        const double precision = tp / std::max(1.0, tp + falsePositives[kind]);
+        const double recall = tp / std::max(1.0, tp + falseNegatives[kind]);
+        EXPECT_GT(tp, 100) << signalKindName(kind);
+        EXPECT_GE(precision, 0.95) << signalKindName(kind) << " fp " << falsePositives[kind];
+        EXPECT_GE(recall, 0.95) << signalKindName(kind) << " fn " << falseNegatives[kind];
+        std::printf("%-18s precision %.4f recall %.4f (tp %d, fp %d, fn %d)\n", signalKindName(kind),
+                    precision, recall, truePositives[kind], falsePositives[kind], falseNegatives[kind]);
+    }
+}
+
+#include "../test_helpers.h"
+#include "core/ingest/ingestor.h"
+#include "core/signals/rebuild.h"
+#include "core/store/signal_store.h"
+
+namespace {
+std::map<std::string, std::int64_t> countsOf(test::TestStore& store)
+{
+    std::map<std::string, std::int64_t> counts;
+    for (const auto& [kind, count] : SignalStore(store.reader()).counts())
+        counts[signalKindName(kind)] = count;
+    return counts;
+}
+
+RebuildSummary rebuild(test::TestStore& store, const DetectorSettings& settings)
+{
+    return rebuildSignals(store.reader(), *store.writer, settings).take();
+}
+} // namespace
+
+TEST(SignalStore, IngestStoresSignalsWithTheirInteractionsAndARebuildAgrees)
+{
+    test::TestStore store;
+    DemoOptions options;
+    options.interactions = 3000;
+    options.seed = 4;
+    ASSERT_EQ(writeDemo(options, DemoFormat::Jsonl, store.dir().path("d.jsonl")), "");
+    const auto summary = store.ingest({store.dir().path("d.jsonl")});
+    EXPECT_EQ(summary.signalsError, "");
+    const auto atIngest = countsOf(store);
+    ASSERT_EQ(atIngest.size(), static_cast<size_t>(signalKindCount));
+    for (const auto& [kind, count] : atIngest)
+        EXPECT_GT(count, 50) << kind;
+    // The mask on each interaction says the same as its rows.
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM interactions i WHERE (signal_mask != 0) != "
+                             "EXISTS(SELECT 1 FROM signals s WHERE s.interaction_id = i.id)"),
+              0);
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM interactions WHERE signal_mask & 2 != 0"),
+              atIngest.at("correction"));
+
+    // Recomputing with the same settings changes nothing.
+    const RebuildSummary same = rebuild(store, {});
+    EXPECT_EQ(same.interactions, 3000);
+    EXPECT_EQ(countsOf(store), atIngest);
+
+    // A detector change applies to the whole store after a rebuild.
+    DetectorSettings noCorrections;
+    noCorrections.correctionPatterns = {"\\bthis phrase never appears\\b"};
+    ASSERT_TRUE(saveDetectorSettings(*store.writer, noCorrections));
+    auto loaded = loadDetectorSettings(store.reader());
+    ASSERT_TRUE(loaded);
+    rebuild(store, *loaded);
+    const auto after = countsOf(store);
+    EXPECT_EQ(after.count("correction"), 0u);
+    EXPECT_EQ(after.at("escalation"), atIngest.at("escalation"));
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM interactions WHERE signal_mask & 2 != 0"), 0);
+
+    DetectorSettings broken;
+    broken.complaintPattern = "(";
+    const Status refused = saveDetectorSettings(*store.writer, broken);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("("), std::string::npos);
+}
+
+TEST(SignalStore, SignalsPointAtTheirMessages)
+{
+    test::TestStore store;
+    const auto path = store.dir().write(
+        "a.jsonl",
+        R"({"id":"x","user":"u","start_time":"2026-01-01T00:00:00Z","messages":[)"
+        R"({"role":"user","content":"book a demo"},{"role":"assistant","content":"Booked Tuesday."},)"
+        R"({"role":"user","content":"No, I said Thursday."}]})"
+        "\n");
+    store.ingest({path});
+    const auto entries = SignalStore(store.reader()).ofKind(SignalKind::Correction, 10);
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].interactionKey, "x");
+    EXPECT_EQ(entries[0].signal.messageIndex, 2);
+    EXPECT_NE(entries[0].signal.reason, "");
+}

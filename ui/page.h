@@ -1,0 +1,51 @@
+#pragma once
+// A screen of the main window. Pages are thin: they read through job trackers (core/jobs) and
+// send edits to the store's writer; they own no threads. Each one is listed once, in pages.cpp.
+
+#include "core/store/filter.h"
+
+#include <QString>
+#include <QWidget>
+
+#include <memory>
+#include <string>
+
+namespace winnow {
+
+class StoreWriter;
+
+// The store the window has open.
+struct StoreContext
+{
+    std::string path;
+    // The store's writer; none when the store is read-only (readOnlyReason says why).
+    std::shared_ptr<StoreWriter> writer;
+    QString readOnlyReason;
+};
+
+class Page : public QWidget
+{
+    Q_OBJECT
+public:
+    using QWidget::QWidget;
+
+    // A store was opened (or the same one again after changes from outside).
+    virtual void setStore(const StoreContext& store) = 0;
+    // Pages that show a slice get the filter bar's; the bar is shown with them.
+    virtual bool usesFilter() const { return false; }
+    virtual void setFilter(const MetricsFilter&) {}
+    // New data was committed: read again (the window calls this at most once a second).
+    virtual void refresh() {}
+    // Puts the page in a state worth a screenshot (a conversation opened, say), then emits
+    // screenshotReady.
+    virtual void prepareScreenshot() { Q_EMIT screenshotReady(); }
+
+Q_SIGNALS:
+    // The page has shown the data of its store (or said why it cannot).
+    void loaded();
+    void screenshotReady();
+    // Asks the window to open these interactions in the Interactions page.
+    void showInteractions(const MetricsFilter& filter);
+};
+
+} // namespace winnow

@@ -1,0 +1,74 @@
+#include "ui/pages.h"
+
+#include "ui/dashboard/dashboard_page.h"
+#include "ui/interactions/interactions_page.h"
+#include "ui/sources/sources_page.h"
+#include "ui/widgets/placeholder_page.h"
+
+#include <QCoreApplication>
+
+namespace winnow {
+
+namespace {
+Page* placeholder(QWidget* parent, const char* title, const char* what)
+{
+    return new PlaceholderPage(QCoreApplication::translate("MainWindow", title),
+                               QCoreApplication::translate("MainWindow", what), parent);
+}
+} // namespace
+
+const std::vector<PageSpec>& pageSpecs()
+{
+    static const std::vector<PageSpec> specs = {
+        {"dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"),
+         [](QWidget* parent) -> Page* { return new DashboardPage(parent); }},
+        {"interactions", QT_TRANSLATE_NOOP("MainWindow", "Interactions"),
+         [](QWidget* parent) -> Page* { return new InteractionsPage(parent); }},
+        {"review", QT_TRANSLATE_NOOP("MainWindow", "Review"),
+         [](QWidget* parent) {
+             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Review"),
+                                QT_TRANSLATE_NOOP("MainWindow",
+                                                  "Reviewers will work a prioritised queue here: label "
+                                                  "failures with a taxonomy, severity and a corrected "
+                                                  "answer, keyboard first."));
+         }},
+        {"rules", QT_TRANSLATE_NOOP("MainWindow", "Rules"),
+         [](QWidget* parent) {
+             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Rules"),
+                                QT_TRANSLATE_NOOP("MainWindow",
+                                                  "Guardrail rules: patterns, PII detectors and tool "
+                                                  "policies, backtested on stored history."));
+         }},
+        {"monitors", QT_TRANSLATE_NOOP("MainWindow", "Monitors"),
+         [](QWidget* parent) {
+             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Monitors"),
+                                QT_TRANSLATE_NOOP("MainWindow", "Monitors that turn metric regressions into "
+                                                                "retraining triggers with their evidence."));
+         }},
+        {"exports", QT_TRANSLATE_NOOP("MainWindow", "Exports"),
+         [](QWidget* parent) {
+             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Exports"),
+                                QT_TRANSLATE_NOOP("MainWindow",
+                                                  "Curated batches exported as OpenAI and TRL training "
+                                                  "data, with a manifest."));
+         }},
+        {"sources", QT_TRANSLATE_NOOP("MainWindow", "Sources"),
+         [](QWidget* parent) -> Page* { return new SourcesPage(parent); }},
+    };
+    return specs;
+}
+
+QStringList pageNames()
+{
+    QStringList names;
+    for (const PageSpec& spec : pageSpecs())
+        names << QString::fromLatin1(spec.name);
+    return names;
+}
+
+int pageIndex(const QString& name)
+{
+    return static_cast<int>(pageNames().indexOf(name));
+}
+
+} // namespace winnow
