@@ -50,11 +50,12 @@ int main(int argc, char** argv)
         ingesting = false;
     });
 
-    // An interactive write every 20 ms while the ingest runs, each waited for.
+    // Interactive writes while the ingest runs, each waited for, 20 to 300 ms apart: a write that
+    // comes late in a bulk group waits for more of it to commit than one that comes early.
     std::vector<double> waits;
     std::int64_t value = 0;
     while (ingesting) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 + (value * 37) % 281));
         const auto submitted = Clock::now();
         const Status status = writer->write(WritePriority::Interactive, [v = ++value](WriteTransaction& tx) {
             SettingsStore(tx.database()).set(storeSettings::retentionDays, v % 2 ? 0 : 3650);
@@ -71,7 +72,7 @@ int main(int argc, char** argv)
     auto at = [&](double p) {
         return waits.empty() ? 0.0 : waits[std::min(waits.size() - 1, size_t(p * double(waits.size())))];
     };
-    std::printf("ingest: %lld interactions in %.1f s (%.0f/s) with interactive writes every 20 ms\n",
+    std::printf("ingest: %lld interactions in %.1f s (%.0f/s) with interactive writes 20 to 300 ms apart\n",
                 static_cast<long long>(summary.ingested), seconds, double(summary.ingested) / seconds);
     std::printf(
         "interactive writes: %zu, wait from submit to commit: median %.1f ms, p90 %.1f ms, p99 %.1f ms, "

@@ -6,10 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <tuple>
 
@@ -1014,8 +1011,6 @@ void RollupWriter::flush()
         if (cell.subtracts)
             prune.emplace_back(key.granularity, key.level, key.bucket, key.dimensions);
     }
-    static const bool trace = std::getenv("WINNOW_TRACE_WRITER") != nullptr;
-    const auto built = std::chrono::steady_clock::now();
     p.upsert.insert(p.rows, [](sql::Statement& st, int at, const Row& row) {
         st.bind(at, row.granularity).bind(at + 1, row.level).bind(at + 2, row.bucketMs);
         st.bind(at + 3, row.dimensionsId).bind(at + 4, row.metricId);
@@ -1031,10 +1026,6 @@ void RollupWriter::flush()
             break;
         }
     });
-    if (trace)
-        std::fprintf(
-            stderr, "flush %zu rows of %zu cells: upsert %.1f ms\n", p.rows.size(), p.delta.cells().size(),
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - built).count());
     for (const auto& [granularity, level, bucket, dimensions] : prune)
         p.pruneZeros.bind(1, granularity).bind(2, level).bind(3, bucket).bind(4, dimensions).run();
     p.insertLatencies.insert(p.latencies, [](sql::Statement& st, int at, const Pending::LatencyRow& row) {
@@ -1047,6 +1038,11 @@ void RollupWriter::flush()
     p.latencies.clear();
     p.delta.clear();
     p.rows.clear();
+}
+
+size_t RollupWriter::pendingCells() const
+{
+    return m_pending->delta.cells().size();
 }
 
 void RollupWriter::discard()

@@ -251,6 +251,8 @@ public:
     void deleteLatency(const RollupFacts& facts);
     void updateLatencyMask(const RollupFacts& facts, std::int64_t newMask);
     void flush();
+    // Cells merged since the last flush: what a flush would write, about ten rows each.
+    size_t pendingCells() const;
     void discard();
     // Recomputes every rollup and the latencies table from the interactions (repair).
     void rebuild();

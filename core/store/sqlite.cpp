@@ -194,7 +194,8 @@ Connection::~Connection()
 }
 
 Connection::Connection(Connection&& other) noexcept
-    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path))
+    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path)),
+      m_walHook(std::move(other.m_walHook))
 {
 }
 
@@ -204,6 +205,7 @@ Connection& Connection::operator=(Connection&& other) noexcept
         sqlite3_close_v2(m_db);
         m_db = std::exchange(other.m_db, nullptr);
         m_path = std::move(other.m_path);
+        m_walHook = std::move(other.m_walHook);
     }
     return *this;
 }
@@ -251,6 +253,30 @@ bool Connection::inTransaction() const
 bool Connection::isReadOnly() const
 {
     return m_db && sqlite3_db_readonly(m_db, "main") == 1;
+}
+
+void Connection::onWalCommit(std::function<void(int walPages)> hook)
+{
+    m_walHook = std::make_unique<std::function<void(int)>>(std::move(hook));
+    sqlite3_wal_hook(
+        m_db,
+        [](void* context, sqlite3*, const char*, int pages) {
+            (*static_cast<std::function<void(int)>*>(context))(pages);
+            return SQLITE_OK;
+        },
+        m_walHook.get());
+}
+
+int Connection::checkpointPassive()
+{
+    int walPages = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(m_db, "main", SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
+    if (rc == SQLITE_BUSY)
+        return -1;
+    if (rc != SQLITE_OK)
+        throw Error(std::string("checkpoint: ") + sqlite3_errmsg(m_db), rc);
+    return walPages - copied;
 }
 
 Transaction::Transaction(Connection& connection, Kind kind) : m_connection(connection)

@@ -4,6 +4,8 @@
 // parameters.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -104,6 +106,12 @@ public:
     bool inTransaction() const;
     // SQLite opened the file read-only although writing was asked for (a write-protected file).
     bool isReadOnly() const;
+    // Called after every commit on this connection with the WAL's length in pages; replaces
+    // SQLite's automatic checkpoint (which would run inside the committing call).
+    void onWalCommit(std::function<void(int walPages)> hook);
+    // Copies what it can of the WAL into the database without waiting for writers or readers; the
+    // WAL's pages not yet copied, or -1 when another checkpoint was running.
+    int checkpointPassive();
     sqlite3* handle() const { return m_db; }
     bool isOpen() const { return m_db != nullptr; }
     const std::string& path() const { return m_path; }
@@ -111,6 +119,7 @@ public:
 private:
     sqlite3* m_db = nullptr;
     std::string m_path;
+    std::unique_ptr<std::function<void(int)>> m_walHook; // stable address for SQLite's callback
 };
 
 // Commits on commit(), rolls back when it goes out of scope without one. A Write transaction

@@ -10,6 +10,9 @@
 // index pages it touched, so fewer commits ingest faster), but an interactive operation that
 // arrives ends the group at the next operation boundary, commits, and runs next.
 //
+// Checkpoints run beside the writer, on their own thread and connection, so that copying the WAL
+// into the database never holds up a commit (SQLite's automatic checkpoint would run inside it).
+//
 // After each commit the writer tells its listeners what changed; screens decide when to read
 // again. Readers use their own connections (WAL) and never wait for it.
 
@@ -32,6 +35,7 @@
 
 namespace winnow {
 
+class Checkpointer;
 class Database;
 class InteractionWriter;
 class RollupWriter;
@@ -152,6 +156,7 @@ private:
     std::unique_ptr<Database> m_database;
     std::unique_ptr<RollupWriter> m_rollups;
     std::unique_ptr<InteractionWriter> m_interactions;
+    std::unique_ptr<Checkpointer> m_checkpointer;
 };
 
 // Opens the store to read, upgrading it first (through its writer) when it is from an older

@@ -46,8 +46,9 @@ TEST(JobTracker, ASupersededJobsResultIsNeverDelivered)
                 return i;
             },
             [&](int value) { delivered.push_back(value); });
-        if (i == 0) // the first is running when the others supersede it
+        if (i == 0) { // the first is running when the others supersede it
             ASSERT_TRUE(waitFor([&] { return started.load() == 1; }));
+        }
     }
     ASSERT_TRUE(waitFor([&] { return !tracker->busy(); }));
     EXPECT_EQ(delivered, std::vector<int>{4});

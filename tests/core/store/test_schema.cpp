@@ -61,7 +61,8 @@ TEST(Filter, ConditionsAreReadByCoresOwnParser)
     for (int f = 0; f < filterFieldCount; ++f) {
         const auto field = static_cast<FilterField>(f);
         EXPECT_EQ(parseFilterField(filterFieldName(field)), field);
-        if (const auto dimension = dimensionOf(field))
+        if (const auto dimension = dimensionOf(field)) {
             EXPECT_EQ(fieldOf(*dimension), field);
+        }
     }
 }
