@@ -1,6 +1,7 @@
 #include "app/render.h"
 
 #include "core/store/database.h"
+#include "core/store/schema.h"
 #include "core/store/store_writer.h"
 #include "core/util/text.h"
 
@@ -10,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 namespace winnow::cli {
@@ -112,7 +114,12 @@ void printNothing(const Context& context, const std::string& what)
 
 std::unique_ptr<Database> openReader(const Context& context)
 {
-    auto database = openUpgradedForReading(context.storePath());
+    auto database = openUpgradedForReading(context.storePath(), [&context](int fromVersion) {
+        // On standard error, so that --json output stays one document.
+        std::fprintf(stderr,
+                     "Upgrading %s from store version %d to %d (once; a large store takes a minute)...\n",
+                     context.storePath().c_str(), fromVersion, latestSchemaVersion());
+    });
     if (!database)
         throw CommandFailed{database.error()};
     return std::move(database).take();
@@ -120,6 +127,8 @@ std::unique_ptr<Database> openReader(const Context& context)
 
 std::shared_ptr<StoreWriter> openWriter(const Context& context)
 {
+    if (std::filesystem::exists(context.storePath()))
+        openReader(context); // says so when the store is upgraded first
     auto writer = StoreWriter::open(context.storePath());
     if (!writer)
         throw CommandFailed{writer.error()};

@@ -117,13 +117,16 @@ private:
     std::thread m_thread;
 };
 
-Result<std::unique_ptr<Database>> openUpgradedForReading(const std::string& path)
+Result<std::unique_ptr<Database>>
+openUpgradedForReading(const std::string& path, const std::function<void(int fromVersion)>& beforeUpgrade)
 {
     auto database = Database::openForReading(path);
     if (!database || (*database)->isCurrent())
         return database;
     if (!(*database)->readOnlyReason().empty())
         return (*database)->upgradeNeeded();
+    if (beforeUpgrade)
+        beforeUpgrade((*database)->schemaVersion());
     database->reset();
     auto writer = StoreWriter::open(path); // migrates
     if (!writer)

@@ -160,7 +160,10 @@ private:
 };
 
 // Opens the store to read, upgrading it first (through its writer) when it is from an older
-// Winnow and can be written. Never creates a store.
-Result<std::unique_ptr<Database>> openUpgradedForReading(const std::string& path);
+// Winnow and can be written; `beforeUpgrade` is told the store's schema version first (an upgrade
+// of a large store can take a minute). Never creates a store.
+Result<std::unique_ptr<Database>>
+openUpgradedForReading(const std::string& path,
+                       const std::function<void(int fromVersion)>& beforeUpgrade = {});
 
 } // namespace winnow

@@ -1,3 +1,4 @@
+#include "../core/test_helpers.h"
 #include "cli_test_helpers.h"
 
 using namespace winnow;
@@ -15,4 +16,19 @@ TEST_F(Cli, StatsCountsWhatTheStoreHolds)
     EXPECT_EQ(counts.value(QStringLiteral("sources")).toInt(), 1);
     const auto words = run({"--db", db(), "stats"});
     EXPECT_NE(words.out.find("interactions  150"), std::string::npos) << words.out;
+}
+
+// A store from an older Winnow is upgraded by the first command that reads it, which says so on
+// standard error (an upgrade of a large store takes a minute) and keeps --json output whole.
+TEST_F(Cli, StatsUpgradesAnOlderStoreAndSaysSo)
+{
+    demoStore(120, 5);
+    test::downgradeToSchema(db(), 3);
+    const auto upgraded = run({"--db", db(), "stats", "--json"});
+    ASSERT_EQ(upgraded.exitCode, 0) << upgraded.err;
+    EXPECT_NE(upgraded.err.find("Upgrading " + db() + " from store version 3 to "), std::string::npos)
+        << upgraded.err;
+    EXPECT_EQ(upgraded.json().value(QStringLiteral("interactions")).toInt(), 120);
+    const auto again = run({"--db", db(), "stats", "--json"});
+    EXPECT_EQ(again.err, "");
 }

@@ -75,6 +75,24 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
     return row;
 }
 
+// Makes the closed store at `path` look as an older Winnow left it: schema 2 (no rollups) or
+// schema 3 (wide rollup tables), with the interactions it holds. Its writer upgrades it again.
+inline void downgradeToSchema(const std::string& path, int version)
+{
+    sql::Connection db(path);
+    db.exec(
+        "DROP TABLE rollup_dimensions; DROP TABLE rollups; DROP TABLE rollup_metrics; DROP TABLE latencies; "
+        "DROP TABLE search_deletions; ALTER TABLE sources DROP COLUMN options; "
+        "DELETE FROM store_state WHERE key != 'store_id'");
+    if (version == 3)
+        db.exec("CREATE TABLE rollup_dimensions(id INTEGER PRIMARY KEY, agent TEXT, agent_version TEXT, "
+                "model TEXT, intent TEXT, channel TEXT); CREATE TABLE rollups_hourly(bucket_ms, "
+                "dimensions_id, interactions); CREATE TABLE rollups_daily(bucket_ms, dimensions_id); "
+                "CREATE TABLE rollup_scores_hourly(bucket_ms); CREATE TABLE rollup_scores_daily(bucket_ms); "
+                "CREATE TABLE latencies(day_ms, bin, start_ms, interaction_id);");
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+}
+
 inline std::unique_ptr<SearchIndex> openIndex(const std::string& storePath,
                                               SearchIndex::Mode mode = SearchIndex::Mode::Index)
 {

@@ -530,22 +530,7 @@ TEST(Rollups, MigrationFromOlderSchemasBuildsThem)
             test::TestStore store(path);
             fillDemoStore(store);
         }
-        {
-            sql::Connection db(path);
-            db.exec("DROP TABLE rollup_dimensions; DROP TABLE rollups; DROP TABLE rollup_metrics; DROP TABLE "
-                    "latencies; "
-                    "DROP TABLE search_deletions; ALTER TABLE sources DROP COLUMN options; "
-                    "DELETE FROM store_state WHERE key != 'store_id'");
-            if (from == 3)
-                db.exec(
-                    "CREATE TABLE rollup_dimensions(id INTEGER PRIMARY KEY, agent TEXT, agent_version TEXT, "
-                    "model TEXT, intent TEXT, channel TEXT); CREATE TABLE rollups_hourly(bucket_ms, "
-                    "dimensions_id, interactions); CREATE TABLE rollups_daily(bucket_ms, dimensions_id); "
-                    "CREATE TABLE rollup_scores_hourly(bucket_ms); CREATE TABLE "
-                    "rollup_scores_daily(bucket_ms); "
-                    "CREATE TABLE latencies(day_ms, bin, start_ms, interaction_id);");
-            db.exec("PRAGMA user_version = " + std::to_string(from));
-        }
+        test::downgradeToSchema(path, from);
         {
             // A reader opens it, says it needs an upgrade, and changes nothing.
             auto reader = Database::openForReading(path);
