@@ -574,14 +574,14 @@ private:
                 to = std::max(to, request.target->to);
             }
             readLatencyBin(
-                m_database, bin, from, to,
+                m_database, bin, from, to, facetBit ? WithSignalMask::Yes : WithSignalMask::No,
                 [&](std::int64_t dimensionsId, std::int64_t start, std::int64_t mask, double latency) {
                     if (facetBit && !(mask & facetBit))
                         return;
                     const RollupDimensions* values = matching(dimensionsId);
                     if (!values)
                         return;
-                    const std::string* group = m_breakdown ? groupOf(*values) : nullptr;
+                    const std::string* group = m_breakdown ? groupOf(dimensionsId, *values) : nullptr;
                     for (Request& request : requests) {
                         const Target& target = *request.target;
                         if (start >= target.from && start < target.to &&
@@ -601,11 +601,22 @@ private:
     }
 
     // The key of the breakdown group a kept combination falls in (the same pointer for the same
-    // group, so rows compare by pointer).
-    const std::string* groupOf(const RollupDimensions& values)
+    // group, so rows compare by pointer). Asked once per latency value read, after every group is
+    // known, so remembered by combination id.
+    const std::string* groupOf(std::int64_t dimensionsId, const RollupDimensions& values)
     {
-        const auto group = m_groups.find(values[*m_breakdown]);
-        return group == m_groups.end() ? nullptr : &group->first;
+        auto find = [&]() -> const std::string* {
+            const auto group = m_groups.find(values[*m_breakdown]);
+            return group == m_groups.end() ? nullptr : &group->first;
+        };
+        if (dimensionsId < 0 || dimensionsId >= 1'000'000)
+            return find();
+        const auto at = static_cast<size_t>(dimensionsId);
+        if (at >= m_groupById.size())
+            m_groupById.resize(at + 1);
+        if (!m_groupById[at])
+            m_groupById[at] = find();
+        return *m_groupById[at];
     }
 
     Database& m_database;
@@ -615,6 +626,7 @@ private:
     std::optional<Dimension> m_breakdown;
     std::vector<const RollupDimensions*> m_kept;
     std::vector<bool> m_keptKnown;
+    std::vector<std::optional<const std::string*>> m_groupById;
     Target m_summary;
     std::map<std::int64_t, Target> m_series;
     std::map<std::string, Target> m_groups;

@@ -680,11 +680,15 @@ std::vector<std::int64_t> latencyDays(sql::Connection& db, std::int64_t fromMs, 
 } // namespace
 
 void readLatencyBin(Database& database, int bin, std::int64_t fromMs, std::int64_t toMs,
+                    WithSignalMask withMask,
                     const std::function<void(std::int64_t, std::int64_t, std::int64_t, double)>& value)
 {
     sql::Connection& db = database.connection();
-    sql::Statement select(db, "SELECT dimensions_id, start_ms, signal_mask, latency_ms FROM latencies "
-                              "WHERE day_ms = ?1 AND bin = ?2 AND start_ms >= ?3 AND start_ms < ?4");
+    sql::Statement select(db, withMask == WithSignalMask::Yes
+                                  ? "SELECT dimensions_id, start_ms, signal_mask, latency_ms FROM latencies "
+                                    "WHERE day_ms = ?1 AND bin = ?2 AND start_ms >= ?3 AND start_ms < ?4"
+                                  : "SELECT dimensions_id, start_ms, 0, latency_ms FROM latencies "
+                                    "WHERE day_ms = ?1 AND bin = ?2 AND start_ms >= ?3 AND start_ms < ?4");
     for (std::int64_t day : latencyDays(db, fromMs, toMs)) {
         select.bind(1, day).bind(2, bin).bind(3, fromMs).bind(4, toMs);
         while (select.step())

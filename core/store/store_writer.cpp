@@ -128,9 +128,11 @@ openUpgradedForReading(const std::string& path, const std::function<void(int fro
     if (beforeUpgrade)
         beforeUpgrade((*database)->schemaVersion());
     database->reset();
-    auto writer = StoreWriter::open(path); // migrates
-    if (!writer)
-        return writer.error();
+    {
+        auto writer = StoreWriter::open(path); // migrates
+        if (!writer)
+            return writer.error();
+    } // closed before the reader opens: the last connection to close copies the WAL back
     return Database::openForReading(path);
 }
 
