@@ -3,6 +3,7 @@
 #include "core/util/text.h"
 
 #include <cmath>
+#include <limits>
 
 namespace winnow {
 
@@ -22,9 +23,14 @@ std::string number(double value)
 std::string implausibleValues(const Interaction& in)
 {
     for (const auto& [name, time] : {std::pair{"start_time", in.startMs}, std::pair{"end_time", in.endMs}})
-        if (time && (*time < earliestTimeMs || *time > latestTimeMs))
-            return std::string("field \"") + name + "\": " + std::to_string(*time) +
-                   " ms is out of range (times run from 1970 to 9999)";
+        if (time && (*time < earliestTimeMs || *time > latestTimeMs)) {
+            // A number too large for milliseconds arrives saturated: its digits would mislead.
+            const bool saturated = *time == std::numeric_limits<std::int64_t>::max() ||
+                                   *time == std::numeric_limits<std::int64_t>::min();
+            return std::string("field \"") + name + "\": " +
+                   (saturated ? std::string("a time beyond any date") : std::to_string(*time) + " ms") +
+                   " is out of range (times run from 1970 to 9999)";
+        }
     if (in.latencyMs && (!std::isfinite(*in.latencyMs) || *in.latencyMs < 0 || *in.latencyMs > maxLatencyMs))
         return "field \"latency_ms\": " + number(*in.latencyMs) + " is out of range (0 to a year)";
     for (const auto& [name, tokens] :
