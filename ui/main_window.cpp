@@ -152,10 +152,8 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
     auto* live = new QTimer(this);
     live->setInterval(1000);
     connect(live, &QTimer::timeout, this, [this] {
-        if (!m_storeChanged)
-            return;
-        m_storeChanged = false;
-        readChoices();
+        if (const unsigned changes = std::exchange(m_storeChanges, 0u))
+            readAgain(changes);
     });
     live->start();
 
@@ -288,7 +286,7 @@ bool MainWindow::setReceiverOn(bool on, quint16 port)
             m_receiver->stop(); // commits the traces still waiting for their root span
         m_receiver.reset();
         sources()->setReceiverState(false, tr("Off"));
-        m_storeChanged = true;
+        m_storeChanges |= StoreChange::Sources;
         return true;
     }
     if (m_receiver)
@@ -401,7 +399,7 @@ void MainWindow::storeOpened(StoreContext store)
     m_store = std::move(store);
     if (m_store.writer) {
         m_banner->hide();
-        m_store.writer->listen(this, [this](unsigned) { m_storeChanged = true; });
+        m_store.writer->listen(this, [this](unsigned changes) { m_storeChanges |= changes; });
         setStatus(tr("Opened %1").arg(storePath()));
     } else {
         setWindowTitle(tr("%1 (read-only) — Winnow").arg(QFileInfo(storePath()).fileName()));
@@ -413,13 +411,18 @@ void MainWindow::storeOpened(StoreContext store)
     }
     for (Page* page : m_pages)
         page->setStore(m_store);
-    readChoices();
+    readAgain(StoreChange::Everything);
 }
 
-void MainWindow::readChoices()
+void MainWindow::readAgain(unsigned changes)
 {
     if (m_store.path.empty())
         return;
+    // The time range and the values offered change only with the interactions.
+    if (!(changes & StoreChange::Interactions)) {
+        refreshPages(changes);
+        return;
+    }
     m_storeJobs->setStorePath(m_store.path);
     m_storeJobs->start<StoreChoices>(
         [](JobContext& context) {
@@ -431,16 +434,13 @@ void MainWindow::readChoices()
             }
             return choices;
         },
-        [this](StoreChoices choices) {
+        [this, changes](StoreChoices choices) {
             m_filterBar->setChoices(choices.values, choices.oldest, choices.newest);
             if (!m_restoredFilter) { // the conditions of the last session, once the values are known
                 m_restoredFilter = true;
                 m_filterBar->setConditions(settings::filterConditions.value());
             }
-            applyFilter();
-            for (Page* page : m_pages)
-                if (!page->usesFilter())
-                    page->refresh();
+            refreshPages(changes);
             Q_EMIT storeReady();
         },
         [this](const Error& error) {
@@ -449,6 +449,19 @@ void MainWindow::readChoices()
             m_banner->show();
             Q_EMIT storeFailed(message);
         });
+}
+
+void MainWindow::refreshPages(unsigned changes)
+{
+    const MetricsFilter filter = m_filterBar->filter();
+    for (Page* page : m_pages) {
+        if (!(page->readsChanges() & changes))
+            continue;
+        if (page->usesFilter())
+            page->setFilter(filter);
+        else
+            page->refresh();
+    }
 }
 
 void MainWindow::applyFilter()
@@ -461,7 +474,7 @@ void MainWindow::applyFilter()
 
 void MainWindow::refresh()
 {
-    readChoices();
+    readAgain(StoreChange::Everything);
 }
 
 void MainWindow::cancelWork()
@@ -493,7 +506,7 @@ bool MainWindow::startWork(const QString& what, std::function<QString(JobContext
             m_progress->hide();
             m_cancel->hide();
             setStatus(message);
-            m_storeChanged = true;
+            m_storeChanges |= StoreChange::Everything;
             Q_EMIT workFinished(message, true);
         },
         [this](const Error& error) {
@@ -501,7 +514,7 @@ bool MainWindow::startWork(const QString& what, std::function<QString(JobContext
             m_cancel->hide();
             const QString message = tr("Failed: %1").arg(QString::fromStdString(error.text()));
             setStatus(message);
-            m_storeChanged = true;
+            m_storeChanges |= StoreChange::Everything;
             Q_EMIT workFinished(message, false);
         });
     return true;

@@ -78,7 +78,10 @@ protected:
 
 private:
     void applyFilter();
-    void readChoices();
+    // Reads the filter bar's choices again when interactions changed, then every page that reads
+    // what changed.
+    void readAgain(unsigned changes);
+    void refreshPages(unsigned changes);
     void storeOpened(StoreContext store);
     void addRecent(const QString& path);
     void rebuildRecentMenu();
@@ -100,7 +103,7 @@ private:
     QLabel* m_statusLabel = nullptr;
     QProgressBar* m_progress = nullptr;
     QPushButton* m_cancel = nullptr;
-    bool m_storeChanged = false; // a commit since the last live refresh
+    unsigned m_storeChanges = 0; // what commits since the last live refresh changed (StoreChange bits)
     bool m_restoredFilter = false;
 };
 

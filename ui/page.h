@@ -3,6 +3,7 @@
 // send edits to the store's writer; they own no threads. Each one is listed once, in pages.cpp.
 
 #include "core/store/filter.h"
+#include "core/store/store_writer.h"
 
 #include <QString>
 #include <QWidget>
@@ -34,7 +35,10 @@ public:
     // Pages that show a slice get the filter bar's; the bar is shown with them.
     virtual bool usesFilter() const { return false; }
     virtual void setFilter(const MetricsFilter&) {}
-    // New data was committed: read again (the window calls this at most once a second).
+    // What commits make the page read again (StoreChange bits; none by default).
+    virtual unsigned readsChanges() const { return 0; }
+    // Commits changed what the page reads: read again (the window calls this at most once a
+    // second; a page that uses the filter gets setFilter instead).
     virtual void refresh() {}
     // Puts the page in a state worth a screenshot (a conversation opened, say), then emits
     // screenshotReady.

@@ -50,6 +50,7 @@ enum : unsigned {
     Signals = 1u << 2,      // signals recomputed
     Settings = 1u << 3,
     Profiles = 1u << 4,
+    Everything = (1u << 5) - 1,
 };
 }
 

@@ -48,6 +48,40 @@ TEST(MainWindow, AnEmptyStoreOffersDemoDataAndEveryPageOpens)
         << window.dashboard()->tileText(DashboardPage::tr("Interactions")).toStdString();
 }
 
+// A commit makes the screens that read what it changed read again, and only those: a profile
+// edit reloads nothing, a source's new position reloads Sources, new interactions the dashboard.
+TEST(MainWindow, ACommitReloadsOnlyTheScreensThatReadWhatItChanged)
+{
+    test::DemoStore demo(300);
+    MainWindow window(QString::fromStdString(demo.path));
+    QSignalSpy ready(&window, &MainWindow::storeReady);
+    QSignalSpy dashboardLoaded(window.dashboard(), &Page::loaded);
+    QSignalSpy sourcesLoaded(window.sources(), &Page::loaded);
+    window.show();
+    ASSERT_TRUE(ready.count() > 0 || ready.wait(15000));
+    ASSERT_TRUE(waitUntil([&] { return dashboardLoaded.count() > 0 && sourcesLoaded.count() > 0; }));
+    ASSERT_TRUE(window.store().writer);
+    // The window reads again at most once a second: what did not reload in 1.5 s never will.
+    auto announce = [&](unsigned changes, QSignalSpy& reloads) {
+        dashboardLoaded.clear();
+        sourcesLoaded.clear();
+        ASSERT_TRUE(window.store().writer->write(WritePriority::Interactive,
+                                                 [changes](WriteTransaction& tx) { tx.changed(changes); }));
+        if (reloads.count() == 0)
+            reloads.wait(1500);
+        QTest::qWait(300); // time for another screen to (wrongly) reload too
+    };
+    announce(StoreChange::Profiles, dashboardLoaded);
+    EXPECT_EQ(dashboardLoaded.count(), 0);
+    EXPECT_EQ(sourcesLoaded.count(), 0);
+    announce(StoreChange::Sources, sourcesLoaded);
+    EXPECT_EQ(dashboardLoaded.count(), 0);
+    EXPECT_GE(sourcesLoaded.count(), 1);
+    announce(StoreChange::Interactions, dashboardLoaded);
+    EXPECT_GE(dashboardLoaded.count(), 1);
+    EXPECT_EQ(sourcesLoaded.count(), 0);
+}
+
 TEST(MainWindow, TheReceiverSwitchTakesTracesAndTheDashboardFollows)
 {
     QTemporaryDir dir;

@@ -26,6 +26,7 @@ public:
     explicit DashboardPage(QWidget* parent = nullptr);
     void setStore(const StoreContext& store) override;
     bool usesFilter() const override { return true; }
+    unsigned readsChanges() const override { return StoreChange::Interactions | StoreChange::Signals; }
     void setFilter(const MetricsFilter& filter) override;
     void refresh() override;
     // What the tiles show, for tests: title → value text.

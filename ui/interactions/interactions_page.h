@@ -23,6 +23,7 @@ public:
     explicit InteractionsPage(QWidget* parent = nullptr);
     void setStore(const StoreContext& store) override;
     bool usesFilter() const override { return true; }
+    unsigned readsChanges() const override { return StoreChange::Interactions | StoreChange::Signals; }
     void setFilter(const MetricsFilter& filter) override;
     void refresh() override;
     // Opens a conversation with a signal (else the first) in the detail pane.

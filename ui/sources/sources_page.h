@@ -22,6 +22,8 @@ class SourcesPage : public Page
 public:
     explicit SourcesPage(QWidget* parent = nullptr);
     void setStore(const StoreContext& store) override;
+    // Source positions and counts, and the quarantine: what ingests and removals change.
+    unsigned readsChanges() const override { return StoreChange::Sources; }
     void refresh() override;
     SourceListModel* sources() { return m_sources; }
     QuarantineModel* quarantine() { return m_quarantine; }
