@@ -84,8 +84,13 @@ Runner defineScreenshot(CLI::App& command, const Context& context)
             throw CommandFailed{Error{failure.toStdString(), {}}};
         if (!window.grab().save(q(a->out)))
             throw CommandFailed{Error{"cannot write the PNG", {a->out}}};
+        const QString readOnly = window.store().readOnlyReason;
         if (context.json)
-            printJson({{QStringLiteral("screen"), q(a->screen)}, {QStringLiteral("out"), q(a->out)}});
+            printJson({{QStringLiteral("screen"), q(a->screen)},
+                       {QStringLiteral("out"), q(a->out)},
+                       {QStringLiteral("read_only"), !readOnly.isEmpty()}});
+        else if (!readOnly.isEmpty())
+            std::cout << "opened read-only: " << readOnly.toStdString() << "\n";
         return exitOk;
     };
 }

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,6 +81,34 @@ protected:
         result.out = slurp(path("out.txt"));
         result.err = slurp(path("err.txt"));
         return result;
+    }
+
+    // Runs the binary as a user who may not write files the test made (as root, through setpriv
+    // as nobody; otherwise as the test's own user, for whom chmod suffices). The test's folder is
+    // opened for the other user to pass through.
+    Outcome runAsAnotherUser(std::vector<std::string> args)
+    {
+        chmod(path("").c_str(), 0755);
+        if (geteuid() != 0)
+            return run(args);
+        args.insert(args.begin(), {"--reuid=65534", "--regid=65534", "--clear-groups", WINNOW_BINARY});
+        const pid_t pid = fork();
+        if (pid == 0) {
+            // The output files are opened here, as root, before the user changes.
+            const int out = ::open(path("out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int err = ::open(path("err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(out, 1);
+            dup2(err, 2);
+            std::vector<char*> argv;
+            std::string binary = "/usr/bin/setpriv";
+            argv.push_back(binary.data());
+            for (auto& a : args)
+                argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(binary.c_str(), argv.data());
+            _exit(127);
+        }
+        return finish(pid);
     }
 
     Outcome finish(pid_t pid)

@@ -110,32 +110,9 @@ TEST_F(Cli, AReadOnlyStoreIsReadByEveryReadCommand)
     const std::string store = folder + "/s.db";
     demo(300, 2);
     ASSERT_EQ(run({"--db", store, "ingest", path("d.jsonl")}).exitCode, 0);
-    chmod(path("").c_str(), 0755); // another user may pass through the test's folder
     chmod(store.c_str(), 0444);
     chmod(folder.c_str(), 0555);
-    const bool root = geteuid() == 0;
-    auto as = [&](std::vector<std::string> args) {
-        if (!root)
-            return run(args);
-        // setpriv runs the binary as nobody (the output files are opened before, as root).
-        args.insert(args.begin(), {"--reuid=65534", "--regid=65534", "--clear-groups", WINNOW_BINARY});
-        const pid_t pid = fork();
-        if (pid == 0) {
-            const int out = ::open(path("out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int err = ::open(path("err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(out, 1);
-            dup2(err, 2);
-            std::vector<char*> argv;
-            std::string binary = "/usr/bin/setpriv";
-            argv.push_back(binary.data());
-            for (auto& a : args)
-                argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(binary.c_str(), argv.data());
-            _exit(127);
-        }
-        return finish(pid);
-    };
+    auto as = [&](const std::vector<std::string>& args) { return runAsAnotherUser(args); };
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{"stats", "--json"},
                                                                                       {"sources"},
                                                                                       {"quarantine"},

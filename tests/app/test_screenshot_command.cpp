@@ -35,3 +35,26 @@ TEST_F(Cli, ScreenshotOfAStoreItCannotOpenFailsAtOnce)
     EXPECT_EQ(shot.exitCode, 1);
     EXPECT_NE(shot.err.find("is not a Winnow store"), std::string::npos) << shot.err;
 }
+
+// A store the user may not write: the app opens it read-only, shows its data and says so. (As
+// root, the command runs as another user; the widget test of the same cannot, and is skipped.)
+TEST_F(Cli, ScreenshotOfAReadOnlyStoreOpensItReadOnly)
+{
+    const std::string folder = path("ro");
+    std::filesystem::create_directory(folder);
+    const std::string store = folder + "/s.db";
+    demo(200, 3);
+    ASSERT_EQ(run({"--db", store, "ingest", path("d.jsonl")}).exitCode, 0);
+    chmod(store.c_str(), 0444);
+    chmod(folder.c_str(), 0555);
+    const std::string shots = path("shots");
+    std::filesystem::create_directory(shots);
+    chmod(shots.c_str(), 0777);
+    const auto shot = runAsAnotherUser({"--db", store, "--json", "screenshot", "--out", shots + "/ro.png"});
+    chmod(folder.c_str(), 0755);
+    ASSERT_EQ(shot.exitCode, 0) << shot.err;
+    EXPECT_TRUE(shot.json().value(QStringLiteral("read_only")).toBool()) << shot.out;
+    EXPECT_EQ(test::slurp(shots + "/ro.png").substr(1, 3), "PNG");
+    const auto words = runAsAnotherUser({"--db", store, "screenshot", "--out", shots + "/ro.png"});
+    EXPECT_NE(words.out.find("opened read-only: "), std::string::npos) << words.out << words.err;
+}

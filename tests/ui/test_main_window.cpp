@@ -144,9 +144,8 @@ TEST(MainWindow, AStoreItCannotOpenIsShownNotWaitedOn)
 TEST(MainWindow, AReadOnlyStoreOpensReadOnlyAndSaysSo)
 {
     if (geteuid() == 0)
-        GTEST_SKIP()
-            << "root may write any file; the read-only store is checked for root in "
-               "Database.AReadOnlyStoreIsReadAndSaysSo and Cli.AReadOnlyStoreIsReadByEveryReadCommand";
+        GTEST_SKIP() << "root may write any file; for root the app's read-only opening is checked by "
+                        "Cli.ScreenshotOfAReadOnlyStoreOpensItReadOnly (the app run as another user)";
     test::DemoStore demo(300);
     const std::string folder = demo.dir.path().toStdString();
     chmod(demo.path.c_str(), 0444);
