@@ -40,39 +40,49 @@ std::string normaliseRole(std::string_view role)
     return std::string(role);
 }
 
-ToolCall* findCall(Interaction& interaction, std::string_view callId)
+// Call ids are not unique in real logs (some frameworks number each turn's calls from 0 again), so
+// every join goes by order: the first call matching `wanted`, or nullptr.
+template <typename Wanted>
+ToolCall* firstCall(Interaction& interaction, std::string_view callId, Wanted wanted)
 {
     if (callId.empty())
         return nullptr;
     for (auto& call : interaction.toolCalls)
-        if (call.callId == callId)
+        if (call.callId == callId && wanted(call))
             return &call;
     return nullptr;
+}
+
+// The call a result with this id answers: the latest call requested before it that has no result
+// yet; else a call known only from a separate record (requested in no logged message).
+ToolCall* callAnswered(Interaction& interaction, std::string_view callId, int resultIndex)
+{
+    if (callId.empty())
+        return nullptr;
+    for (auto it = interaction.toolCalls.rbegin(); it != interaction.toolCalls.rend(); ++it)
+        if (it->callId == callId && it->resultMessageIndex < 0 && it->messageIndex >= 0 &&
+            it->messageIndex < resultIndex)
+            return &*it;
+    return firstCall(interaction, callId, [](const ToolCall& call) {
+        return call.messageIndex < 0 && call.resultMessageIndex < 0;
+    });
 }
 
 void recordCallRequest(Interaction& interaction, int messageIndex, std::string callId, std::string name,
                        std::string arguments)
 {
-    if (ToolCall* existing = findCall(interaction, callId)) {
-        existing->messageIndex = messageIndex;
-        if (existing->name.empty())
-            existing->name = std::move(name);
-        if (existing->arguments.empty())
-            existing->arguments = std::move(arguments);
-        return;
-    }
-    ToolCall call;
-    call.callId = std::move(callId);
-    call.name = std::move(name);
-    call.arguments = std::move(arguments);
-    call.messageIndex = messageIndex;
-    interaction.toolCalls.push_back(std::move(call));
+    ToolCall request;
+    request.callId = std::move(callId);
+    request.name = std::move(name);
+    request.arguments = std::move(arguments);
+    request.messageIndex = messageIndex;
+    joinCallRequest(interaction, std::move(request));
 }
 
 void recordCallResult(Interaction& interaction, int messageIndex, std::string_view callId,
                       std::string_view name, const std::string& result, std::string_view status)
 {
-    ToolCall* call = findCall(interaction, callId);
+    ToolCall* call = callAnswered(interaction, callId, messageIndex);
     if (!call) {
         // A result without a logged call id: answer the oldest unanswered call of that name.
         for (auto& candidate : interaction.toolCalls) {
@@ -129,13 +139,38 @@ std::string statusOf(const std::optional<element>& isError, std::string_view sta
 
 } // namespace
 
+void joinCallRequest(Interaction& interaction, ToolCall request)
+{
+    // Each requested call is its own call; only a separate record logged before the messages (and
+    // so not yet tied to a request) is the same call, in order.
+    ToolCall* existing = firstCall(interaction, request.callId, [](const ToolCall& call) {
+        return call.messageIndex < 0 && call.recordJoined;
+    });
+    if (!existing) {
+        interaction.toolCalls.push_back(std::move(request));
+        return;
+    }
+    existing->messageIndex = request.messageIndex;
+    if (existing->name.empty())
+        existing->name = std::move(request.name);
+    if (existing->arguments.empty())
+        existing->arguments = std::move(request.arguments);
+    if (request.resultMessageIndex >= 0) {
+        existing->resultMessageIndex = request.resultMessageIndex;
+        existing->result = std::move(request.result);
+    }
+}
+
 void mergeToolCall(Interaction& interaction, ToolCall call)
 {
-    ToolCall* existing = findCall(interaction, call.callId);
+    call.recordJoined = true;
+    ToolCall* existing = firstCall(interaction, call.callId,
+                                   [](const ToolCall& candidate) { return !candidate.recordJoined; });
     if (!existing) {
         interaction.toolCalls.push_back(std::move(call));
         return;
     }
+    existing->recordJoined = true;
     auto fill = [](std::string& into, std::string& from) {
         if (into.empty())
             into = std::move(from);

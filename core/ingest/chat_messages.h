@@ -22,8 +22,13 @@ std::string appendChatMessages(simdjson::dom::array array, Interaction& interact
 std::string appendChatMessage(simdjson::dom::element message, Interaction& interaction,
                               const std::string& where);
 
-// Merges a separately logged tool call (a canonical "tool_calls" entry or an execute_tool span)
-// into the call with the same id, or appends it.
+// Call ids repeat in real logs, so calls are joined by order, never by id alone:
+// - a call requested in a message is its own call (joined only with a separate record of that id
+//   logged before the messages and not yet tied to a request);
+// - a result answers the latest earlier call with its id that has no result yet;
+// - a separately logged record (a canonical "tool_calls" entry, an execute_tool span) joins the
+//   first call of its id no record was joined to yet, or is appended.
+void joinCallRequest(Interaction& interaction, ToolCall request);
 void mergeToolCall(Interaction& interaction, ToolCall call);
 
 // Text of a JSON value as logged: strings as they are, anything else minified.

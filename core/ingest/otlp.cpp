@@ -500,7 +500,10 @@ void appendShifted(Interaction& into, Interaction&& from)
             call.messageIndex += shift;
         if (call.resultMessageIndex >= 0)
             call.resultMessageIndex += shift;
-        mergeToolCall(into, std::move(call));
+        if (call.messageIndex >= 0)
+            joinCallRequest(into, std::move(call));
+        else
+            mergeToolCall(into, std::move(call));
     }
 }
 

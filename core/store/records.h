@@ -22,6 +22,9 @@ struct ToolCall
     std::optional<double> latencyMs;
     int messageIndex = -1; // the assistant message that made the call, -1 if none was logged
     int resultMessageIndex = -1;
+    // At ingest: a separately logged record of the call (a top-level entry, a tool span) was
+    // joined to it. Call ids repeat in real logs, so joins go by order, not by id alone.
+    bool recordJoined = false;
 };
 
 struct Message

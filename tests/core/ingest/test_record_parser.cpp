@@ -1,9 +1,11 @@
 #include "../test_helpers.h"
 #include "core/ingest/canonical_json.h"
 #include "core/ingest/record_parser.h"
+#include "core/signals/detectors.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 using namespace winnow;
@@ -184,4 +186,60 @@ TEST(RecordParser, CanonicalJsonRoundTrips)
         EXPECT_EQ(again.interaction.messages.size(), original.interaction.messages.size());
         EXPECT_EQ(again.interaction.toolCalls.size(), original.interaction.toolCalls.size());
     }
+}
+
+// Some frameworks and public trajectory sets reuse a call id within one conversation ("call_0"
+// for every turn's call). Each requested call stays its own call; a result answers the latest
+// earlier call with that id still unanswered; top-level entries join in order.
+TEST(RecordParser, ReusedToolCallIdsStayDistinctCalls)
+{
+    const std::string messages =
+        R"("messages":[{"role":"user","content":"Where is order A1? I want a person."},)"
+        R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_0","type":"function","function":{"name":"lookup_order","arguments":"{\"id\":\"A1\"}"}}]},)"
+        R"({"role":"tool","tool_call_id":"call_0","content":"{\"status\":\"shipped\"}"},)"
+        R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_0","type":"function","function":{"name":"transfer_to_human_agents","arguments":"{}"}}]},)"
+        R"({"role":"tool","tool_call_id":"call_0","content":"Transfer successful"},)"
+        R"({"role":"assistant","content":"A colleague will take over."}])";
+    const std::string entries =
+        R"("tool_calls":[{"id":"call_0","status":"error","error":"Timeout","latency_ms":120},{"id":"call_0","status":"ok","latency_ms":30}])";
+    // The top-level entries before or after the messages: the same calls.
+    for (const std::string& record : {"{\"id\":\"r\"," + messages + "," + entries + "}",
+                                      "{\"id\":\"r\"," + entries + "," + messages + "}"}) {
+        SCOPED_TRACE(record.substr(0, 30));
+        const auto parsed = parse(record);
+        ASSERT_EQ(parsed.error, "");
+        const auto& calls = parsed.interaction.toolCalls;
+        ASSERT_EQ(calls.size(), 2u);
+        EXPECT_EQ(calls[0].name, "lookup_order");
+        EXPECT_EQ(calls[0].arguments, R"({"id":"A1"})");
+        EXPECT_EQ(calls[0].result, R"({"status":"shipped"})");
+        EXPECT_EQ(calls[0].messageIndex, 1);
+        EXPECT_EQ(calls[0].resultMessageIndex, 2);
+        EXPECT_EQ(calls[0].status, "error");
+        EXPECT_EQ(calls[0].error, "Timeout");
+        EXPECT_EQ(*calls[0].latencyMs, 120);
+        EXPECT_EQ(calls[1].name, "transfer_to_human_agents");
+        EXPECT_EQ(calls[1].result, "Transfer successful");
+        EXPECT_EQ(calls[1].messageIndex, 3);
+        EXPECT_EQ(calls[1].resultMessageIndex, 4);
+        EXPECT_EQ(calls[1].status, "ok");
+        EXPECT_EQ(*calls[1].latencyMs, 30);
+        // The handoff is a call of its own, so the escalation is found.
+        SignalDetector detector{DetectorSettings{}};
+        const auto signals = detector.detect(parsed.interaction);
+        EXPECT_TRUE(std::any_of(signals.begin(), signals.end(),
+                                [](const Signal& s) { return s.kind == SignalKind::Escalation; }));
+    }
+    // Two calls with one id in one message: each is its own call; the first result answers the
+    // latest of them, the next result the other.
+    const auto parallel = parse(
+        R"({"messages":[{"role":"user","content":"Weather in Paris and Rome?"},)"
+        R"({"role":"assistant","content":null,"tool_calls":[)"
+        R"({"id":"c","function":{"name":"weather","arguments":"{\"city\":\"Paris\"}"}},)"
+        R"({"id":"c","function":{"name":"weather","arguments":"{\"city\":\"Rome\"}"}}]},)"
+        R"({"role":"tool","tool_call_id":"c","content":"21"},{"role":"tool","tool_call_id":"c","content":"14"}]})");
+    ASSERT_EQ(parallel.error, "");
+    ASSERT_EQ(parallel.interaction.toolCalls.size(), 2u);
+    EXPECT_EQ(parallel.interaction.toolCalls[1].result, "21");
+    EXPECT_EQ(parallel.interaction.toolCalls[0].result, "14");
 }
