@@ -701,6 +701,7 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
             summary.signalsError = "the store's detector settings: " + error;
     }
     m_detector = std::make_unique<SignalDetector>(detectorSettings);
+    m_detector->setEarlierInteractions(storedInteractions(m_writer.path()));
     if (summary.signalsError.empty())
         summary.signalsError = m_detector->error();
     std::optional<BackgroundIndexer> indexer;

@@ -4,6 +4,7 @@
 #include "core/ingest/otlp.h"
 #include "core/ingest/validation.h"
 #include "core/signals/detectors.h"
+#include "core/signals/rebuild.h"
 #include "core/store/settings_store.h"
 #include "core/store/source_store.h"
 #include "core/store/store_writer.h"
@@ -184,6 +185,7 @@ public:
             settings = DetectorSettings::fromJson(prepared->second, error);
         }
         m_detector = std::make_unique<SignalDetector>(settings);
+        m_detector->setEarlierInteractions(storedInteractions(m_store->path()));
         m_thread = std::thread([this] { run(); });
         return {};
     }

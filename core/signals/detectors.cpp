@@ -262,6 +262,11 @@ std::vector<std::uint64_t> SignalDetector::questionWords(const std::string& text
     return words;
 }
 
+void SignalDetector::setEarlierInteractions(EarlierInteractions earlier)
+{
+    m_earlier = std::move(earlier);
+}
+
 void SignalDetector::detectRepeat(const Interaction& in, std::vector<Signal>& out)
 {
     const std::string& who = in.user.empty() ? in.session : in.user;
@@ -280,6 +285,15 @@ void SignalDetector::detectRepeat(const Interaction& in, std::vector<Signal>& ou
         return;
     const std::int64_t window = static_cast<std::int64_t>(m_settings.repeatWindowMinutes) * 60'000;
     const std::int64_t now = *in.startMs;
+    if (m_earlier) {
+        // Remembered as if this run had read them first; their own signals are stored already.
+        const EarlierInteractions earlier = std::exchange(m_earlier, {});
+        std::vector<Signal> ignored;
+        for (const Interaction& asked : earlier(now - window, now)) {
+            detectRepeat(asked, ignored);
+            ignored.clear();
+        }
+    }
     while (!m_window.empty() && m_window.front().atMs < now - window) {
         m_window.pop_front();
         ++m_windowFirst;

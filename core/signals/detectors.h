@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -82,6 +83,14 @@ public:
 
     std::vector<Signal> detect(const Interaction& interaction);
 
+    // Where the repeat detector finds the questions asked before it started (in earlier runs of an
+    // incremental ingest, before a crash): the interactions started in [fromMs, toMs], in (start,
+    // id) order. Asked once, at the first dated question, for the window before it, so that a run
+    // over appended data finds the repeats one run over all of it would.
+    using EarlierInteractions =
+        std::function<std::vector<Interaction>(std::int64_t fromMs, std::int64_t toMs)>;
+    void setEarlierInteractions(EarlierInteractions earlier);
+
     // The words a question is compared by (lowercase letters and digits), as sorted unique hashes.
     static std::vector<std::uint64_t> questionWords(const std::string& text);
 
@@ -107,6 +116,7 @@ private:
     std::deque<Asked> m_window;
     std::int64_t m_windowFirst = 0; // the sequence number of m_window.front()
     std::unordered_map<std::uint64_t, std::int64_t> m_lastOfUser;
+    EarlierInteractions m_earlier; // called once, then reset
 
     DetectorSettings m_settings;
     std::string m_error;

@@ -32,6 +32,33 @@ Status saveDetectorSettings(StoreWriter& writer, const DetectorSettings& setting
     });
 }
 
+SignalDetector::EarlierInteractions storedInteractions(const std::string& storePath)
+{
+    return [storePath](std::int64_t fromMs, std::int64_t toMs) {
+        std::vector<Interaction> found;
+        auto reader = Database::openForReading(storePath);
+        if (!reader || !(*reader)->isCurrent())
+            return found;
+        try {
+            InteractionStore interactions(**reader);
+            InteractionCursor cursor{fromMs - 1, INT64_MAX}; // from fromMs on
+            while (true) {
+                std::vector<StoredInteraction> chunk = interactions.after(cursor, 500);
+                if (chunk.empty())
+                    return found;
+                for (StoredInteraction& stored : chunk) {
+                    if (stored.interaction.startMs && *stored.interaction.startMs > toMs)
+                        return found;
+                    found.push_back(std::move(stored.interaction));
+                }
+            }
+        } catch (const std::exception&) {
+            // Without them a repeat across runs may be missed, never a wrong one found.
+        }
+        return found;
+    };
+}
+
 Result<RebuildSummary> rebuildSignals(Database& reader, StoreWriter& writer, const DetectorSettings& settings,
                                       const std::function<void(std::int64_t)>& progress,
                                       const std::atomic<bool>* cancel)

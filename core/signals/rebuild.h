@@ -19,6 +19,10 @@ Result<DetectorSettings> loadDetectorSettings(Database& database);
 // Checks that every pattern compiles, then saves them (an interactive write).
 Status saveDetectorSettings(StoreWriter& writer, const DetectorSettings& settings);
 
+// The interactions already in the store at `storePath`, for a detector's repeat memory (see
+// SignalDetector::setEarlierInteractions): none when the store cannot be read.
+SignalDetector::EarlierInteractions storedInteractions(const std::string& storePath);
+
 struct RebuildSummary
 {
     std::int64_t interactions = 0;

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 using namespace winnow;
 
@@ -337,4 +339,70 @@ TEST(SignalStore, SignalsPointAtTheirMessages)
     EXPECT_EQ(entries[0].interactionKey, "x");
     EXPECT_EQ(entries[0].signal.messageIndex, 2);
     EXPECT_NE(entries[0].signal.reason, "");
+}
+
+// Signals that depend on other interactions (repeats) come out the same whether the log arrives in
+// one run or in several (a cron job reading what was appended since the last run, a resume after a
+// crash): each run remembers the questions already stored within the repeat window.
+TEST(SignalStore, IncrementalIngestFindsTheSameSignalsAsOneRun)
+{
+    test::TempDir dir;
+    DemoOptions options;
+    options.interactions = 3000;
+    options.seed = 4;
+    const std::string whole = dir.path("whole.jsonl");
+    ASSERT_EQ(writeDemo(options, DemoFormat::Jsonl, whole), "");
+    auto masks = [](test::TestStore& store) {
+        std::map<std::string, std::int64_t> byKey;
+        sql::Connection db(store.path(), sql::Connection::Mode::ReadOnly);
+        sql::Statement rows(db, "SELECT key, signal_mask FROM interactions");
+        while (rows.step())
+            byKey[rows.text(0)] = rows.int64(1);
+        return byKey;
+    };
+    test::TestStore oneRun(dir.path("one.db"));
+    oneRun.ingest({whole});
+    const auto expected = masks(oneRun);
+    ASSERT_EQ(expected.size(), 3000u);
+    const std::int64_t repeats =
+        oneRun.queryInt("SELECT count(*) FROM interactions WHERE signal_mask & 4 != 0");
+    ASSERT_GT(repeats, 50);
+
+    // The same lines, appended in parts, each read by its own run (with its own detector). Each part
+    // ends just before a repeated question, so the question it repeats is in an earlier run.
+    const auto lines = [&] {
+        std::vector<std::string> all;
+        std::istringstream in(test::readFile(whole));
+        for (std::string line; std::getline(in, line);)
+            all.push_back(line);
+        return all;
+    }();
+    std::vector<size_t> cuts;
+    for (size_t i = 0; i < lines.size() && cuts.size() < 8; ++i) {
+        const auto keyAt = lines[i].find("\"id\":\"");
+        ASSERT_NE(keyAt, std::string::npos);
+        const std::string key = lines[i].substr(keyAt + 6, lines[i].find('"', keyAt + 6) - keyAt - 6);
+        if (expected.at(key) & (1 << static_cast<int>(SignalKind::Repeat)))
+            cuts.push_back(i);
+    }
+    ASSERT_EQ(cuts.size(), 8u);
+    cuts.push_back(lines.size());
+    test::TestStore inParts(dir.path("parts.db"));
+    const std::string growing = dir.path("growing.jsonl");
+    size_t from = 0;
+    for (size_t cut : cuts) {
+        std::ofstream out(growing, std::ios::app);
+        for (size_t i = from; i < cut; ++i)
+            out << lines[i] << '\n';
+        out.close();
+        inParts.ingest({growing});
+        from = cut;
+    }
+    const auto got = masks(inParts);
+    ASSERT_EQ(got.size(), expected.size());
+    std::int64_t differing = 0;
+    for (const auto& [key, mask] : expected)
+        differing += got.at(key) != mask;
+    EXPECT_EQ(differing, 0);
+    EXPECT_EQ(inParts.queryInt("SELECT count(*) FROM interactions WHERE signal_mask & 4 != 0"), repeats);
 }
