@@ -108,11 +108,10 @@ MetricsQuery parseQuery(const MetricsArguments& a)
     if (!a.bucket.empty())
         query.bucket = *parseBucket(a.bucket);
     if (!a.by.empty()) {
-        const auto field = parseFilterField(a.by);
-        if (!field || !isGroupable(*field))
-            throw UsageError{
-                "--by is one of agent, agent_version, model, intent, channel, outcome, user, session"};
-        query.breakdown = field;
+        auto grouping = parseGrouping(a.by);
+        if (!grouping)
+            throw UsageError{"--by: " + grouping.error().message};
+        query.breakdown = *grouping;
     }
     const auto impact = parseRate(a.impact);
     if (!impact)
@@ -154,13 +153,16 @@ Runner defineMetrics(CLI::App& command, const Context& context)
     command.add_option("--to", a->to, "Up to this time (exclusive)")->type_name("TIME");
     repeatable(
         command.add_option("--where", a->where,
-                           "FIELD=VALUE (repeatable; an empty VALUE selects interactions without the field). "
-                           "Fields: " +
+                           "FIELD=VALUE (repeatable; an empty VALUE selects interactions without the field), "
+                           "metadata.KEY=VALUE (a top-level key), score.NAME>=X (or <, <=, >, =). Fields: " +
                                filterFieldList()))
         ->type_name("FIELD=VALUE");
     command.add_option("--bucket", a->bucket, "A series per hour, day or week")
         ->check(CLI::IsMember({"hour", "day", "week"}));
-    command.add_option("--by", a->by, "Break down by a field (sorted by --impact × volume)")
+    command
+        .add_option("--by", a->by,
+                    "Break down by agent, agent_version, model, intent, channel, outcome, user, session or "
+                    "metadata.KEY (sorted by --impact × volume)")
         ->type_name("FIELD");
     command.add_option("--impact", a->impact, "The rate the breakdown is sorted by: " + rateList())
         ->type_name("RATE");
@@ -171,7 +173,8 @@ Runner defineMetrics(CLI::App& command, const Context& context)
     command.add_flag("--rebuild-rollups", a->rebuildRollups, "Recompute the stored totals first (repair)");
     setExamples(command, {"winnow --db agents.db metrics --from 2026-11-01 --where agent=support-bot --json",
                           "winnow metrics --from 2026-11-05 --bucket day --by agent_version --compare-to "
-                          "2026-10-22..2026-11-05"});
+                          "2026-10-22..2026-11-05",
+                          "winnow metrics --where 'score.reward>=0.5' --by metadata.task_family"});
     return [&context, a]() -> int {
         const MetricsQuery query = parseQuery(*a);
         if (a->rebuildRollups) {
@@ -204,12 +207,11 @@ Runner defineMetrics(CLI::App& command, const Context& context)
                     entry.insert(QStringLiteral("impact"), static_cast<qint64>(row.impact));
                     rows.append(entry);
                 }
-                result.insert(
-                    QStringLiteral("breakdown"),
-                    QJsonObject{
-                        {QStringLiteral("dimension"), QString::fromLatin1(filterFieldName(*query.breakdown))},
-                        {QStringLiteral("impact_rate"), QString::fromLatin1(rateName(query.impactRate))},
-                        {QStringLiteral("rows"), rows}});
+                result.insert(QStringLiteral("breakdown"),
+                              QJsonObject{{QStringLiteral("dimension"), q(groupingText(*query.breakdown))},
+                                          {QStringLiteral("impact_rate"),
+                                           QString::fromLatin1(rateName(query.impactRate))},
+                                          {QStringLiteral("rows"), rows}});
             }
             if (report.previous) {
                 QJsonObject rates;
@@ -248,10 +250,10 @@ Runner defineMetrics(CLI::App& command, const Context& context)
             series.print(std::cout);
         }
         if (query.breakdown) {
-            std::cout << "\nby " << filterFieldName(*query.breakdown) << " (sorted by "
+            std::cout << "\nby " << groupingText(*query.breakdown) << " (sorted by "
                       << rateName(query.impactRate) << " × volume)\n";
             TextTable rows(
-                {filterFieldName(*query.breakdown), "interactions", rateName(query.impactRate), "impact"});
+                {groupingText(*query.breakdown), "interactions", rateName(query.impactRate), "impact"});
             for (const BreakdownRow& row : report.breakdown)
                 rows.add({row.value.empty() ? "(none)" : row.value, std::to_string(row.summary.interactions),
                           percent(row.summary.rate(query.impactRate).value), std::to_string(row.impact)});

@@ -140,10 +140,12 @@ Status checkQuery(const MetricsQuery& query)
 {
     if (Status filter = checkFilter(query.filter); !filter)
         return filter;
-    if (query.breakdown && !isGroupable(*query.breakdown))
-        return Error{"cannot break down by " + std::string(filterFieldName(*query.breakdown)) +
+    if (query.breakdown && !isGroupable(query.breakdown->field))
+        return Error{"cannot break down by " + groupingText(*query.breakdown) +
                          " (it can hold several values per interaction)",
                      {}};
+    if (query.breakdown && (query.breakdown->field == FilterField::Metadata) == query.breakdown->key.empty())
+        return Error{"only a metadata breakdown takes a key: " + groupingText(*query.breakdown), {}};
     if (query.compareFromMs.has_value() != query.compareToMs.has_value())
         return Error{"a comparison period needs both its start and its end", {}};
     if (Status range = checkTimeRange(query.compareFromMs, query.compareToMs); !range)
@@ -634,7 +636,7 @@ private:
 
 std::optional<Dimension> breakdownDimension(const MetricsQuery& query)
 {
-    return query.breakdown ? dimensionOf(*query.breakdown) : std::nullopt;
+    return query.breakdown ? dimensionOf(query.breakdown->field) : std::nullopt;
 }
 
 } // namespace
@@ -643,7 +645,7 @@ bool rollupsCanAnswer(const MetricsQuery& query)
 {
     if (!query.successScore.empty())
         return false;
-    if (query.breakdown && !dimensionOf(*query.breakdown))
+    if (query.breakdown && !dimensionOf(query.breakdown->field))
         return false;
     return planFor(query.filter, breakdownDimension(query)).has_value();
 }

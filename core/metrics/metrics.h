@@ -86,7 +86,7 @@ struct MetricsQuery
 {
     MetricsFilter filter;
     std::optional<Bucket> bucket;              // a series per bucket
-    std::optional<FilterField> breakdown;      // a groupable field to break down by
+    std::optional<Grouping> breakdown;         // a groupable field or metadata key to break down by
     Rate impactRate = Rate::Escalation;        // breakdown rows are sorted by this rate's hits
     std::optional<std::int64_t> compareFromMs; // the other period, same filter otherwise
     std::optional<std::int64_t> compareToMs;

@@ -3,6 +3,8 @@
 #include "core/util/text.h"
 
 #include <array>
+#include <charconv>
+#include <cmath>
 
 namespace winnow {
 
@@ -10,9 +12,62 @@ namespace {
 constexpr std::array<const char*, dimensionCount> dimensionNames = {"agent", "agent_version", "model",
                                                                     "intent", "channel"};
 constexpr std::array<const char*, filterFieldCount> fieldNames = {
-    "agent", "agent_version", "model",  "intent", "channel", "outcome",
-    "user",  "session",       "signal", "tool",   "thumb"};
+    "agent",   "agent_version", "model", "intent", "channel",  "outcome", "user",
+    "session", "signal",        "tool",  "thumb",  "metadata", "score"};
+constexpr std::string_view metadataPrefix = "metadata.";
+constexpr std::string_view scorePrefix = "score.";
+
+std::optional<double> parseNumber(std::string_view text)
+{
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+        return std::nullopt;
+    return value;
+}
+
+// "score.NAME" and an operator; the operator's position and length, longest first.
+std::optional<std::pair<Comparison, size_t>> comparisonAt(std::string_view text, size_t at)
+{
+    const std::string_view rest = text.substr(at);
+    if (rest.starts_with("<="))
+        return std::pair{Comparison::LessOrEqual, size_t(2)};
+    if (rest.starts_with(">="))
+        return std::pair{Comparison::GreaterOrEqual, size_t(2)};
+    if (rest.starts_with("<"))
+        return std::pair{Comparison::Less, size_t(1)};
+    if (rest.starts_with(">"))
+        return std::pair{Comparison::Greater, size_t(1)};
+    if (rest.starts_with("="))
+        return std::pair{Comparison::Equal, size_t(1)};
+    return std::nullopt;
+}
 } // namespace
+
+const char* comparisonText(Comparison comparison)
+{
+    switch (comparison) {
+    case Comparison::Less:
+        return "<";
+    case Comparison::LessOrEqual:
+        return "<=";
+    case Comparison::Greater:
+        return ">";
+    case Comparison::GreaterOrEqual:
+        return ">=";
+    case Comparison::Equal:
+        break;
+    }
+    return "=";
+}
+
+std::string conditionText(const Condition& condition)
+{
+    std::string text = filterFieldName(condition.field);
+    if (condition.field == FilterField::Metadata || condition.field == FilterField::Score)
+        text += "." + condition.key;
+    return text + comparisonText(condition.comparison) + condition.value;
+}
 
 const char* dimensionName(Dimension dimension)
 {
@@ -55,7 +110,30 @@ FilterField fieldOf(Dimension dimension)
 
 bool isGroupable(FilterField field)
 {
-    return field != FilterField::Signal && field != FilterField::Tool && field != FilterField::Thumb;
+    return field != FilterField::Signal && field != FilterField::Tool && field != FilterField::Thumb &&
+           field != FilterField::Score;
+}
+
+Result<Grouping> parseGrouping(std::string_view text)
+{
+    if (text.starts_with(metadataPrefix)) {
+        if (text.size() == metadataPrefix.size())
+            return Error{"metadata needs a key: metadata.KEY", {}};
+        return Grouping{FilterField::Metadata, std::string(text.substr(metadataPrefix.size()))};
+    }
+    const auto field = parseFilterField(text);
+    if (!field || !isGroupable(*field) || *field == FilterField::Metadata)
+        return Error{"cannot break down by '" + std::string(text) +
+                         "' (agent, agent_version, model, intent, channel, outcome, user, session, "
+                         "metadata.KEY)",
+                     {}};
+    return Grouping{*field, {}};
+}
+
+std::string groupingText(const Grouping& grouping)
+{
+    return grouping.field == FilterField::Metadata ? std::string(metadataPrefix) + grouping.key
+                                                   : std::string(filterFieldName(grouping.field));
 }
 
 std::string filterFieldList()
@@ -63,7 +141,7 @@ std::string filterFieldList()
     std::string list;
     for (const char* name : fieldNames)
         list += (list.empty() ? "" : ", ") + std::string(name);
-    return list;
+    return list.substr(0, list.rfind(", metadata")) + ", metadata.KEY, score.NAME";
 }
 
 std::optional<SignalKind> signalOf(const Condition& condition)
@@ -85,11 +163,59 @@ Status checkCondition(const Condition& condition)
     if (condition.field == FilterField::Thumb && condition.value != "down" && condition.value != "up" &&
         condition.value != "none")
         return Error{"thumb is down, up or none, not '" + condition.value + "'", {}};
+    const bool keyed = condition.field == FilterField::Metadata || condition.field == FilterField::Score;
+    if (keyed && condition.key.empty())
+        return Error{
+            std::string(filterFieldName(condition.field)) + " needs a " +
+                (condition.field == FilterField::Score ? "name: score.NAME>=X" : "key: metadata.KEY=VALUE"),
+            {}};
+    if (condition.key.find('"') != std::string::npos)
+        return Error{"a key cannot hold a double quote: " + condition.key, {}};
+    if (!keyed && !condition.key.empty())
+        return Error{std::string(filterFieldName(condition.field)) + " takes no key", {}};
+    if (condition.field != FilterField::Score && condition.comparison != Comparison::Equal)
+        return Error{"only scores compare with <, <=, > or >=: " + conditionText(condition), {}};
+    if (condition.field == FilterField::Score &&
+        !(condition.value.empty() && condition.comparison == Comparison::Equal) &&
+        !parseNumber(condition.value))
+        return Error{"a score compares with a number, not '" + condition.value + "' (" +
+                         conditionText(condition) + ")",
+                     {}};
     return {};
+}
+
+std::optional<double> scoreBound(const Condition& condition)
+{
+    return condition.field == FilterField::Score ? parseNumber(condition.value) : std::nullopt;
 }
 
 Result<Condition> parseCondition(std::string_view text)
 {
+    if (text.starts_with(metadataPrefix)) {
+        const size_t equals = text.find('=');
+        if (equals == std::string_view::npos)
+            return Error{"a metadata condition is metadata.KEY=VALUE, not '" + std::string(text) + "'", {}};
+        Condition condition{FilterField::Metadata, std::string(text.substr(equals + 1)),
+                            std::string(text.substr(metadataPrefix.size(), equals - metadataPrefix.size())),
+                            Comparison::Equal};
+        if (Status checked = checkCondition(condition); !checked)
+            return checked.error();
+        return condition;
+    }
+    if (text.starts_with(scorePrefix)) {
+        const size_t at = text.find_first_of("<>=", scorePrefix.size());
+        const auto comparison = at == std::string_view::npos ? std::nullopt : comparisonAt(text, at);
+        if (!comparison)
+            return Error{"a score condition is score.NAME then =, <, <=, > or >= and a number, not '" +
+                             std::string(text) + "'",
+                         {}};
+        Condition condition{FilterField::Score, std::string(text.substr(at + comparison->second)),
+                            std::string(text.substr(scorePrefix.size(), at - scorePrefix.size())),
+                            comparison->first};
+        if (Status checked = checkCondition(condition); !checked)
+            return checked.error();
+        return condition;
+    }
     const size_t equals = text.find('=');
     if (equals == std::string_view::npos)
         return Error{"a condition is FIELD=VALUE, not '" + std::string(text) +
@@ -100,10 +226,40 @@ Result<Condition> parseCondition(std::string_view text)
         return Error{"unknown field '" + std::string(text.substr(0, equals)) +
                          "' (fields: " + filterFieldList() + ")",
                      {}};
-    Condition condition{*field, std::string(text.substr(equals + 1))};
+    if (*field == FilterField::Metadata || *field == FilterField::Score)
+        return Error{
+            std::string(filterFieldName(*field)) + " needs a key: " + filterFieldName(*field) + ".KEY", {}};
+    Condition condition{*field, std::string(text.substr(equals + 1)), {}, Comparison::Equal};
     if (Status checked = checkCondition(condition); !checked)
         return checked.error();
     return condition;
+}
+
+Result<std::vector<Condition>> parseConditionList(std::string_view text)
+{
+    std::vector<Condition> conditions;
+    size_t at = 0;
+    while (at < text.size()) {
+        if (text[at] == ' ' || text[at] == '\t') {
+            ++at;
+            continue;
+        }
+        std::string word;
+        bool quoted = false;
+        for (; at < text.size() && (quoted || (text[at] != ' ' && text[at] != '\t')); ++at) {
+            if (text[at] == '"')
+                quoted = !quoted;
+            else
+                word += text[at];
+        }
+        if (quoted)
+            return Error{"a quote is not closed: " + word, {}};
+        auto condition = parseCondition(word);
+        if (!condition)
+            return condition.error();
+        conditions.push_back(std::move(*condition));
+    }
+    return conditions;
 }
 
 Status checkTimeRange(std::optional<std::int64_t> fromMs, std::optional<std::int64_t> toMs)

@@ -19,8 +19,41 @@ constexpr std::array<const char*, filterFieldCount> conditions = {
     "EXISTS(SELECT 1 FROM tool_calls t WHERE t.id >= i.first_tool_call_id "
     "AND t.id < i.first_tool_call_id + i.tool_call_count AND t.name = ?)",
     "(CASE WHEN i.thumb < 0 THEN -1 WHEN i.thumb > 0 THEN 1 ELSE 0 END) = ?",
+    nullptr, // metadata and score: conditionSql
+    nullptr,
 };
+
+std::string conditionSql(const Condition& condition)
+{
+    if (condition.field == FilterField::Metadata)
+        return metadataValueSql() + " IS ?";
+    if (condition.field == FilterField::Score) {
+        if (!scoreBound(condition))
+            return "NOT EXISTS(SELECT 1 FROM scores s WHERE s.interaction_id = i.id AND s.name = ?)";
+        return std::string("EXISTS(SELECT 1 FROM scores s WHERE s.interaction_id = i.id AND s.name = ? "
+                           "AND s.value ") +
+               comparisonText(condition.comparison) + " ?)";
+    }
+    return conditions[static_cast<size_t>(condition.field)];
+}
 } // namespace
+
+std::string metadataValueSql()
+{
+    // JSON true and false read back as the words a user types, not as 1 and 0.
+    return "(SELECT CASE json_type(m.json, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+           "ELSE CAST(json_extract(m.json, ?) AS TEXT) END "
+           "FROM interaction_metadata m WHERE m.interaction_id = i.id)";
+}
+
+int bindMetadataKey(sql::Statement& statement, const std::string& key, int p)
+{
+    // A top-level key, quoted, so that keys with dots ("gen_ai.conversation.id") are one key.
+    const std::string path = "$.\"" + key + "\"";
+    statement.bindCopy(p++, path);
+    statement.bindCopy(p++, path);
+    return p;
+}
 
 std::string whereClause(const MetricsFilter& filter)
 {
@@ -30,7 +63,7 @@ std::string whereClause(const MetricsFilter& filter)
     if (filter.toMs)
         sql += " AND i.start_ms < ?";
     for (const Condition& condition : filter.where)
-        sql += std::string(" AND ") + conditions[static_cast<size_t>(condition.field)];
+        sql += " AND " + conditionSql(condition);
     return sql;
 }
 
@@ -42,7 +75,14 @@ int bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p)
         statement.bind(p++, *filter.toMs);
     for (const Condition& condition : filter.where) {
         checkCondition(condition).check();
-        if (condition.field == FilterField::Signal)
+        if (condition.field == FilterField::Metadata) {
+            p = bindMetadataKey(statement, condition.key, p);
+            statement.bindTextOrNull(p++, std::string_view(condition.value));
+        } else if (condition.field == FilterField::Score) {
+            statement.bind(p++, std::string_view(condition.key));
+            if (const auto bound = scoreBound(condition))
+                statement.bind(p++, *bound);
+        } else if (condition.field == FilterField::Signal)
             statement.bind(p++, std::int64_t(1) << static_cast<int>(*signalOf(condition)));
         else if (condition.field == FilterField::Thumb)
             statement.bind(p++, std::int64_t(condition.value == "down" ? -1

@@ -225,10 +225,13 @@ std::vector<StoredInteraction> InteractionStore::after(InteractionCursor& cursor
 }
 
 std::vector<MetricRow> InteractionStore::metricRows(const MetricsFilter& filter,
-                                                    std::optional<FilterField> groupBy,
+                                                    std::optional<Grouping> groupBy,
                                                     const std::string& scoreName)
 {
-    const std::string group = groupBy ? groupColumn(*groupBy) : "NULL";
+    const bool byMetadata = groupBy && groupBy->field == FilterField::Metadata;
+    const std::string group = !groupBy     ? "NULL"
+                              : byMetadata ? metadataValueSql()
+                                           : groupColumn(groupBy->field);
     const std::string scoreColumn = scoreName.empty()
                                         ? std::string("NULL")
                                         : "(SELECT s.value FROM scores s WHERE s.interaction_id = i.id "
@@ -240,6 +243,8 @@ std::vector<MetricRow> InteractionStore::metricRows(const MetricsFilter& filter,
             "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
             group + ", " + scoreColumn + " FROM interactions i" + whereClause(filter));
     int first = 1;
+    if (byMetadata)
+        first = bindMetadataKey(select, groupBy->key, first);
     if (!scoreName.empty())
         select.bind(first++, std::string_view(scoreName));
     bindFilter(select, filter, first);

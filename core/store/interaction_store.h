@@ -91,7 +91,7 @@ public:
     std::vector<StoredInteraction> after(InteractionCursor& cursor, std::int64_t limit);
 
     // The narrow rows of a slice; `groupBy` fills MetricRow::group, `scoreName` MetricRow::score.
-    std::vector<MetricRow> metricRows(const MetricsFilter& filter, std::optional<FilterField> groupBy = {},
+    std::vector<MetricRow> metricRows(const MetricsFilter& filter, std::optional<Grouping> groupBy = {},
                                       const std::string& scoreName = {});
     // Per score name: (sum, count) over the slice.
     std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);

@@ -70,6 +70,13 @@ Statement& Statement::bind(int index, std::string_view text)
     return *this;
 }
 
+Statement& Statement::bindCopy(int index, std::string_view text)
+{
+    check(sqlite3_bind_text64(m_statement, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+          "bind");
+    return *this;
+}
+
 Statement& Statement::bindBlob(int index, std::string_view bytes)
 {
     check(sqlite3_bind_blob64(m_statement, index, bytes.data(), bytes.size(), SQLITE_STATIC), "bind");

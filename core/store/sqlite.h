@@ -45,6 +45,8 @@ public:
     Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view text);
+    // Text the statement keeps its own copy of, for values built on the spot.
+    Statement& bindCopy(int index, std::string_view text);
     Statement& bindBlob(int index, std::string_view bytes);
     Statement& bindNull(int index);
     template <typename T> Statement& bind(int index, const std::optional<T>& value)

@@ -79,3 +79,52 @@ TEST_F(Cli, MetricsBySignalComeFromTheRollups)
     EXPECT_EQ(bySignal.json().value(QStringLiteral("interactions")).toInt(),
               query("SELECT count(*) FROM interactions WHERE signal_mask & 1 != 0"));
 }
+
+TEST_F(Cli, MetricsSliceAndBreakDownByMetadataAndScores)
+{
+    demoStore(1500, 2);
+    auto byRegion = run({"--db", db(), "metrics", "--by", "metadata.region", "--json"});
+    ASSERT_EQ(byRegion.exitCode, 0) << byRegion.err;
+    const QJsonObject breakdown = byRegion.json().value(QStringLiteral("breakdown")).toObject();
+    EXPECT_EQ(breakdown.value(QStringLiteral("dimension")).toString(), QStringLiteral("metadata.region"));
+    std::map<QString, int> perRegion;
+    for (const QJsonValue row : breakdown.value(QStringLiteral("rows")).toArray())
+        perRegion[row.toObject().value(QStringLiteral("value")).toString()] =
+            row.toObject().value(QStringLiteral("interactions")).toInt();
+    ASSERT_EQ(perRegion.size(), 2u) << byRegion.out;
+    auto usEast = run({"--db", db(), "metrics", "--where", "metadata.region=us-east", "--json"});
+    ASSERT_EQ(usEast.exitCode, 0) << usEast.err;
+    EXPECT_EQ(usEast.json().value(QStringLiteral("interactions")).toInt(),
+              perRegion[QStringLiteral("us-east")]);
+    EXPECT_EQ(usEast.json().value(QStringLiteral("computed_from")).toString(), QStringLiteral("scan"));
+
+    auto all = run({"--db", db(), "metrics", "--json"});
+    auto high = run({"--db", db(), "metrics", "--where", "score.reward>=0.5", "--json"});
+    auto low = run({"--db", db(), "metrics", "--where", "score.reward<0.5", "--json"});
+    auto none = run({"--db", db(), "metrics", "--where", "score.reward=", "--json"});
+    ASSERT_EQ(high.exitCode, 0) << high.err;
+    const int scored = all.json()
+                           .value(QStringLiteral("scores"))
+                           .toObject()
+                           .value(QStringLiteral("reward"))
+                           .toObject()
+                           .value(QStringLiteral("n"))
+                           .toInt();
+    EXPECT_GT(high.json().value(QStringLiteral("interactions")).toInt(), 0);
+    EXPECT_GT(low.json().value(QStringLiteral("interactions")).toInt(), 0);
+    EXPECT_EQ(high.json().value(QStringLiteral("interactions")).toInt() +
+                  low.json().value(QStringLiteral("interactions")).toInt(),
+              scored);
+    EXPECT_EQ(scored + none.json().value(QStringLiteral("interactions")).toInt(),
+              all.json().value(QStringLiteral("interactions")).toInt());
+
+    auto wrong = run({"--db", db(), "metrics", "--where", "score.reward>=high"});
+    EXPECT_EQ(wrong.exitCode, 2);
+    EXPECT_NE(wrong.err.find("a score compares with a number"), std::string::npos) << wrong.err;
+    EXPECT_EQ(run({"--db", db(), "metrics", "--by", "score"}).exitCode, 2);
+    // The same conditions select what delete removes.
+    auto deleted = run({"--db", db(), "delete", "--where", "score.reward<0.5", "--json"});
+    ASSERT_EQ(deleted.exitCode, 0) << deleted.err;
+    auto after = run({"--db", db(), "metrics", "--where", "score.reward<0.5", "--json"});
+    EXPECT_EQ(after.json().value(QStringLiteral("interactions")).toInt(), 0);
+}

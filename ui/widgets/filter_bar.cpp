@@ -161,11 +161,12 @@ void FilterBar::setFilter(const MetricsFilter& filter)
         m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(*filter.toMs));
     for (auto& [field, box] : m_dimensions) {
         int index = 0;
-        for (const auto& [name, value] : filter.where)
-            if (name == fieldOf(field)) {
-                index = box->findData(QString::fromStdString(value));
+        for (const Condition& condition : filter.where)
+            if (condition.field == fieldOf(field)) {
+                const QString value = QString::fromStdString(condition.value);
+                index = box->findData(value);
                 if (index < 0) {
-                    box->addItem(QString::fromStdString(value), QString::fromStdString(value));
+                    box->addItem(value, value);
                     index = box->count() - 1;
                 }
             }

@@ -21,9 +21,11 @@ TEST(DrillDown, ARatePointOpensExactlyTheInteractionsItCounts)
               (Condition{FilterField::Thumb, "down"}));
     // Success has no single condition: the bucket alone.
     EXPECT_EQ(drillIntoBucket(filter, Bucket::Day, 0, Rate::Success).where.size(), 1u);
-    for (Rate rate : allRates)
-        if (const auto condition = conditionForRate(rate))
+    for (Rate rate : allRates) {
+        if (const auto condition = conditionForRate(rate)) {
             EXPECT_TRUE(checkCondition(*condition)) << rateName(rate);
+        }
+    }
 }
 
 TEST(DrillDown, VolumeBarsAndBreakdownRows)

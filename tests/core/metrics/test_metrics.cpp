@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace winnow;
 
@@ -629,4 +630,101 @@ TEST(Metrics, QueriesStayBoundedWhateverIsStored)
     recent.filter.fromMs = firstDay;
     recent.filter.toMs = firstDay + 86'400'000;
     expectRollupsAgree(store.reader(), recent, "one day beside the extremes");
+}
+
+// Evaluation runs are compared by their metadata (trial, task family) and scores: both filter and
+// metadata breaks down, on the scan path, with hand-counted answers.
+TEST(Metrics, MetadataAndScoreSlices)
+{
+    test::TestStore store;
+    Batch batch;
+    for (int i = 0; i < 12; ++i) {
+        Interaction in;
+        in.key = "run-" + std::to_string(i);
+        in.outcome = i % 3 == 0 ? "failed" : "resolved";
+        // Top-level keys only; a key with dots is one key, true stays the word true.
+        in.metadataJson = "{\"trial\":" + std::to_string(i % 2 + 1) + ",\"task_family\":\"" +
+                          (i < 8 ? "web search" : "math") + "\",\"gen_ai.conversation.id\":\"c" +
+                          std::to_string(i / 4) + "\",\"pass\":" + (i % 3 == 0 ? "false" : "true") +
+                          ",\"nested\":{\"a\":1}}";
+        if (i == 11)
+            in.metadataJson.clear();
+        if (i < 10)
+            in.scores.push_back({"reward", i / 10.0}); // 0, 0.1, ..., 0.9
+        batch.interactions.push_back(in);
+    }
+    store.write(batch);
+    Database& db = store.reader();
+    auto count = [&](std::vector<std::string> conditions) {
+        MetricsFilter filter;
+        for (const std::string& text : conditions)
+            filter.with(*parseCondition(text));
+        return computeMetrics(db, filter).interactions;
+    };
+    EXPECT_EQ(count({"metadata.trial=1"}), 6);
+    EXPECT_EQ(count({"metadata.trial=2"}), 5); // 11 has no metadata
+    EXPECT_EQ(count({"metadata.trial="}), 1);
+    EXPECT_EQ(count({"metadata.task_family=web search"}), 8);
+    EXPECT_EQ(count({"metadata.gen_ai.conversation.id=c2"}), 3);
+    EXPECT_EQ(count({"metadata.pass=false"}), 4);
+    EXPECT_EQ(count({"metadata.pass=true"}), 7);
+    EXPECT_EQ(count({"metadata.nested={\"a\":1}"}), 11);
+    EXPECT_EQ(count({"metadata.missing=x"}), 0);
+    EXPECT_EQ(count({"score.reward>=0.5"}), 5);
+    EXPECT_EQ(count({"score.reward>0.5"}), 4);
+    EXPECT_EQ(count({"score.reward<0.3"}), 3);
+    EXPECT_EQ(count({"score.reward<=0.3"}), 4);
+    EXPECT_EQ(count({"score.reward=0.3"}), 1);
+    EXPECT_EQ(count({"score.reward="}), 2); // without the score
+    EXPECT_EQ(count({"score.other>=0"}), 0);
+    EXPECT_EQ(count({"score.reward>=0.5", "metadata.trial=1"}), 2); // 6, 8
+    EXPECT_EQ(count({"score.reward>=0.5", "metadata.task_family=math"}), 2);
+
+    MetricsQuery byTrial;
+    byTrial.filter.with(*parseCondition("score.reward>=0.2"));
+    byTrial.breakdown = Grouping{FilterField::Metadata, "trial"};
+    EXPECT_FALSE(rollupsCanAnswer(byTrial));
+    const MetricsReport report = computeMetrics(db, byTrial);
+    std::map<std::string, std::int64_t> perTrial;
+    for (const BreakdownRow& row : report.breakdown)
+        perTrial[row.value] = row.summary.interactions;
+    EXPECT_EQ(perTrial, (std::map<std::string, std::int64_t>{{"1", 4}, {"2", 4}}));
+    byTrial.breakdown = Grouping{FilterField::Metadata, "pass"};
+    byTrial.successScore = "reward"; // the score's, the group's and the filter's parameters in order
+    byTrial.successThreshold = 0.5;
+    perTrial.clear();
+    for (const BreakdownRow& row : computeMetrics(db, byTrial).breakdown)
+        perTrial[row.value] = row.summary.rate(Rate::Success).hits;
+    EXPECT_EQ(perTrial, (std::map<std::string, std::int64_t>{{"false", 2}, {"true", 3}})); // 6, 9 | 5, 7, 8
+    byTrial.breakdown = Grouping{FilterField::Metadata, ""};
+    EXPECT_FALSE(checkQuery(byTrial));
+}
+
+TEST(Filter, ParsesMetadataAndScoreConditions)
+{
+    const auto metadata = parseCondition("metadata.task=a=b");
+    ASSERT_TRUE(metadata);
+    EXPECT_EQ(*metadata, (Condition{FilterField::Metadata, "a=b", "task", Comparison::Equal}));
+    const auto score = parseCondition("score.reward>=0.25");
+    ASSERT_TRUE(score);
+    EXPECT_EQ(*score, (Condition{FilterField::Score, "0.25", "reward", Comparison::GreaterOrEqual}));
+    EXPECT_EQ(conditionText(*score), "score.reward>=0.25");
+    EXPECT_EQ(parseCondition("score.reward<1")->comparison, Comparison::Less);
+    EXPECT_EQ(parseCondition("score.reward<=1")->comparison, Comparison::LessOrEqual);
+    EXPECT_EQ(parseCondition("score.reward>1")->comparison, Comparison::Greater);
+    for (const char* wrong : {"metadata.=x", "metadata.task", "score.reward>=high", "score.>=1",
+                              "score.reward", "score.reward>=", "metadata=x", "score=1", "agent>=1",
+                              "metadata.a\"b=1", "score.reward>=nan", "score.reward>=1e999"})
+        EXPECT_FALSE(parseCondition(wrong)) << wrong;
+    const auto list = parseConditionList(R"(  agent=a metadata.task="web search"  score.reward>=0.5)");
+    ASSERT_TRUE(list) << list.error().message;
+    ASSERT_EQ(list->size(), 3u);
+    EXPECT_EQ((*list)[1].value, "web search");
+    EXPECT_FALSE(parseConditionList(R"(metadata.task="open)"));
+    EXPECT_FALSE(parseConditionList("agent=a bogus=1"));
+    EXPECT_EQ(groupingText(*parseGrouping("metadata.task")), "metadata.task");
+    EXPECT_FALSE(parseGrouping("metadata."));
+    EXPECT_FALSE(parseGrouping("score"));
+    EXPECT_FALSE(parseGrouping("metadata"));
+    EXPECT_FALSE(parseGrouping("tool"));
 }
