@@ -37,12 +37,6 @@ namespace winnow {
 
 namespace {
 
-struct StoreChoices
-{
-    std::map<Dimension, std::vector<std::string>> values;
-    std::optional<std::int64_t> oldest, newest;
-};
-
 struct OpenedStore
 {
     std::shared_ptr<StoreWriter> writer;
@@ -424,18 +418,12 @@ void MainWindow::readAgain(unsigned changes)
         return;
     }
     m_storeJobs->setStorePath(m_store.path);
-    m_storeJobs->start<StoreChoices>(
-        [](JobContext& context) {
-            StoreChoices choices;
-            choices.values = dimensionValues(context.database());
-            if (const auto range = InteractionStore(context.database()).startTimeRange()) {
-                choices.oldest = range->first;
-                choices.newest = range->second;
-            }
-            return choices;
-        },
-        [this, changes](StoreChoices choices) {
-            m_filterBar->setChoices(choices.values, choices.oldest, choices.newest);
+    m_storeJobs->start<StoreOutline>(
+        [](JobContext& context) { return readStoreOutline(context.database()); },
+        [this, changes](const StoreOutline& outline) {
+            m_filterBar->setChoices(outline);
+            for (Page* page : m_pages)
+                page->setOutline(outline);
             if (!m_restoredFilter) { // the conditions of the last session, once the values are known
                 m_restoredFilter = true;
                 m_filterBar->setConditions(settings::filterConditions.value());

@@ -2,6 +2,7 @@
 // A screen of the main window. Pages are thin: they read through job trackers (core/jobs) and
 // send edits to the store's writer; they own no threads. Each one is listed once, in pages.cpp.
 
+#include "core/metrics/metrics.h"
 #include "core/store/filter.h"
 #include "core/store/store_writer.h"
 
@@ -35,6 +36,9 @@ public:
     // Pages that show a slice get the filter bar's; the bar is shown with them.
     virtual bool usesFilter() const { return false; }
     virtual void setFilter(const MetricsFilter&) {}
+    // What the store holds (choices to offer, whether it is empty), read again after each commit
+    // that changed interactions, before the pages read again.
+    virtual void setOutline(const StoreOutline&) {}
     // What commits make the page read again (StoreChange bits; none by default).
     virtual unsigned readsChanges() const { return 0; }
     // Commits changed what the page reads: read again (the window calls this at most once a

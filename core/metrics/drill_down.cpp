@@ -42,11 +42,11 @@ MetricsFilter drillIntoVolume(const MetricsFilter& filter, Bucket bucket, std::i
     return drillIntoBucket(filter, bucket, start).with(FilterField::AgentVersion, agentVersion);
 }
 
-MetricsFilter drillIntoBreakdown(const MetricsFilter& filter, FilterField breakdown, const std::string& value,
-                                 std::optional<Rate> rate)
+MetricsFilter drillIntoBreakdown(const MetricsFilter& filter, const Grouping& breakdown,
+                                 const std::string& value, std::optional<Rate> rate)
 {
     MetricsFilter result = filter;
-    result.with(breakdown, value);
+    result.with(Condition{breakdown.field, value, breakdown.key, Comparison::Equal});
     addRate(result, rate);
     return result;
 }

@@ -21,7 +21,7 @@ MetricsFilter drillIntoBucket(const MetricsFilter& filter, Bucket bucket, std::i
 MetricsFilter drillIntoVolume(const MetricsFilter& filter, Bucket bucket, std::int64_t bucketStart,
                               const std::string& agentVersion);
 // A breakdown row: its value of the breakdown field, and the rate's interactions when given.
-MetricsFilter drillIntoBreakdown(const MetricsFilter& filter, FilterField breakdown, const std::string& value,
-                                 std::optional<Rate> rate = std::nullopt);
+MetricsFilter drillIntoBreakdown(const MetricsFilter& filter, const Grouping& breakdown,
+                                 const std::string& value, std::optional<Rate> rate = std::nullopt);
 
 } // namespace winnow

@@ -202,7 +202,8 @@ MetricsFilter comparisonFilter(const MetricsQuery& query)
     return other;
 }
 
-// The other period's figures beside this one's, with a test per rate.
+} // namespace
+
 void addComparison(MetricsReport& report, MetricsSummary previous)
 {
     previous.scores.clear(); // scores are reported for the slice asked for only
@@ -211,8 +212,6 @@ void addComparison(MetricsReport& report, MetricsSummary previous)
             compareRates(report.summary.rate(rate), previous.rate(rate));
     report.previous = std::move(previous);
 }
-
-} // namespace
 
 MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
                              std::optional<double> successThreshold)
@@ -783,6 +782,26 @@ std::map<Dimension, std::vector<std::string>> dimensionValues(Database& database
         result[static_cast<Dimension>(d)] = {set.begin(), set.end()};
     }
     return result;
+}
+
+StoreOutline readStoreOutline(Database& database)
+{
+    ReadSnapshot snapshot(database);
+    InteractionStore interactions(database);
+    StoreOutline outline;
+    outline.empty = interactions.isEmpty();
+    if (outline.empty)
+        return outline;
+    outline.values = dimensionValues(database);
+    if (const auto range = interactions.startTimeRange()) {
+        outline.oldestMs = range->first;
+        outline.newestMs = range->second;
+    }
+    outline.untimed = interactions.countWithoutStart();
+    outline.scoreNames = RollupCatalog::read(database).scoreNames;
+    std::sort(outline.scoreNames.begin(), outline.scoreNames.end());
+    outline.metadataKeys = interactions.recentMetadataKeys(2000);
+    return outline;
 }
 
 Status rebuildRollups(StoreWriter& writer)

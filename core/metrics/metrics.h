@@ -113,6 +113,9 @@ struct MetricsReport
     bool fromRollups = false;                                    // which way it was computed
 };
 
+// The other period's figures beside the report's, with a test per rate.
+void addComparison(MetricsReport& report, MetricsSummary previous);
+
 // The query's conditions, range and breakdown checked; an Error names what is wrong.
 Status checkQuery(const MetricsQuery& query);
 
@@ -134,6 +137,18 @@ interactionCountsBy(Database& database, const MetricsFilter& filter, Bucket buck
 
 // The values each dimension takes in the store, sorted; what a filter bar offers.
 std::map<Dimension, std::vector<std::string>> dimensionValues(Database& database);
+
+// What the store holds, for the choices a filter bar and a dashboard offer. Cheap at any size.
+struct StoreOutline
+{
+    bool empty = true;
+    std::map<Dimension, std::vector<std::string>> values;
+    std::optional<std::int64_t> oldestMs, newestMs; // start times, of the interactions that have one
+    std::int64_t untimed = 0;                       // interactions without a start time
+    std::vector<std::string> scoreNames;            // sorted
+    std::vector<std::string> metadataKeys;          // top-level keys of the newest interactions' metadata
+};
+StoreOutline readStoreOutline(Database& database);
 
 // Recomputes the stored rollups from the interactions (repair); a write operation.
 class StoreWriter;

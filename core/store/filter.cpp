@@ -247,7 +247,9 @@ Result<std::vector<Condition>> parseConditionList(std::string_view text)
         std::string word;
         bool quoted = false;
         for (; at < text.size() && (quoted || (text[at] != ' ' && text[at] != '\t')); ++at) {
-            if (text[at] == '"')
+            if (text[at] == '\\' && at + 1 < text.size())
+                word += text[++at];
+            else if (text[at] == '"')
                 quoted = !quoted;
             else
                 word += text[at];
@@ -260,6 +262,25 @@ Result<std::vector<Condition>> parseConditionList(std::string_view text)
         conditions.push_back(std::move(*condition));
     }
     return conditions;
+}
+
+std::string conditionListText(const std::vector<Condition>& conditions)
+{
+    std::string text;
+    for (const Condition& condition : conditions) {
+        std::string word = conditionText(condition);
+        word.resize(word.size() - condition.value.size());
+        std::string value;
+        for (char c : condition.value) {
+            if (c == '"' || c == '\\')
+                value += '\\';
+            value += c;
+        }
+        const bool spaced = value.find_first_of(" \t") != std::string::npos;
+        word += spaced ? '"' + value + '"' : value;
+        text += (text.empty() ? "" : " ") + word;
+    }
+    return text;
 }
 
 Status checkTimeRange(std::optional<std::int64_t> fromMs, std::optional<std::int64_t> toMs)

@@ -100,9 +100,11 @@ struct MetricsFilter
 // "FIELD=VALUE": a known field, and for signal a kind, for thumb down, up or none;
 // "metadata.KEY=VALUE"; "score.NAME" then =, <, <=, > or >= and a number.
 Result<Condition> parseCondition(std::string_view text);
-// Conditions separated by spaces, a value with spaces in double quotes (metadata.task="web search"):
-// what the app's filter bar takes.
+// Conditions separated by spaces, a value with spaces in double quotes (metadata.task="web search"),
+// a backslash before a quote or backslash that is part of the value: what the app's filter bar takes.
 Result<std::vector<Condition>> parseConditionList(std::string_view text);
+// The text parseConditionList reads back as these conditions.
+std::string conditionListText(const std::vector<Condition>& conditions);
 // The same check for a condition built in code (from the app's filter bar, a drill-down).
 Status checkCondition(const Condition& condition);
 // A range whose end is not after its start asks for nothing: an error, not an empty answer.

@@ -381,6 +381,30 @@ std::optional<std::pair<std::int64_t, std::int64_t>> InteractionStore::startTime
     return std::pair(earliest.int64(0), latest.int64(0));
 }
 
+bool InteractionStore::isEmpty()
+{
+    return m_database.connection().queryInt("SELECT NOT EXISTS(SELECT 1 FROM interactions)") != 0;
+}
+
+std::int64_t InteractionStore::countWithoutStart()
+{
+    return m_database.connection().queryInt("SELECT count(*) FROM interactions WHERE start_ms IS NULL");
+}
+
+std::vector<std::string> InteractionStore::recentMetadataKeys(int sample)
+{
+    sql::Statement select(
+        m_database.connection(),
+        "SELECT DISTINCT j.key FROM (SELECT json FROM (SELECT json FROM interaction_metadata "
+        "ORDER BY interaction_id DESC LIMIT ?) WHERE json_valid(json) AND "
+        "json_type(json) = 'object') m, json_each(m.json) j ORDER BY j.key");
+    select.bind(1, sample);
+    std::vector<std::string> keys;
+    while (select.step())
+        keys.push_back(select.text(0));
+    return keys;
+}
+
 std::vector<std::int64_t> InteractionStore::idsOf(const MetricsFilter& filter, std::int64_t afterId,
                                                   std::int64_t limit)
 {

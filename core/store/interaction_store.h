@@ -114,6 +114,11 @@ public:
     std::map<std::int64_t, std::int64_t> countsByTime(const MetricsFilter& filter, std::int64_t widthMs);
     // The earliest and latest start times stored (nothing when no interaction has one).
     std::optional<std::pair<std::int64_t, std::int64_t>> startTimeRange();
+    bool isEmpty();
+    std::int64_t countWithoutStart();
+    // The top-level metadata keys of the newest `sample` interactions that have metadata, sorted:
+    // what a breakdown offers without reading every row.
+    std::vector<std::string> recentMetadataKeys(int sample);
 
     // Ids of the slice (or of one source's interactions) above `afterId`, in id order: what a
     // delete takes, a chunk at a time.

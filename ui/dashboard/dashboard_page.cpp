@@ -2,7 +2,9 @@
 
 #include "core/jobs/job_tracker.h"
 #include "core/metrics/drill_down.h"
+#include "core/store/interaction_store.h"
 
+#include <QAreaSeries>
 #include <QBarCategoryAxis>
 #include <QBarSet>
 #include <QChart>
@@ -11,6 +13,7 @@
 #include <QCursor>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QDoubleSpinBox>
 #include <QGridLayout>
 #include <QHorizontalBarSeries>
 #include <QLabel>
@@ -18,6 +21,8 @@
 #include <QLineSeries>
 #include <QLocale>
 #include <QPushButton>
+#include <QScatterSeries>
+#include <QSignalBlocker>
 #include <QStackedBarSeries>
 #include <QStackedWidget>
 #include <QToolTip>
@@ -164,17 +169,49 @@ DashboardPage::DashboardPage(QWidget* parent) : Page(parent), m_jobs(new JobTrac
     auto* controls = new QHBoxLayout;
     m_status = new QLabel(content);
     m_status->setForegroundRole(QPalette::PlaceholderText);
+    m_status->setWordWrap(true); // a long status wraps rather than widening the window
+    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     controls->addWidget(m_status, 1);
+    auto* successLabel = new QLabel(tr("Success is"), content);
+    m_success = new QComboBox(content);
+    m_success->addItem(tr("the outcome"), QString());
+    m_success->setToolTip(
+        tr("Success by the outcome (resolved, success, completed), or by a score at or above "
+           "a threshold over the interactions that have the score"));
+    successLabel->setBuddy(m_success);
+    m_threshold = new QDoubleSpinBox(content);
+    m_threshold->setRange(-1e9, 1e9);
+    m_threshold->setDecimals(3);
+    m_threshold->setSingleStep(0.05);
+    m_threshold->setValue(0.5);
+    m_threshold->setPrefix(QStringLiteral("≥ "));
+    m_threshold->setAccessibleName(tr("Success threshold"));
+    m_threshold->setEnabled(false);
+    connect(m_success, &QComboBox::currentIndexChanged, this, [this] {
+        m_threshold->setEnabled(!m_success->currentData().toString().isEmpty());
+        refresh();
+    });
+    connect(m_threshold, &QDoubleSpinBox::editingFinished, this, [this] {
+        if (!m_success->currentData().toString().isEmpty())
+            refresh();
+    });
+    controls->addWidget(successLabel);
+    controls->addWidget(m_success);
+    controls->addWidget(m_threshold);
+    controls->addSpacing(12);
     auto* breakdownLabel = new QLabel(tr("Break down by"), content);
     m_breakdown = new QComboBox(content);
-    for (const auto& [dimension, label] :
-         {std::pair{Dimension::AgentVersion, tr("Agent version")}, std::pair{Dimension::Agent, tr("Agent")},
-          std::pair{Dimension::Model, tr("Model")}, std::pair{Dimension::Intent, tr("Intent")},
-          std::pair{Dimension::Channel, tr("Channel")}})
-        m_breakdown->addItem(label, static_cast<int>(dimension));
+    for (const auto& [field, label] :
+         {std::pair{FilterField::AgentVersion, tr("Agent version")},
+          std::pair{FilterField::Agent, tr("Agent")}, std::pair{FilterField::Model, tr("Model")},
+          std::pair{FilterField::Intent, tr("Intent")}, std::pair{FilterField::Channel, tr("Channel")},
+          std::pair{FilterField::Outcome, tr("Outcome")}})
+        m_breakdown->addItem(label, QString::fromLatin1(filterFieldName(field)));
+    m_fixedBreakdowns = m_breakdown->count();
     breakdownLabel->setBuddy(m_breakdown);
     m_breakdown->setToolTip(
-        tr("The dimension of the breakdown chart, sorted by escalations (rate × volume)"));
+        tr("What the breakdown chart groups by (a dimension, the outcome or a metadata key), "
+           "sorted by escalations (rate × volume)"));
     connect(m_breakdown, &QComboBox::currentIndexChanged, this, &DashboardPage::refresh);
     controls->addWidget(breakdownLabel);
     controls->addWidget(m_breakdown);
@@ -248,6 +285,45 @@ void DashboardPage::setStore(const StoreContext& store)
     m_jobs->setStorePath(store.path);
 }
 
+void DashboardPage::setOutline(const StoreOutline& outline)
+{
+    // Offered without reading again: the window refreshes the page after the outline.
+    const QSignalBlocker blockBreakdown(m_breakdown);
+    const QSignalBlocker blockSuccess(m_success);
+    const QString breakdown = m_breakdown->currentData().toString();
+    while (m_breakdown->count() > m_fixedBreakdowns)
+        m_breakdown->removeItem(m_breakdown->count() - 1);
+    for (const std::string& key : outline.metadataKeys)
+        m_breakdown->addItem(tr("Metadata: %1").arg(QString::fromStdString(key)),
+                             QString::fromStdString("metadata." + key));
+    m_breakdown->setCurrentIndex(std::max(0, m_breakdown->findData(breakdown)));
+    const QString success = m_success->currentData().toString();
+    while (m_success->count() > 1)
+        m_success->removeItem(m_success->count() - 1);
+    for (const std::string& name : outline.scoreNames)
+        m_success->addItem(tr("score %1").arg(QString::fromStdString(name)), QString::fromStdString(name));
+    m_success->setCurrentIndex(std::max(0, m_success->findData(success)));
+    m_threshold->setEnabled(!m_success->currentData().toString().isEmpty());
+}
+
+void DashboardPage::setBreakdown(const QString& grouping)
+{
+    const int index = m_breakdown->findData(grouping);
+    if (index >= 0)
+        m_breakdown->setCurrentIndex(index);
+}
+
+void DashboardPage::setSuccessByScore(const QString& score, double threshold)
+{
+    const QSignalBlocker block(m_threshold);
+    m_threshold->setValue(threshold);
+    const int index = m_success->findData(score);
+    if (index >= 0 && index != m_success->currentIndex())
+        m_success->setCurrentIndex(index);
+    else
+        refresh();
+}
+
 void DashboardPage::setFilter(const MetricsFilter& filter)
 {
     m_filter = filter;
@@ -259,13 +335,17 @@ void DashboardPage::refresh()
     if (m_jobs->storePath().empty())
         return;
     const MetricsFilter filter = m_filter;
-    const auto breakdown = static_cast<Dimension>(m_breakdown->currentData().toInt());
+    DashboardOptions options;
+    if (auto grouping = parseGrouping(m_breakdown->currentData().toString().toStdString()))
+        options.breakdown = *grouping;
+    options.successScore = m_success->currentData().toString().toStdString();
+    options.successThreshold = m_threshold->value();
     m_status->setText(tr("Computing…"));
     m_jobs->start<std::optional<DashboardData>>(
-        [filter, breakdown](JobContext& context) -> std::optional<DashboardData> {
-            if (!filter.fromMs || !filter.toMs)
-                return std::nullopt; // nothing stored yet: no range to show
-            return loadDashboard(context.database(), filter, breakdown);
+        [filter, options](JobContext& context) -> std::optional<DashboardData> {
+            if (InteractionStore(context.database()).isEmpty())
+                return std::nullopt; // the welcome page, for an empty store only
+            return loadDashboard(context.database(), filter, options);
         },
         [this](std::optional<DashboardData> data) {
             if (!data) {
@@ -291,20 +371,61 @@ void DashboardPage::show(DashboardData data)
     const DashboardData& d = *m_data;
     const MetricsSummary& now = d.report.summary;
     const MetricsSummary* before = d.report.previous ? &*d.report.previous : nullptr;
-    m_status->setText(tr("%1 interactions · %2 to %3 (UTC) · by %4 · compared with the %5 before")
-                          .arg(count(now.interactions),
-                               QDateTime::fromMSecsSinceEpoch(*d.filter.fromMs, Qt::UTC)
-                                   .toString(QStringLiteral("yyyy-MM-dd HH:mm")),
-                               QDateTime::fromMSecsSinceEpoch(*d.filter.toMs, Qt::UTC)
-                                   .toString(QStringLiteral("yyyy-MM-dd HH:mm")),
-                               d.bucket == Bucket::Hour  ? tr("hour")
+    auto date = [](std::int64_t ms, const char* format) {
+        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QString::fromLatin1(format));
+    };
+    const QString bucketName = d.bucket == Bucket::Hour  ? tr("hour")
                                : d.bucket == Bucket::Day ? tr("day")
-                                                         : tr("week"),
-                               tr("same length")));
+                                                         : tr("week");
+    QString status;
+    if (d.allTime())
+        status = tr("%1 interactions · all time").arg(count(now.interactions)) +
+                 (d.untimed ? tr(", %1 of them without a time (counted, not in the charts over time)")
+                                  .arg(count(d.untimed))
+                            : QString()) +
+                 (d.span ? tr(" · by %1").arg(bucketName) : QString());
+    else
+        status =
+            tr("%1 interactions · %2 to %3 (UTC) · by %4")
+                .arg(count(now.interactions), date(*d.filter.fromMs, "yyyy-MM-dd HH:mm"),
+                     date(*d.filter.toMs, "yyyy-MM-dd HH:mm"), bucketName) +
+            (d.untimed ? tr(" · leaves out %1 without a time (All time counts them)").arg(count(d.untimed))
+                       : QString());
+    if (now.interactions == 0)
+        status = tr("No interactions match this filter") + QStringLiteral(" · ") + status;
+    if (!d.options.successScore.empty())
+        status += tr(" · success: %1 ≥ %2")
+                      .arg(QString::fromStdString(d.options.successScore),
+                           QLocale().toString(d.options.successThreshold));
+    m_status->setText(status);
+
+    // Why there is no change to show: short on the tiles, the reason in the status line.
+    const QString withheld = d.withheld == ComparisonWithheld::AllTime ? tr("all time") : tr("no comparison");
+    QString reason;
+    switch (d.withheld) {
+    case ComparisonWithheld::None:
+        reason = tr("compared with the same length before");
+        break;
+    case ComparisonWithheld::AllTime:
+        break;
+    case ComparisonWithheld::LogsBeginInside:
+        reason = d.logsBeginMs ? tr("no comparison: the logs begin %1, after the previous period starts")
+                                     .arg(date(*d.logsBeginMs, "yyyy-MM-dd HH:mm"))
+                               : tr("no comparison: nothing before");
+        break;
+    case ComparisonWithheld::TooFew:
+        reason = tr("no comparison: %1 interactions before, %2 now (changes need %3 in each)")
+                     .arg(count(d.previousInteractions), count(now.interactions), count(comparisonMinimum));
+        break;
+    }
+    if (!reason.isEmpty())
+        m_status->setText(m_status->text() + QStringLiteral(" · ") + reason);
+    for (auto& [title, labels] : m_tiles)
+        labels.second->setToolTip(reason);
 
     auto change = [&](double current, double previous, bool asPoints) {
-        if (!before || before->interactions == 0)
-            return tr("no earlier data");
+        if (!before)
+            return withheld;
         const double delta = current - previous;
         if (asPoints)
             return tr("%1%2 pts vs before")
@@ -342,7 +463,8 @@ void DashboardPage::show(DashboardData data)
         tr("p90 latency"),
         now.latencyP90 ? tr("%1 ms").arg(QLocale().toString(*now.latencyP90, 'f', 0)) : QStringLiteral("–"),
         before && before->latencyP90 && now.latencyP90 ? change(*now.latencyP90, *before->latencyP90, false)
-                                                       : tr("no earlier data"),
+        : before                                       ? tr("no latency before")
+                                                       : withheld,
         0);
     setTile(tr("Cost"), QStringLiteral("$") + QLocale().toString(now.costUsd, 'f', 2),
             change(now.costUsd, before ? before->costUsd : 0, false), 0);
@@ -370,7 +492,13 @@ int DashboardPage::chartTheme() const
 void DashboardPage::buildCharts()
 {
     const DashboardData& d = *m_data;
-    const qreal from = qreal(*d.filter.fromMs), to = qreal(*d.filter.toMs);
+    // Without a start time nothing can be drawn over time: the charts say so, the breakdown stays.
+    m_rates->chart()->setTitle(d.span ? tr("Rates (95% interval shaded)")
+                                      : tr("Rates: no interaction has a time"));
+    m_latency->chart()->setTitle(d.span ? tr("Latency") : tr("Latency: no interaction has a time"));
+    m_volume->chart()->setTitle(d.span ? tr("Volume by agent version")
+                                       : tr("Volume by agent version: no interaction has a time"));
+    const qreal from = d.span ? qreal(d.span->first) : 0, to = d.span ? qreal(d.span->second) : 1;
     auto timeAxis = [&](QChart* chart) {
         auto* axis = new QDateTimeAxis;
         axis->setFormat(d.bucket == Bucket::Hour ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("MM-dd"));
@@ -409,20 +537,72 @@ void DashboardPage::buildCharts()
     auto* ratesY = new QValueAxis;
     ratesY->setLabelFormat(QStringLiteral("%.0f%%"));
     rates->addAxis(ratesY, Qt::AlignLeft);
+    // Buckets with few interactions are faded points off the line, outside the band and the axis
+    // scale: a 100% from 4 interactions is not a spike. When every bucket is sparse, all are drawn.
+    const bool anyDense = std::any_of(d.report.series.begin(), d.report.series.end(), [](const auto& entry) {
+        return entry.second.interactions >= sparseBucketMinimum;
+    });
+    auto dense = [&](const MetricsSummary& s) { return !anyDense || s.interactions >= sparseBucketMinimum; };
+    std::int64_t sparseBuckets = 0;
+    for (const auto& [start, summary] : d.report.series)
+        sparseBuckets += dense(summary) ? 0 : 1;
     double highest = 1;
+    struct Band
+    {
+        QLineSeries* line;
+        QList<QPointF> upper, lower;
+    };
+    std::vector<Band> bands;
     for (const RateSeries& spec : rateSeries) {
         auto* series = new QLineSeries;
         series->setName(tr(spec.label));
         series->setPointsVisible(d.report.series.size() <= 60);
-        QList<QPointF> points;
+        QList<QPointF> points, sparse, upper, lower;
         for (const auto& [start, summary] : d.report.series) {
-            points.append(QPointF(qreal(start), summary.rate(spec.rate).value * 100));
-            highest = std::max(highest, summary.rate(spec.rate).value * 100);
+            const RateEstimate& r = summary.rate(spec.rate);
+            if (!dense(summary)) {
+                sparse.append(QPointF(qreal(start), r.value * 100));
+                continue;
+            }
+            points.append(QPointF(qreal(start), r.value * 100));
+            upper.append(QPointF(qreal(start), r.high * 100));
+            lower.append(QPointF(qreal(start), r.low * 100));
+            highest = std::max(highest, r.high * 100);
         }
         series->replace(points);
         rates->addSeries(series);
         series->attachAxis(ratesX);
         series->attachAxis(ratesY);
+        bands.push_back({series, upper, lower});
+        if (!sparse.isEmpty()) {
+            auto* faded = new QScatterSeries;
+            faded->setName(tr("%1, few interactions").arg(tr(spec.label)));
+            QColor colour = series->color();
+            colour.setAlphaF(0.35);
+            faded->setColor(colour);
+            faded->setBorderColor(colour);
+            faded->setMarkerSize(6);
+            faded->replace(sparse);
+            rates->addSeries(faded);
+            faded->attachAxis(ratesX);
+            faded->attachAxis(ratesY);
+            for (QLegendMarker* legend : rates->legend()->markers(faded))
+                legend->setVisible(false);
+            const Rate rate = spec.rate;
+            connect(faded, &QScatterSeries::hovered, this, [this, rate](const QPointF& point, bool state) {
+                if (!state || !m_data) {
+                    QToolTip::hideText();
+                    return;
+                }
+                if (const auto* bucket = nearestBucket(*m_data, point.x())) {
+                    const RateEstimate& r = bucket->second.rate(rate);
+                    QToolTip::showText(QCursor::pos(),
+                                       tr("%1: only %2 interactions; %3 (95% interval %4 – %5)")
+                                           .arg(bucketLabel(bucket->first, m_data->bucket), count(r.n),
+                                                percent(r.value), percent(r.low), percent(r.high)));
+                }
+            });
+        }
         const Rate rate = spec.rate;
         const QString label = tr(spec.label);
         connect(series, &QLineSeries::hovered, this, [this, rate, label](const QPointF& point, bool state) {
@@ -442,9 +622,36 @@ void DashboardPage::buildCharts()
                 Q_EMIT showInteractions(drillIntoBucket(m_data->filter, m_data->bucket, bucket->first, rate));
         });
     }
-    ratesY->setRange(0, std::ceil(highest * 1.15 / 5) * 5);
+    // Each line's 95% band, translucent in the line's colour.
+    for (const Band& edges : bands) {
+        if (edges.upper.size() < 2)
+            continue;
+        // The band owns its edges (QAreaSeries does not): removing the band frees them.
+        auto* band = new QAreaSeries;
+        auto* upper = new QLineSeries(band);
+        auto* lower = new QLineSeries(band);
+        upper->replace(edges.upper);
+        lower->replace(edges.lower);
+        band->setUpperSeries(upper);
+        band->setLowerSeries(lower);
+        band->setName(tr("%1, 95% interval").arg(edges.line->name()));
+        QColor fill = edges.line->color();
+        fill.setAlphaF(0.15);
+        band->setBrush(fill);
+        band->setPen(Qt::NoPen);
+        rates->addSeries(band);
+        band->attachAxis(ratesX);
+        band->attachAxis(ratesY);
+        for (QLegendMarker* legend : rates->legend()->markers(band))
+            legend->setVisible(false);
+    }
+    ratesY->setRange(0, std::min(100.0, std::ceil(highest * 1.1 / 5) * 5));
     ratesY->applyNiceNumbers();
     releaseMarkers(rates, ratesX, ratesY);
+    if (sparseBuckets)
+        rates->setTitle(tr("Rates (95% interval shaded; %n bucket(s) under %1 interactions faded)", nullptr,
+                           int(sparseBuckets))
+                            .arg(sparseBucketMinimum));
 
     // Latency percentiles over time.
     QChart* latency = m_latency->chart();
@@ -582,8 +789,7 @@ void DashboardPage::buildCharts()
     // The breakdown: escalation rate per value, largest impact first (top ten).
     QChart* breakdown = m_breakdownChart->chart();
     clearChart(breakdown);
-    breakdown->setTitle(
-        tr("Escalation rate by %1, largest impact first").arg(m_breakdown->currentText().toLower()));
+    breakdown->setTitle(tr("Escalation rate by %1, largest impact first").arg(m_breakdown->currentText()));
     auto* bars = new QHorizontalBarSeries;
     auto* set = new QBarSet(tr("Escalation rate"));
     QStringList values;
@@ -629,7 +835,7 @@ void DashboardPage::buildCharts()
                                .arg(QString::fromStdString(row.value), percent(r.value), count(r.hits),
                                     count(r.n), percent(row.summary.rate(Rate::Success).value)));
     });
-    const FilterField field = fieldOf(d.breakdown);
+    const Grouping field = d.options.breakdown;
     connect(set, &QBarSet::clicked, this, [this, rows, field](int index) {
         if (index < 0 || index >= int(rows.size()) || !m_data)
             return;

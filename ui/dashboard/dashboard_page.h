@@ -8,6 +8,7 @@
 #include "ui/page.h"
 
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QGridLayout;
 class QStackedWidget;
@@ -28,6 +29,11 @@ public:
     bool usesFilter() const override { return true; }
     unsigned readsChanges() const override { return StoreChange::Interactions | StoreChange::Signals; }
     void setFilter(const MetricsFilter& filter) override;
+    void setOutline(const StoreOutline& outline) override;
+    // The breakdown by a grouping ("agent_version", "metadata.KEY"), if offered.
+    void setBreakdown(const QString& grouping);
+    // Success by a score at or above a threshold ("" for the outcome).
+    void setSuccessByScore(const QString& score, double threshold);
     void refresh() override;
     // What the tiles show, for tests: title → value text.
     QString tileText(const QString& title) const;
@@ -54,6 +60,9 @@ private:
     QStackedWidget* m_stack = nullptr;
     QLabel* m_status = nullptr;
     QComboBox* m_breakdown = nullptr;
+    int m_fixedBreakdowns = 0; // the dimensions and outcome; metadata keys follow
+    QComboBox* m_success = nullptr;
+    QDoubleSpinBox* m_threshold = nullptr;
     std::map<QString, std::pair<QLabel*, QLabel*>> m_tiles; // value, change
     QChartView* m_rates = nullptr;
     QChartView* m_latency = nullptr;

@@ -4,6 +4,9 @@
 #include <QDateTimeEdit>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QStandardItemModel>
 
 namespace winnow {
 
@@ -52,6 +55,7 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
     for (const Preset& p : presets)
         m_range->addItem(tr(p.label), QString::fromLatin1(p.key));
     m_range->setCurrentIndex(2);
+    m_range->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_range->setToolTip(tr("The time range; presets end at the newest interaction in the store"));
     m_range->setAccessibleName(tr("Time range"));
     layout->addWidget(m_range);
@@ -77,7 +81,7 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
         const auto field = static_cast<Dimension>(d);
         auto* label = new QLabel(labelFor(field), this);
         auto* box = new QComboBox(this);
-        box->setMinimumContentsLength(10);
+        box->setMinimumContentsLength(6);
         box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         box->addItem(tr("All"), QString());
         box->setAccessibleName(labelFor(field));
@@ -91,8 +95,69 @@ FilterBar::FilterBar(QWidget* parent) : QWidget(parent)
                 Q_EMIT filterChanged();
         });
     }
-    layout->addStretch();
+    auto* conditionsLabel = new QLabel(tr("Where"), this);
+    m_conditions = new QLineEdit(this);
+    m_conditions->setPlaceholderText(tr("metadata.KEY=VALUE score.NAME>=X …"));
+    m_conditions->setClearButtonEnabled(true);
+    m_conditions->setAccessibleName(tr("Conditions"));
+    m_conditions->setMinimumWidth(160);
+    conditionsLabel->setBuddy(m_conditions);
+    layout->addSpacing(8);
+    layout->addWidget(conditionsLabel);
+    layout->addWidget(m_conditions, 1);
+    connect(m_conditions, &QLineEdit::editingFinished, this, [this] {
+        const std::vector<Condition> before = m_extra;
+        if (applyConditionText() && m_extra != before && !m_updating)
+            Q_EMIT filterChanged();
+    });
     updateCustomVisibility();
+}
+
+bool FilterBar::applyConditionText()
+{
+    auto parsed = parseConditionList(m_conditions->text().toStdString());
+    QPalette palette = m_conditions->palette();
+    if (!parsed) {
+        // The last conditions that parsed stay in force; the box says why these do not.
+        m_conditionError = QString::fromStdString(parsed.error().message);
+        palette.setColor(QPalette::Text, QColor(0xd0, 0x3b, 0x3b));
+        m_conditions->setPalette(palette);
+        m_conditions->setToolTip(tr("Not applied: %1").arg(m_conditionError));
+        return false;
+    }
+    m_conditionError.clear();
+    m_conditions->setPalette(this->palette());
+    m_conditions->setToolTip(m_conditionsHelp);
+    m_extra = std::move(*parsed);
+    return true;
+}
+
+bool FilterBar::setConditionText(const QString& text)
+{
+    m_conditions->setText(text);
+    const std::vector<Condition> before = m_extra;
+    const bool applied = applyConditionText();
+    if (applied && m_extra != before && !m_updating)
+        Q_EMIT filterChanged();
+    return applied;
+}
+
+void FilterBar::updatePresetLabels()
+{
+    const auto* model = qobject_cast<QStandardItemModel*>(m_range->model());
+    for (int row = 0; row < m_range->count(); ++row) {
+        const Preset& p = presets[row];
+        QString label = tr(p.label);
+        const bool timed = p.lengthMs != 0;
+        if (timed && m_untimed > 0)
+            label = tr("%1, without %2 untimed").arg(label, QLocale().toString(qint64(m_untimed)));
+        m_range->setItemText(row, label);
+        // A store where nothing has a time has only "All time" to offer.
+        if (QStandardItem* item = model ? model->item(row) : nullptr)
+            item->setEnabled(!timed || m_newest.has_value());
+    }
+    // The preset names what it leaves out: never cut short by the conditions beside it.
+    m_range->setMinimumWidth(m_range->sizeHint().width());
 }
 
 void FilterBar::updateCustomVisibility()
@@ -102,12 +167,31 @@ void FilterBar::updateCustomVisibility()
     m_to->setVisible(custom);
 }
 
-void FilterBar::setChoices(const std::map<Dimension, std::vector<std::string>>& values,
-                           std::optional<std::int64_t> oldestMs, std::optional<std::int64_t> newestMs)
+void FilterBar::setChoices(const StoreOutline& outline)
 {
     m_updating = true;
-    m_oldest = oldestMs;
-    m_newest = newestMs;
+    const auto& values = outline.values;
+    const auto newestMs = outline.newestMs;
+    m_oldest = outline.oldestMs;
+    m_newest = outline.newestMs;
+    m_untimed = outline.untimed;
+    updatePresetLabels();
+    if (!m_newest && outline.untimed > 0)
+        m_range->setCurrentIndex(m_range->findData(QStringLiteral("all")));
+    QStringList keys;
+    for (const std::string& key : outline.metadataKeys)
+        keys << QString::fromStdString(key);
+    QStringList scores;
+    for (const std::string& name : outline.scoreNames)
+        scores << QString::fromStdString(name);
+    m_conditionsHelp =
+        tr("Conditions separated by spaces, all of which hold: metadata.KEY=VALUE, score.NAME>=X (or <, <=, "
+           ">, =), outcome=, user=, session=, signal=, tool=, thumb=; double quotes around a value with "
+           "spaces.\nMetadata keys: %1\nScores: %2")
+            .arg(keys.isEmpty() ? tr("none") : keys.join(QStringLiteral(", ")),
+                 scores.isEmpty() ? tr("none") : scores.join(QStringLiteral(", ")));
+    if (m_conditionError.isEmpty())
+        m_conditions->setToolTip(m_conditionsHelp);
     for (auto& [field, box] : m_dimensions) {
         const QString current = box->currentData().toString();
         box->clear();
@@ -138,9 +222,9 @@ MetricsFilter FilterBar::filter() const
         // Whole hours, so the rollups answer without reading ragged edges.
         const std::int64_t end = (*m_newest / hourMs + 1) * hourMs;
         for (const Preset& p : presets)
-            if (key == QLatin1String(p.key)) {
+            if (key == QLatin1String(p.key) && p.lengthMs > 0) { // all time: no range, untimed too
                 filter.toMs = end;
-                filter.fromMs = p.lengthMs > 0 ? end - p.lengthMs : (m_oldest.value_or(end) / dayMs) * dayMs;
+                filter.fromMs = end - p.lengthMs;
             }
     }
     for (const auto& [field, box] : m_dimensions) {
@@ -148,21 +232,36 @@ MetricsFilter FilterBar::filter() const
         if (!value.isEmpty())
             filter.with(fieldOf(field), value.toStdString());
     }
+    for (const Condition& condition : m_extra)
+        filter.with(condition);
     return filter;
 }
 
 void FilterBar::setFilter(const MetricsFilter& filter)
 {
     m_updating = true;
-    m_range->setCurrentIndex(m_range->findData(QStringLiteral("custom")));
-    if (filter.fromMs)
-        m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(*filter.fromMs));
-    if (filter.toMs)
-        m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(*filter.toMs));
+    if (!filter.fromMs && !filter.toMs) {
+        m_range->setCurrentIndex(m_range->findData(QStringLiteral("all")));
+    } else {
+        m_range->setCurrentIndex(m_range->findData(QStringLiteral("custom")));
+        // An open end is the store's edge.
+        m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(filter.fromMs.value_or(m_oldest.value_or(0))));
+        m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(
+            filter.toMs.value_or((m_newest.value_or(0) / hourMs + 1) * hourMs)));
+    }
+    // A dimension with one condition shows in its box; anything else goes to the Where box.
+    auto conditionsOn = [&](FilterField field) {
+        return std::count_if(filter.where.begin(), filter.where.end(),
+                             [&](const Condition& c) { return c.field == field; });
+    };
+    std::vector<Condition> extra;
+    for (const Condition& condition : filter.where)
+        if (!dimensionOf(condition.field) || conditionsOn(condition.field) != 1)
+            extra.push_back(condition);
     for (auto& [field, box] : m_dimensions) {
         int index = 0;
         for (const Condition& condition : filter.where)
-            if (condition.field == fieldOf(field)) {
+            if (condition.field == fieldOf(field) && conditionsOn(condition.field) == 1) {
                 const QString value = QString::fromStdString(condition.value);
                 index = box->findData(value);
                 if (index < 0) {
@@ -172,6 +271,8 @@ void FilterBar::setFilter(const MetricsFilter& filter)
             }
         box->setCurrentIndex(index);
     }
+    m_conditions->setText(QString::fromStdString(conditionListText(extra)));
+    applyConditionText();
     updateCustomVisibility();
     m_updating = false;
     Q_EMIT filterChanged();
@@ -184,22 +285,31 @@ QStringList FilterBar::conditions() const
         if (!box->currentData().toString().isEmpty())
             result << QString::fromLatin1(dimensionName(field)) + QLatin1Char('=') +
                           box->currentData().toString();
+    for (const Condition& condition : m_extra)
+        result << QString::fromStdString(conditionText(condition));
     return result;
 }
 
 void FilterBar::setConditions(const QStringList& conditions)
 {
     m_updating = true;
-    for (const QString& condition : conditions) {
-        const qsizetype equals = condition.indexOf(QLatin1Char('='));
-        const auto dimension = parseDimension(condition.left(equals).toStdString());
+    std::vector<Condition> extra;
+    for (const QString& text : conditions) {
+        const auto condition = parseCondition(text.toStdString());
+        if (!condition)
+            continue; // written by an older or newer version: dropped
+        const auto dimension = dimensionOf(condition->field);
         const auto box = dimension ? m_dimensions.find(*dimension) : m_dimensions.end();
-        if (equals > 0 && box != m_dimensions.end()) {
-            const int index = box->second->findData(condition.mid(equals + 1));
-            if (index >= 0) // a value the store no longer has is dropped
-                box->second->setCurrentIndex(index);
+        if (box == m_dimensions.end()) {
+            extra.push_back(*condition);
+            continue;
         }
+        const int index = box->second->findData(QString::fromStdString(condition->value));
+        if (index >= 0) // a value the store no longer has is dropped
+            box->second->setCurrentIndex(index);
     }
+    m_conditions->setText(QString::fromStdString(conditionListText(extra)));
+    applyConditionText();
     m_updating = false;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // The filter bar Dashboard and Interactions share: a time range (presets ending at the newest
-// interaction, or custom) and agent, version, model, intent and channel. GUI thread only.
+// interaction, all time, or custom), agent, version, model, intent and channel, and any other
+// conditions as text (metadata.KEY=VALUE, score.NAME>=X, ...). GUI thread only.
 
+#include "core/metrics/metrics.h"
 #include "core/store/filter.h"
 
 #include <QWidget>
@@ -13,6 +15,7 @@
 
 class QComboBox;
 class QDateTimeEdit;
+class QLineEdit;
 
 namespace winnow {
 
@@ -22,26 +25,36 @@ class FilterBar : public QWidget
 public:
     explicit FilterBar(QWidget* parent = nullptr);
 
-    // What the store holds: the values offered, and the time the presets end at.
-    void setChoices(const std::map<Dimension, std::vector<std::string>>& values,
-                    std::optional<std::int64_t> oldestMs, std::optional<std::int64_t> newestMs);
+    // What the store holds: the values offered, the time the presets end at, and how many
+    // interactions have no time (which only "All time" counts).
+    void setChoices(const StoreOutline& outline);
     MetricsFilter filter() const;
     // Shows exactly this filter (a drill-down): a custom range and the conditions it has.
     void setFilter(const MetricsFilter& filter);
 
-    // The dimension conditions as FIELD=VALUE, to keep between sessions.
+    // The conditions as FIELD=VALUE, to keep between sessions.
     QStringList conditions() const;
     void setConditions(const QStringList& conditions);
 
     QString preset() const;
     void setPreset(const QString& key);
+    // The conditions box: sets its text as if typed; false (and the error shown) if it does not parse.
+    bool setConditionText(const QString& text);
+    QString conditionError() const { return m_conditionError; }
 
 Q_SIGNALS:
     void filterChanged();
 
 private:
     void updateCustomVisibility();
+    void updatePresetLabels();
+    bool applyConditionText();
     QComboBox* m_range = nullptr;
+    QLineEdit* m_conditions = nullptr;
+    std::vector<Condition> m_extra; // the conditions box, as last parsed
+    QString m_conditionError;
+    QString m_conditionsHelp;
+    std::int64_t m_untimed = 0;
     QDateTimeEdit* m_from = nullptr;
     QDateTimeEdit* m_to = nullptr;
     std::map<Dimension, QComboBox*> m_dimensions;

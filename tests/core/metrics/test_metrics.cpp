@@ -721,6 +721,11 @@ TEST(Filter, ParsesMetadataAndScoreConditions)
     ASSERT_EQ(list->size(), 3u);
     EXPECT_EQ((*list)[1].value, "web search");
     EXPECT_FALSE(parseConditionList(R"(metadata.task="open)"));
+    const std::vector<Condition> awkward = {
+        {FilterField::Metadata, R"({"a": "b\c"})", "nested", Comparison::Equal},
+        {FilterField::Score, "0.5", "reward", Comparison::Less},
+        {FilterField::Agent, "support bot", {}, Comparison::Equal}};
+    EXPECT_EQ(*parseConditionList(conditionListText(awkward)), awkward) << conditionListText(awkward);
     EXPECT_FALSE(parseConditionList("agent=a bogus=1"));
     EXPECT_EQ(groupingText(*parseGrouping("metadata.task")), "metadata.task");
     EXPECT_FALSE(parseGrouping("metadata."));

@@ -1,4 +1,5 @@
 #include "../widget_test_helpers.h"
+#include "core/ingest/batch.h"
 #include "core/jobs/job_tracker.h"
 #include "core/metrics/metrics.h"
 #include "core/store/database.h"
@@ -8,12 +9,17 @@
 #include "ui/widgets/filter_bar.h"
 
 #include <QAbstractBarSeries>
+#include <QAreaSeries>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QLineSeries>
 #include <QPointer>
+#include <QScatterSeries>
 #include <QSignalSpy>
+#include <QStandardItemModel>
+#include <QTemporaryDir>
 #include <QValueAxis>
 
 using namespace winnow;
@@ -118,4 +124,153 @@ TEST(DashboardPage, ChartsFollowTheLightOrDarkPalette)
     dark.setColor(QPalette::WindowText, Qt::white);
     page.setPalette(dark);
     EXPECT_EQ(page.chartTheme(), int(QChart::ChartThemeDark));
+}
+
+namespace {
+// A store at `path` with these interactions.
+void writeStore(const std::string& path, const std::vector<Interaction>& interactions)
+{
+    auto writer = StoreWriter::open(path).take();
+    Batch batch;
+    batch.interactions = interactions;
+    ASSERT_TRUE(writer->write(WritePriority::Bulk, [&](WriteTransaction& tx) { writeBatch(tx, batch); }));
+}
+
+QValueAxis* valueAxisOf(QChart* chart)
+{
+    for (QAbstractAxis* axis : chart->axes(Qt::Vertical))
+        if (auto* values = qobject_cast<QValueAxis*>(axis))
+            return values;
+    return nullptr;
+}
+
+QChart* chartTitled(DashboardPage* page, const QString& prefix)
+{
+    for (QChartView* view : page->findChildren<QChartView*>())
+        if (view->chart()->title().startsWith(prefix))
+            return view->chart();
+    return nullptr;
+}
+} // namespace
+
+// A batch evaluation without timestamps is not an empty store: its figures show in the all-time
+// view, the presets that would leave everything out cannot be chosen.
+TEST(DashboardPage, AnUntimedEvaluationStoreShowsItsFigures)
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("eval.db")).toStdString();
+    std::vector<Interaction> runs;
+    for (int i = 0; i < 120; ++i) {
+        Interaction in;
+        in.key = "task-" + std::to_string(i);
+        in.outcome = i % 4 ? "resolved" : "failed";
+        in.scores.push_back({"reward", (i % 10) / 10.0});
+        in.metadataJson = "{\"trial\":" + std::to_string(i % 3) + "}";
+        runs.push_back(in);
+    }
+    writeStore(path, runs);
+    MainWindow window(QString::fromStdString(path));
+    QSignalSpy loaded(window.dashboard(), &Page::loaded);
+    window.resize(1440, 900);
+    window.show();
+    ASSERT_TRUE(loaded.wait(15000));
+    EXPECT_FALSE(window.dashboard()->empty());
+    EXPECT_EQ(window.dashboard()->tileText(DashboardPage::tr("Interactions")), test::formatted(120));
+    EXPECT_EQ(window.filterBar()->preset(), QStringLiteral("all"));
+    EXPECT_FALSE(window.filterBar()->filter().fromMs);
+    ASSERT_TRUE(window.dashboard()->data());
+    EXPECT_EQ(window.dashboard()->data()->untimed, 120);
+    QComboBox* range = nullptr;
+    for (QComboBox* box : window.filterBar()->findChildren<QComboBox*>())
+        if (box->accessibleName() == FilterBar::tr("Time range"))
+            range = box;
+    ASSERT_TRUE(range);
+    const auto* items = qobject_cast<QStandardItemModel*>(range->model());
+    ASSERT_TRUE(items);
+    EXPECT_FALSE(items->item(range->findData(QStringLiteral("30d")))->isEnabled());
+    EXPECT_TRUE(items->item(range->findData(QStringLiteral("all")))->isEnabled());
+    EXPECT_TRUE(range->itemText(range->findData(QStringLiteral("30d"))).contains(test::formatted(120)));
+
+    // Slicing by metadata and a score from the filter bar, success by the score, breakdown by trial.
+    loaded.clear();
+    ASSERT_TRUE(window.filterBar()->setConditionText(QStringLiteral("metadata.trial=1 score.reward>=0.2")));
+    ASSERT_TRUE(loaded.wait(15000));
+    EXPECT_EQ(window.dashboard()->tileText(DashboardPage::tr("Interactions")), test::formatted(32));
+    loaded.clear();
+    window.dashboard()->setBreakdown(QStringLiteral("metadata.trial"));
+    ASSERT_TRUE(loaded.wait(15000));
+    ASSERT_EQ(window.dashboard()->data()->report.breakdown.size(), 1u);
+    EXPECT_EQ(window.dashboard()->data()->report.breakdown[0].value, "1");
+    loaded.clear();
+    window.dashboard()->setSuccessByScore(QStringLiteral("reward"), 0.5);
+    ASSERT_TRUE(loaded.wait(15000));
+    // Of the 32 (reward 0.2 … 0.9 in trial 1), reward ≥ 0.5 holds for 20.
+    EXPECT_EQ(window.dashboard()->data()->report.summary.rate(Rate::Success).hits, 20);
+}
+
+TEST(DashboardPage, OnlyAnEmptyStoreShowsTheWelcome)
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("empty.db")).toStdString();
+    writeStore(path, {});
+    MainWindow window(QString::fromStdString(path));
+    QSignalSpy loaded(window.dashboard(), &Page::loaded);
+    window.show();
+    ASSERT_TRUE(loaded.wait(15000));
+    EXPECT_TRUE(window.dashboard()->empty());
+}
+
+// The last day holds 4 interactions, all escalated: a faded point off the line, not a spike the
+// axis stretches to; the other days carry their 95% band.
+TEST(DashboardPage, SparseBucketsAreFadedAndRatesCarryTheirInterval)
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("sparse.db")).toStdString();
+    constexpr std::int64_t dayMs = 86'400'000;
+    std::vector<Interaction> interactions;
+    for (int day = 0; day < 10; ++day)
+        for (int i = 0; i < (day == 9 ? 4 : 100); ++i) {
+            Interaction in;
+            in.key = std::to_string(day) + "-" + std::to_string(i);
+            in.startMs = (20000 + day) * dayMs + i * 1000;
+            in.agentVersion = "1.0";
+            const bool escalated = day == 9 || i % 10 == 0;
+            in.outcome = escalated ? "escalated" : "resolved";
+            if (escalated)
+                in.signals.push_back({SignalKind::Escalation, -1, 1.0, "outcome"});
+            interactions.push_back(in);
+        }
+    writeStore(path, interactions);
+    MainWindow window(QString::fromStdString(path));
+    QSignalSpy loaded(window.dashboard(), &Page::loaded);
+    window.resize(1440, 900);
+    window.show();
+    ASSERT_TRUE(loaded.wait(15000));
+    QChart* rates = chartTitled(window.dashboard(), DashboardPage::tr("Rates"));
+    ASSERT_TRUE(rates);
+    EXPECT_TRUE(rates->title().contains(QStringLiteral("faded"))) << rates->title().toStdString();
+    QValueAxis* y = valueAxisOf(rates);
+    ASSERT_TRUE(y);
+    EXPECT_LT(y->max(), 50); // 10% escalation with its interval, not the 100% of four interactions
+    bool fadedPoint = false, escalationBand = false;
+    for (QAbstractSeries* series : rates->series()) {
+        if (auto* scatter = qobject_cast<QScatterSeries*>(series))
+            fadedPoint |= scatter->count() == 1 && scatter->at(0).y() == 100;
+        if (auto* band = qobject_cast<QAreaSeries*>(series))
+            escalationBand |= band->name().startsWith(DashboardPage::tr("Escalation")) &&
+                              band->upperSeries()->count() == 9 && band->upperSeries()->at(0).y() > 10;
+        if (auto* line = qobject_cast<QLineSeries*>(series);
+            line && line->name() == DashboardPage::tr("Escalation")) {
+            EXPECT_EQ(line->count(), 9);
+        }
+    }
+    EXPECT_TRUE(fadedPoint);
+    EXPECT_TRUE(escalationBand);
+    // Bands own their edges: a refresh leaves no series behind.
+    const int before = int(rates->findChildren<QLineSeries*>().size());
+    loaded.clear();
+    window.dashboard()->refresh();
+    ASSERT_TRUE(loaded.wait(15000));
+    EXPECT_LE(int(rates->findChildren<QLineSeries*>().size()), before);
+    EXPECT_EQ(window.dashboard()->data()->withheld, ComparisonWithheld::LogsBeginInside);
 }
