@@ -12,6 +12,7 @@ Runner defineSources(CLI::App&, const Context&);
 Runner defineQuarantine(CLI::App&, const Context&);
 Runner defineMetrics(CLI::App&, const Context&);
 Runner defineSignals(CLI::App&, const Context&);
+Runner defineScores(CLI::App&, const Context&);
 Runner defineDelete(CLI::App&, const Context&);
 Runner defineRetention(CLI::App&, const Context&);
 Runner defineProfile(CLI::App&, const Context&);
@@ -29,6 +30,7 @@ const std::vector<CommandSpec>& commands()
         {"quarantine", defineQuarantine},
         {"metrics", defineMetrics},
         {"signals", defineSignals},
+        {"scores", defineScores},
         {"delete", defineDelete},
         {"retention", defineRetention},
         {"profile", defineProfile},

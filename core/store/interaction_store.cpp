@@ -280,6 +280,26 @@ InteractionStore::scoreTotals(const MetricsFilter& filter)
     return totals;
 }
 
+void InteractionStore::forEachScore(
+    const MetricsFilter& filter, const std::optional<Grouping>& groupBy,
+    const std::function<void(std::string_view name, double value, std::string_view group)>& visit)
+{
+    const bool byMetadata = groupBy && groupBy->field == FilterField::Metadata;
+    const std::string group = !groupBy     ? "NULL"
+                              : byMetadata ? metadataValueSql()
+                                           : groupColumn(groupBy->field);
+    sql::Statement select(m_database.connection(),
+                          "SELECT s.name, s.value, " + group +
+                              " FROM scores s JOIN interactions i ON i.id = s.interaction_id" +
+                              whereClause(filter));
+    int first = 1;
+    if (byMetadata)
+        first = bindMetadataKey(select, groupBy->key, first);
+    bindFilter(select, filter, first);
+    while (select.step())
+        visit(select.textView(0), select.real(1), select.isNull(2) ? std::string_view() : select.textView(2));
+}
+
 std::vector<InteractionListRow> InteractionStore::rowsInTimeOrder(const MetricsFilter& filter,
                                                                   TimeOrder order, std::int64_t boundaryMs,
                                                                   std::int64_t skip, std::int64_t limit)

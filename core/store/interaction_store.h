@@ -9,6 +9,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -95,6 +96,10 @@ public:
                                       const std::string& scoreName = {});
     // Per score name: (sum, count) over the slice.
     std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);
+    // Every score of the slice: its name, value and, with a grouping, the interaction's value of it.
+    void forEachScore(
+        const MetricsFilter& filter, const std::optional<Grouping>& groupBy,
+        const std::function<void(std::string_view name, double value, std::string_view group)>& visit);
 
     // The browser's rows. Interactions of the slice in time order (id breaks ties), beginning at a
     // time boundary: NewestFirst starts below `boundaryMs`, OldestFirst at it; the first `skip`
