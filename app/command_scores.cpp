@@ -85,9 +85,8 @@ Runner defineScores(CLI::App& command, const Context& context)
                 scores.append(summaryJson(s));
             const ScoreDistribution& d = report.distribution;
             for (size_t i = 0; i < d.counts.size(); ++i)
-                bins.append(QJsonObject{{QStringLiteral("from"), d.from + d.width * double(i)},
-                                        {QStringLiteral("to"),
-                                         d.perValue ? d.from + double(i) : d.from + d.width * double(i + 1)},
+                bins.append(QJsonObject{{QStringLiteral("from"), d.edge(i)},
+                                        {QStringLiteral("to"), d.perValue ? d.edge(i) : d.edge(i + 1)},
                                         {QStringLiteral("count"), static_cast<qint64>(d.counts[i])}});
             for (const ScoreGroup& g : report.groups) {
                 QJsonObject entry = summaryJson(g.summary);
@@ -123,9 +122,8 @@ Runner defineScores(CLI::App& command, const Context& context)
             tallest = std::max(tallest, c);
         std::cout << "\n" << report.detailed << " distribution\n";
         for (size_t i = 0; i < d.counts.size(); ++i) {
-            const std::string label = d.perValue ? number(d.from + double(i))
-                                                 : "[" + number(d.from + d.width * double(i)) + ", " +
-                                                       number(d.from + d.width * double(i + 1)) +
+            const std::string label = d.perValue ? number(d.edge(i))
+                                                 : "[" + number(d.edge(i)) + ", " + number(d.edge(i + 1)) +
                                                        (i + 1 == d.counts.size() ? "]" : ")");
             std::printf("  %-20s %8lld %s\n", label.c_str(), static_cast<long long>(d.counts[i]),
                         std::string(static_cast<size_t>(40 * d.counts[i] / tallest), '#').c_str());

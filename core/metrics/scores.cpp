@@ -61,11 +61,14 @@ ScoreDistribution distributionOf(const std::vector<double>& values, const Runnin
         d.width = running.max > running.min ? (running.max - running.min) / bins : 1;
         d.counts.assign(static_cast<size_t>(running.max > running.min ? bins : 1), 0);
     }
+    d.to = running.max;
+    // By the same edges a drill-down into a bin compares with, so the two agree to the last bit.
+    std::vector<double> edges(d.counts.size());
+    for (size_t i = 0; i < edges.size(); ++i)
+        edges[i] = d.edge(i);
     for (double v : values) {
-        // The maximum belongs to the last bin, not one past it.
-        const auto bin = static_cast<size_t>(
-            std::clamp((v - d.from) / d.width, 0.0, static_cast<double>(d.counts.size() - 1)));
-        ++d.counts[bin];
+        const auto above = std::upper_bound(edges.begin(), edges.end(), v);
+        ++d.counts[static_cast<size_t>(std::max<std::ptrdiff_t>(0, above - edges.begin() - 1))];
     }
     return d;
 }

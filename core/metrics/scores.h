@@ -24,13 +24,20 @@ struct ScoreSummary
     double min = 0, max = 0;
 };
 
-// Equal-width bins from `from`; integer scores with few values get one bin per value.
+// Equal-width bins from the lowest score to the highest; integer scores with few values get one
+// bin per value. Bin i holds [edge(i), edge(i + 1)), the last one its upper edge too.
 struct ScoreDistribution
 {
-    double from = 0;
+    double from = 0, to = 0; // the lowest and highest score
     double width = 1;
     bool perValue = false; // one bin per integer value (ratings): bin i is the value from + i
     std::vector<std::int64_t> counts;
+    double edge(size_t i) const
+    {
+        if (perValue)
+            return from + static_cast<double>(i);
+        return i >= counts.size() ? to : from + width * static_cast<double>(i);
+    }
 };
 
 struct ScoreGroup

@@ -6,6 +6,7 @@
 
 #include <QAreaSeries>
 #include <QBarCategoryAxis>
+#include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
@@ -22,6 +23,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QScatterSeries>
+#include <QScrollArea>
 #include <QSignalBlocker>
 #include <QStackedBarSeries>
 #include <QStackedWidget>
@@ -117,7 +119,8 @@ const std::pair<std::int64_t, MetricsSummary>* nearestBucket(const DashboardData
 
 } // namespace
 
-DashboardPage::DashboardPage(QWidget* parent) : Page(parent), m_jobs(new JobTracker(this))
+DashboardPage::DashboardPage(QWidget* parent)
+    : Page(parent), m_jobs(new JobTracker(this)), m_scoreJobs(new JobTracker(this))
 {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
@@ -217,18 +220,68 @@ DashboardPage::DashboardPage(QWidget* parent) : Page(parent), m_jobs(new JobTrac
     controls->addWidget(m_breakdown);
     layout->addLayout(controls);
 
-    auto* charts = new QGridLayout;
+    // Scores, when the slice has any: a tile per score, and one score's distribution and breakdown.
+    m_scoreStrip = new QWidget(content);
+    auto* strip = new QHBoxLayout(m_scoreStrip);
+    strip->setContentsMargins(0, 0, 0, 0);
+    strip->setSpacing(8);
+    m_scoreTiles = new QHBoxLayout;
+    m_scoreTiles->setSpacing(8);
+    strip->addLayout(m_scoreTiles);
+    strip->addStretch();
+    auto* detailLabel = new QLabel(tr("Score charts of"), m_scoreStrip);
+    m_scoreChoice = new QComboBox(m_scoreStrip);
+    m_scoreChoice->setToolTip(tr("The score whose distribution and breakdown are drawn"));
+    detailLabel->setBuddy(m_scoreChoice);
+    connect(m_scoreChoice, &QComboBox::currentIndexChanged, this, &DashboardPage::refreshScores);
+    strip->addWidget(detailLabel);
+    strip->addWidget(m_scoreChoice);
+    m_scoreStrip->hide();
+    layout->addWidget(m_scoreStrip);
+
+    auto* charts = m_charts = new QGridLayout;
     m_rates = makeChartView(tr("Rates"), content);
     m_latency = makeChartView(tr("Latency"), content);
     m_volume = makeChartView(tr("Volume by agent version"), content);
     m_breakdownChart = makeChartView(tr("Breakdown"), content);
-    charts->addWidget(m_rates, 0, 0);
-    charts->addWidget(m_latency, 0, 1);
-    charts->addWidget(m_volume, 1, 0);
-    charts->addWidget(m_breakdownChart, 1, 1);
+    m_scoreDistribution = makeChartView(tr("Score distribution"), content);
+    m_scoreBreakdown = makeChartView(tr("Score breakdown"), content);
+    placeCharts(true);
+    m_scoreDistribution->hide();
+    m_scoreBreakdown->hide();
     layout->addLayout(charts, 1);
-    m_stack->addWidget(content);
+    // Three rows of charts do not fit every window: the page scrolls rather than squash them.
+    auto* scroll = new QScrollArea(m_stack);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    m_stack->addWidget(scroll);
     m_stack->setCurrentIndex(1);
+}
+
+void DashboardPage::placeCharts(bool timed)
+{
+    for (QChartView* view :
+         {m_rates, m_latency, m_volume, m_breakdownChart, m_scoreDistribution, m_scoreBreakdown})
+        m_charts->removeWidget(view);
+    for (QChartView* view : {m_rates, m_latency, m_volume})
+        view->setVisible(timed);
+    if (timed) {
+        m_charts->addWidget(m_rates, 0, 0);
+        m_charts->addWidget(m_latency, 0, 1);
+        m_charts->addWidget(m_volume, 1, 0);
+        m_charts->addWidget(m_breakdownChart, 1, 1);
+        m_charts->addWidget(m_scoreDistribution, 2, 0);
+        m_charts->addWidget(m_scoreBreakdown, 2, 1);
+    } else {
+        m_charts->addWidget(m_scoreDistribution, 0, 0);
+        m_charts->addWidget(m_scoreBreakdown, 0, 1);
+        m_charts->addWidget(m_breakdownChart, 1, 0);
+    }
+    // Rows share the height evenly; the third exists only with timed interactions.
+    m_charts->setRowStretch(0, 1);
+    m_charts->setRowStretch(1, 1);
+    m_charts->setRowStretch(2, timed ? 1 : 0);
 }
 
 QWidget* DashboardPage::makeTile(const QString& title, const QString& tooltip)
@@ -283,6 +336,7 @@ bool DashboardPage::empty() const
 void DashboardPage::setStore(const StoreContext& store)
 {
     m_jobs->setStorePath(store.path);
+    m_scoreJobs->setStorePath(store.path);
 }
 
 void DashboardPage::setOutline(const StoreOutline& outline)
@@ -341,6 +395,7 @@ void DashboardPage::refresh()
     options.successScore = m_success->currentData().toString().toStdString();
     options.successThreshold = m_threshold->value();
     m_status->setText(tr("Computing…"));
+    refreshScores();
     m_jobs->start<std::optional<DashboardData>>(
         [filter, options](JobContext& context) -> std::optional<DashboardData> {
             if (InteractionStore(context.database()).isEmpty())
@@ -471,17 +526,255 @@ void DashboardPage::show(DashboardData data)
     buildCharts();
 }
 
+void DashboardPage::refreshScores()
+{
+    if (m_jobs->storePath().empty())
+        return;
+    ScoreQuery query;
+    query.filter = m_filter;
+    query.detail = m_scoreChoice->currentData().toString().toStdString();
+    if (auto grouping = parseGrouping(m_breakdown->currentData().toString().toStdString()))
+        query.breakdown = *grouping;
+    m_scoreJobs->start<ScoreReport>(
+        [query](JobContext& context) {
+            ScoreReport report = computeScores(context.database(), query);
+            if (report.distribution.counts.empty() && !query.detail.empty()) {
+                // The score asked for is not in this slice: the first one that is.
+                ScoreQuery first = query;
+                first.detail.clear();
+                report = computeScores(context.database(), first);
+            }
+            return report;
+        },
+        [this](ScoreReport report) {
+            showScores(std::move(report));
+            Q_EMIT scoresLoaded();
+        },
+        [this](const Error& error) {
+            m_scores.reset();
+            m_scoreStrip->hide();
+            m_scoreDistribution->hide();
+            m_scoreBreakdown->hide();
+            m_status->setToolTip(
+                tr("Could not compute the scores: %1").arg(QString::fromStdString(error.text())));
+            Q_EMIT scoresLoaded();
+        });
+}
+
+QString DashboardPage::scoreTileText(const QString& name) const
+{
+    const auto found = m_scoreTileValues.find(name);
+    return found == m_scoreTileValues.end() ? QString() : found->second->text();
+}
+
+void DashboardPage::showScores(ScoreReport report)
+{
+    m_scores = std::move(report);
+    const ScoreReport& r = *m_scores;
+    while (QLayoutItem* item = m_scoreTiles->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    m_scoreTileValues.clear();
+    const bool any = !r.scores.empty();
+    m_scoreStrip->setVisible(any);
+    m_scoreDistribution->setVisible(any);
+    m_scoreBreakdown->setVisible(any);
+    if (!any)
+        return;
+    auto number = [](double value) { return QLocale().toString(value, 'g', 3); };
+    constexpr size_t shownTiles = 6;
+    for (size_t i = 0; i < r.scores.size() && i < shownTiles; ++i) {
+        const ScoreSummary& s = r.scores[i];
+        const QString name = QString::fromStdString(s.name);
+        auto* tile = new QFrame(m_scoreStrip);
+        tile->setFrameShape(QFrame::StyledPanel);
+        tile->setAutoFillBackground(true);
+        tile->setBackgroundRole(QPalette::Base);
+        auto* tileLayout = new QVBoxLayout(tile);
+        tileLayout->setContentsMargins(10, 6, 10, 6);
+        tileLayout->setSpacing(2);
+        auto* title = new QLabel(tr("Mean %1").arg(name), tile);
+        title->setForegroundRole(QPalette::PlaceholderText);
+        auto* value = new QLabel(number(s.mean), tile);
+        QFont big = value->font();
+        big.setPointSizeF(big.pointSizeF() * 1.5);
+        big.setBold(true);
+        value->setFont(big);
+        auto* detail =
+            new QLabel(tr("95% %1 – %2 · n = %3").arg(number(s.low), number(s.high), count(s.n)), tile);
+        detail->setForegroundRole(QPalette::PlaceholderText);
+        tileLayout->addWidget(title);
+        tileLayout->addWidget(value);
+        tileLayout->addWidget(detail);
+        tile->setToolTip(tr("%1 over %2 interactions: mean %3, 95% interval %4 – %5 (Student's t), standard "
+                            "deviation %6, from %7 to %8")
+                             .arg(name, count(s.n), number(s.mean), number(s.low), number(s.high),
+                                  number(s.sd), number(s.min), number(s.max)));
+        m_scoreTiles->addWidget(tile);
+        m_scoreTileValues[name] = value;
+    }
+    if (r.scores.size() > shownTiles) {
+        auto* more = new QLabel(
+            tr("+%n more score(s): winnow scores lists all", nullptr, int(r.scores.size() - shownTiles)),
+            m_scoreStrip);
+        more->setForegroundRole(QPalette::PlaceholderText);
+        m_scoreTiles->addWidget(more);
+    }
+    {
+        const QSignalBlocker block(m_scoreChoice);
+        m_scoreChoice->clear();
+        for (const ScoreSummary& s : r.scores)
+            m_scoreChoice->addItem(QString::fromStdString(s.name), QString::fromStdString(s.name));
+        m_scoreChoice->setCurrentIndex(
+            std::max(0, m_scoreChoice->findData(QString::fromStdString(r.detailed))));
+    }
+    buildScoreCharts();
+}
+
+void DashboardPage::buildScoreCharts()
+{
+    if (!m_scores || m_scores->scores.empty())
+        return;
+    const ScoreReport& r = *m_scores;
+    const QString name = QString::fromStdString(r.detailed);
+    auto number = [](double value) { return QLocale().toString(value, 'g', 3); };
+
+    // The distribution: a bar per bin; a click opens the interactions in it.
+    QChart* distribution = m_scoreDistribution->chart();
+    clearChart(distribution);
+    distribution->setTitle(tr("Distribution of %1").arg(name));
+    const ScoreDistribution& d = r.distribution;
+    auto* bins = new QBarSeries;
+    auto* set = new QBarSet(tr("Interactions"));
+    QStringList labels;
+    std::int64_t tallest = 1;
+    for (size_t i = 0; i < d.counts.size(); ++i) {
+        *set << qreal(d.counts[i]);
+        tallest = std::max(tallest, d.counts[i]);
+        labels << number(d.edge(i));
+    }
+    bins->append(set);
+    bins->setBarWidth(0.9);
+    distribution->addSeries(bins);
+    auto* binAxis = new QBarCategoryAxis;
+    binAxis->append(labels);
+    binAxis->setLabelsAngle(labels.size() > 10 ? -60 : 0);
+    distribution->addAxis(binAxis, Qt::AlignBottom);
+    bins->attachAxis(binAxis);
+    auto* countAxis = new QValueAxis;
+    countAxis->setLabelFormat(QStringLiteral("%.0f"));
+    countAxis->setRange(0, double(tallest) * 1.1);
+    countAxis->applyNiceNumbers();
+    distribution->addAxis(countAxis, Qt::AlignLeft);
+    bins->attachAxis(countAxis);
+    distribution->legend()->setVisible(false);
+    auto binRange = [d](int index) {
+        const double from = d.edge(size_t(index));
+        return std::pair(from, d.perValue ? from : d.edge(size_t(index) + 1));
+    };
+    connect(set, &QBarSet::hovered, this, [this, set, binRange, d, name, number](bool state, int index) {
+        if (!state || index < 0) {
+            QToolTip::hideText();
+            return;
+        }
+        const auto [from, to] = binRange(index);
+        const bool last = index + 1 == int(d.counts.size());
+        QToolTip::showText(
+            QCursor::pos(),
+            d.perValue
+                ? tr("%1 = %2: %3 interactions").arg(name, number(from), count(qint64(set->at(index))))
+                : tr("%1 in [%2, %3%4: %5 interactions")
+                      .arg(name, number(from), number(to), last ? QStringLiteral("]") : QStringLiteral(")"),
+                           count(qint64(set->at(index)))));
+    });
+    connect(set, &QBarSet::clicked, this, [this, binRange, d, name](int index) {
+        if (index < 0 || index >= int(d.counts.size()))
+            return;
+        const auto [from, to] = binRange(index);
+        const std::string score = name.toStdString();
+        MetricsFilter filter = m_filter;
+        auto bound = [&](Comparison comparison, double value) {
+            char text[40];
+            std::snprintf(text, sizeof text, "%.17g", value);
+            filter.with(Condition{FilterField::Score, text, score, comparison});
+        };
+        if (d.perValue) {
+            bound(Comparison::Equal, from);
+        } else {
+            bound(Comparison::GreaterOrEqual, from);
+            bound(index + 1 == int(d.counts.size()) ? Comparison::LessOrEqual : Comparison::Less, to);
+        }
+        Q_EMIT showInteractions(filter);
+    });
+
+    // The score's mean per value of the breakdown, most scored first (top ten).
+    QChart* byGroup = m_scoreBreakdown->chart();
+    clearChart(byGroup);
+    byGroup->setTitle(tr("Mean %1 by %2, most scored first").arg(name, m_breakdown->currentText()));
+    auto* bars = new QHorizontalBarSeries;
+    auto* means = new QBarSet(tr("Mean %1").arg(name));
+    std::vector<const ScoreGroup*> rows;
+    for (const ScoreGroup& g : r.groups) {
+        if (rows.size() == 10)
+            break;
+        rows.push_back(&g);
+    }
+    std::reverse(rows.begin(), rows.end());
+    QStringList values;
+    double lowest = 0, highest = 0;
+    for (const ScoreGroup* g : rows) {
+        values << (g->value.empty() ? tr("(none)") : QString::fromStdString(g->value));
+        *means << g->summary.mean;
+        lowest = std::min(lowest, g->summary.low);
+        highest = std::max(highest, g->summary.high);
+    }
+    bars->append(means);
+    bars->setLabelsVisible(true);
+    bars->setLabelsPrecision(3);
+    byGroup->addSeries(bars);
+    auto* groupAxis = new QBarCategoryAxis;
+    groupAxis->append(values);
+    byGroup->addAxis(groupAxis, Qt::AlignLeft);
+    bars->attachAxis(groupAxis);
+    auto* meanAxis = new QValueAxis;
+    meanAxis->setRange(lowest, highest > lowest ? highest * 1.05 : lowest + 1);
+    meanAxis->applyNiceNumbers();
+    byGroup->addAxis(meanAxis, Qt::AlignBottom);
+    bars->attachAxis(meanAxis);
+    byGroup->legend()->setVisible(false);
+    connect(means, &QBarSet::hovered, this, [this, rows, name, number](bool state, int index) {
+        if (!state || index < 0 || index >= int(rows.size())) {
+            QToolTip::hideText();
+            return;
+        }
+        const ScoreSummary& s = rows[size_t(index)]->summary;
+        QToolTip::showText(QCursor::pos(),
+                           tr("%1: mean %2 %3, 95% interval %4 – %5, n = %6")
+                               .arg(QString::fromStdString(rows[size_t(index)]->value), name, number(s.mean),
+                                    number(s.low), number(s.high), count(s.n)));
+    });
+    const auto grouping = parseGrouping(m_breakdown->currentData().toString().toStdString());
+    if (grouping)
+        connect(means, &QBarSet::clicked, this, [this, rows, field = *grouping](int index) {
+            if (index >= 0 && index < int(rows.size()))
+                Q_EMIT showInteractions(drillIntoBreakdown(m_filter, field, rows[size_t(index)]->value));
+        });
+}
+
 void DashboardPage::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
     if (event->type() != QEvent::PaletteChange || !m_rates)
         return;
-    for (QChartView* view : {m_rates, m_latency, m_volume, m_breakdownChart}) {
+    for (QChartView* view :
+         {m_rates, m_latency, m_volume, m_breakdownChart, m_scoreDistribution, m_scoreBreakdown}) {
         clearChart(view->chart()); // a theme change recolours series: rebuild them after
         view->chart()->setTheme(themeFor(palette()));
     }
     if (m_data)
         buildCharts();
+    buildScoreCharts();
 }
 
 int DashboardPage::chartTheme() const
@@ -492,7 +785,9 @@ int DashboardPage::chartTheme() const
 void DashboardPage::buildCharts()
 {
     const DashboardData& d = *m_data;
-    // Without a start time nothing can be drawn over time: the charts say so, the breakdown stays.
+    // Without a start time nothing can be drawn over time: those charts step aside for the
+    // scores and the breakdown.
+    placeCharts(d.span.has_value());
     m_rates->chart()->setTitle(d.span ? tr("Rates (95% interval shaded)")
                                       : tr("Rates: no interaction has a time"));
     m_latency->chart()->setTitle(d.span ? tr("Latency") : tr("Latency: no interaction has a time"));
@@ -786,12 +1081,17 @@ void DashboardPage::buildCharts()
             legend->setVisible(false);
     }
 
-    // The breakdown: escalation rate per value, largest impact first (top ten).
+    // The breakdown: escalation rate per value, largest impact first (top ten). A slice without
+    // escalations (an evaluation run) shows its success rate instead of a row of zeros.
+    const bool escalations = d.report.summary.rate(Rate::Escalation).hits > 0;
+    const Rate shown = escalations ? Rate::Escalation : Rate::Success;
     QChart* breakdown = m_breakdownChart->chart();
     clearChart(breakdown);
-    breakdown->setTitle(tr("Escalation rate by %1, largest impact first").arg(m_breakdown->currentText()));
+    breakdown->setTitle(
+        escalations ? tr("Escalation rate by %1, largest impact first").arg(m_breakdown->currentText())
+                    : tr("Success rate by %1 (no escalations)").arg(m_breakdown->currentText()));
     auto* bars = new QHorizontalBarSeries;
-    auto* set = new QBarSet(tr("Escalation rate"));
+    auto* set = new QBarSet(escalations ? tr("Escalation rate") : tr("Success rate"));
     QStringList values;
     std::vector<const BreakdownRow*> rows;
     for (const BreakdownRow& row : d.report.breakdown) {
@@ -803,7 +1103,7 @@ void DashboardPage::buildCharts()
     double widest = 1;
     for (const BreakdownRow* row : rows) {
         values << (row->value.empty() ? tr("(none)") : QString::fromStdString(row->value));
-        const double rate = row->summary.rate(Rate::Escalation).value * 100;
+        const double rate = row->summary.rate(shown).value * 100;
         *set << rate;
         widest = std::max(widest, rate);
     }
@@ -836,11 +1136,12 @@ void DashboardPage::buildCharts()
                                     count(r.n), percent(row.summary.rate(Rate::Success).value)));
     });
     const Grouping field = d.options.breakdown;
-    connect(set, &QBarSet::clicked, this, [this, rows, field](int index) {
+    connect(set, &QBarSet::clicked, this, [this, rows, field, escalations](int index) {
         if (index < 0 || index >= int(rows.size()) || !m_data)
             return;
         Q_EMIT showInteractions(
-            drillIntoBreakdown(m_data->filter, field, rows[size_t(index)]->value, Rate::Escalation));
+            drillIntoBreakdown(m_data->filter, field, rows[size_t(index)]->value,
+                               escalations ? std::optional(Rate::Escalation) : std::nullopt));
     });
 }
 

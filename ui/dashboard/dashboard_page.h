@@ -5,12 +5,14 @@
 // includes Qt Charts.
 
 #include "core/metrics/dashboard.h"
+#include "core/metrics/scores.h"
 #include "ui/page.h"
 
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QGridLayout;
+class QHBoxLayout;
 class QStackedWidget;
 
 class QChartView;
@@ -39,11 +41,15 @@ public:
     QString tileText(const QString& title) const;
     const DashboardData* data() const { return m_data ? &*m_data : nullptr; }
     bool empty() const;
+    // The scores of the slice, computed by their own job (they read the interactions, not the rollups).
+    const ScoreReport* scores() const { return m_scores ? &*m_scores : nullptr; }
+    QString scoreTileText(const QString& name) const;
     // The charts' theme follows the palette (light or dark).
     int chartTheme() const;
 
 Q_SIGNALS:
     void loadDemoRequested();
+    void scoresLoaded();
     void addSourceRequested();
 
 protected:
@@ -52,9 +58,21 @@ protected:
 private:
     void show(DashboardData data);
     void buildCharts();
+    void placeCharts(bool timed);
+    void refreshScores();
+    void showScores(ScoreReport report);
+    void buildScoreCharts();
     QWidget* makeTile(const QString& title, const QString& tooltip);
     void setTile(const QString& title, const QString& value, const QString& change, int tone);
     JobTracker* m_jobs;
+    JobTracker* m_scoreJobs;
+    std::optional<ScoreReport> m_scores;
+    QWidget* m_scoreStrip = nullptr;
+    QHBoxLayout* m_scoreTiles = nullptr;
+    std::map<QString, QLabel*> m_scoreTileValues;
+    QComboBox* m_scoreChoice = nullptr;
+    QChartView* m_scoreDistribution = nullptr;
+    QChartView* m_scoreBreakdown = nullptr;
     MetricsFilter m_filter;
     std::optional<DashboardData> m_data;
     QStackedWidget* m_stack = nullptr;
@@ -64,6 +82,7 @@ private:
     QComboBox* m_success = nullptr;
     QDoubleSpinBox* m_threshold = nullptr;
     std::map<QString, std::pair<QLabel*, QLabel*>> m_tiles; // value, change
+    QGridLayout* m_charts = nullptr;
     QChartView* m_rates = nullptr;
     QChartView* m_latency = nullptr;
     QChartView* m_volume = nullptr;

@@ -1,4 +1,5 @@
 #include "../test_helpers.h"
+#include "core/metrics/metrics.h"
 #include "core/metrics/scores.h"
 
 #include <gtest/gtest.h>
@@ -71,6 +72,18 @@ TEST(Scores, MeanIntervalAndSpreadByHand)
     const ScoreReport reward = computeScores(store.reader(), query);
     EXPECT_FALSE(reward.distribution.perValue);
     EXPECT_EQ(reward.distribution.counts, (std::vector<std::int64_t>{2, 2, 2, 2}));
+    // Each bin's edges, as conditions, select exactly its interactions (the last bin's top included).
+    const ScoreDistribution& d = reward.distribution;
+    for (size_t i = 0; i < d.counts.size(); ++i) {
+        char low[40], high[40];
+        std::snprintf(low, sizeof low, "%.17g", d.edge(i));
+        std::snprintf(high, sizeof high, "%.17g", d.edge(i + 1));
+        MetricsFilter bin;
+        bin.with(Condition{FilterField::Score, low, "reward", Comparison::GreaterOrEqual});
+        bin.with(Condition{FilterField::Score, high, "reward",
+                           i + 1 == d.counts.size() ? Comparison::LessOrEqual : Comparison::Less});
+        EXPECT_EQ(computeMetrics(store.reader(), bin).interactions, d.counts[i]) << i;
+    }
     EXPECT_TRUE(reward.groups.empty());
 
     // The slice narrows the scores; a filter on a score narrows the others too.

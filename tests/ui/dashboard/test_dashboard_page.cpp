@@ -171,11 +171,40 @@ TEST(DashboardPage, AnUntimedEvaluationStoreShowsItsFigures)
     writeStore(path, runs);
     MainWindow window(QString::fromStdString(path));
     QSignalSpy loaded(window.dashboard(), &Page::loaded);
+    QSignalSpy scoresLoaded(window.dashboard(), &DashboardPage::scoresLoaded);
     window.resize(1440, 900);
     window.show();
     ASSERT_TRUE(loaded.wait(15000));
     EXPECT_FALSE(window.dashboard()->empty());
     EXPECT_EQ(window.dashboard()->tileText(DashboardPage::tr("Interactions")), test::formatted(120));
+
+    // A tile per score with its interval, the distribution of all 120, and a click on a bar
+    // opens the interactions in that bin.
+    ASSERT_TRUE(waitUntil([&] { return window.dashboard()->scores() != nullptr; }));
+    const ScoreReport* scores = window.dashboard()->scores();
+    ASSERT_EQ(scores->scores.size(), 1u);
+    EXPECT_EQ(scores->scores[0].n, 120);
+    EXPECT_NEAR(scores->scores[0].mean, 0.45, 1e-9);
+    EXPECT_EQ(window.dashboard()->scoreTileText(QStringLiteral("reward")), QLocale().toString(0.45, 'g', 3));
+    std::int64_t binned = 0;
+    for (std::int64_t n : scores->distribution.counts)
+        binned += n;
+    EXPECT_EQ(binned, 120);
+    QBarSet* distribution = nullptr;
+    for (QChartView* view : window.dashboard()->findChildren<QChartView*>())
+        if (view->chart()->title().startsWith(QStringLiteral("Distribution")) && view->isVisible())
+            for (QAbstractSeries* series : view->chart()->series())
+                if (auto* barSeries = qobject_cast<QAbstractBarSeries*>(series))
+                    distribution = barSeries->barSets().value(0);
+    ASSERT_TRUE(distribution);
+    QSignalSpy drilled(window.dashboard(), &Page::showInteractions);
+    Q_EMIT distribution->clicked(distribution->count() - 1); // the top bin, its maximum included
+    ASSERT_EQ(drilled.count(), 1);
+    const auto drill = drilled.at(0).at(0).value<MetricsFilter>();
+    auto reader = Database::openForReading(path).take();
+    EXPECT_EQ(computeMetrics(*reader, drill).interactions, int(scores->distribution.counts.back()));
+    EXPECT_GT(scores->distribution.counts.back(), 0);
+    window.showScreen(0);
     EXPECT_EQ(window.filterBar()->preset(), QStringLiteral("all"));
     EXPECT_FALSE(window.filterBar()->filter().fromMs);
     ASSERT_TRUE(window.dashboard()->data());
