@@ -129,7 +129,7 @@ std::vector<InteractionListRow> rowsOfGroup(Database& database, const MetricsFil
 
 std::int64_t InteractionListModel::Layout::total() const
 {
-    if (search)
+    if (listed())
         return static_cast<std::int64_t>(ids.size());
     std::int64_t sum = 0;
     for (const Group& group : groups)
@@ -156,6 +156,18 @@ InteractionListModel::Layout layoutInteractions(Database& database, const Metric
         if (cancel && cancel->load())
             return layout;
         layout.ids = InteractionStore(database).idsInSlice(found, filter, order);
+        if (!sort.score.empty())
+            layout.ids = InteractionStore(database).orderByScore(layout.ids, sort.score, sort.descending);
+        return layout;
+    }
+    if (!sort.score.empty()) {
+        layout.ranked = true;
+        layout.ids = InteractionStore(database).idsByScore(filter, sort.score, sort.descending,
+                                                           InteractionListModel::maxSearchResults + 1);
+        layout.truncated =
+            static_cast<std::int64_t>(layout.ids.size()) > InteractionListModel::maxSearchResults;
+        if (layout.truncated)
+            layout.ids.resize(InteractionListModel::maxSearchResults);
         return layout;
     }
     if (!sort.byAgent) {
@@ -191,12 +203,14 @@ std::vector<InteractionListRow> loadInteractionRows(Database& database, const Me
                                                     std::int64_t first, std::int64_t count)
 {
     std::vector<InteractionListRow> rows;
-    if (layout.search) {
+    if (layout.listed()) {
         const auto begin = std::min<size_t>(static_cast<size_t>(first), layout.ids.size());
         const auto end = std::min<size_t>(static_cast<size_t>(first + count), layout.ids.size());
-        return InteractionStore(database).rowsByIds(
+        rows = InteractionStore(database).rowsByIds(
             std::vector<std::int64_t>(layout.ids.begin() + static_cast<std::ptrdiff_t>(begin),
                                       layout.ids.begin() + static_cast<std::ptrdiff_t>(end)));
+        InteractionStore(database).attachScores(rows);
+        return rows;
     }
     std::int64_t groupStart = 0;
     for (const InteractionListModel::Group& group : layout.groups) {
@@ -211,6 +225,7 @@ std::vector<InteractionListRow> loadInteractionRows(Database& database, const Me
                 rows.push_back(std::move(row));
         groupStart += size;
     }
+    InteractionStore(database).attachScores(rows);
     return rows;
 }
 
@@ -250,12 +265,31 @@ void InteractionListModel::refresh()
     recount();
 }
 
+void InteractionListModel::setScoreColumns(const std::vector<std::string>& names)
+{
+    if (names == m_scoreColumns)
+        return;
+    beginResetModel();
+    m_scoreColumns = names;
+    endResetModel();
+    // Sorted by a score that is gone: back to time.
+    if (!m_sort.score.empty() &&
+        std::find(m_scoreColumns.begin(), m_scoreColumns.end(), m_sort.score) == m_scoreColumns.end()) {
+        m_sort = {};
+        recount();
+    }
+}
+
 void InteractionListModel::sort(int column, Qt::SortOrder order)
 {
-    if (column != Time && column != Agent)
+    const bool byScore = column >= ColumnCount && column < columnCount();
+    if (column != Time && column != Agent && !byScore)
         return;
-    const InteractionSort wanted{column == Agent, order == Qt::DescendingOrder};
-    if (wanted.byAgent == m_sort.byAgent && wanted.descending == m_sort.descending)
+    InteractionSort wanted{column == Agent, order == Qt::DescendingOrder, {}};
+    if (byScore)
+        wanted.score = m_scoreColumns[static_cast<size_t>(column - ColumnCount)];
+    if (wanted.byAgent == m_sort.byAgent && wanted.descending == m_sort.descending &&
+        wanted.score == m_sort.score)
         return;
     m_sort = wanted;
     recount();
@@ -333,7 +367,7 @@ void InteractionListModel::pageArrived(std::int64_t page, std::vector<Interactio
     const int first = static_cast<int>(page * pageSize);
     const int last = std::min(rowCount() - 1, first + pageSize - 1);
     if (first <= last)
-        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+        Q_EMIT dataChanged(index(first, 0), index(last, columnCount() - 1));
 }
 
 void InteractionListModel::pageFailed(std::int64_t page, const QString& message)
@@ -351,7 +385,7 @@ void InteractionListModel::pageFailed(std::int64_t page, const QString& message)
         const int first = static_cast<int>(page * pageSize);
         const int last = std::min(rowCount() - 1, first + pageSize - 1);
         if (first <= last)
-            Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+            Q_EMIT dataChanged(index(first, 0), index(last, columnCount() - 1));
     });
 }
 
@@ -385,7 +419,7 @@ int InteractionListModel::rowCount(const QModelIndex& parent) const
 
 int InteractionListModel::columnCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : ColumnCount;
+    return parent.isValid() ? 0 : ColumnCount + static_cast<int>(m_scoreColumns.size());
 }
 
 QVariant InteractionListModel::data(const QModelIndex& index, int role) const
@@ -401,6 +435,26 @@ QVariant InteractionListModel::data(const QModelIndex& index, int role) const
         if (role == Qt::DisplayRole && index.column() == Time)
             return tr("Loading…");
         return {};
+    }
+    if (index.column() >= ColumnCount) {
+        const std::string& name = m_scoreColumns[static_cast<size_t>(index.column() - ColumnCount)];
+        const auto score = std::find_if(row->scores.begin(), row->scores.end(),
+                                        [&](const Score& s) { return s.name == name; });
+        const bool has = score != row->scores.end();
+        switch (role) {
+        case LoadingRole:
+            return false;
+        case IdRole:
+            return qint64(row->id);
+        case ValueRole:
+            return has ? QVariant(score->value) : QVariant();
+        case Qt::DisplayRole:
+            return has ? QLocale().toString(score->value, 'g', 4) : QString();
+        case Qt::TextAlignmentRole:
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return {};
+        }
     }
     switch (role) {
     case LoadingRole:
@@ -465,8 +519,16 @@ QVariant InteractionListModel::data(const QModelIndex& index, int role) const
 
 QVariant InteractionListModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+    if (orientation != Qt::Horizontal || section < 0 || section >= columnCount())
         return {};
+    if (section >= ColumnCount) {
+        const QString name =
+            QString::fromStdString(m_scoreColumns[static_cast<size_t>(section - ColumnCount)]);
+        if (role == Qt::ToolTipRole)
+            return tr("The score %1; sorts the slice's first %2 interactions by it, those without it last")
+                .arg(name, QLocale().toString(qint64(maxSearchResults)));
+        return role == Qt::DisplayRole ? QVariant(name) : QVariant();
+    }
     if (role == Qt::ToolTipRole && section == Time)
         return tr("Sorts newest or oldest first");
     if (role == Qt::ToolTipRole && section == Agent)

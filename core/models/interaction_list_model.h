@@ -27,7 +27,10 @@ namespace winnow {
 struct InteractionSort
 {
     bool byAgent = false;
-    bool descending = true; // newest first; or agents and versions from Z to A
+    bool descending = true; // newest first; or agents and versions from Z to A; or highest score first
+    // By this score instead: the slice's first maxSearchResults interactions in the score's order,
+    // those without the score last.
+    std::string score;
 };
 
 class InteractionListModel : public QAbstractTableModel
@@ -44,7 +47,7 @@ public:
         Latency,
         Cost,
         FirstUserMessage,
-        ColumnCount
+        ColumnCount // the score columns follow, one per setScoreColumns() name
     };
     enum Role {
         IdRole = Qt::UserRole + 1, // qint64, -1 while loading
@@ -67,6 +70,10 @@ public:
     static constexpr std::int64_t maxSearchResults = 100000;
     const QStringList& searchTerms() const { return m_terms; }
     InteractionSort sortOrder() const { return m_sort; }
+    // A column per score name, after the fixed columns; sortable by reading the slice's ids in the
+    // score's order (at most maxSearchResults of them).
+    void setScoreColumns(const std::vector<std::string>& names);
+    const std::vector<std::string>& scoreColumns() const { return m_scoreColumns; }
     // Counts again and drops loaded pages (after new data arrived).
     void refresh();
     // Whether the count is still running.
@@ -98,8 +105,10 @@ public:
     {
         std::vector<Group> groups;
         bool search = false;
-        std::vector<std::int64_t> ids; // search results in display order
-        bool truncated = false;        // the search found more than maxSearchResults
+        bool ranked = false;           // ids in a score's order
+        std::vector<std::int64_t> ids; // search results or ranked ids in display order
+        bool truncated = false;        // the search or ranking found more than maxSearchResults
+        bool listed() const { return search || ranked; }
         std::int64_t total() const;
     };
 
@@ -125,6 +134,7 @@ private:
     QString m_search;
     QStringList m_terms;
     InteractionSort m_sort;
+    std::vector<std::string> m_scoreColumns;
     std::shared_ptr<const Layout> m_layout = std::make_shared<Layout>();
     bool m_counting = false;
     JobTracker* m_countJobs;

@@ -348,6 +348,73 @@ std::vector<InteractionListRow> InteractionStore::rowsByIds(const std::vector<st
     return rows;
 }
 
+namespace {
+// A JSON array of ids: one bound parameter that json_each() reads as a table.
+std::string idArray(const std::vector<std::int64_t>& ids)
+{
+    std::string json = "[";
+    for (size_t i = 0; i < ids.size(); ++i)
+        json += (i ? "," : "") + std::to_string(ids[i]);
+    return json + "]";
+}
+} // namespace
+
+void InteractionStore::attachScores(std::vector<InteractionListRow>& rows)
+{
+    if (rows.empty())
+        return;
+    std::vector<std::int64_t> ids;
+    std::map<std::int64_t, InteractionListRow*> byId;
+    for (InteractionListRow& row : rows) {
+        ids.push_back(row.id);
+        byId[row.id] = &row;
+        row.scores.clear();
+    }
+    const std::string json = idArray(ids);
+    sql::Statement select(m_database.connection(),
+                          "SELECT s.interaction_id, s.name, s.value FROM json_each(?1) j "
+                          "JOIN scores s ON s.interaction_id = j.value ORDER BY s.interaction_id, s.name");
+    select.bind(1, std::string_view(json));
+    while (select.step())
+        if (const auto row = byId.find(select.int64(0)); row != byId.end())
+            row->second->scores.push_back({select.text(1), select.real(2)});
+}
+
+std::vector<std::int64_t> InteractionStore::idsByScore(const MetricsFilter& filter, const std::string& name,
+                                                       bool descending, std::int64_t limit)
+{
+    sql::Statement select(m_database.connection(),
+                          "SELECT i.id FROM interactions i LEFT JOIN scores s ON s.interaction_id = i.id "
+                          "AND s.name = ?" +
+                              whereClause(filter) + " ORDER BY s.value IS NULL, s.value " +
+                              (descending ? "DESC" : "ASC") +
+                              ", coalesce(i.start_ms, -9223372036854775808) DESC, i.id DESC LIMIT ?");
+    select.bind(1, std::string_view(name));
+    const int next = bindFilter(select, filter, 2);
+    select.bind(next, limit);
+    std::vector<std::int64_t> ids;
+    while (select.step())
+        ids.push_back(select.int64(0));
+    return ids;
+}
+
+std::vector<std::int64_t> InteractionStore::orderByScore(const std::vector<std::int64_t>& ids,
+                                                         const std::string& name, bool descending)
+{
+    const std::string json = idArray(ids);
+    sql::Statement select(
+        m_database.connection(),
+        std::string("SELECT j.value FROM json_each(?1) j LEFT JOIN scores s ON s.interaction_id = "
+                    "j.value AND s.name = ?2 ORDER BY s.value IS NULL, s.value ") +
+            (descending ? "DESC" : "ASC") + ", j.key");
+    select.bind(1, std::string_view(json)).bind(2, std::string_view(name));
+    std::vector<std::int64_t> ordered;
+    ordered.reserve(ids.size());
+    while (select.step())
+        ordered.push_back(select.int64(0));
+    return ordered;
+}
+
 std::vector<std::int64_t> InteractionStore::idsInSlice(const std::vector<std::int64_t>& ids,
                                                        const MetricsFilter& filter, TimeOrder order)
 {

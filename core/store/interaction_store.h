@@ -69,6 +69,7 @@ struct InteractionListRow
     std::optional<double> latencyMs;
     std::optional<double> costUsd;
     std::string firstUserMessage; // at most 300 characters
+    std::vector<Score> scores;    // filled by InteractionStore::attachScores
 };
 
 enum class TimeOrder { NewestFirst, OldestFirst };
@@ -111,6 +112,15 @@ public:
     std::vector<InteractionListRow> rowsWithoutStart(const MetricsFilter& filter, std::int64_t skip,
                                                      std::int64_t limit);
     std::vector<InteractionListRow> rowsByIds(const std::vector<std::int64_t>& ids);
+    // Each row's scores, in one statement for the rows.
+    void attachScores(std::vector<InteractionListRow>& rows);
+    // The slice's ids ordered by a score (interactions without it last, then newest first), at
+    // most `limit`.
+    std::vector<std::int64_t> idsByScore(const MetricsFilter& filter, const std::string& name,
+                                         bool descending, std::int64_t limit);
+    // These ids ordered the same way.
+    std::vector<std::int64_t> orderByScore(const std::vector<std::int64_t>& ids, const std::string& name,
+                                           bool descending);
     // The ids that are in the slice, in the given time order (without a start time last).
     std::vector<std::int64_t> idsInSlice(const std::vector<std::int64_t>& ids, const MetricsFilter& filter,
                                          TimeOrder order);

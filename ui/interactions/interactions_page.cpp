@@ -149,15 +149,12 @@ InteractionsPage::InteractionsPage(QWidget* parent) : Page(parent), m_details(ne
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSortingEnabled(true);
     m_table->horizontalHeader()->setSortIndicator(InteractionListModel::Time, Qt::DescendingOrder);
-    // Only time and agent sort (the indexed orders): the indicator goes back for other columns.
+    // Time, agent (the indexed orders) and scores sort: the indicator goes back for other columns.
     connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this](int column) {
-        if (column == InteractionListModel::Time || column == InteractionListModel::Agent)
+        if (column == InteractionListModel::Time || column == InteractionListModel::Agent ||
+            column >= InteractionListModel::ColumnCount)
             return;
-        const InteractionSort sort = m_model->sortOrder();
-        const QSignalBlocker blocker(m_table->horizontalHeader());
-        m_table->horizontalHeader()->setSortIndicator(
-            sort.byAgent ? InteractionListModel::Agent : InteractionListModel::Time,
-            sort.descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+        showSortIndicator();
     });
     m_table->setItemDelegateForColumn(InteractionListModel::Signals, new SignalDelegate(m_table));
     m_table->setItemDelegateForColumn(InteractionListModel::FirstUserMessage, new HighlightDelegate(m_table));
@@ -197,9 +194,13 @@ InteractionsPage::InteractionsPage(QWidget* parent) : Page(parent), m_details(ne
     connect(m_search, &QLineEdit::textChanged, searchDelay, qOverload<>(&QTimer::start));
     connect(searchDelay, &QTimer::timeout, this, [this] { m_model->setSearch(m_search->text()); });
     connect(m_model, &InteractionListModel::countChanged, this, [this](qint64 rows, bool truncated) {
-        m_count->setText(truncated   ? tr("first %1 matches; refine the search").arg(QLocale().toString(rows))
-                         : rows == 1 ? tr("1 interaction")
-                                     : tr("%1 interactions").arg(QLocale().toString(rows)));
+        const QString score = QString::fromStdString(m_model->sortOrder().score);
+        m_count->setText(
+            truncated && m_search->text().trimmed().isEmpty()
+                ? tr("first %1 by %2; narrow the slice for the rest").arg(QLocale().toString(rows), score)
+            : truncated ? tr("first %1 matches; refine the search").arg(QLocale().toString(rows))
+            : rows == 1 ? tr("1 interaction")
+                        : tr("%1 interactions").arg(QLocale().toString(rows)));
         Q_EMIT loaded();
     });
     connect(m_model, &InteractionListModel::loadFailed, this, [this](const QString& message) {
@@ -228,6 +229,32 @@ InteractionsPage::InteractionsPage(QWidget* parent) : Page(parent), m_details(ne
         m_detail->verticalScrollBar()->setValue(scroll);
     });
     connect(m_copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_json); });
+}
+
+void InteractionsPage::setOutline(const StoreOutline& outline)
+{
+    m_model->setScoreColumns(outline.scoreNames);
+    // Score columns come after the message in the model; shown before it, which keeps the rest of
+    // the width.
+    QHeaderView* header = m_table->horizontalHeader();
+    for (int column = InteractionListModel::ColumnCount; column < m_model->columnCount(); ++column) {
+        header->moveSection(header->visualIndex(column),
+                            header->visualIndex(InteractionListModel::FirstUserMessage));
+        m_table->setColumnWidth(column, 72);
+    }
+    showSortIndicator();
+}
+
+void InteractionsPage::showSortIndicator()
+{
+    const InteractionSort sort = m_model->sortOrder();
+    int column = sort.byAgent ? InteractionListModel::Agent : InteractionListModel::Time;
+    for (size_t i = 0; i < m_model->scoreColumns().size(); ++i)
+        if (m_model->scoreColumns()[i] == sort.score)
+            column = InteractionListModel::ColumnCount + int(i);
+    const QSignalBlocker blocker(m_table->horizontalHeader());
+    m_table->horizontalHeader()->setSortIndicator(column,
+                                                  sort.descending ? Qt::DescendingOrder : Qt::AscendingOrder);
 }
 
 void InteractionsPage::setStore(const StoreContext& store)

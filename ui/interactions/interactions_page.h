@@ -22,6 +22,7 @@ class InteractionsPage : public Page
 public:
     explicit InteractionsPage(QWidget* parent = nullptr);
     void setStore(const StoreContext& store) override;
+    void setOutline(const StoreOutline& outline) override;
     bool usesFilter() const override { return true; }
     unsigned readsChanges() const override { return StoreChange::Interactions | StoreChange::Signals; }
     void setFilter(const MetricsFilter& filter) override;
@@ -39,6 +40,7 @@ Q_SIGNALS:
     void detailLoaded();
 
 private:
+    void showSortIndicator();
     void showDetail(std::int64_t id);
     void render();
     JobTracker* m_details;

@@ -375,3 +375,90 @@ TEST(InteractionList, APageThatFailedToLoadIsAskedForAgain)
     EXPECT_EQ(model.data(first, InteractionListModel::IdRole).toLongLong(),
               idsInOrder(path, "", TimeOrder::NewestFirst).front());
 }
+
+// Score columns show each row's score; sorting by one reads the slice's ids in the score's order
+// (those without it last), with a filter, and with a search.
+TEST(InteractionList, ScoreColumnsShowAndSortTheSlice)
+{
+    test::TempDir dir;
+    const std::string path = demoStore(dir, 1500);
+    {
+        auto index = test::openIndex(path);
+        while (index->indexPending() > 0) {
+        }
+    }
+    InteractionListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSignalSpy counted(&model, &InteractionListModel::countChanged);
+    model.setStorePath(path);
+    ASSERT_TRUE(counted.wait(10000));
+    model.setScoreColumns({"reward"});
+    const int reward = InteractionListModel::ColumnCount;
+    EXPECT_EQ(model.columnCount(), reward + 1);
+    EXPECT_EQ(model.headerData(reward, Qt::Horizontal).toString(), QStringLiteral("reward"));
+
+    // The reference: by reward, highest first; unscored last, newest first among equals.
+    auto expectedOrder = [&](const std::string& where, bool descending) {
+        std::vector<std::int64_t> ids;
+        sql::Connection db(path, sql::Connection::Mode::ReadOnly);
+        sql::Statement select(
+            db, "SELECT i.id FROM interactions i LEFT JOIN scores s ON s.interaction_id = i.id "
+                "AND s.name = 'reward' WHERE 1" +
+                    where + " ORDER BY s.value IS NULL, s.value " + (descending ? "DESC" : "ASC") +
+                    ", coalesce(i.start_ms, -9223372036854775808) DESC, i.id DESC");
+        while (select.step())
+            ids.push_back(select.int64(0));
+        return ids;
+    };
+    counted.clear();
+    model.sort(reward, Qt::DescendingOrder);
+    ASSERT_TRUE(counted.wait(10000));
+    EXPECT_EQ(model.sortOrder().score, "reward");
+    EXPECT_EQ(allIds(model), expectedOrder("", true));
+    double previous = 2;
+    int scored = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const QVariant value = model.data(model.index(row, reward), InteractionListModel::ValueRole);
+        if (!value.isValid())
+            continue;
+        ++scored;
+        EXPECT_LE(value.toDouble(), previous) << row;
+        previous = value.toDouble();
+    }
+    EXPECT_EQ(scored, test::queryInt(path, "SELECT count(*) FROM scores WHERE name = 'reward'"));
+
+    counted.clear();
+    MetricsFilter filter;
+    filter.with(FilterField::Agent, "it-helpdesk");
+    model.setFilter(filter);
+    ASSERT_TRUE(counted.wait(10000));
+    counted.clear();
+    model.sort(reward, Qt::AscendingOrder);
+    ASSERT_TRUE(counted.wait(10000));
+    EXPECT_EQ(allIds(model), expectedOrder(" AND i.agent = 'it-helpdesk'", false));
+
+    // A search keeps the score's order among what it found.
+    counted.clear();
+    model.setFilter({});
+    ASSERT_TRUE(counted.wait(10000));
+    counted.clear();
+    model.setSearch(QStringLiteral("refund"));
+    ASSERT_TRUE(counted.wait(10000));
+    EXPECT_GT(model.rowCount(), 20);
+    std::vector<double> values;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        ASSERT_TRUE(waitFor(
+            [&] { return !model.data(model.index(row, 0), InteractionListModel::LoadingRole).toBool(); }));
+        const QVariant value = model.data(model.index(row, reward), InteractionListModel::ValueRole);
+        if (value.isValid())
+            values.push_back(value.toDouble());
+    }
+    EXPECT_FALSE(values.empty());
+    EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
+
+    // The score disappears from the store: its column goes, the order goes back to time.
+    counted.clear();
+    model.setScoreColumns({});
+    EXPECT_EQ(model.columnCount(), InteractionListModel::ColumnCount);
+    EXPECT_TRUE(model.sortOrder().score.empty());
+}
