@@ -171,15 +171,6 @@ MetricsSummary summaryFromCounts(const RollupCounts& c)
     return summary;
 }
 
-std::vector<const MetricRow*> pointersTo(const std::vector<MetricRow>& rows)
-{
-    std::vector<const MetricRow*> pointers;
-    pointers.reserve(rows.size());
-    for (const MetricRow& row : rows)
-        pointers.push_back(&row);
-    return pointers;
-}
-
 // A breakdown row with its impact (the hits of the impact rate: rate × volume).
 BreakdownRow breakdownRow(const std::string& value, MetricsSummary summary, Rate impactRate)
 {
@@ -213,37 +204,46 @@ void addComparison(MetricsReport& report, MetricsSummary previous)
     report.previous = std::move(previous);
 }
 
-MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
-                             std::optional<double> successThreshold)
+void RowSummary::add(const MetricRow& row)
 {
-    std::int64_t scored = 0, scoredSuccess = 0;
-    RollupCounts counts;
-    counts.interactions = static_cast<std::int64_t>(rows.size());
-    std::vector<double> latencies;
-    latencies.reserve(rows.size());
-    for (const MetricRow* row : rows) {
-        counts.success += row->success;
-        if (successThreshold && row->score) {
-            ++scored;
-            scoredSuccess += *row->score >= *successThreshold;
-        }
-        counts.thumbsDown += row->thumb < 0;
-        for (int k = 0; k < signalKindCount; ++k)
-            counts.signals[k] += (row->signalMask >> k) & 1;
-        if (row->latencyMs)
-            latencies.push_back(*row->latencyMs);
-        counts.inputTokens += row->inputTokens;
-        counts.outputTokens += row->outputTokens;
-        counts.costUsd += row->costUsd;
+    ++m_counts.interactions;
+    m_counts.success += row.success;
+    if (m_threshold && row.score) {
+        ++m_scored;
+        m_scoredSuccess += *row.score >= *m_threshold;
     }
-    MetricsSummary summary = summaryFromCounts(counts);
-    if (successThreshold)
-        summary.rate(Rate::Success) = wilsonRate(scoredSuccess, scored);
-    std::sort(latencies.begin(), latencies.end());
+    m_counts.thumbsDown += row.thumb < 0;
+    for (int k = 0; k < signalKindCount; ++k)
+        m_counts.signals[k] += (row.signalMask >> k) & 1;
+    if (row.latencyMs)
+        m_latencies.push_back(*row.latencyMs);
+    m_counts.inputTokens += row.inputTokens;
+    m_counts.outputTokens += row.outputTokens;
+    m_counts.costUsd += row.costUsd;
+}
+
+MetricsSummary RowSummary::summary()
+{
+    MetricsSummary summary = summaryFromCounts(m_counts);
+    if (m_threshold)
+        summary.rate(Rate::Success) = wilsonRate(m_scoredSuccess, m_scored);
+    std::vector<double>& latencies = m_latencies;
     if (!latencies.empty()) {
-        summary.latencyP50 = nearestRankPercentile(latencies, 50);
-        summary.latencyP90 = nearestRankPercentile(latencies, 90);
-        summary.latencyP99 = nearestRankPercentile(latencies, 99);
+        // The three ranks by selection, highest first, each within the part left of the last:
+        // the same values as sorting, in linear time.
+        const auto rankOf = [&](double p) {
+            const auto rank =
+                static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(latencies.size())));
+            return std::clamp<size_t>(rank, 1, latencies.size()) - 1;
+        };
+        auto end = latencies.end();
+        for (auto [p, into] : {std::pair{99.0, &summary.latencyP99}, std::pair{90.0, &summary.latencyP90},
+                               std::pair{50.0, &summary.latencyP50}}) {
+            const auto at = latencies.begin() + static_cast<std::ptrdiff_t>(rankOf(p));
+            std::nth_element(latencies.begin(), at, end);
+            *into = *at;
+            end = at + 1;
+        }
     }
     return summary;
 }
@@ -256,33 +256,43 @@ MetricsReport computeMetricsByScanning(Database& database, const MetricsQuery& q
     InteractionStore interactions(database);
     const std::optional<double> threshold =
         query.successScore.empty() ? std::nullopt : std::optional<double>(query.successThreshold);
-    const std::vector<MetricRow> rows =
-        interactions.metricRows(query.filter, query.breakdown, query.successScore);
-    report.summary = summariseRows(pointersTo(rows), threshold);
-    for (const auto& [name, total] : interactions.scoreTotals(query.filter))
+    // One pass: each row goes to the whole, its bucket and its group; only ids are kept (for
+    // the scores).
+    RowSummary whole(threshold);
+    std::map<std::int64_t, RowSummary> buckets;
+    std::map<std::string, RowSummary, std::less<>> groups;
+    std::vector<std::int64_t> ids;
+    interactions.forEachMetricRow(
+        query.filter, query.breakdown, query.successScore, [&](const MetricRow& row) {
+            whole.add(row);
+            ids.push_back(row.id);
+            if (query.bucket && row.startMs)
+                buckets.try_emplace(bucketStart(*row.startMs, *query.bucket), threshold)
+                    .first->second.add(row);
+            if (query.breakdown) {
+                auto group = groups.find(row.group);
+                if (group == groups.end())
+                    group = groups.emplace(row.group, RowSummary(threshold)).first;
+                group->second.add(row);
+            }
+        });
+    report.summary = whole.summary();
+    std::sort(ids.begin(), ids.end());
+    for (const auto& [name, total] : interactions.scoreTotals(ids))
         report.summary.scores[name] = {total.second ? total.first / static_cast<double>(total.second) : 0.0,
                                        total.second};
-    if (query.bucket) {
-        std::map<std::int64_t, std::vector<const MetricRow*>> buckets;
-        for (const MetricRow& row : rows)
-            if (row.startMs)
-                buckets[bucketStart(*row.startMs, *query.bucket)].push_back(&row);
-        for (const auto& [start, members] : buckets)
-            report.series.emplace_back(start, summariseRows(members, threshold));
-    }
+    for (auto& [start, summary] : buckets)
+        report.series.emplace_back(start, summary.summary());
     if (query.breakdown) {
-        std::map<std::string, std::vector<const MetricRow*>> groups;
-        for (const MetricRow& row : rows)
-            groups[row.group].push_back(&row);
-        for (const auto& [value, members] : groups)
-            report.breakdown.push_back(
-                breakdownRow(value, summariseRows(members, threshold), query.impactRate));
+        for (auto& [value, summary] : groups)
+            report.breakdown.push_back(breakdownRow(value, summary.summary(), query.impactRate));
         sortByImpact(report.breakdown);
     }
     if (query.compareFromMs && query.compareToMs) {
-        const std::vector<MetricRow> otherRows =
-            interactions.metricRows(comparisonFilter(query), std::nullopt, query.successScore);
-        addComparison(report, summariseRows(pointersTo(otherRows), threshold));
+        RowSummary other(threshold);
+        interactions.forEachMetricRow(comparisonFilter(query), std::nullopt, query.successScore,
+                                      [&](const MetricRow& row) { other.add(row); });
+        addComparison(report, other.summary());
     }
     return report;
 }

@@ -10,6 +10,7 @@
 
 #include "core/store/filter.h"
 #include "core/store/interaction_store.h"
+#include "core/store/rollups.h"
 
 #include <array>
 #include <map>
@@ -154,9 +155,23 @@ StoreOutline readStoreOutline(Database& database);
 class StoreWriter;
 Status rebuildRollups(StoreWriter& writer);
 
-// Figures of a set of rows (no scores: they come from their own table). With a threshold, success
-// is row.score >= threshold over the rows that have a score.
-MetricsSummary summariseRows(const std::vector<const MetricRow*>& rows,
-                             std::optional<double> successThreshold = std::nullopt);
+// Figures of rows added one at a time (no scores: they come from their own table). With a
+// threshold, success is row.score >= threshold over the rows that have a score. Keeps counts and
+// the latencies only, so a scan of millions of rows holds no rows.
+class RowSummary
+{
+public:
+    explicit RowSummary(std::optional<double> successThreshold = std::nullopt) : m_threshold(successThreshold)
+    {
+    }
+    void add(const MetricRow& row);
+    MetricsSummary summary(); // selects the percentiles in place: call once
+
+private:
+    std::optional<double> m_threshold;
+    RollupCounts m_counts;
+    std::int64_t m_scored = 0, m_scoredSuccess = 0;
+    std::vector<double> m_latencies;
+};
 
 } // namespace winnow

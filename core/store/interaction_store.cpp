@@ -224,9 +224,9 @@ std::vector<StoredInteraction> InteractionStore::after(InteractionCursor& cursor
     return result;
 }
 
-std::vector<MetricRow> InteractionStore::metricRows(const MetricsFilter& filter,
-                                                    std::optional<Grouping> groupBy,
-                                                    const std::string& scoreName)
+void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::optional<Grouping>& groupBy,
+                                        const std::string& scoreName,
+                                        const std::function<void(const MetricRow&)>& visit)
 {
     const bool byMetadata = groupBy && groupBy->field == FilterField::Metadata;
     const std::string group = !groupBy     ? "NULL"
@@ -238,7 +238,7 @@ std::vector<MetricRow> InteractionStore::metricRows(const MetricsFilter& filter,
                                           "AND s.name = ?)";
     sql::Statement select(
         m_database.connection(),
-        "SELECT i.start_ms, " + successOutcomeSql("i.outcome") +
+        "SELECT i.id, i.start_ms, " + successOutcomeSql("i.outcome") +
             ", coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
             "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
             group + ", " + scoreColumn + " FROM interactions i" + whereClause(filter));
@@ -248,35 +248,46 @@ std::vector<MetricRow> InteractionStore::metricRows(const MetricsFilter& filter,
     if (!scoreName.empty())
         select.bind(first++, std::string_view(scoreName));
     bindFilter(select, filter, first);
-    std::vector<MetricRow> rows;
+    MetricRow row; // one, reused: the group's text keeps its buffer
     while (select.step()) {
-        MetricRow row;
-        row.startMs = select.optionalInt64(0);
-        row.success = select.int64(1) != 0;
-        row.thumb = static_cast<int>(select.int64(2));
-        row.signalMask = select.int64(3);
-        row.latencyMs = select.optionalReal(4);
-        row.inputTokens = select.int64(5);
-        row.outputTokens = select.int64(6);
-        row.costUsd = select.real(7);
-        row.group = select.text(8);
-        row.score = select.optionalReal(9);
-        rows.push_back(std::move(row));
+        row.id = select.int64(0);
+        row.startMs = select.optionalInt64(1);
+        row.success = select.int64(2) != 0;
+        row.thumb = static_cast<int>(select.int64(3));
+        row.signalMask = select.int64(4);
+        row.latencyMs = select.optionalReal(5);
+        row.inputTokens = select.int64(6);
+        row.outputTokens = select.int64(7);
+        row.costUsd = select.real(8);
+        row.group.assign(select.textView(9));
+        row.score = select.optionalReal(10);
+        visit(row);
     }
-    return rows;
 }
 
 std::map<std::string, std::pair<double, std::int64_t>>
-InteractionStore::scoreTotals(const MetricsFilter& filter)
+InteractionStore::scoreTotals(const std::vector<std::int64_t>& sortedIds)
 {
     std::map<std::string, std::pair<double, std::int64_t>> totals;
-    sql::Statement select(m_database.connection(),
-                          "SELECT s.name, sum(s.value), count(*) FROM scores s JOIN interactions i "
-                          "ON i.id = s.interaction_id" +
-                              whereClause(filter) + " GROUP BY s.name");
-    bindFilter(select, filter);
-    while (select.step())
-        totals[select.text(0)] = {select.real(1), select.int64(2)};
+    if (sortedIds.empty())
+        return totals;
+    sql::Statement select(
+        m_database.connection(),
+        "SELECT interaction_id, name, value FROM scores WHERE interaction_id BETWEEN ?1 AND ?2 "
+        "ORDER BY interaction_id");
+    select.bind(1, sortedIds.front()).bind(2, sortedIds.back());
+    auto next = sortedIds.begin();
+    while (select.step()) {
+        const std::int64_t id = select.int64(0);
+        next = std::lower_bound(next, sortedIds.end(), id);
+        if (next == sortedIds.end())
+            break;
+        if (*next != id)
+            continue;
+        auto& total = totals[select.text(1)];
+        total.first += select.real(2);
+        ++total.second;
+    }
     return totals;
 }
 

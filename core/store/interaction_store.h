@@ -47,6 +47,7 @@ struct InteractionCursor
 // What the metrics scan needs of one interaction.
 struct MetricRow
 {
+    std::int64_t id = 0;
     std::optional<std::int64_t> startMs;
     bool success = false;
     int thumb = 0;
@@ -93,10 +94,13 @@ public:
     std::vector<StoredInteraction> after(InteractionCursor& cursor, std::int64_t limit);
 
     // The narrow rows of a slice; `groupBy` fills MetricRow::group, `scoreName` MetricRow::score.
-    std::vector<MetricRow> metricRows(const MetricsFilter& filter, std::optional<Grouping> groupBy = {},
-                                      const std::string& scoreName = {});
+    void forEachMetricRow(const MetricsFilter& filter, const std::optional<Grouping>& groupBy,
+                          const std::string& scoreName, const std::function<void(const MetricRow&)>& visit);
     // Per score name: (sum, count) over the slice.
-    std::map<std::string, std::pair<double, std::int64_t>> scoreTotals(const MetricsFilter& filter);
+    // Per score name (sum, count) over these interactions, `ids` sorted: one pass over the scores
+    // of the ids' range, so the slice's conditions are not evaluated a second time.
+    std::map<std::string, std::pair<double, std::int64_t>>
+    scoreTotals(const std::vector<std::int64_t>& sortedIds);
     // Every score of the slice: its name, value and, with a grouping, the interaction's value of it.
     void forEachScore(
         const MetricsFilter& filter, const std::optional<Grouping>& groupBy,
