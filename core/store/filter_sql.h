@@ -14,8 +14,9 @@ std::string whereClause(const MetricsFilter& filter);
 // Binds the filter's values from parameter `first` on; returns the next free parameter.
 int bindFilter(sql::Statement& statement, const MetricsFilter& filter, int first = 1);
 
-// A metadata key's value as text for `interactions i` (NULL without the key); two parameters, the
-// key's path, bound by bindMetadataKey.
+// A metadata key's value as text (NULL without the key) over metadataGroupJoin()'s `gm`; two
+// parameters, the key's path, bound by bindMetadataKey.
+std::string metadataGroupJoin();
 std::string metadataValueSql();
 int bindMetadataKey(sql::Statement& statement, const std::string& key, int first);
 

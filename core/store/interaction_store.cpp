@@ -241,7 +241,8 @@ void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::
         "SELECT i.id, i.start_ms, " + successOutcomeSql("i.outcome") +
             ", coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
             "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
-            group + ", " + scoreColumn + " FROM interactions i" + whereClause(filter));
+            group + ", " + scoreColumn + " FROM interactions i" + (byMetadata ? metadataGroupJoin() : "") +
+            whereClause(filter));
     int first = 1;
     if (byMetadata)
         first = bindMetadataKey(select, groupBy->key, first);
@@ -302,7 +303,7 @@ void InteractionStore::forEachScore(
     sql::Statement select(m_database.connection(),
                           "SELECT s.name, s.value, " + group +
                               " FROM scores s JOIN interactions i ON i.id = s.interaction_id" +
-                              whereClause(filter));
+                              (byMetadata ? metadataGroupJoin() : "") + whereClause(filter));
     int first = 1;
     if (byMetadata)
         first = bindMetadataKey(select, groupBy->key, first);
