@@ -3,6 +3,7 @@
 #include "app/command.h"
 #include "app/render.h"
 
+#include "core/signals/evaluation.h"
 #include "core/signals/rebuild.h"
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -29,7 +31,64 @@ struct SignalsArguments
     bool list = false;
     std::int64_t limit = 50;
     bool rebuild = false;
+    std::string evaluate;
 };
+
+// winnow signals --evaluate: the store's detector settings against a labelled file.
+int printEvaluation(const Context& context, const std::string& path)
+{
+    DetectorSettings settings;
+    if (std::filesystem::exists(context.storePath())) {
+        const auto reader = openReader(context);
+        auto stored = loadDetectorSettings(*reader);
+        if (!stored)
+            throw CommandFailed{stored.error()};
+        settings = *stored;
+    }
+    auto evaluation = evaluateDetectors(path, settings);
+    if (!evaluation)
+        throw CommandFailed{evaluation.error()};
+    if (context.json) {
+        QJsonObject kinds;
+        for (const auto& [kind, score] : evaluation->kinds)
+            kinds.insert(
+                QString::fromLatin1(signalKindName(kind)),
+                QJsonObject{{QStringLiteral("true_positives"), static_cast<qint64>(score.truePositives)},
+                            {QStringLiteral("false_positives"), static_cast<qint64>(score.falsePositives)},
+                            {QStringLiteral("false_negatives"), static_cast<qint64>(score.falseNegatives)},
+                            {QStringLiteral("precision"), score.precision()},
+                            {QStringLiteral("recall"), score.recall()}});
+        QJsonArray disagreements;
+        for (const Disagreement& d : evaluation->disagreements)
+            disagreements.append(
+                QJsonObject{{QStringLiteral("id"), q(d.id)},
+                            {QStringLiteral("line"), static_cast<qint64>(d.line)},
+                            {QStringLiteral("kind"), QString::fromLatin1(signalKindName(d.kind))},
+                            {QStringLiteral("missed"), d.missed},
+                            {QStringLiteral("reason"), q(d.reason)}});
+        printJson(QJsonObject{{QStringLiteral("records"), static_cast<qint64>(evaluation->records)},
+                              {QStringLiteral("kinds"), kinds},
+                              {QStringLiteral("disagreements"), disagreements}});
+        return exitOk;
+    }
+    TextTable table({"signal", "expected", "found", "right", "precision", "recall"});
+    auto percentOf = [](double value) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%.1f%%", value * 100);
+        return std::string(text);
+    };
+    for (const auto& [kind, score] : evaluation->kinds)
+        table.add({signalKindName(kind), std::to_string(score.truePositives + score.falseNegatives),
+                   std::to_string(score.truePositives + score.falsePositives),
+                   std::to_string(score.truePositives), percentOf(score.precision()),
+                   percentOf(score.recall())});
+    std::cout << evaluation->records << " labelled records in " << path << "\n";
+    table.print(std::cout);
+    for (const Disagreement& d : evaluation->disagreements)
+        std::cout << "  line " << d.line << " " << d.id << ": " << signalKindName(d.kind)
+                  << (d.missed ? " expected, not found" : " found, not expected: " + d.reason) << "\n";
+    return exitOk;
+}
 
 std::string kindList()
 {
@@ -51,9 +110,17 @@ Runner defineSignals(CLI::App& command, const Context& context)
     command.add_option("--limit", a->limit, "At most this many listed (1 or more)")
         ->check(CLI::PositiveNumber);
     command.add_flag("--rebuild", a->rebuild, "Recompute every interaction's signals first");
+    command
+        .add_option("--evaluate", a->evaluate,
+                    "Run the store's detector settings (the defaults without a store) over a JSONL file of "
+                    "records labelled with metadata.expect: precision and recall per kind, and each "
+                    "disagreement")
+        ->type_name("FILE");
     setExamples(command, {"winnow --db agents.db signals --json",
                           "winnow signals --kind escalation --list --limit 20"});
     return [&context, a]() -> int {
+        if (!a->evaluate.empty())
+            return printEvaluation(context, a->evaluate);
         std::optional<SignalKind> only;
         if (!a->kind.empty()) {
             SignalKind kind;

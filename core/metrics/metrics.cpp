@@ -11,8 +11,9 @@
 namespace winnow {
 
 namespace {
-constexpr std::array<const char*, rateCount> rateNames = {"success", "escalation", "correction", "repeat",
-                                                          "partial", "tool_error", "thumbs_down"};
+constexpr std::array<const char*, rateCount> rateNames = {"success",     "escalation",     "correction",
+                                                          "repeat",      "partial",        "tool_error",
+                                                          "thumbs_down", "handoff_offered"};
 constexpr std::int64_t hourMs = 3'600'000;
 constexpr std::int64_t dayMs = 86'400'000;
 } // namespace
@@ -51,6 +52,8 @@ std::optional<SignalKind> signalOfRate(Rate rate)
         return SignalKind::Partial;
     case Rate::ToolError:
         return SignalKind::ToolError;
+    case Rate::HandoffOffered:
+        return SignalKind::HandoffOffered;
     case Rate::Success:
     case Rate::ThumbsDown:
         break;

@@ -23,11 +23,11 @@ namespace winnow {
 class Database;
 
 // The rates every summary carries.
-enum class Rate { Success, Escalation, Correction, Repeat, Partial, ToolError, ThumbsDown };
-constexpr int rateCount = 7;
-constexpr std::array<Rate, rateCount> allRates = {Rate::Success,   Rate::Escalation, Rate::Correction,
-                                                  Rate::Repeat,    Rate::Partial,    Rate::ToolError,
-                                                  Rate::ThumbsDown};
+enum class Rate { Success, Escalation, Correction, Repeat, Partial, ToolError, ThumbsDown, HandoffOffered };
+constexpr int rateCount = 8;
+constexpr std::array<Rate, rateCount> allRates = {Rate::Success,    Rate::Escalation,    Rate::Correction,
+                                                  Rate::Repeat,     Rate::Partial,       Rate::ToolError,
+                                                  Rate::ThumbsDown, Rate::HandoffOffered};
 // As named in JSON and on the command line: success, escalation, ..., thumbs_down.
 const char* rateName(Rate rate);
 std::optional<Rate> parseRate(std::string_view name);

@@ -65,6 +65,10 @@ std::string DetectorSettings::toJson() const
     appendList(out, escalatedOutcomes);
     out += ",\"handoff_announcement_pattern\":";
     appendJsonString(out, handoffAnnouncementPattern);
+    out += ",\"handoff_offer_pattern\":";
+    appendJsonString(out, handoffOfferPattern);
+    out += ",\"handoff_decline_pattern\":";
+    appendJsonString(out, handoffDeclinePattern);
     out += ",\"correction_patterns\":";
     appendList(out, correctionPatterns);
     out += ",\"correction_exclusions\":";
@@ -131,6 +135,8 @@ DetectorSettings DetectorSettings::fromJson(const std::string& json, std::string
     text("handoff_tool_pattern", settings.handoffToolPattern);
     list("escalated_outcomes", settings.escalatedOutcomes);
     text("handoff_announcement_pattern", settings.handoffAnnouncementPattern);
+    text("handoff_offer_pattern", settings.handoffOfferPattern);
+    text("handoff_decline_pattern", settings.handoffDeclinePattern);
     list("correction_patterns", settings.correctionPatterns);
     list("correction_exclusions", settings.correctionExclusions);
     double window = settings.repeatWindowMinutes, minWords = settings.repeatMinWords;
@@ -150,6 +156,8 @@ SignalDetector::SignalDetector(const DetectorSettings& settings) : m_settings(se
 {
     m_handoffTool = compile(settings.handoffToolPattern, false, m_error);
     m_handoffAnnouncement = compile(settings.handoffAnnouncementPattern, false, m_error);
+    m_handoffOffer = compile(settings.handoffOfferPattern, false, m_error);
+    m_handoffDecline = compile(settings.handoffDeclinePattern, false, m_error);
     m_complaint = compile(settings.complaintPattern, false, m_error);
     m_toolErrorResult = compile(settings.toolErrorResultPattern, false, m_error);
     for (const auto& pattern : settings.correctionPatterns)
@@ -187,33 +195,62 @@ void SignalDetector::detectEscalation(const Interaction& in, std::vector<Signal>
         out.push_back({SignalKind::Escalation, -1, 1.0, "outcome " + in.outcome});
         return;
     }
-    // An announced handoff: an assistant statement (not a question) that is not followed by the
-    // user turning it down.
+    // An announced handoff: an assistant statement (not a question, not conditional) that the
+    // user does not turn down. One turned down, or offered, or recommended, is an offer.
+    int offered = -1;
+    std::string offer;
+    auto declinedAfter = [&](size_t i) {
+        for (size_t j = i + 1; j < in.messages.size(); ++j)
+            if (in.messages[j].role == "user" && !in.messages[j].content.empty())
+                return re2::RE2::PartialMatch(normalised(in.messages[j].content), *m_handoffDecline);
+        return false;
+    };
     for (size_t i = 0; i < in.messages.size(); ++i) {
         const Message& m = in.messages[i];
-        if (m.role != "assistant" || m.content.empty() ||
-            !re2::RE2::PartialMatch(m.content, *m_handoffAnnouncement))
+        if (m.role != "assistant" || m.content.empty())
             continue;
         const std::string text = normalised(m.content);
-        const auto match = text.find('?');
-        if (match != std::string::npos)
-            continue; // an offer
-        out.push_back({SignalKind::Escalation, static_cast<int>(i), 0.8, "assistant announced a handoff"});
-        return;
+        if (re2::RE2::PartialMatch(text, *m_handoffAnnouncement)) {
+            const bool conditional =
+                text.find('?') != std::string::npos || text.find(" if ") != std::string::npos;
+            if (!conditional && !declinedAfter(i)) {
+                out.push_back(
+                    {SignalKind::Escalation, static_cast<int>(i), 0.8, "assistant announced a handoff"});
+                return;
+            }
+            if (offered < 0) {
+                offered = static_cast<int>(i);
+                offer =
+                    conditional ? "assistant offered a handoff" : "the user turned an announced handoff down";
+            }
+            continue;
+        }
+        if (offered < 0 && re2::RE2::PartialMatch(text, *m_handoffOffer)) {
+            offered = static_cast<int>(i);
+            offer = declinedAfter(i) ? "assistant offered a human; the user declined"
+                                     : "assistant offered or recommended a human";
+        }
     }
+    // The agent could not help on its own, though no one took over.
+    if (offered >= 0)
+        out.push_back({SignalKind::HandoffOffered, offered, 0.8, offer});
 }
 
 void SignalDetector::detectCorrections(const Interaction& in, std::vector<Signal>& out) const
 {
     bool assistantSpoke = false;
-    bool assistantAsked = false; // its last words were a question
+    // It asked something (several numbered questions, a question then "I'll check once I have
+    // these"), or offered a human: a "No" then answers or declines.
+    bool assistantAsked = false;
     for (size_t i = 0; i < in.messages.size(); ++i) {
         const Message& m = in.messages[i];
         if (m.role == "assistant") {
             if (!m.content.empty()) {
                 assistantSpoke = true;
-                const auto end = m.content.find_last_not_of(" \t\r\n");
-                assistantAsked = end != std::string::npos && m.content[end] == '?';
+                const std::string said = normalised(m.content);
+                assistantAsked = said.find('?') != std::string::npos ||
+                                 re2::RE2::PartialMatch(said, *m_handoffOffer) ||
+                                 re2::RE2::PartialMatch(said, *m_handoffAnnouncement);
             }
             continue;
         }
@@ -354,6 +391,10 @@ void SignalDetector::detectPartial(const Interaction& in, std::vector<Signal>& o
         out.push_back({SignalKind::Partial, -1, 1.0, "outcome " + in.outcome});
         return;
     }
+    // A conversation that ends in a handoff ended where it should: an escalation, not also a
+    // task left half done.
+    if (std::any_of(out.begin(), out.end(), [](const Signal& s) { return s.kind == SignalKind::Escalation; }))
+        return;
     // A tool error that nothing after it recovered from: no later successful call of that tool.
     for (size_t i = 0; i < in.toolCalls.size(); ++i) {
         const ToolCall& call = in.toolCalls[i];

@@ -29,24 +29,44 @@ struct DetectorSettings
         "(?i)(transfer|handoff|hand_off|escalat|human_agent|live_agent|live_person)";
     // An outcome (case-insensitive, exact) that means the conversation went to a human.
     std::vector<std::string> escalatedOutcomes = {"escalated", "handoff", "handed_off", "transferred"};
-    // An assistant turn announcing a handoff; a question ("Would you like me to ...?") is an offer.
+    // An assistant turn announcing a handoff; a question or a conditional ("... if you'd like") is
+    // an offer. Either a first person doing it now, or a sentence that opens with the doing.
     std::string handoffAnnouncementPattern =
-        R"((?i)\b(i'm|i am|i'll|i will|let me|now)\b[^.?!]{0,30}\b(transfer|connect|hand(ing)? you over|pass(ing)? you)\w*\b[^.?!]{0,40}\b(human|agent|representative|person|specialist|colleague|team member)\b)";
+        R"((?i)((\b(i'm|i am|i'll|i will|i've|i have|let me|we'll|we will|we're|we are|we've|now)\b[^.?!;]{0,30}|(^|[.!:;—–-]\s*))\b(transferr?\w*|connect\w*|escalat\w*|hand(ing|ed)? (you|this|it|your \w+)( \w+)? (over|on|to)|pass\w* (you|this|it|your \w+)|put\w* you through|get\w* (you )?(a|an) (human|live|real)|rais\w* (this|it|your \w+) with|assign\w* (this|it|your \w+) to)\b[^.?!;]{0,60}\b(human|agent|representative|person|specialist|colleague|team|member|supervisor|manager|advisor|adviser|administrator|technician|engineer|pharmacist|officer|lead|adjuster|someone|expert|department|desk|line|billing|sales|support|them)s?\b|(^|[.!:;—–-]\s*)(transferring|connecting|putting) you (now|through)\b))";
+    // An assistant turn that offers or recommends a human without handing over: a question ("Would
+    // you like me to transfer you?"), a conditional ("If you decide to, I can assist in
+    // transferring you to a human agent"), a recommendation ("I recommend contacting customer
+    // service"). An announced handoff the user turns down is an offer too.
+    std::string handoffOfferPattern =
+        R"((?i)(\b(would you like|do you want|should i|shall i|can i|may i|want me to|would you prefer|would you rather)\b[^?]{0,80}\b(transfer|connect|escalat|hand|pass|put you (through|in touch)|get (a|an|someone|a human|an agent)|speak|talk|discuss|chat|refer|arrange|set up a call)\w*)|(\b(i can|i could|i'm able to|i am able to|happy to|i'd be happy to|i'll gladly)\b[^.?!]{0,40}\b(transfer|connect|escalat|hand|pass|put you|refer|arrange|set up a call|book a call|schedule a call)\w*)|(\b(our|the|a) [^.?!]{0,30}\b(team|agents?|representatives?|specialists?|staff|advisors?|technicians?) can\b)|(\b(recommend|suggest|advise|best to|best place|might want to|may want to|may wish to|you should|you can also|you could|please)\b[^.?!]{0,40}\b(contact|reach\w* out|call|speak|talk|get\w* in touch|book|consult)\w*\b[^.?!]{0,60}\b(customer (service|support|care|relations)|support (team|line)|human|agent|representative|advisor|adviser|specialist|broker|engineer|technician|doctor|gp|clinic|team|department|office|bureau|hr|emergency services|someone|them)\b))";
+    // A user turn that turns an offered or announced handoff down.
+    std::string handoffDeclinePattern =
+        R"((?i)^\s*(no\b|nope|nah|not (now|yet|right now|at the moment)|maybe later|never ?mind|no need|don'?t|stop|wait|actually\b|it'?s (fine|ok|okay)|i'?ll (try|do|wait|use|check|go|call)|thanks,? (i'?ll|will)|let me try|found it|it worked|it'?s working|that makes sense|.{0,40}\b(first|myself)\b))";
     // A user turn after an assistant turn that says the assistant got it wrong. Patterns anchored
-    // with ^ do not count right after an assistant question (they would read answers as denials).
+    // with ^ do not count right after an assistant question or offer (they would read answers and
+    // declines as denials).
     std::vector<std::string> correctionPatterns = {
-        R"(^\s*(no|nope|wrong)\b)",
+        R"(^\s*(no|nope|wrong|not)\b)",
         R"(\bthat'?s (wrong|not right|incorrect|not it|not what i (asked|meant|wanted)))",
+        R"(\b(that|this|it|these|those|they)('s| is| are|'re| was| were) not\b|\b(that|this|it|these|those|they) (isn'?t|aren'?t|wasn'?t|weren'?t)\b)",
         R"(\bnot what i (asked|meant|wanted|said)\b)",
-        R"(\bi (said|meant|asked for|asked about|wanted)\b)",
-        R"(\bstill (doesn'?t|does not|isn'?t|is not|not) work)",
-        R"(\byou (misunderstood|misunderstand|got it wrong)\b)",
-        R"(\b(wrong|different) (one|item|order|answer|account|charge)\b)",
+        R"(\bi (said|meant|asked for|asked about)\b|\bwhat i wanted\b)",
+        R"(\bstill (doesn'?t|does not|isn'?t|is not|not)\b)",
+        R"(\byou (misunderstood|misunderstand|got it wrong|got that wrong)\b)",
+        R"(\b(the|a|that'?s the|you \w+ the) wrong \w+|\b(wrong|different) (one|item|order|answer|account|charge)\b|\bthat'?s a different \w+)",
+        R"(\w,\s*not (the |that |a )?\w+|[.!]\s*not (the |that )?\w+[.!]?\s*$|\bnot \w+[.!]? \w+\.?\s*$)",
+        R"(\b(backwards|the opposite|outdated|out of date|old data)\b)",
     };
     // ... unless it matches one of these ("No thanks, that's all").
     std::vector<std::string> correctionExclusions = {
         R"(^\s*no,?\s+(thanks|thank you|worries|problem|need)\b)",
         R"(^\s*no,?\s+that'?s (all|it|everything|fine|great|perfect)\b)",
+        R"(\bthat'?s not (a problem|an issue|necessary|needed|a big deal|urgent)\b)",
+        R"(\b(no|yes|ok),?\s*not (yet|now|really|sure|much|at all|today|anymore)\b)",
+        // Frustration with the conversation, not a fact it got wrong (a complaint, often before a handoff).
+        R"(\b(isn'?t|is not|'s not|not) (helping|helpful|useful|working for me)\b)",
+        // A new topic, not a complaint about the last answer.
+        R"(^\s*(by the way|btw|oh,? and|also\b|one more thing|another question|quick question))",
     };
     // The same user (or session) asking a near-identical question again within the window.
     int repeatWindowMinutes = 30;
@@ -120,7 +140,8 @@ private:
 
     DetectorSettings m_settings;
     std::string m_error;
-    std::unique_ptr<re2::RE2> m_handoffTool, m_handoffAnnouncement, m_complaint, m_toolErrorResult;
+    std::unique_ptr<re2::RE2> m_handoffTool, m_handoffAnnouncement, m_handoffOffer, m_handoffDecline,
+        m_complaint, m_toolErrorResult;
     std::vector<std::unique_ptr<re2::RE2>> m_corrections, m_correctionExclusions;
 };
 

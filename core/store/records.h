@@ -45,14 +45,24 @@ struct Score
 
 // Feedback signals (see core/signals): derived from an interaction on the parser thread and
 // written with it.
-enum class SignalKind { Escalation, Correction, Repeat, Partial, NegativeFeedback, ToolError };
-constexpr int signalKindCount = 6;
+// Appended only: a kind's number is its bit in interactions.signal_mask and its rollup facet.
+enum class SignalKind {
+    Escalation,
+    Correction,
+    Repeat,
+    Partial,
+    NegativeFeedback,
+    ToolError,
+    HandoffOffered
+};
+constexpr int signalKindCount = 7;
 
 // The name a kind is stored and shown under.
 inline const char* signalKindName(SignalKind kind)
 {
-    static constexpr const char* names[signalKindCount] = {"escalation", "correction",        "repeat",
-                                                           "partial",    "negative_feedback", "tool_error"};
+    static constexpr const char* names[signalKindCount] = {
+        "escalation",        "correction", "repeat",         "partial",
+        "negative_feedback", "tool_error", "handoff_offered"};
     return names[static_cast<int>(kind)];
 }
 

@@ -26,3 +26,20 @@ TEST_F(Cli, SignalsCountsListsAndRebuilds)
     EXPECT_EQ(run({"--db", db(), "signals", "--kind", "vibes"}).exitCode, 2);
     EXPECT_EQ(run({"--db", db(), "signals", "--list", "--kind", "repeat", "--limit", "-3"}).exitCode, 2);
 }
+
+TEST_F(Cli, SignalsEvaluateALabelledFile)
+{
+    const std::string corpus = std::string(WINNOW_TEST_DATA) + "/signal_corpus.jsonl";
+    auto evaluated = run({"--db", db(), "signals", "--evaluate", corpus, "--json"});
+    ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
+    const QJsonObject result = evaluated.json();
+    EXPECT_EQ(result.value(QStringLiteral("records")).toInt(), 302);
+    const QJsonObject offered =
+        result.value(QStringLiteral("kinds")).toObject().value(QStringLiteral("handoff_offered")).toObject();
+    EXPECT_GE(offered.value(QStringLiteral("recall")).toDouble(), 0.95);
+    auto text = run({"--db", db(), "signals", "--evaluate", corpus});
+    EXPECT_NE(text.out.find("precision"), std::string::npos);
+    auto missing = run({"--db", db(), "signals", "--evaluate", "/nonexistent.jsonl"});
+    EXPECT_EQ(missing.exitCode, 1);
+    EXPECT_NE(missing.err.find("/nonexistent.jsonl"), std::string::npos);
+}

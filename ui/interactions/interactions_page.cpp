@@ -30,13 +30,14 @@ QColor signalColour(int kind)
 {
     static const QColor colours[signalKindCount] = {QColor(0xd9, 0x4f, 0x3d), QColor(0xe0, 0x8e, 0x1b),
                                                     QColor(0x7b, 0x61, 0xc9), QColor(0x3b, 0x82, 0xc4),
-                                                    QColor(0xc2, 0x3d, 0x8a), QColor(0x6b, 0x6b, 0x6b)};
+                                                    QColor(0xc2, 0x3d, 0x8a), QColor(0x6b, 0x6b, 0x6b),
+                                                    QColor(0xb5, 0x79, 0x2f)};
     return colours[kind];
 }
 
 const char* signalLetter(int kind)
 {
-    static const char* letters[signalKindCount] = {"E", "C", "R", "P", "N", "T"};
+    static const char* letters[signalKindCount] = {"E", "C", "R", "P", "N", "T", "O"};
     return letters[kind];
 }
 
