@@ -13,6 +13,7 @@ Runner defineQuarantine(CLI::App&, const Context&);
 Runner defineMetrics(CLI::App&, const Context&);
 Runner defineSignals(CLI::App&, const Context&);
 Runner defineScores(CLI::App&, const Context&);
+Runner defineFeedback(CLI::App&, const Context&);
 Runner defineDelete(CLI::App&, const Context&);
 Runner defineRetention(CLI::App&, const Context&);
 Runner defineProfile(CLI::App&, const Context&);
@@ -31,6 +32,7 @@ const std::vector<CommandSpec>& commands()
         {"metrics", defineMetrics},
         {"signals", defineSignals},
         {"scores", defineScores},
+        {"feedback", defineFeedback},
         {"delete", defineDelete},
         {"retention", defineRetention},
         {"profile", defineProfile},

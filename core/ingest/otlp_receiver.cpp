@@ -1,6 +1,7 @@
 #include "core/ingest/otlp_receiver.h"
 
 #include "core/ingest/batch.h"
+#include "core/ingest/feedback_import.h"
 #include "core/ingest/otlp.h"
 #include "core/ingest/validation.h"
 #include "core/signals/detectors.h"
@@ -432,8 +433,13 @@ private:
         const QByteArray path = requestLine[1].split('?').value(0);
         const QByteArray type = m_headers.value("content-type").split(';').value(0).trimmed().toLower();
         m_protobuf = type == "application/x-protobuf";
-        if (path != "/v1/traces") {
-            fail(404, "only /v1/traces is served here", true);
+        m_feedback = path == "/v1/feedback";
+        if (path != "/v1/traces" && !m_feedback) {
+            fail(404, "only /v1/traces and /v1/feedback are served here", true);
+            return false;
+        }
+        if (m_feedback && m_protobuf) {
+            fail(415, "feedback is JSON: Content-Type application/json", true);
             return false;
         }
         if (requestLine[0] != "POST") {
@@ -565,6 +571,10 @@ private:
         ++m_receiver->m_stats.requests;
         QPointer<Connection> self(this);
         QPointer<OtlpReceiver> receiver(m_receiver);
+        if (m_feedback) {
+            submitFeedback(self, receiver);
+            return;
+        }
         m_receiver->m_writer->submit(
             std::move(m_body), m_protobuf,
             [self, receiver](Answer answer, std::int64_t spans, std::int64_t written) {
@@ -580,6 +590,60 @@ private:
                     },
                     Qt::QueuedConnection);
             });
+    }
+
+    // The records of a POST /v1/feedback, applied by the store's writer (off this thread); the
+    // answer says what matched, once it is stored.
+    void submitFeedback(QPointer<Connection> self, QPointer<OtlpReceiver> receiver)
+    {
+        auto problems = std::make_shared<std::vector<FeedbackProblem>>();
+        auto records = std::make_shared<std::vector<FeedbackRecord>>(
+            parseFeedbackJson(std::string_view(m_body.constData(), size_t(m_body.size())), *problems));
+        auto summary = std::make_shared<FeedbackSummary>();
+        m_receiver->m_store->submit(
+            WritePriority::Interactive,
+            [records, summary](WriteTransaction& tx) {
+                auto settings = loadDetectorSettings(tx.database());
+                SignalDetector detector(settings ? *settings : DetectorSettings{});
+                *summary = applyFeedback(tx, *records, detector);
+            },
+            [self, receiver, problems, summary](const Status& status) {
+                Answer answer;
+                if (!status) {
+                    answer = errorAnswer(503, false, status.error().message);
+                } else {
+                    std::string body = "{\"matched\":" + std::to_string(summary->matched) +
+                                       ",\"changed\":" + std::to_string(summary->changed) +
+                                       ",\"unmatched\":[";
+                    bool first = true;
+                    for (const auto* list : {&summary->unmatched, problems.get()})
+                        for (const FeedbackProblem& p : *list) {
+                            body += first ? "{" : ",{";
+                            first = false;
+                            body += "\"record\":" + std::to_string(p.line) +
+                                    ",\"reason\":" + jsonString(p.reason) + "}";
+                        }
+                    body += "]}";
+                    // Nothing readable in the body is the client's mistake; records that match no
+                    // interaction yet are not (they are listed).
+                    answer.status = nothingReadable(*summary, *problems) ? 400 : 200;
+                    answer.contentType = "application/json";
+                    answer.body = QByteArray::fromStdString(body);
+                    answer.message = answer.status == 200 ? "feedback" : "no feedback record could be read";
+                }
+                QMetaObject::invokeMethod(
+                    receiver.data(),
+                    [self, receiver, answer] {
+                        if (receiver && self)
+                            self->respond(answer, false);
+                    },
+                    Qt::QueuedConnection);
+            });
+    }
+
+    static bool nothingReadable(const FeedbackSummary& summary, const std::vector<FeedbackProblem>& problems)
+    {
+        return summary.records == 0 && !problems.empty();
     }
 
     void fail(int status, const std::string& message, bool close)
@@ -624,6 +688,7 @@ private:
     bool m_expectChunkEnd = false;
     bool m_lastChunkSeen = false;
     bool m_protobuf = false;
+    bool m_feedback = false;
     bool m_gzip = false;
     bool m_keepAlive = true;
 };

@@ -128,6 +128,13 @@ protected:
             return -1;
         }
     }
+    // The first column of the first row as text ("" when there is none).
+    std::string queryText(const std::string& sql) const
+    {
+        sql::Connection reader(db(), sql::Connection::Mode::ReadOnly);
+        sql::Statement statement(reader, sql);
+        return statement.step() ? statement.text(0) : std::string();
+    }
     std::int64_t interactions() const { return query("SELECT count(*) FROM interactions"); }
 
     // Waits until the store holds `expected` interactions; returns what it holds then.

@@ -104,12 +104,13 @@ Reply exchange(QTcpSocket& socket, const QByteArray& request)
     }
 }
 
-Reply post(quint16 port, const QByteArray& headers, const QByteArray& body, bool lengthHeader = true)
+Reply post(quint16 port, const QByteArray& headers, const QByteArray& body, bool lengthHeader = true,
+           const QByteArray& path = "/v1/traces")
 {
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, port);
     EXPECT_TRUE(socket.waitForConnected(5000));
-    QByteArray request = "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\n" + headers;
+    QByteArray request = "POST " + path + " HTTP/1.1\r\nHost: localhost\r\n" + headers;
     if (lengthHeader)
         request += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     return exchange(socket, request + "\r\n" + body);
@@ -330,4 +331,54 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
         EXPECT_EQ(count(orphan, "interactions"), 0);
     }
     EXPECT_EQ(count(orphan, "interactions"), 1);
+}
+
+// A front end sends a thumb as it happens: POST /v1/feedback with the same records as
+// `winnow feedback import`, answered once stored, with what matched nothing listed.
+TEST(OtlpReceiver, FeedbackArrivesOnItsOwnPath)
+{
+    test::TempDir dir;
+    const QByteArray json = demoRequest(dir, 6, 5);
+    const std::string store = dir.path("s.db");
+    {
+        ReceiverThread receiver(store, {});
+        ASSERT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", json).status, 200);
+    }
+    const std::string key = test::queryRow(store, "SELECT key FROM interactions ORDER BY id LIMIT 1").at(0);
+    ASSERT_FALSE(key.empty());
+    {
+        ReceiverThread receiver(store, {});
+        const QByteArray body = QByteArray::fromStdString(
+            "[{\"interaction_id\": \"" + key +
+            "\", \"thumb\": \"down\", \"score.csat\": 1},"
+            " {\"interaction_id\": \"nobody\", \"thumb\": \"up\"}, {\"thumb\": \"up\"}]");
+        const Reply reply =
+            post(receiver.port(), "Content-Type: application/json\r\n", body, true, "/v1/feedback");
+        ASSERT_EQ(reply.status, 200) << reply.body.toStdString();
+        const QJsonObject answer = QJsonDocument::fromJson(reply.body).object();
+        EXPECT_EQ(answer.value(QStringLiteral("matched")).toInt(), 1);
+        EXPECT_EQ(answer.value(QStringLiteral("changed")).toInt(), 1);
+        EXPECT_EQ(answer.value(QStringLiteral("unmatched")).toArray().size(), 2);
+        // The same thumb again changes nothing.
+        const Reply again =
+            post(receiver.port(), "Content-Type: application/json\r\n", body, true, "/v1/feedback");
+        EXPECT_EQ(QJsonDocument::fromJson(again.body).object().value(QStringLiteral("changed")).toInt(), 0);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", "[{\"thumb\": 3}]", true,
+                       "/v1/feedback")
+                      .status,
+                  400);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/x-protobuf\r\n", "x", true, "/v1/feedback")
+                      .status,
+                  415);
+        EXPECT_EQ(
+            post(receiver.port(), "Content-Type: application/json\r\n", "{}", true, "/v1/logs-nope").status,
+            404);
+    }
+    EXPECT_EQ(test::queryInt(store, "SELECT thumb FROM interactions WHERE key = '" + key + "'"), -1);
+    EXPECT_EQ(
+        test::queryInt(store, "SELECT count(*) FROM signals s JOIN interactions i ON i.id = s.interaction_id "
+                              "WHERE i.key = '" +
+                                  key + "' AND s.kind = 'negative_feedback'"),
+        1);
+    EXPECT_EQ(test::queryInt(store, "SELECT count(*) FROM scores WHERE name = 'csat'"), 1);
 }
