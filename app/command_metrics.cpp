@@ -50,8 +50,13 @@ QJsonObject summaryJson(const MetricsSummary& m)
                      {QStringLiteral("output"), static_cast<qint64>(m.outputTokens)},
                      {QStringLiteral("input_per_interaction"), static_cast<double>(m.inputTokens) / n},
                      {QStringLiteral("output_per_interaction"), static_cast<double>(m.outputTokens) / n}}},
-        {QStringLiteral("cost_usd"), QJsonObject{{QStringLiteral("total"), m.costUsd},
-                                                 {QStringLiteral("per_interaction"), m.costUsd / n}}},
+        // Unknown (null) when no interaction has a cost, never 0; per interaction that has one.
+        {QStringLiteral("cost_usd"),
+         QJsonObject{{QStringLiteral("total"), m.priced ? QJsonValue(m.costUsd) : QJsonValue()},
+                     {QStringLiteral("per_interaction"),
+                      m.priced ? QJsonValue(m.costUsd / static_cast<double>(m.priced)) : QJsonValue()},
+                     {QStringLiteral("priced"), static_cast<qint64>(m.priced)},
+                     {QStringLiteral("estimated"), static_cast<qint64>(m.costEstimated)}}},
         {QStringLiteral("scores"), scores}};
 }
 
@@ -83,8 +88,16 @@ void printSummary(const MetricsSummary& m)
                   static_cast<long long>(m.inputTokens), static_cast<long long>(m.outputTokens),
                   static_cast<double>(m.inputTokens) / n, static_cast<double>(m.outputTokens) / n);
     std::cout << line;
-    std::snprintf(line, sizeof line, "cost           $%.2f ($%.5f per interaction)\n", m.costUsd,
-                  m.costUsd / n);
+    if (m.priced == 0)
+        std::snprintf(line, sizeof line,
+                      "cost           unknown (no interaction has a logged or priced cost)\n");
+    else
+        std::snprintf(
+            line, sizeof line,
+            "cost           %s$%.2f ($%.5f per priced interaction; %lld of %lld priced, %lld estimated)\n",
+            m.costEstimated ? "~" : "", m.costUsd, m.costUsd / static_cast<double>(m.priced),
+            static_cast<long long>(m.priced), static_cast<long long>(m.interactions),
+            static_cast<long long>(m.costEstimated));
     std::cout << line;
     for (const auto& [name, score] : m.scores) {
         std::snprintf(line, sizeof line, "score %-8s mean %.3f over %lld\n", name.c_str(), score.first,

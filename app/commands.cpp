@@ -14,6 +14,7 @@ Runner defineMetrics(CLI::App&, const Context&);
 Runner defineSignals(CLI::App&, const Context&);
 Runner defineScores(CLI::App&, const Context&);
 Runner defineFeedback(CLI::App&, const Context&);
+Runner definePrices(CLI::App&, const Context&);
 Runner defineDelete(CLI::App&, const Context&);
 Runner defineRetention(CLI::App&, const Context&);
 Runner defineProfile(CLI::App&, const Context&);
@@ -23,21 +24,14 @@ Runner defineScreenshot(CLI::App&, const Context&);
 const std::vector<CommandSpec>& commands()
 {
     static const std::vector<CommandSpec> table = {
-        {"ingest", defineIngest},
-        {"index", defineIndex},
-        {"demo", defineDemo},
-        {"stats", defineStats},
-        {"sources", defineSources},
-        {"quarantine", defineQuarantine},
-        {"metrics", defineMetrics},
-        {"signals", defineSignals},
-        {"scores", defineScores},
-        {"feedback", defineFeedback},
-        {"delete", defineDelete},
-        {"retention", defineRetention},
-        {"profile", defineProfile},
-        {"serve", defineServe},
-        {"screenshot", defineScreenshot, true},
+        {"ingest", defineIngest},       {"index", defineIndex},
+        {"demo", defineDemo},           {"stats", defineStats},
+        {"sources", defineSources},     {"quarantine", defineQuarantine},
+        {"metrics", defineMetrics},     {"signals", defineSignals},
+        {"scores", defineScores},       {"feedback", defineFeedback},
+        {"prices", definePrices},       {"delete", defineDelete},
+        {"retention", defineRetention}, {"profile", defineProfile},
+        {"serve", defineServe},         {"screenshot", defineScreenshot, true},
     };
     return table;
 }

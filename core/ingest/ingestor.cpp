@@ -7,6 +7,7 @@
 #include "core/signals/rebuild.h"
 #include "core/store/database.h"
 #include "core/store/deletion.h"
+#include "core/store/price_store.h"
 #include "core/store/search_index.h"
 #include "core/store/settings_store.h"
 #include "core/store/source_store.h"
@@ -248,9 +249,9 @@ class Producer
 public:
     using Sink = std::function<bool(Batch&& batch)>;
     Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start, Sink sink,
-             SignalDetector* detector)
+             SignalDetector* detector, const PriceTable* prices)
         : m_options(options), m_fd(fd), m_layout(layout), m_sink(std::move(sink)), m_records(options.mapping),
-          m_detector(detector), m_position(start)
+          m_detector(detector), m_prices(prices), m_position(start)
     {
         m_batch.position = start;
     }
@@ -350,6 +351,10 @@ private:
             quarantine(line, offset, std::move(reason), interaction.key); // an OTLP trace: named by its key
             return;
         }
+        // Derived data, made with its source: an estimated cost first (the rollups count it), then
+        // the signals.
+        if (m_prices)
+            m_prices->estimate(interaction);
         if (m_detector)
             interaction.signals = m_detector->detect(interaction);
         addToBatch(m_batch, std::move(interaction));
@@ -544,6 +549,7 @@ private:
     simdjson::dom::parser m_json;
     RecordParser m_records;
     SignalDetector* m_detector; // may be null
+    const PriceTable* m_prices; // may be null
     OtlpAssembler m_otlp;
     SourcePosition m_position;
     Batch m_batch;
@@ -685,14 +691,18 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
     IngestSummary summary;
     m_progress = {};
     m_storeError.reset();
-    // The store's detector settings, read through the writer (the one connection sure to be current).
-    auto settings = m_writer.write<std::string>(WritePriority::Bulk, [](WriteTransaction& tx) {
+    // The store's detector settings and prices, read through the writer (the one connection sure
+    // to be current).
+    auto prices = std::make_shared<std::vector<ModelPrice>>();
+    auto settings = m_writer.write<std::string>(WritePriority::Bulk, [prices](WriteTransaction& tx) {
+        *prices = PriceStore(tx.database()).prices();
         return SettingsStore(tx.database()).get(storeSettings::detectors);
     });
     if (!settings) {
         summary.storeError = settings.error();
         return summary;
     }
+    m_prices = PriceTable(std::move(*prices));
     DetectorSettings detectorSettings;
     if (!settings->empty()) {
         std::string error;
@@ -985,7 +995,7 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
             showProgress();
             return accepted;
         },
-        m_detector.get());
+        m_detector.get(), &m_prices);
     producer.run();
     // The last batches commit; progress is told as they do.
     while (true) {

@@ -6,6 +6,7 @@
 // writer at a time: memory stays flat whatever the input's size.
 
 #include "core/ingest/field_mapping.h"
+#include "core/ingest/pricing.h"
 #include "core/util/result.h"
 
 #include <atomic>
@@ -133,6 +134,7 @@ private:
     BackgroundIndexer* m_indexer = nullptr;
     // Shared by the files of one ingest() so repeats are found across them.
     std::unique_ptr<SignalDetector> m_detector;
+    PriceTable m_prices;
     std::unique_ptr<Database> m_reader; // opened when --replace needs it
     IngestProgress m_progress;
     std::optional<Error> m_storeError;

@@ -171,6 +171,8 @@ MetricsSummary summaryFromCounts(const RollupCounts& c)
     summary.inputTokens = c.inputTokens;
     summary.outputTokens = c.outputTokens;
     summary.costUsd = c.costUsd;
+    summary.priced = c.priced;
+    summary.costEstimated = c.costEstimated;
     return summary;
 }
 
@@ -223,6 +225,8 @@ void RowSummary::add(const MetricRow& row)
     m_counts.inputTokens += row.inputTokens;
     m_counts.outputTokens += row.outputTokens;
     m_counts.costUsd += row.costUsd;
+    m_counts.priced += row.priced;
+    m_counts.costEstimated += row.costEstimated;
 }
 
 MetricsSummary RowSummary::summary()

@@ -55,6 +55,8 @@ struct MetricsSummary
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
     double costUsd = 0;
+    std::int64_t priced = 0;        // interactions with a cost (the rest have none: unknown, not $0)
+    std::int64_t costEstimated = 0; // of those, estimated from the price table
     std::map<std::string, std::pair<double, std::int64_t>> scores; // name → (mean, n)
 
     const RateEstimate& rate(Rate r) const { return rates[static_cast<size_t>(r)]; }

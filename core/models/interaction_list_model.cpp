@@ -506,7 +506,10 @@ QVariant InteractionListModel::data(const QModelIndex& index, int role) const
         case Latency:
             return row->latencyMs ? tr("%1 ms").arg(QLocale().toString(*row->latencyMs, 'f', 0)) : QString();
         case Cost:
-            return row->costUsd ? QStringLiteral("$%1").arg(*row->costUsd, 0, 'f', 4) : QString();
+            // Estimated from the price table: marked, so it is never read as billed.
+            return row->costUsd ? (row->costEstimated ? QStringLiteral("≈$%1") : QStringLiteral("$%1"))
+                                      .arg(*row->costUsd, 0, 'f', 4)
+                                : QString();
         case FirstUserMessage:
             return text(row->firstUserMessage).simplified();
         default:

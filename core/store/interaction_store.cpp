@@ -26,8 +26,8 @@ constexpr const char* interactionColumns =
     "i.id, i.key, i.session, i.user, i.agent, i.agent_version, i.model, i.channel, i.intent, i.start_ms, "
     "i.end_ms, i.latency_ms, i.input_tokens, i.output_tokens, i.cost_usd, i.outcome, i.thumb, i.rating, "
     "i.feedback_comment, i.first_message_id, i.message_count, i.first_tool_call_id, i.tool_call_count, "
-    "(SELECT json FROM interaction_metadata WHERE interaction_id = i.id)";
-constexpr int interactionColumnCount = 24;
+    "(SELECT json FROM interaction_metadata WHERE interaction_id = i.id), coalesce(i.cost_estimated, 0)";
+constexpr int interactionColumnCount = 25;
 
 // Reads the rest of an interaction (messages, tool calls, scores, signals) after its row: the one
 // reader of whole interactions, for the detail pane and for recomputing derived data.
@@ -71,6 +71,7 @@ public:
         in.rating = row.optionalReal(17);
         in.feedbackComment = row.text(18);
         in.metadataJson = row.text(23);
+        in.costEstimated = row.int64(24) != 0;
         if (!row.isNull(19)) {
             m_messages.bind(1, row.int64(19)).bind(2, row.int64(19) + row.int64(20));
             while (m_messages.step()) {
@@ -125,7 +126,7 @@ constexpr const char* listColumns =
     "SELECT i.id, i.start_ms, i.agent, i.agent_version, i.model, i.intent, i.channel, i.outcome, "
     "i.signal_mask, i.latency_ms, i.cost_usd, (SELECT substr(m.content, 1, 300) FROM messages m "
     "WHERE m.id >= i.first_message_id AND m.id < i.first_message_id + i.message_count "
-    "AND m.role = 'user' ORDER BY m.id LIMIT 1) FROM interactions i";
+    "AND m.role = 'user' ORDER BY m.id LIMIT 1), coalesce(i.cost_estimated, 0) FROM interactions i";
 
 InteractionListRow readListRow(const sql::Statement& s)
 {
@@ -142,6 +143,7 @@ InteractionListRow readListRow(const sql::Statement& s)
     row.latencyMs = s.optionalReal(9);
     row.costUsd = s.optionalReal(10);
     row.firstUserMessage = s.text(11);
+    row.costEstimated = s.int64(12) != 0;
     return row;
 }
 
@@ -241,8 +243,9 @@ void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::
         "SELECT i.id, i.start_ms, " + successOutcomeSql("i.outcome") +
             ", coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
             "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
-            group + ", " + scoreColumn + " FROM interactions i" + (byMetadata ? metadataGroupJoin() : "") +
-            whereClause(filter));
+            group + ", " + scoreColumn +
+            ", i.cost_usd IS NOT NULL, coalesce(i.cost_estimated, 0) FROM interactions i" +
+            (byMetadata ? metadataGroupJoin() : "") + whereClause(filter));
     int first = 1;
     if (byMetadata)
         first = bindMetadataKey(select, groupBy->key, first);
@@ -262,6 +265,8 @@ void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::
         row.costUsd = select.real(8);
         row.group.assign(select.textView(9));
         row.score = select.optionalReal(10);
+        row.priced = select.int64(11) != 0;
+        row.costEstimated = select.int64(12) != 0;
         visit(row);
     }
 }
@@ -550,9 +555,9 @@ struct InteractionWriter::Statements
         : insertInteraction(db, R"sql(
 INSERT INTO interactions(key, source_id, start_ms, end_ms, latency_ms, session, user, agent, agent_version,
     model, channel, intent, input_tokens, output_tokens, cost_usd, outcome, thumb, rating, feedback_comment,
-    first_message_id, message_count, first_tool_call_id, tool_call_count, signal_mask, id)
+    first_message_id, message_count, first_tool_call_id, tool_call_count, signal_mask, id, cost_estimated)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
-    ?25)
+    ?25, ?26)
 ON CONFLICT(key) DO NOTHING)sql"),
           scores(db, "INSERT OR REPLACE INTO scores(interaction_id, name, value)", 3),
           metadata(db, "INSERT INTO interaction_metadata(interaction_id, json)", 2),
@@ -650,6 +655,10 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
         s.bind(23, static_cast<std::int64_t>(in.toolCalls.size()));
         const std::int64_t mask = signalMask(in.signals);
         s.bind(24, mask).bind(25, nextInteractionId);
+        if (in.costUsd && in.costEstimated)
+            s.bind(26, 1);
+        else
+            s.bindNull(26);
         s.run();
         RollupFacts facts = RollupFacts::of(in, mask);
         if (db.changes() == 0) {

@@ -56,6 +56,7 @@ struct MetricRow
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
     double costUsd = 0;
+    bool priced = false, costEstimated = false;
     std::string group;           // the grouping field's value, when one was asked for
     std::optional<double> score; // the named score, when one was asked for
 };
@@ -69,6 +70,7 @@ struct InteractionListRow
     std::int64_t signalMask = 0;
     std::optional<double> latencyMs;
     std::optional<double> costUsd;
+    bool costEstimated = false;
     std::string firstUserMessage; // at most 300 characters
     std::vector<Score> scores;    // filled by InteractionStore::attachScores
 };

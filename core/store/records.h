@@ -100,6 +100,7 @@ struct Interaction
     std::optional<std::int64_t> inputTokens;
     std::optional<std::int64_t> outputTokens;
     std::optional<double> costUsd;
+    bool costEstimated = false; // from the price table and the tokens, not from the log
     std::string outcome;
     std::optional<int> thumb; // +1 up, -1 down
     std::optional<double> rating;

@@ -17,9 +17,17 @@ namespace {
 constexpr std::array<std::string_view, 4> successOutcomes = {"resolved", "success", "succeeded", "completed"};
 
 // The counts a cell keeps as whole numbers, by index (RollupCatalog::Metric::index).
-enum CountField { CountInteractions, CountSuccess, CountThumbsDown, CountInputTokens, CountOutputTokens };
-constexpr std::array<const char*, 5> countNames = {"interactions", "success", "thumbs_down", "input_tokens",
-                                                   "output_tokens"};
+enum CountField {
+    CountInteractions,
+    CountSuccess,
+    CountThumbsDown,
+    CountInputTokens,
+    CountOutputTokens,
+    CountPriced,
+    CountCostEstimated
+};
+constexpr std::array<const char*, 7> countNames = {
+    "interactions", "success", "thumbs_down", "input_tokens", "output_tokens", "priced", "cost_estimated"};
 constexpr const char* costName = "cost_usd";
 constexpr const char* histogramName = "latency_histogram";
 constexpr const char* signalPrefix = "signal.";
@@ -37,6 +45,10 @@ std::int64_t countOf(const RollupCounts& c, int field)
         return c.thumbsDown;
     case CountInputTokens:
         return c.inputTokens;
+    case CountPriced:
+        return c.priced;
+    case CountCostEstimated:
+        return c.costEstimated;
     case CountOutputTokens:
         return c.outputTokens;
     }
@@ -54,6 +66,10 @@ std::int64_t& countRef(RollupCounts& c, int field)
         return c.inputTokens;
     case CountOutputTokens:
         return c.outputTokens;
+    case CountPriced:
+        return c.priced;
+    case CountCostEstimated:
+        return c.costEstimated;
     default:
         return c.interactions;
     }
@@ -301,6 +317,8 @@ void RollupCounts::add(const RollupCounts& o)
     inputTokens += o.inputTokens;
     outputTokens += o.outputTokens;
     costUsd += o.costUsd;
+    priced += o.priced;
+    costEstimated += o.costEstimated;
 }
 
 RollupFacts RollupFacts::of(const Interaction& in, std::int64_t signalMask)
@@ -319,6 +337,8 @@ RollupFacts RollupFacts::of(const Interaction& in, std::int64_t signalMask)
     facts.inputTokens = in.inputTokens.value_or(0);
     facts.outputTokens = in.outputTokens.value_or(0);
     facts.costUsd = in.costUsd.value_or(0);
+    facts.priced = in.costUsd.has_value();
+    facts.costEstimated = in.costUsd && in.costEstimated;
     // The store keeps the last score of a name; so do the rollups.
     for (size_t i = 0; i < in.scores.size(); ++i) {
         const bool replacedLater =
@@ -412,6 +432,8 @@ void addToCell(RollupDelta::Cell& cell, const RollupFacts& facts, int sign)
     c.inputTokens += sign * facts.inputTokens;
     c.outputTokens += sign * facts.outputTokens;
     c.costUsd += sign * facts.costUsd;
+    c.priced += facts.priced ? sign : 0;
+    c.costEstimated += facts.costEstimated ? sign : 0;
     if (facts.latencyMs) {
         c.latencyCount += sign;
         cell.histogram.emplace_back(latencyBin(*facts.latencyMs), sign);
@@ -704,7 +726,9 @@ std::string factsSql(const char* rest)
 {
     return std::string(factColumns) + successOutcomeSql("outcome") +
            ", coalesce(thumb, 0) < 0, signal_mask, latency_ms, coalesce(input_tokens, 0), "
-           "coalesce(output_tokens, 0), coalesce(cost_usd, 0) FROM interactions " +
+           "coalesce(output_tokens, 0), coalesce(cost_usd, 0), cost_usd IS NOT NULL, "
+           "coalesce(cost_estimated, 0) "
+           "FROM interactions " +
            rest;
 }
 
@@ -721,6 +745,8 @@ void readFactsRow(const sql::Statement& s, RollupFacts& facts)
     facts.inputTokens = s.int64(11);
     facts.outputTokens = s.int64(12);
     facts.costUsd = s.real(13);
+    facts.priced = s.int64(14) != 0;
+    facts.costEstimated = s.int64(15) != 0;
     facts.scores.clear();
 }
 

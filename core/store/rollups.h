@@ -115,6 +115,8 @@ struct RollupCounts
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
     double costUsd = 0;
+    std::int64_t priced = 0;        // interactions with a cost, logged or estimated
+    std::int64_t costEstimated = 0; // of those, estimated from the price table
     void add(const RollupCounts& other);
 };
 
@@ -131,6 +133,8 @@ struct RollupFacts
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
     double costUsd = 0;
+    bool priced = false;
+    bool costEstimated = false;
     std::vector<Score> scores; // the last of each name, as the store keeps them
 
     static RollupFacts of(const Interaction& interaction, std::int64_t signalMask);

@@ -236,6 +236,43 @@ CREATE TABLE search_deletions(
 );
 )sql";
 
+// Model prices (USD per million tokens) for logs with tokens and no cost. The defaults are list
+// prices from the providers' pricing pages (the first context tier, no batch or cache discounts),
+// as taken on the date in as_of; `winnow prices` and the app edit them.
+constexpr const char* pricesV5 = R"sql(
+CREATE TABLE model_prices(
+    model TEXT PRIMARY KEY COLLATE NOCASE,
+    input_usd_per_mtok REAL NOT NULL,
+    output_usd_per_mtok REAL NOT NULL,
+    as_of TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+INSERT INTO model_prices VALUES
+    ('gpt-4o', 2.50, 10.00, '2025-05-01', 'default'),
+    ('gpt-4o-mini', 0.15, 0.60, '2025-05-01', 'default'),
+    ('gpt-4.1', 2.00, 8.00, '2025-05-01', 'default'),
+    ('gpt-4.1-mini', 0.40, 1.60, '2025-05-01', 'default'),
+    ('gpt-4.1-nano', 0.10, 0.40, '2025-05-01', 'default'),
+    ('gpt-4-turbo', 10.00, 30.00, '2025-05-01', 'default'),
+    ('gpt-3.5-turbo', 0.50, 1.50, '2025-05-01', 'default'),
+    ('o1', 15.00, 60.00, '2025-05-01', 'default'),
+    ('o3-mini', 1.10, 4.40, '2025-05-01', 'default'),
+    ('o4-mini', 1.10, 4.40, '2025-05-01', 'default'),
+    ('claude-3-5-sonnet', 3.00, 15.00, '2025-05-01', 'default'),
+    ('claude-3-7-sonnet', 3.00, 15.00, '2025-05-01', 'default'),
+    ('claude-sonnet-4', 3.00, 15.00, '2025-05-01', 'default'),
+    ('claude-3-5-haiku', 0.80, 4.00, '2025-05-01', 'default'),
+    ('claude-3-haiku', 0.25, 1.25, '2025-05-01', 'default'),
+    ('claude-3-opus', 15.00, 75.00, '2025-05-01', 'default'),
+    ('claude-opus-4', 15.00, 75.00, '2025-05-01', 'default'),
+    ('gemini-1.5-pro', 1.25, 5.00, '2025-05-01', 'default'),
+    ('gemini-1.5-flash', 0.075, 0.30, '2025-05-01', 'default'),
+    ('gemini-2.0-flash', 0.10, 0.40, '2025-05-01', 'default'),
+    ('mistral-large', 2.00, 6.00, '2025-05-01', 'default'),
+    ('mistral-small', 0.10, 0.30, '2025-05-01', 'default');
+ALTER TABLE interactions ADD COLUMN cost_estimated INTEGER;
+)sql";
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
@@ -257,6 +294,8 @@ const std::vector<Migration>& migrations()
         {4, "interactions", interactionsV4},
         {4, "sources", sourcesV4},
         {4, "search", searchV4},
+        // The rollups count the interactions with a cost and those estimated: rebuilt once.
+        {5, "prices", pricesV5, backfillRollups},
     };
     return registry;
 }
@@ -269,20 +308,25 @@ int latestSchemaVersion()
 void migrate(sql::Connection& db)
 {
     const auto current = static_cast<int>(db.queryInt("PRAGMA user_version"));
-    for (int version = current + 1; version <= latestSchemaVersion(); ++version) {
-        sql::Transaction transaction(db);
-        std::vector<const Migration*> steps;
+    if (current >= latestSchemaVersion())
+        return;
+    // One transaction for the whole upgrade: every version's tables first, then each backfill
+    // once, over the final schema (a backfill of version 4 reads columns version 5 adds). A crash
+    // leaves the store as it was.
+    sql::Transaction transaction(db);
+    std::vector<void (*)(sql::Connection&)> backfills;
+    for (int version = current + 1; version <= latestSchemaVersion(); ++version)
         for (const Migration& migration : migrations())
-            if (migration.version == version)
-                steps.push_back(&migration);
-        for (const Migration* step : steps)
-            db.exec(step->sql);
-        for (const Migration* step : steps)
-            if (step->backfill)
-                step->backfill(db);
-        db.exec("PRAGMA user_version = " + std::to_string(version));
-        transaction.commit();
-    }
+            if (migration.version == version) {
+                db.exec(migration.sql);
+                if (migration.backfill &&
+                    std::find(backfills.begin(), backfills.end(), migration.backfill) == backfills.end())
+                    backfills.push_back(migration.backfill);
+            }
+    for (const auto backfill : backfills)
+        backfill(db);
+    db.exec("PRAGMA user_version = " + std::to_string(latestSchemaVersion()));
+    transaction.commit();
 }
 
 } // namespace winnow

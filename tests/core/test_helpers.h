@@ -75,11 +75,18 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
     return row;
 }
 
-// Makes the closed store at `path` look as an older Winnow left it: schema 2 (no rollups) or
-// schema 3 (wide rollup tables), with the interactions it holds. Its writer upgrades it again.
+// Makes the closed store at `path` look as an older Winnow left it: schema 2 (no rollups),
+// schema 3 (wide rollup tables) or schema 4 (no prices), with the interactions it holds. Its
+// writer upgrades it again.
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 5: the price table and the estimated-cost flag.
+    db.exec("DROP TABLE model_prices; ALTER TABLE interactions DROP COLUMN cost_estimated");
+    if (version == 4) {
+        db.exec("PRAGMA user_version = 4");
+        return;
+    }
     db.exec(
         "DROP TABLE rollup_dimensions; DROP TABLE rollups; DROP TABLE rollup_metrics; DROP TABLE latencies; "
         "DROP TABLE search_deletions; ALTER TABLE sources DROP COLUMN options; "

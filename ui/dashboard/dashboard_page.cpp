@@ -521,8 +521,21 @@ void DashboardPage::show(DashboardData data)
         : before                                       ? tr("no latency before")
                                                        : withheld,
         0);
-    setTile(tr("Cost"), QStringLiteral("$") + QLocale().toString(now.costUsd, 'f', 2),
-            change(now.costUsd, before ? before->costUsd : 0, false), 0);
+    // Cost is unknown where nothing says it (no cost logged, no price for the model): never $0.
+    if (now.priced == 0) {
+        setTile(tr("Cost"), tr("unknown"), now.interactions ? tr("no cost logged or priced") : QString(), 0);
+    } else {
+        const bool estimated = now.costEstimated > 0;
+        setTile(tr("Cost"),
+                (estimated ? QStringLiteral("≈$") : QStringLiteral("$")) +
+                    QLocale().toString(now.costUsd, 'f', 2),
+                change(now.costUsd, before ? before->costUsd : 0, false), 0);
+    }
+    m_tiles.at(tr("Cost"))
+        .first->setToolTip(tr("%1 of %2 interactions have a cost, %3 of them estimated from the model price "
+                              "table (winnow prices); "
+                              "the others' cost is unknown and not counted")
+                               .arg(count(now.priced), count(now.interactions), count(now.costEstimated)));
     buildCharts();
 }
 

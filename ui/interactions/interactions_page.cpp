@@ -373,7 +373,9 @@ void InteractionsPage::render()
     if (in.latencyMs)
         facts << tr("<b>latency</b> %1 ms").arg(QLocale().toString(*in.latencyMs, 'f', 0));
     if (in.costUsd)
-        facts << tr("<b>cost</b> $%1").arg(*in.costUsd, 0, 'f', 4);
+        facts << (in.costEstimated ? tr("<b>cost</b> ≈$%1 (estimated from the price table)")
+                                   : tr("<b>cost</b> $%1"))
+                     .arg(*in.costUsd, 0, 'f', 4);
     if (in.thumb)
         facts << tr("<b>feedback</b> %1").arg(*in.thumb > 0 ? tr("thumbs up") : tr("thumbs down"));
     if (in.rating)
