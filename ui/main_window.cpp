@@ -1,5 +1,7 @@
 #include "ui/main_window.h"
 
+#include "ui/widgets/prices_dialog.h"
+
 #include "core/demo/generator.h"
 #include "core/ingest/otlp_receiver.h"
 #include "core/jobs/job_tracker.h"
@@ -197,6 +199,14 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
     addFiles->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     shortcutTip(addFiles, tr("Ingest log files and keep watching them"));
     connect(addFiles, &QAction::triggered, this, [this] { addSource(false, true); });
+    auto* prices = file->addAction(tr("Model &Prices…"));
+    shortcutTip(prices, tr("The price table that estimates cost for logs with tokens and no cost"));
+    connect(prices, &QAction::triggered, this, [this] {
+        if (m_store.path.empty())
+            return;
+        PricesDialog dialog(m_store, this);
+        dialog.exec();
+    });
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
