@@ -536,6 +536,17 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
                 parsed.resource = resource;
                 parsed.inputOffset = inputOffset;
                 parsed.inputLine = inputLine;
+                if (m_keepSources) {
+                    element resourceElement, scopeElement;
+                    std::string source = "{\"resourceSpans\":[{";
+                    if (!resourceSpan.at_key("resource").get(resourceElement))
+                        source += "\"resource\":" + simdjson::minify(resourceElement) + ",";
+                    source += "\"scopeSpans\":[{";
+                    if (!scopeSpan.at_key("scope").get(scopeElement))
+                        source += "\"scope\":" + simdjson::minify(scopeElement) + ",";
+                    source += "\"spans\":[" + simdjson::minify(span) + "]}]}]}";
+                    parsed.source = std::move(source);
+                }
                 spans.push_back(std::move(parsed));
             }
         }
@@ -548,9 +559,34 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
             if (m_completed.insert(span.traceId).second)
                 m_completedOrder.push_back(span.traceId);
         }
+        ++m_pendingSpans;
+        m_pendingBytes += static_cast<std::int64_t>(span.source.size());
+        if (m_keepSources)
+            m_newSources.emplace_back(span.traceId, span.source);
         trace.spans.push_back(std::move(span));
     }
+    // A trace this request completed needs none of its spans kept.
+    std::erase_if(m_newSources, [this](const auto& entry) { return m_completed.count(entry.first) > 0; });
     return {};
+}
+
+void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
+{
+    m_pendingSpans -= static_cast<std::int64_t>(trace.spans.size());
+    for (const OtlpSpan& span : trace.spans)
+        m_pendingBytes -= static_cast<std::int64_t>(span.source.size());
+    if (m_keepSources)
+        m_taken.push_back(traceId);
+}
+
+std::vector<std::pair<std::string, std::string>> OtlpAssembler::takeNewSources()
+{
+    return std::exchange(m_newSources, {});
+}
+
+std::vector<std::string> OtlpAssembler::takeTakenTraces()
+{
+    return std::exchange(m_taken, {});
 }
 
 std::vector<Interaction> OtlpAssembler::takeCompleted()
@@ -560,6 +596,7 @@ std::vector<Interaction> OtlpAssembler::takeCompleted()
         auto it = m_pending.find(traceId);
         if (it == m_pending.end())
             continue;
+        took(traceId, it->second);
         result.push_back(assemble(std::move(it->second.spans)));
         m_pending.erase(it);
     }
@@ -575,8 +612,10 @@ std::vector<Interaction> OtlpAssembler::takeAll()
     for (const auto& [traceId, trace] : m_pending)
         order.emplace_back(trace.spans.front().inputOffset, traceId);
     std::sort(order.begin(), order.end());
-    for (const auto& [offset, traceId] : order)
+    for (const auto& [offset, traceId] : order) {
+        took(traceId, m_pending[traceId]);
         result.push_back(assemble(std::move(m_pending[traceId].spans)));
+    }
     m_pending.clear();
     return result;
 }
@@ -586,6 +625,7 @@ std::vector<Interaction> OtlpAssembler::takeQuietSince(std::int64_t inputOffset)
     std::vector<Interaction> result = takeCompleted();
     for (auto it = m_pending.begin(); it != m_pending.end();) {
         if (it->second.newestInputOffset < inputOffset) {
+            took(it->first, it->second);
             result.push_back(assemble(std::move(it->second.spans)));
             it = m_pending.erase(it);
         } else {

@@ -52,6 +52,9 @@ struct OtlpSpan
     std::shared_ptr<const OtlpAttributes> resource;
     std::int64_t inputOffset = 0; // where the request that carried it starts in the input
     std::int64_t inputLine = 0;
+    // The span as a request of its own (its resource, scope and itself), kept when the assembler
+    // keeps sources: what the receiver stores while the span waits for its trace.
+    std::string source;
 };
 
 class OtlpAssembler
@@ -80,6 +83,15 @@ public:
     InputPosition earliestPending() const;
     size_t pendingTraces() const { return m_pending.size(); }
 
+    // Keep each span's source (OtlpSpan::source) while it waits.
+    void keepSources(bool keep) { m_keepSources = keep; }
+    // The sources of the spans added since the last call whose trace still waits: (trace id,
+    // source). And the trace ids the take* calls took since the last call.
+    std::vector<std::pair<std::string, std::string>> takeNewSources();
+    std::vector<std::string> takeTakenTraces();
+    std::int64_t pendingSpans() const { return m_pendingSpans; }
+    std::int64_t pendingSourceBytes() const { return m_pendingBytes; }
+
     static Interaction assemble(std::vector<OtlpSpan> spans);
 
 private:
@@ -89,9 +101,15 @@ private:
         bool rootSeen = false;
         std::int64_t newestInputOffset = 0;
     };
+    void took(const std::string& traceId, const Trace& trace);
     std::unordered_map<std::string, Trace> m_pending;
     std::vector<std::string> m_completedOrder;
     std::unordered_set<std::string> m_completed;
+    bool m_keepSources = false;
+    std::vector<std::pair<std::string, std::string>> m_newSources;
+    std::vector<std::string> m_taken;
+    std::int64_t m_pendingSpans = 0;
+    std::int64_t m_pendingBytes = 0;
 };
 
 } // namespace winnow

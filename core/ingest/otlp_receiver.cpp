@@ -3,9 +3,12 @@
 #include "core/ingest/batch.h"
 #include "core/ingest/feedback_import.h"
 #include "core/ingest/otlp.h"
+#include "core/ingest/pricing.h"
 #include "core/ingest/validation.h"
 #include "core/signals/detectors.h"
 #include "core/signals/rebuild.h"
+#include "core/store/pending_span_store.h"
+#include "core/store/price_store.h"
 #include "core/store/settings_store.h"
 #include "core/store/source_store.h"
 #include "core/store/store_writer.h"
@@ -100,18 +103,43 @@ struct Answer
     int status = 200;
     QByteArray contentType;
     QByteArray body;
-    std::string message; // for errors and the log
+    std::string message;       // for errors and the log
+    int retryAfterSeconds = 0; // with 429 and 503: when an exporter may try again
 };
+
+bool hasRootSpan(simdjson::dom::element request)
+{
+    simdjson::dom::array resources;
+    if (request["resourceSpans"].get_array().get(resources))
+        return false;
+    for (auto resource : resources) {
+        simdjson::dom::array scopes;
+        if (resource["scopeSpans"].get_array().get(scopes))
+            continue;
+        for (auto scope : scopes) {
+            simdjson::dom::array spans;
+            if (scope["spans"].get_array().get(spans))
+                continue;
+            for (auto span : spans) {
+                std::string_view parent;
+                if (span["parentSpanId"].get_string().get(parent) || parent.empty())
+                    return true;
+            }
+        }
+    }
+    return false;
+}
 
 Answer errorAnswer(int status, bool protobuf, const std::string& message)
 {
     Answer answer;
     answer.status = status;
     answer.message = message;
-    constexpr int invalidArgument = 3;
+    // google.rpc codes: RESOURCE_EXHAUSTED and UNAVAILABLE tell an exporter to retry.
+    const int code = status == 429 ? 8 : status == 503 ? 14 : 3;
     if (protobuf) {
         answer.contentType = "application/x-protobuf";
-        answer.body = rpcStatusProtobuf(invalidArgument, message);
+        answer.body = rpcStatusProtobuf(code, message);
     } else {
         answer.contentType = "application/json";
         QByteArray escaped;
@@ -122,8 +150,7 @@ Answer errorAnswer(int status, bool protobuf, const std::string& message)
                 continue;
             escaped.append(c);
         }
-        answer.body =
-            "{\"code\":" + QByteArray::number(invalidArgument) + ",\"message\":\"" + escaped + "\"}";
+        answer.body = "{\"code\":" + QByteArray::number(code) + ",\"message\":\"" + escaped + "\"}";
     }
     return answer;
 }
@@ -147,6 +174,8 @@ const char* reasonPhrase(int status)
         return "Payload Too Large";
     case 415:
         return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
     case 431:
         return "Request Header Fields Too Large";
     case 503:
@@ -163,22 +192,35 @@ const char* reasonPhrase(int status)
 class OtlpReceiver::Writer
 {
 public:
-    Writer(std::shared_ptr<StoreWriter> store, int quietSeconds)
-        : m_store(std::move(store)), m_quietSeconds(quietSeconds)
+    Writer(std::shared_ptr<StoreWriter> store, const OtlpReceiverOptions& options)
+        : m_store(std::move(store)), m_quietSeconds(options.quietSeconds), m_options(options)
     {
+        m_assembler.keepSources(true);
     }
     ~Writer() { stop(); }
 
     // Registers the receiver's source and reads the detector settings; an error message or empty.
     std::string start()
     {
+        auto prices = std::make_shared<std::vector<ModelPrice>>();
+        auto waiting = std::make_shared<std::vector<PendingSpan>>();
         auto prepared = m_store->write<std::pair<std::int64_t, std::string>>(
-            WritePriority::Interactive, [](WriteTransaction& tx) {
+            WritePriority::Interactive, [prices, waiting](WriteTransaction& tx) {
                 const std::int64_t source = SourceStore(tx.database()).sourceFor(otlpSourceName, "otlp").id;
+                *prices = PriceStore(tx.database()).prices();
+                *waiting = PendingSpanStore(tx.database()).all();
                 return std::pair(source, SettingsStore(tx.database()).get(storeSettings::detectors));
             });
         if (!prepared)
             return prepared.error().text();
+        m_prices = PriceTable(std::move(*prices));
+        // The spans acknowledged before a restart wait again, as they arrived; they are stored already.
+        for (const PendingSpan& span : *waiting) {
+            simdjson::dom::element request;
+            if (m_parser.parse(span.request).get(request) == simdjson::SUCCESS)
+                m_assembler.addRequest(request, span.receivedMs);
+        }
+        m_assembler.takeNewSources();
         m_sourceId = prepared->first;
         DetectorSettings settings;
         if (!prepared->second.empty()) {
@@ -212,6 +254,12 @@ public:
     {
         {
             std::lock_guard lock(m_mutex);
+            if (static_cast<int>(m_tasks.size()) >= m_options.maxQueuedRequests) {
+                Answer answer = errorAnswer(503, protobuf, "the receiver is behind: retry later");
+                answer.retryAfterSeconds = 2;
+                done(std::move(answer), 0, 0);
+                return;
+            }
             m_tasks.push_back({std::move(body), protobuf, std::move(done)});
         }
         m_wake.notify_all();
@@ -241,7 +289,8 @@ private:
             }
             lock.unlock();
             if (m_stopping) {
-                commit(m_assembler.takeAll(), {});
+                if (m_options.completeWaitingAtStop)
+                    commit(m_assembler.takeAll(), {});
                 return;
             }
             commit(m_assembler.takeQuietSince(nowMs() - std::int64_t(m_quietSeconds) * 1000), {});
@@ -273,6 +322,18 @@ private:
         simdjson::dom::element document;
         if (m_parser.parse(data, size).get(document) != simdjson::SUCCESS) {
             task.done(errorAnswer(400, task.protobuf, "the body is not valid JSON"), 0, 0);
+            return;
+        }
+        // Past the bound on waiting spans, only a request with a root span (which completes a
+        // trace and makes room) is taken; the others are told to come back.
+        if ((m_assembler.pendingSpans() >= m_options.maxPendingSpans ||
+             m_assembler.pendingSourceBytes() >= m_options.maxPendingBytes) &&
+            !hasRootSpan(document)) {
+            Answer answer = errorAnswer(429, task.protobuf,
+                                        "too many spans wait for their traces' root spans (" +
+                                            std::to_string(m_assembler.pendingSpans()) + "): retry later");
+            answer.retryAfterSeconds = std::max(1, m_quietSeconds / 2);
+            task.done(std::move(answer), 0, 0);
             return;
         }
         const std::string error = m_assembler.addRequest(document, nowMs());
@@ -315,7 +376,14 @@ private:
     void commit(std::vector<Interaction> interactions,
                 std::function<void(const Status&, std::int64_t written)> done)
     {
-        if (interactions.empty()) {
+        // With the interactions, in the same transaction: the spans that now wait (stored before
+        // their request is answered) and the end of the wait for the traces taken.
+        auto waiting = std::make_shared<std::vector<PendingSpan>>();
+        const std::int64_t now = nowMs();
+        for (auto& [traceId, source] : m_assembler.takeNewSources())
+            waiting->push_back({traceId, now, std::move(source)});
+        auto taken = std::make_shared<std::vector<std::string>>(m_assembler.takeTakenTraces());
+        if (interactions.empty() && waiting->empty() && taken->empty()) {
             if (done)
                 done({}, 0);
             return;
@@ -327,6 +395,7 @@ private:
                     {0, m_committedBatches, std::move(reason), excerptOf(in.key, 200)});
                 continue;
             }
+            m_prices.estimate(in);
             in.signals = m_detector->detect(in);
             addToBatch(*batch, std::move(in));
         }
@@ -337,7 +406,13 @@ private:
             ++m_inFlight;
         }
         m_store->submit(
-            WritePriority::Bulk, [batch, result](WriteTransaction& tx) { *result = writeBatch(tx, *batch); },
+            WritePriority::Bulk,
+            [batch, result, waiting, taken](WriteTransaction& tx) {
+                *result = writeBatch(tx, *batch);
+                PendingSpanStore pending(tx.database());
+                pending.removeTraces(*taken);
+                pending.add(*waiting);
+            },
             [this, result, done = std::move(done)](const Status& status) {
                 if (status && m_onCommit)
                     m_onCommit(result->inserted);
@@ -352,6 +427,7 @@ private:
 
     std::shared_ptr<StoreWriter> m_store;
     int m_quietSeconds;
+    OtlpReceiverOptions m_options;
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;
@@ -360,6 +436,7 @@ private:
     std::deque<Task> m_tasks;
     bool m_stopping = false;
     std::unique_ptr<SignalDetector> m_detector;
+    PriceTable m_prices;
     OtlpAssembler m_assembler;
     simdjson::dom::parser m_parser;
     std::int64_t m_sourceId = 0;
@@ -660,10 +737,13 @@ private:
         }
         if (!m_keepAlive)
             close = true;
-        QByteArray head = "HTTP/1.1 " + QByteArray::number(answer.status) + ' ' +
-                          reasonPhrase(answer.status) + "\r\nContent-Type: " + answer.contentType +
-                          "\r\nContent-Length: " + QByteArray::number(answer.body.size()) +
-                          (close ? "\r\nConnection: close" : "") + "\r\n\r\n";
+        QByteArray head =
+            "HTTP/1.1 " + QByteArray::number(answer.status) + ' ' + reasonPhrase(answer.status) +
+            "\r\nContent-Type: " + answer.contentType +
+            "\r\nContent-Length: " + QByteArray::number(answer.body.size()) +
+            (answer.retryAfterSeconds > 0 ? "\r\nRetry-After: " + QByteArray::number(answer.retryAfterSeconds)
+                                          : QByteArray()) +
+            (close ? "\r\nConnection: close" : "") + "\r\n\r\n";
         m_socket->write(head + answer.body);
         Q_EMIT m_receiver->requestHandled(answer.status, QString::fromStdString(answer.message));
         if (close) {
@@ -707,7 +787,7 @@ bool OtlpReceiver::start(QString* error)
 {
     if (m_server)
         return true;
-    m_writer = std::make_unique<Writer>(m_store, m_options.quietSeconds);
+    m_writer = std::make_unique<Writer>(m_store, m_options);
     QPointer<OtlpReceiver> self(this);
     m_writer->m_onCommit = [self](std::int64_t inserted) {
         if (inserted > 0)

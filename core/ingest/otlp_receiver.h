@@ -31,6 +31,15 @@ struct OtlpReceiverOptions
     quint16 port = 4318; // 0: any free port
     std::int64_t maxBodyBytes = 64ll << 20;
     int quietSeconds = 30;
+    // Spans waiting for their trace's root are stored, and bounded: past either bound a request
+    // is answered 429 with Retry-After (the exporter retries), not kept in memory without end.
+    std::int64_t maxPendingSpans = 200'000;
+    std::int64_t maxPendingBytes = 256ll << 20;
+    // Requests waiting for the writer: past this, 503 with Retry-After.
+    int maxQueuedRequests = 64;
+    // At stop, commit every trace still waiting as it is (the default), or leave its spans stored
+    // for the next start to complete (what a crash leaves).
+    bool completeWaitingAtStop = true;
 };
 
 struct OtlpReceiverStats

@@ -273,6 +273,17 @@ INSERT INTO model_prices VALUES
 ALTER TABLE interactions ADD COLUMN cost_estimated INTEGER;
 )sql";
 
+// Spans the receiver acknowledged that wait for the rest of their trace.
+constexpr const char* receiverV5 = R"sql(
+CREATE TABLE otlp_pending(
+    seq INTEGER PRIMARY KEY,
+    trace_id TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    request TEXT NOT NULL
+);
+CREATE INDEX otlp_pending_by_trace ON otlp_pending(trace_id);
+)sql";
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
@@ -296,6 +307,7 @@ const std::vector<Migration>& migrations()
         {4, "search", searchV4},
         // The rollups count the interactions with a cost and those estimated: rebuilt once.
         {5, "prices", pricesV5, backfillRollups},
+        {5, "receiver", receiverV5},
     };
     return registry;
 }

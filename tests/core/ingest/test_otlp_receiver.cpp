@@ -322,6 +322,49 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
     EXPECT_EQ(count(split, "messages"), count(together, "messages"));
     EXPECT_EQ(count(split, "tool_calls"), count(together, "tool_calls"));
 
+    // A 200 means stored: the children wait in the store, not only in memory, so a receiver that
+    // dies after answering loses nothing and the next one completes the trace when the root comes.
+    const std::string crashed = dir.path("crashed.db");
+    {
+        OtlpReceiverOptions dies;
+        dies.completeWaitingAtStop = false; // what a crash leaves
+        ReceiverThread receiver(crashed, dies);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
+                  200);
+        EXPECT_EQ(count(crashed, "otlp_pending"), children.size()); // stored before the answer
+    }
+    EXPECT_EQ(count(crashed, "interactions"), 0);
+    EXPECT_EQ(count(crashed, "otlp_pending"), children.size());
+    {
+        ReceiverThread receiver(crashed, {});
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
+                  200);
+        EXPECT_EQ(count(crashed, "interactions"), 1);
+        EXPECT_EQ(count(crashed, "otlp_pending"), 0);
+    }
+    EXPECT_EQ(count(crashed, "messages"), count(together, "messages"));
+    EXPECT_EQ(count(crashed, "tool_calls"), count(together, "tool_calls"));
+
+    // Waiting spans are bounded: past the bound, 429 with Retry-After, and nothing of it is kept.
+    const std::string bounded = dir.path("bounded.db");
+    {
+        OtlpReceiverOptions small;
+        small.maxPendingSpans = children.size();
+        ReceiverThread receiver(bounded, small);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
+                  200);
+        const Reply refused =
+            post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children));
+        EXPECT_EQ(refused.status, 429) << refused.body.toStdString();
+        EXPECT_TRUE(refused.headers.contains("Retry-After: ")) << refused.headers.toStdString();
+        EXPECT_EQ(count(bounded, "otlp_pending"), children.size());
+        // The root completes the trace and frees the room.
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
+                  200);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
+                  200);
+    }
+
     // A trace whose root never comes is committed when the receiver stops.
     const std::string orphan = dir.path("orphan.db");
     {
