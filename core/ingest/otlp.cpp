@@ -854,6 +854,38 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
     }
     metadata += '}';
     out.metadataJson = std::move(metadata);
+
+    // The spans themselves, with their timing and status, for the detail pane's waterfall.
+    out.spans.reserve(spans.size());
+    for (const OtlpSpan& span : spans) {
+        SpanRecord record;
+        record.spanId = span.spanId;
+        record.parentSpanId = span.parentSpanId;
+        record.name = span.name;
+        record.kind = span.kind;
+        record.startNs = span.startNs;
+        record.endNs = span.endNs;
+        record.statusCode = span.statusCode;
+        record.statusMessage = span.statusMessage;
+        record.role = isInferenceSpan(span) ? "llm"
+                      : isToolSpan(span)    ? "tool"
+                      : isAgentSpan(span)   ? "agent"
+                                            : "";
+        if (record.role == "llm") {
+            record.model =
+                stringAttr(span, {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name"});
+            if (auto tokens = numberAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
+                                                "llm.token_count.prompt"}))
+                record.inputTokens = static_cast<std::int64_t>(*tokens);
+            if (auto tokens =
+                    numberAttr(span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+                                      "llm.token_count.completion"}))
+                record.outputTokens = static_cast<std::int64_t>(*tokens);
+        }
+        if (record.role == "tool")
+            record.toolName = stringAttr(span, {"gen_ai.tool.name", "tool.name"});
+        out.spans.push_back(std::move(record));
+    }
     return out;
 }
 

@@ -40,6 +40,11 @@ public:
           m_calls(db, "SELECT call_id, name, arguments, result, status, error, latency_ms, message_seq, "
                       "result_message_seq FROM tool_calls WHERE id >= ?1 AND id < ?2 ORDER BY id"),
           m_scores(db, "SELECT name, value FROM scores WHERE interaction_id = ?1"),
+          m_spans(
+              db,
+              "SELECT span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, "
+              "role, model, tool_name, input_tokens, output_tokens FROM spans WHERE interaction_id = ?1 "
+              "ORDER BY seq"),
           m_signals(db, "SELECT kind, message_seq, confidence, reason FROM signals WHERE interaction_id = ?1 "
                         "ORDER BY message_seq, kind")
     {
@@ -107,6 +112,25 @@ public:
         while (m_scores.step())
             in.scores.push_back({m_scores.text(0), m_scores.real(1)});
         m_scores.reset();
+        m_spans.bind(1, stored.id);
+        while (m_spans.step()) {
+            SpanRecord s;
+            s.spanId = m_spans.text(0);
+            s.parentSpanId = m_spans.text(1);
+            s.name = m_spans.text(2);
+            s.kind = static_cast<int>(m_spans.int64(3));
+            s.startNs = m_spans.int64(4);
+            s.endNs = m_spans.int64(5);
+            s.statusCode = static_cast<int>(m_spans.int64(6));
+            s.statusMessage = m_spans.text(7);
+            s.role = m_spans.text(8);
+            s.model = m_spans.text(9);
+            s.toolName = m_spans.text(10);
+            s.inputTokens = m_spans.optionalInt64(11);
+            s.outputTokens = m_spans.optionalInt64(12);
+            in.spans.push_back(std::move(s));
+        }
+        m_spans.reset();
         m_signals.bind(1, stored.id);
         while (m_signals.step()) {
             SignalKind kind;
@@ -119,7 +143,7 @@ public:
     }
 
 private:
-    sql::Statement m_messages, m_calls, m_scores, m_signals;
+    sql::Statement m_messages, m_calls, m_scores, m_spans, m_signals;
 };
 
 constexpr const char* listColumns =
@@ -560,6 +584,11 @@ VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?1
     ?25, ?26)
 ON CONFLICT(key) DO NOTHING)sql"),
           scores(db, "INSERT OR REPLACE INTO scores(interaction_id, name, value)", 3),
+          spans(
+              db,
+              "INSERT INTO spans(interaction_id, seq, span_id, parent_span_id, name, kind, start_ns, end_ns, "
+              "status_code, status_message, role, model, tool_name, input_tokens, output_tokens)",
+              15),
           metadata(db, "INSERT INTO interaction_metadata(interaction_id, json)", 2),
           messages(
               db,
@@ -587,6 +616,7 @@ ON CONFLICT(key) DO NOTHING)sql"),
           deleteToolCalls(db, "DELETE FROM tool_calls WHERE id >= ?1 AND id < ?2"),
           deleteSignals(db, "DELETE FROM signals WHERE interaction_id = ?1"),
           deleteScores(db, "DELETE FROM scores WHERE interaction_id = ?1"),
+          deleteSpans(db, "DELETE FROM spans WHERE interaction_id = ?1"),
           deleteMetadata(db, "DELETE FROM interaction_metadata WHERE interaction_id = ?1"),
           deleteInteraction(db, "DELETE FROM interactions WHERE id = ?1"),
           raiseFloor(db, "UPDATE store_state SET value = max(value, ?2) WHERE key = ?1"),
@@ -595,12 +625,13 @@ ON CONFLICT(key) DO NOTHING)sql"),
     }
     sql::Statement insertInteraction;
     RowInserter scores;
+    RowInserter spans;
     RowInserter metadata;
     RowInserter messages;
     RowInserter toolCalls;
     RowInserter signals; // a detector naming the same message twice keeps the first
     sql::Statement nextIds, ranges, tombstones, deleteMessages, deleteToolCalls, deleteSignals, deleteScores,
-        deleteMetadata, deleteInteraction, raiseFloor, forgetDeletions;
+        deleteSpans, deleteMetadata, deleteInteraction, raiseFloor, forgetDeletions;
 };
 
 InteractionWriter::InteractionWriter(Database& database, RollupWriter& rollups)
@@ -632,7 +663,7 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
         size_t index;
         const Interaction* parent;
     };
-    std::vector<Child> scoreRows, metadataRows, messageRows, toolCallRows, signalRows;
+    std::vector<Child> scoreRows, metadataRows, messageRows, toolCallRows, signalRows, spanRows;
     if (rollups)
         m_rollups.merge(*rollups);
     for (const Interaction& in : interactions) {
@@ -684,7 +715,21 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
             toolCallRows.push_back({nextToolCallId++, id, i, &in});
         for (size_t i = 0; i < in.signals.size(); ++i)
             signalRows.push_back({0, id, i, &in});
+        for (size_t i = 0; i < in.spans.size(); ++i)
+            spanRows.push_back({0, id, i, &in});
     }
+    w.spans.insert(spanRows, [](sql::Statement& st, int p, const Child& row) {
+        const SpanRecord& s = row.parent->spans[row.index];
+        st.bind(p, row.interactionId).bind(p + 1, static_cast<std::int64_t>(row.index));
+        st.bindTextOrNull(p + 2, s.spanId)
+            .bindTextOrNull(p + 3, s.parentSpanId)
+            .bindTextOrNull(p + 4, s.name);
+        st.bind(p + 5, s.kind).bind(p + 6, s.startNs).bind(p + 7, s.endNs).bind(p + 8, s.statusCode);
+        st.bindTextOrNull(p + 9, s.statusMessage)
+            .bindTextOrNull(p + 10, s.role)
+            .bindTextOrNull(p + 11, s.model);
+        st.bindTextOrNull(p + 12, s.toolName).bind(p + 13, s.inputTokens).bind(p + 14, s.outputTokens);
+    });
     // Scores one at a time per interaction: INSERT OR REPLACE within one many-row statement keeps
     // the last of a repeated name, as the one-row statement did.
     w.scores.insert(scoreRows, [](sql::Statement& st, int p, const Child& row) {
@@ -756,6 +801,7 @@ std::int64_t InteractionWriter::remove(const std::vector<std::int64_t>& ids)
         }
         w.deleteSignals.bind(1, id).run();
         w.deleteScores.bind(1, id).run();
+        w.deleteSpans.bind(1, id).run();
         w.deleteMetadata.bind(1, id).run();
         w.deleteInteraction.bind(1, id).run();
         m_rollups.add(*facts, -1);

@@ -84,6 +84,20 @@ struct Signal
     std::string reason;
 };
 
+// One span of the trace an interaction was assembled from, as it happened: what the detail pane
+// draws as a waterfall ("which LLM call was slow, which tool failed").
+struct SpanRecord
+{
+    std::string spanId, parentSpanId, name;
+    int kind = 0; // OTLP SpanKind
+    std::int64_t startNs = 0, endNs = 0;
+    int statusCode = 0; // 0 unset, 1 ok, 2 error
+    std::string statusMessage;
+    std::string role; // "llm", "tool", "agent" or ""
+    std::string model, toolName;
+    std::optional<std::int64_t> inputTokens, outputTokens;
+};
+
 struct Interaction
 {
     std::string key; // stable identity: the logged id, or "h:" + a hash of the record's content
@@ -105,7 +119,8 @@ struct Interaction
     std::optional<int> thumb; // +1 up, -1 down
     std::optional<double> rating;
     std::string feedbackComment;
-    std::string metadataJson; // an object, or empty
+    std::string metadataJson;      // an object, or empty
+    std::vector<SpanRecord> spans; // from traces only, by start time
     std::vector<Score> scores;
     std::vector<Message> messages;
     std::vector<ToolCall> toolCalls;

@@ -282,6 +282,24 @@ CREATE TABLE otlp_pending(
     request TEXT NOT NULL
 );
 CREATE INDEX otlp_pending_by_trace ON otlp_pending(trace_id);
+CREATE TABLE spans(
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    span_id TEXT,
+    parent_span_id TEXT,
+    name TEXT,
+    kind INTEGER,
+    start_ns INTEGER,
+    end_ns INTEGER,
+    status_code INTEGER,
+    status_message TEXT,
+    role TEXT,
+    model TEXT,
+    tool_name TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    PRIMARY KEY(interaction_id, seq)
+) WITHOUT ROWID;
 )sql";
 
 void backfillRollups(sql::Connection& db)

@@ -82,7 +82,7 @@ inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
     // Version 5: the price table and the estimated-cost flag.
-    db.exec("DROP TABLE model_prices; ALTER TABLE interactions DROP COLUMN cost_estimated; DROP TABLE otlp_pending");
+    db.exec("DROP TABLE model_prices; ALTER TABLE interactions DROP COLUMN cost_estimated; DROP TABLE otlp_pending; DROP TABLE spans");
     if (version == 4) {
         db.exec("PRAGMA user_version = 4");
         return;

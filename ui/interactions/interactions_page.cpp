@@ -22,6 +22,10 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <cmath>
+#include <functional>
+#include <map>
+
 namespace winnow {
 
 namespace {
@@ -33,6 +37,95 @@ QColor signalColour(int kind)
                                                     QColor(0xc2, 0x3d, 0x8a), QColor(0x6b, 0x6b, 0x6b),
                                                     QColor(0xb5, 0x79, 0x2f)};
     return colours[kind];
+}
+
+// The trace as it happened: a row per span, indented under its parent, with its duration as a bar
+// on the trace's time line; LLM spans with model and tokens, tool spans with their tool, errors red.
+QString waterfallHtml(const std::vector<SpanRecord>& spans)
+{
+    if (spans.empty())
+        return {};
+    std::int64_t first = spans.front().startNs, last = 0;
+    for (const SpanRecord& s : spans) {
+        first = std::min(first, s.startNs);
+        last = std::max(last, std::max(s.endNs, s.startNs));
+    }
+    const double total = std::max<double>(1, double(last - first));
+    // As a tree: each span under its parent, siblings by start time; spans whose parent is not in
+    // the trace start a tree of their own.
+    std::map<std::string, const SpanRecord*> byId;
+    for (const SpanRecord& s : spans)
+        byId[s.spanId] = &s;
+    std::map<std::string, std::vector<const SpanRecord*>> children;
+    std::vector<const SpanRecord*> roots;
+    for (const SpanRecord& s : spans)
+        (s.parentSpanId.empty() || !byId.count(s.parentSpanId) ? roots : children[s.parentSpanId])
+            .push_back(&s);
+    std::vector<std::pair<const SpanRecord*, int>> ordered;
+    std::function<void(const SpanRecord*, int)> visit = [&](const SpanRecord* s, int depth) {
+        if (ordered.size() >= spans.size() || depth > 32) // a cycle of ids cannot loop forever
+            return;
+        ordered.emplace_back(s, depth);
+        auto& below = children[s->spanId];
+        std::stable_sort(below.begin(), below.end(),
+                         [](const SpanRecord* a, const SpanRecord* b) { return a->startNs < b->startNs; });
+        for (const SpanRecord* child : below)
+            visit(child, depth + 1);
+    };
+    std::stable_sort(roots.begin(), roots.end(),
+                     [](const SpanRecord* a, const SpanRecord* b) { return a->startNs < b->startNs; });
+    for (const SpanRecord* root : roots)
+        visit(root, 0);
+    QString html = QStringLiteral("<p><b>%1</b> <span style=\"color:gray\">%2</span></p>"
+                                  "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"1\">")
+                       .arg(InteractionsPage::tr("Trace"),
+                            InteractionsPage::tr("%n span(s), %1 ms", nullptr, int(spans.size()))
+                                .arg(QLocale().toString(total / 1e6, 'f', 0)));
+    for (const auto& [span, depth] : ordered) {
+        const SpanRecord& s = *span;
+        const bool failed = s.statusCode == 2;
+        const double ms = double(std::max<std::int64_t>(0, s.endNs - s.startNs)) / 1e6;
+        QString detail;
+        if (s.role == "llm") {
+            detail = QString::fromStdString(s.model);
+            if (s.inputTokens || s.outputTokens)
+                detail += InteractionsPage::tr(" · %1 in / %2 out")
+                              .arg(QLocale().toString(qint64(s.inputTokens.value_or(0))),
+                                   QLocale().toString(qint64(s.outputTokens.value_or(0))));
+        } else if (s.role == "tool") {
+            detail = InteractionsPage::tr("tool %1").arg(QString::fromStdString(s.toolName));
+        }
+        if (failed)
+            detail +=
+                (detail.isEmpty() ? QString() : QStringLiteral(" · ")) + InteractionsPage::tr("error") +
+                (s.statusMessage.empty() ? QString()
+                                         : QStringLiteral(": ") + QString::fromStdString(s.statusMessage));
+        const QString colour = failed              ? QStringLiteral("#d03b3b")
+                               : s.role == "llm"   ? QStringLiteral("#3b82c4")
+                               : s.role == "tool"  ? QStringLiteral("#e08e1b")
+                               : s.role == "agent" ? QStringLiteral("#7b61c9")
+                                                   : QStringLiteral("#9e9e9e");
+        // Percent widths of the time line: before the span, the span (at least a sliver), after it.
+        const int before = int(std::lround(double(s.startNs - first) / total * 100));
+        const int width = std::max(1, int(std::lround(double(s.endNs - s.startNs) / total * 100)));
+        const int after = std::max(0, 100 - before - width);
+        html +=
+            QStringLiteral("<tr><td width=\"44%\" style=\"padding-left:%1px;%2\">%3<br><span "
+                           "style=\"color:gray;font-size:small\">%4</span></td>"
+                           "<td width=\"16%\" align=\"right\" style=\"white-space:nowrap;%2\">%5&nbsp;ms</td>"
+                           "<td width=\"40%\"><table width=\"100%\" cellspacing=\"0\" cellpadding=\"0\"><tr>")
+                .arg(depth * 12)
+                .arg(failed ? QStringLiteral("color:#c62828") : QString())
+                .arg(QString::fromStdString(s.name).toHtmlEscaped(), detail.toHtmlEscaped(),
+                     QLocale().toString(ms, 'f', ms < 10 ? 1 : 0));
+        if (before > 0)
+            html += QStringLiteral("<td width=\"%1%\"></td>").arg(before);
+        html += QStringLiteral("<td width=\"%1%\" bgcolor=\"%2\">&nbsp;</td>").arg(width).arg(colour);
+        if (after > 0)
+            html += QStringLiteral("<td width=\"%1%\"></td>").arg(after);
+        html += QStringLiteral("</tr></table></td></tr>");
+    }
+    return html + QStringLiteral("</table>");
 }
 
 const char* signalLetter(int kind)
@@ -397,6 +490,7 @@ void InteractionsPage::render()
         return badges;
     };
     html += signalBadges(-1);
+    html += waterfallHtml(in.spans);
     for (size_t m = 0; m < in.messages.size(); ++m) {
         const Message& message = in.messages[m];
         const QString role = QString::fromStdString(message.role);

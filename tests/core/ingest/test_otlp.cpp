@@ -174,3 +174,62 @@ TEST(Otlp, MalformedRequestsAreRejectedWithAReason)
               "span b7ad6b7169203331: startTimeUnixNano is not an integer");
     EXPECT_EQ(assembler.pendingTraces(), 0u);
 }
+
+// The trace as it happened: every span with its timing and status, LLM calls with their model and
+// tokens, tool spans with their tool; stored with the interaction and read back for the waterfall.
+TEST(Otlp, SpansKeepTheirTimingStatusAndRoleThroughTheStore)
+{
+    OtlpAssembler assembler;
+    ASSERT_EQ(addJson(assembler, test::readFile(test::dataFile("otlp_genai_pretty.json"))), "");
+    auto interactions = assembler.takeCompleted();
+    ASSERT_EQ(interactions.size(), 1u);
+    const Interaction& in = interactions[0];
+    ASSERT_EQ(in.spans.size(), 4u);
+    int llm = 0, tool = 0, agent = 0;
+    for (const SpanRecord& span : in.spans) {
+        EXPECT_GE(span.endNs, span.startNs) << span.name;
+        if (span.role == "llm") {
+            ++llm;
+            EXPECT_EQ(span.model.rfind("gpt-4o", 0), 0u) << span.model;
+            EXPECT_TRUE(span.inputTokens) << span.name;
+        } else if (span.role == "tool") {
+            ++tool;
+            EXPECT_EQ(span.toolName, "search_hotels");
+            EXPECT_EQ(span.statusCode, 2);
+            EXPECT_EQ(span.statusMessage, "hotel search timed out");
+            EXPECT_EQ(span.parentSpanId, "eee19b7ec3c1b173");
+        } else if (span.role == "agent") {
+            ++agent;
+            EXPECT_TRUE(span.parentSpanId.empty());
+        }
+    }
+    EXPECT_EQ(llm, 2);
+    EXPECT_EQ(tool, 1);
+    EXPECT_EQ(agent, 1);
+    EXPECT_LE(in.spans.front().startNs, in.spans.back().startNs);
+
+    test::TestStore store;
+    store.write({in});
+    const auto detail =
+        InteractionStore(store.reader())
+            .detail(store.queryInt(
+                "SELECT id FROM interactions WHERE key = 'trace:5b8efff798038103d269b633813fc60c'"));
+    ASSERT_TRUE(detail);
+    ASSERT_EQ(detail->interaction.spans.size(), in.spans.size());
+    for (size_t i = 0; i < in.spans.size(); ++i) {
+        const SpanRecord& a = in.spans[i];
+        const SpanRecord& b = detail->interaction.spans[i];
+        EXPECT_EQ(a.spanId, b.spanId);
+        EXPECT_EQ(a.name, b.name);
+        EXPECT_EQ(a.startNs, b.startNs);
+        EXPECT_EQ(a.endNs, b.endNs);
+        EXPECT_EQ(a.statusCode, b.statusCode);
+        EXPECT_EQ(a.role, b.role);
+        EXPECT_EQ(a.model, b.model);
+        EXPECT_EQ(a.inputTokens, b.inputTokens);
+    }
+    // Deleting the interaction takes its spans.
+    ASSERT_TRUE(store.writer->write(WritePriority::Interactive,
+                                    [](WriteTransaction& tx) { tx.interactions().remove({1}); }));
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM spans"), 0);
+}
