@@ -575,8 +575,44 @@ void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
     m_pendingSpans -= static_cast<std::int64_t>(trace.spans.size());
     for (const OtlpSpan& span : trace.spans)
         m_pendingBytes -= static_cast<std::int64_t>(span.source.size());
-    if (m_keepSources)
+    if (m_keepSources) {
         m_taken.push_back(traceId);
+        auto& sources = m_takenSources[traceId];
+        for (const OtlpSpan& span : trace.spans)
+            sources.push_back(span.source);
+    }
+}
+
+std::unordered_map<std::string, std::vector<std::string>> OtlpAssembler::takeTakenSources()
+{
+    return std::exchange(m_takenSources, {});
+}
+
+std::vector<std::string> OtlpAssembler::takeWaiting(const std::string& traceId)
+{
+    std::vector<std::string> sources;
+    const auto it = m_pending.find(traceId);
+    if (it == m_pending.end())
+        return sources;
+    for (const OtlpSpan& span : it->second.spans)
+        sources.push_back(span.source);
+    m_pendingSpans -= static_cast<std::int64_t>(it->second.spans.size());
+    for (const OtlpSpan& span : it->second.spans)
+        m_pendingBytes -= static_cast<std::int64_t>(span.source.size());
+    m_pending.erase(it);
+    if (m_completed.erase(traceId))
+        std::erase(m_completedOrder, traceId);
+    std::erase_if(m_newSources, [&](const auto& entry) { return entry.first == traceId; });
+    return sources;
+}
+
+std::vector<std::string> OtlpAssembler::waitingTraceIds() const
+{
+    std::vector<std::string> ids;
+    ids.reserve(m_pending.size());
+    for (const auto& [traceId, trace] : m_pending)
+        ids.push_back(traceId);
+    return ids;
 }
 
 std::vector<std::pair<std::string, std::string>> OtlpAssembler::takeNewSources()

@@ -89,6 +89,11 @@ public:
     // source). And the trace ids the take* calls took since the last call.
     std::vector<std::pair<std::string, std::string>> takeNewSources();
     std::vector<std::string> takeTakenTraces();
+    // The sources of the spans of each trace the take* calls took since the last call.
+    std::unordered_map<std::string, std::vector<std::string>> takeTakenSources();
+    // Takes a waiting trace out (it is merged elsewhere): its spans' sources.
+    std::vector<std::string> takeWaiting(const std::string& traceId);
+    std::vector<std::string> waitingTraceIds() const;
     std::int64_t pendingSpans() const { return m_pendingSpans; }
     std::int64_t pendingSourceBytes() const { return m_pendingBytes; }
 
@@ -108,6 +113,7 @@ private:
     bool m_keepSources = false;
     std::vector<std::pair<std::string, std::string>> m_newSources;
     std::vector<std::string> m_taken;
+    std::unordered_map<std::string, std::vector<std::string>> m_takenSources;
     std::int64_t m_pendingSpans = 0;
     std::int64_t m_pendingBytes = 0;
 };

@@ -7,6 +7,7 @@
 #include "core/ingest/validation.h"
 #include "core/signals/detectors.h"
 #include "core/signals/rebuild.h"
+#include "core/store/interaction_store.h"
 #include "core/store/pending_span_store.h"
 #include "core/store/price_store.h"
 #include "core/store/settings_store.h"
@@ -349,32 +350,67 @@ private:
                         if (auto list = scope["spans"].get_array(); !list.error())
                             spans += static_cast<std::int64_t>(list.value().size());
         const bool protobuf = task.protobuf;
-        commit(m_assembler.takeCompleted(), [done = std::move(task.done), spans,
-                                             protobuf](const Status& status, std::int64_t written) {
-            if (!status) {
-                done(errorAnswer(503, protobuf, "the store refused the write: " + status.error().text()),
-                     spans, 0);
-                return;
-            }
-            Answer answer;
-            if (protobuf) {
-                answer.contentType = "application/x-protobuf";
-                opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
-                std::string bytes;
-                response.SerializeToString(&bytes);
-                answer.body = QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
-            } else {
-                answer.contentType = "application/json";
-                answer.body = "{}";
-            }
-            done(std::move(answer), spans, written);
-        });
+        // Spans of traces committed a while ago: merged into their interaction, which is written
+        // again (messages, tool calls, signals and totals) in the same transaction.
+        std::vector<Interaction> completed = m_assembler.takeCompleted();
+        std::vector<std::string> replaced;
+        for (const std::string& traceId : m_assembler.waitingTraceIds()) {
+            const auto recent = m_recent.find(traceId);
+            if (recent == m_recent.end())
+                continue;
+            std::vector<std::string> late = m_assembler.takeWaiting(traceId);
+            OtlpAssembler before, merged;
+            merged.keepSources(true);
+            for (const std::vector<std::string>* sources : {&recent->second.sources, &late})
+                for (const std::string& source : *sources) {
+                    simdjson::dom::element request;
+                    if (m_parser.parse(source).get(request) != simdjson::SUCCESS)
+                        continue;
+                    if (sources == &recent->second.sources)
+                        before.addRequest(request, 0);
+                    merged.addRequest(request, 0);
+                }
+            std::vector<Interaction> old = before.takeAll();
+            std::vector<Interaction> now = merged.takeAll();
+            // A retry of spans already merged changes nothing.
+            if (old.size() != 1 || now.size() != 1 || now.front().spans.size() == old.front().spans.size())
+                continue;
+            replaced.push_back(old.front().key);
+            completed.push_back(std::move(now.front()));
+            recent->second.sources.insert(recent->second.sources.end(), late.begin(), late.end());
+            recent->second.committedMs = nowMs();
+            m_recentOrder.emplace_back(recent->second.committedMs, traceId);
+            ++m_lateMerged;
+        }
+        commit(
+            std::move(completed),
+            [done = std::move(task.done), spans, protobuf](const Status& status, std::int64_t written) {
+                if (!status) {
+                    done(errorAnswer(503, protobuf, "the store refused the write: " + status.error().text()),
+                         spans, 0);
+                    return;
+                }
+                Answer answer;
+                if (protobuf) {
+                    answer.contentType = "application/x-protobuf";
+                    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
+                    std::string bytes;
+                    response.SerializeToString(&bytes);
+                    answer.body = QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
+                } else {
+                    answer.contentType = "application/json";
+                    answer.body = "{}";
+                }
+                done(std::move(answer), spans, written);
+            },
+            std::move(replaced));
     }
 
     // Hands the interactions to the writer as one batch; `done` (on the writer's thread) gets the
     // outcome and how many were new. A batch with nothing in it is done at once.
     void commit(std::vector<Interaction> interactions,
-                std::function<void(const Status&, std::int64_t written)> done)
+                std::function<void(const Status&, std::int64_t written)> done,
+                std::vector<std::string> replacedKeys = {})
     {
         // With the interactions, in the same transaction: the spans that now wait (stored before
         // their request is answered) and the end of the wait for the traces taken.
@@ -383,6 +419,19 @@ private:
         for (auto& [traceId, source] : m_assembler.takeNewSources())
             waiting->push_back({traceId, now, std::move(source)});
         auto taken = std::make_shared<std::vector<std::string>>(m_assembler.takeTakenTraces());
+        // Remembered a while, so that a span arriving late can be merged.
+        const std::int64_t committedAt = nowMs();
+        for (auto& [traceId, sources] : m_assembler.takeTakenSources()) {
+            Recent& recent = m_recent[traceId];
+            recent.committedMs = committedAt;
+            m_recentOrder.emplace_back(committedAt, traceId);
+            for (std::string& source : sources) {
+                m_recentBytes += static_cast<std::int64_t>(source.size());
+                recent.sources.push_back(std::move(source));
+            }
+        }
+        forgetOldTraces(committedAt);
+        auto replace = std::make_shared<std::vector<std::string>>(std::move(replacedKeys));
         if (interactions.empty() && waiting->empty() && taken->empty()) {
             if (done)
                 done({}, 0);
@@ -407,7 +456,10 @@ private:
         }
         m_store->submit(
             WritePriority::Bulk,
-            [batch, result, waiting, taken](WriteTransaction& tx) {
+            [batch, result, waiting, taken, replace](WriteTransaction& tx) {
+                for (const std::string& key : *replace)
+                    if (const auto id = InteractionStore(tx.database()).idOfKey(key))
+                        tx.interactions().remove({*id});
                 *result = writeBatch(tx, *batch);
                 PendingSpanStore pending(tx.database());
                 pending.removeTraces(*taken);
@@ -437,6 +489,34 @@ private:
     bool m_stopping = false;
     std::unique_ptr<SignalDetector> m_detector;
     PriceTable m_prices;
+    // Traces committed in the last lateArrivalSeconds, with their spans' sources.
+    struct Recent
+    {
+        std::vector<std::string> sources;
+        std::int64_t committedMs = 0;
+    };
+    std::unordered_map<std::string, Recent> m_recent;
+    std::int64_t m_recentBytes = 0;
+    std::int64_t m_lateMerged = 0;
+
+    std::deque<std::pair<std::int64_t, std::string>> m_recentOrder; // (committed at, trace), oldest first
+
+    void forgetOldTraces(std::int64_t now)
+    {
+        const std::int64_t oldest = now - std::int64_t(m_options.lateArrivalSeconds) * 1000;
+        // Too old, or past the memory they may take: the oldest go first.
+        while (!m_recentOrder.empty() &&
+               (m_recentOrder.front().first < oldest || m_recentBytes > m_options.maxPendingBytes / 2)) {
+            const auto [at, traceId] = m_recentOrder.front();
+            m_recentOrder.pop_front();
+            const auto recent = m_recent.find(traceId);
+            if (recent == m_recent.end() || recent->second.committedMs != at)
+                continue; // committed again later: its newer entry decides
+            for (const std::string& source : recent->second.sources)
+                m_recentBytes -= static_cast<std::int64_t>(source.size());
+            m_recent.erase(recent);
+        }
+    }
     OtlpAssembler m_assembler;
     simdjson::dom::parser m_parser;
     std::int64_t m_sourceId = 0;

@@ -40,6 +40,8 @@ struct OtlpReceiverOptions
     // At stop, commit every trace still waiting as it is (the default), or leave its spans stored
     // for the next start to complete (what a crash leaves).
     bool completeWaitingAtStop = true;
+    // A span that arrives this long after its trace became an interaction is merged into it.
+    int lateArrivalSeconds = 600;
 };
 
 struct OtlpReceiverStats

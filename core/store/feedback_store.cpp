@@ -26,11 +26,7 @@ FeedbackStore::FeedbackStore(Database& database) : m_database(database) {}
 
 std::optional<std::int64_t> FeedbackStore::byKey(const std::string& key)
 {
-    sql::Statement select(m_database.connection(), "SELECT id FROM interactions WHERE key = ?1");
-    select.bind(1, std::string_view(key));
-    if (select.step())
-        return select.int64(0);
-    return std::nullopt;
+    return InteractionStore(m_database).idOfKey(key);
 }
 
 std::optional<std::int64_t> FeedbackStore::latestOfSession(const std::string& session)

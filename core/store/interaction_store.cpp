@@ -509,6 +509,15 @@ std::optional<std::pair<std::int64_t, std::int64_t>> InteractionStore::startTime
     return std::pair(earliest.int64(0), latest.int64(0));
 }
 
+std::optional<std::int64_t> InteractionStore::idOfKey(const std::string& key)
+{
+    sql::Statement select(m_database.connection(), "SELECT id FROM interactions WHERE key = ?1");
+    select.bind(1, std::string_view(key));
+    if (select.step())
+        return select.int64(0);
+    return std::nullopt;
+}
+
 bool InteractionStore::isEmpty()
 {
     return m_database.connection().queryInt("SELECT NOT EXISTS(SELECT 1 FROM interactions)") != 0;

@@ -136,6 +136,7 @@ public:
     // The earliest and latest start times stored (nothing when no interaction has one).
     std::optional<std::pair<std::int64_t, std::int64_t>> startTimeRange();
     bool isEmpty();
+    std::optional<std::int64_t> idOfKey(const std::string& key);
     std::int64_t countWithoutStart();
     // The top-level metadata keys of the newest `sample` interactions that have metadata, sorted:
     // what a breakdown offers without reading every row.

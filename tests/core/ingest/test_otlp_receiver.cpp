@@ -1,6 +1,8 @@
 #include "../test_helpers.h"
 #include "core/demo/generator.h"
 #include "core/ingest/otlp_receiver.h"
+#include "core/metrics/metrics.h"
+#include "core/store/database.h"
 #include "core/store/store_writer.h"
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -321,6 +323,36 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
     }
     EXPECT_EQ(count(split, "messages"), count(together, "messages"));
     EXPECT_EQ(count(split, "tool_calls"), count(together, "tool_calls"));
+
+    // Late arrivals: the root came with none of its children, the trace was committed, then the
+    // children arrive. They are merged into that interaction (not dropped as a duplicate), and
+    // the figures follow: the same messages, tool calls, spans and totals as the whole trace.
+    const std::string late = dir.path("late.db");
+    {
+        ReceiverThread receiver(late, {});
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
+                  200);
+        EXPECT_EQ(count(late, "interactions"), 1);
+        const std::int64_t spansBefore = count(late, "spans");
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
+                  200);
+        EXPECT_EQ(count(late, "interactions"), 1);
+        EXPECT_EQ(count(late, "spans"), spansBefore + children.size());
+    }
+    EXPECT_EQ(count(late, "messages"), count(together, "messages"));
+    EXPECT_EQ(count(late, "tool_calls"), count(together, "tool_calls"));
+    EXPECT_EQ(count(late, "signals"), count(together, "signals"));
+    {
+        auto lateReader = Database::openForReading(late).take();
+        auto togetherReader = Database::openForReading(together).take();
+        const MetricsSummary merged = computeMetrics(*lateReader, MetricsFilter{});
+        const MetricsSummary whole = computeMetrics(*togetherReader, MetricsFilter{});
+        EXPECT_EQ(merged.interactions, 1);
+        EXPECT_EQ(merged.inputTokens, whole.inputTokens);
+        EXPECT_EQ(merged.outputTokens, whole.outputTokens);
+        for (Rate rate : allRates)
+            EXPECT_EQ(merged.rate(rate).hits, whole.rate(rate).hits) << rateName(rate);
+    }
 
     // A 200 means stored: the children wait in the store, not only in memory, so a receiver that
     // dies after answering loses nothing and the next one completes the trace when the root comes.
