@@ -313,6 +313,24 @@ std::string operationOf(const OtlpSpan& span)
     return stringAttr(span, {"gen_ai.operation.name"});
 }
 
+// The names the GenAI conventions (old and new) and OpenInference give usage and the model.
+std::optional<double> inputTokensOf(const OtlpSpan& span)
+{
+    return numberAttr(span,
+                      {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"});
+}
+
+std::optional<double> outputTokensOf(const OtlpSpan& span)
+{
+    return numberAttr(
+        span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"});
+}
+
+std::string modelOf(const OtlpSpan& span)
+{
+    return stringAttr(span, {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name"});
+}
+
 bool isInferenceSpan(const OtlpSpan& span)
 {
     const std::string operation = operationOf(span);
@@ -759,19 +777,15 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
     for (const OtlpSpan& span : spans) {
         if (!isInferenceSpan(span))
             continue;
-        add(inputTokens, numberAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
-                                           "llm.token_count.prompt"}));
-        add(outputTokens, numberAttr(span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
-                                            "llm.token_count.completion"}));
+        add(inputTokens, inputTokensOf(span));
+        add(outputTokens, outputTokensOf(span));
         add(cost, numberAttr(span, {"llm.cost.total", "gen_ai.usage.cost"}));
     }
     for (const OtlpSpan* span : byPreference) {
         if (!inputTokens)
-            inputTokens = numberAttr(
-                *span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"});
+            inputTokens = inputTokensOf(*span);
         if (!outputTokens)
-            outputTokens = numberAttr(*span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
-                                              "llm.token_count.completion"});
+            outputTokens = outputTokensOf(*span);
         if (!cost)
             cost = numberAttr(*span, {"winnow.cost_usd", "llm.cost.total"});
     }
@@ -801,8 +815,7 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
             out.toolCalls = std::move(input.toolCalls);
         }
         appendShifted(out, spanMessages(span, true));
-        const std::string model =
-            stringAttr(span, {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name"});
+        const std::string model = modelOf(span);
         if (!model.empty())
             out.model = model;
     }
@@ -908,14 +921,10 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
                       : isAgentSpan(span)   ? "agent"
                                             : "";
         if (record.role == "llm") {
-            record.model =
-                stringAttr(span, {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name"});
-            if (auto tokens = numberAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
-                                                "llm.token_count.prompt"}))
+            record.model = modelOf(span);
+            if (auto tokens = inputTokensOf(span))
                 record.inputTokens = static_cast<std::int64_t>(*tokens);
-            if (auto tokens =
-                    numberAttr(span, {"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
-                                      "llm.token_count.completion"}))
+            if (auto tokens = outputTokensOf(span))
                 record.outputTokens = static_cast<std::int64_t>(*tokens);
         }
         if (record.role == "tool")
