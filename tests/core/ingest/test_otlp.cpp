@@ -233,3 +233,59 @@ TEST(Otlp, SpansKeepTheirTimingStatusAndRoleThroughTheStore)
                                     [](WriteTransaction& tx) { tx.interactions().remove({1}); }));
     EXPECT_EQ(store.queryInt("SELECT count(*) FROM spans"), 0);
 }
+
+// An agent run of three model calls under one agent span: each call's input repeats the whole
+// conversation so far. Assembled, every message and tool call is there once, and the usage is the
+// sum of the calls (each call did consume its tokens).
+TEST(Otlp, LlmSpansThatRepeatTheHistoryCountEachMessageAndToolCallOnce)
+{
+    auto user = [](const char* text) {
+        return std::string(R"({"role":"user","parts":[{"type":"text","content":")") + text + R"("}]})";
+    };
+    const std::string call1 =
+        R"({"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"find_order","arguments":{"id":"A1"}}]})";
+    const std::string result1 =
+        R"({"role":"tool","parts":[{"type":"tool_call_response","id":"c1","result":"shipped"}]})";
+    const std::string call2 =
+        R"({"role":"assistant","parts":[{"type":"tool_call","id":"c2","name":"track","arguments":{"id":"A1"}}]})";
+    const std::string result2 =
+        R"({"role":"tool","parts":[{"type":"tool_call_response","id":"c2","result":"out for delivery"}]})";
+    const std::string answer =
+        R"({"role":"assistant","parts":[{"type":"text","content":"It arrives today."}]})";
+    const std::string history1 = "[" + user("Where is order A1?") + "]";
+    const std::string history2 = "[" + user("Where is order A1?") + "," + call1 + "," + result1 + "]";
+    const std::string history3 =
+        "[" + user("Where is order A1?") + "," + call1 + "," + result1 + "," + call2 + "," + result2 + "]";
+    auto llm = [&](const char* id, const std::string& input, const std::string& output, const char* start,
+                   const char* end) {
+        return span(traceA, id, "aaaaaaaaaaaaaaa0",
+                    attr("gen_ai.operation.name", "chat") + "," + attr("gen_ai.request.model", "gpt-4o") +
+                        "," + attr("gen_ai.input.messages", input) + "," +
+                        attr("gen_ai.output.messages", "[" + output + "]") +
+                        R"(,{"key":"gen_ai.usage.input_tokens","value":{"intValue":"100"}})" +
+                        R"(,{"key":"gen_ai.usage.output_tokens","value":{"intValue":"10"}})",
+                    start, end);
+    };
+    const std::string spans =
+        span(traceA, "aaaaaaaaaaaaaaa0", "", attr("gen_ai.operation.name", "invoke_agent"), "1000000000",
+             "9000000000") +
+        "," + llm("bbbbbbbbbbbbbbb1", history1, call1, "1100000000", "2000000000") + "," +
+        llm("bbbbbbbbbbbbbbb2", history2, call2, "3000000000", "4000000000") + "," +
+        llm("bbbbbbbbbbbbbbb3", history3, answer, "5000000000", "6000000000");
+    OtlpAssembler assembler;
+    ASSERT_EQ(addJson(assembler, request(spans)), "");
+    auto interactions = assembler.takeCompleted();
+    ASSERT_EQ(interactions.size(), 1u);
+    const Interaction& in = interactions[0];
+    ASSERT_EQ(in.messages.size(), 6u); // user, call, result, call, result, answer
+    EXPECT_EQ(in.messages[0].role, "user");
+    EXPECT_EQ(in.messages[5].content, "It arrives today.");
+    ASSERT_EQ(in.toolCalls.size(), 2u);
+    EXPECT_EQ(in.toolCalls[0].name, "find_order");
+    EXPECT_EQ(in.toolCalls[0].result, "shipped");
+    EXPECT_EQ(in.toolCalls[1].name, "track");
+    EXPECT_EQ(in.toolCalls[1].result, "out for delivery");
+    EXPECT_EQ(*in.inputTokens, 300);
+    EXPECT_EQ(*in.outputTokens, 30);
+    EXPECT_EQ(in.spans.size(), 4u);
+}
