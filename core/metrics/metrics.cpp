@@ -774,7 +774,10 @@ interactionCountsBy(Database& database, const MetricsFilter& filter, Bucket buck
         });
         return counts;
     }
-    for (const std::string& value : dimensionValues(database)[dimension]) {
+    // Held here: a range over a member of a temporary map would read freed memory.
+    const auto values = dimensionValues(database);
+    const auto of = values.find(dimension);
+    for (const std::string& value : of == values.end() ? std::vector<std::string>{} : of->second) {
         MetricsFilter one = filter;
         one.with(fieldOf(dimension), value);
         if (auto perBucket = interactionCounts(database, one, bucket); !perBucket.empty())
