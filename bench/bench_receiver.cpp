@@ -1,0 +1,181 @@
+// The OTLP/HTTP receiver's throughput (issue #9): demo traces posted one request at a time over
+// one keep-alive connection, as JSON and as protobuf, against a server that reads each request
+// and answers 200 without looking at it (the floor any receiver pays for HTTP on loopback).
+//   winnow_bench_receiver [TRACES]   (default 20,000 demo traces)
+// Prints the time per run and each receiver's time over the discarding one's.
+
+#include "core/demo/generator.h"
+#include "core/ingest/otlp_receiver.h"
+#include "core/store/store_writer.h"
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <QCoreApplication>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace winnow;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Reads one HTTP request (headers, then Content-Length bytes) per turn and answers 200 "{}".
+class DiscardServer : public QTcpServer
+{
+public:
+    void incomingConnection(qintptr handle) override
+    {
+        auto* socket = new QTcpSocket(this);
+        socket->setSocketDescriptor(handle);
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        auto buffer = std::make_shared<QByteArray>();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket, buffer] {
+            buffer->append(socket->readAll());
+            while (true) {
+                const qsizetype end = buffer->indexOf("\r\n\r\n");
+                if (end < 0)
+                    return;
+                const qsizetype at = buffer->toLower().indexOf("content-length:");
+                const qsizetype lineEnd = buffer->indexOf("\r\n", at);
+                const qsizetype length = buffer->mid(at + 15, lineEnd - at - 15).trimmed().toLongLong();
+                if (buffer->size() < end + 4 + length)
+                    return;
+                buffer->remove(0, end + 4 + length);
+                socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+            }
+        });
+    }
+};
+
+// Posts every body in turn on one connection, each answered before the next: seconds taken.
+double postAll(quint16 port, const std::vector<std::string>& bodies, const char* type)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return -1;
+    // Headers and body in one write, sent at once: Nagle's delay would otherwise dominate.
+    socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    const auto started = Clock::now();
+    QByteArray buffer;
+    for (const std::string& body : bodies) {
+        socket.write(QByteArray("POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: ") + type +
+                     "\r\nContent-Length: " + QByteArray::number(qsizetype(body.size())) + "\r\n\r\n" +
+                     QByteArray::fromRawData(body.data(), qsizetype(body.size())));
+        while (true) {
+            const qsizetype end = buffer.indexOf("\r\n\r\n");
+            if (end >= 0) {
+                const qsizetype at = buffer.toLower().indexOf("content-length:");
+                const qsizetype lineEnd = buffer.indexOf("\r\n", at);
+                const qsizetype length = buffer.mid(at + 15, lineEnd - at - 15).trimmed().toLongLong();
+                if (buffer.size() >= end + 4 + length) {
+                    if (!buffer.startsWith("HTTP/1.1 200"))
+                        std::fprintf(stderr, "not 200: %s\n", buffer.left(end).constData());
+                    buffer.remove(0, end + 4 + length);
+                    break;
+                }
+            }
+            if (!socket.waitForReadyRead(30000))
+                return -1;
+            buffer.append(socket.readAll());
+        }
+    }
+    return std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+// Runs `make` (which builds a server on the thread) and reports its port.
+template <typename Server> struct ServerThread
+{
+    QThread thread;
+    Server* server = nullptr;
+    quint16 port = 0;
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    const int traces = argc > 1 ? std::atoi(argv[1]) : 20000;
+    QTemporaryDir dir;
+    const std::string demo = dir.filePath(QStringLiteral("demo.otlp")).toStdString();
+    DemoOptions options;
+    options.interactions = traces;
+    options.seed = 3;
+    if (const std::string error = writeDemo(options, DemoFormat::Otlp, demo); !error.empty()) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        return 1;
+    }
+    std::vector<std::string> json, protobuf;
+    std::ifstream in(demo);
+    std::size_t jsonBytes = 0, protobufBytes = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty())
+            continue;
+        opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+        if (!google::protobuf::util::JsonStringToMessage(line, &request).ok())
+            continue;
+        std::string bytes;
+        request.SerializeToString(&bytes);
+        jsonBytes += line.size();
+        protobufBytes += bytes.size();
+        json.push_back(std::move(line));
+        protobuf.push_back(std::move(bytes));
+    }
+    std::printf("%zu requests (%d traces): %.1f MB as JSON, %.1f MB as protobuf\n", json.size(), traces,
+                double(jsonBytes) / 1e6, double(protobufBytes) / 1e6);
+
+    auto discard = [&](const std::vector<std::string>& bodies, const char* type) {
+        QThread thread;
+        thread.start();
+        auto* server = new DiscardServer;
+        server->moveToThread(&thread);
+        quint16 port = 0;
+        QMetaObject::invokeMethod(
+            server, [&] { server->listen(QHostAddress::LocalHost, 0); port = server->serverPort(); },
+            Qt::BlockingQueuedConnection);
+        const double seconds = postAll(port, bodies, type);
+        QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+        return seconds;
+    };
+    auto receive = [&](const std::vector<std::string>& bodies, const char* type, const char* name) {
+        auto writer = StoreWriter::open(dir.filePath(QString::fromLatin1(name)).toStdString()).take();
+        QThread thread;
+        thread.start();
+        OtlpReceiverOptions receiverOptions;
+        receiverOptions.port = 0;
+        auto* receiver = new OtlpReceiver(writer, receiverOptions);
+        receiver->moveToThread(&thread);
+        quint16 port = 0;
+        QMetaObject::invokeMethod(
+            receiver, [&] { receiver->start(nullptr); port = receiver->port(); }, Qt::BlockingQueuedConnection);
+        const double seconds = postAll(port, bodies, type);
+        QMetaObject::invokeMethod(
+            receiver, [receiver] { receiver->stop(); delete receiver; }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+        return seconds;
+    };
+    const double discardJson = discard(json, "application/json");
+    const double discardProtobuf = discard(protobuf, "application/x-protobuf");
+    const double receiveJson = receive(json, "application/json", "json.db");
+    const double receiveProtobuf = receive(protobuf, "application/x-protobuf", "protobuf.db");
+    std::printf("discard, JSON        %7.2f s\n", discardJson);
+    std::printf("discard, protobuf    %7.2f s\n", discardProtobuf);
+    std::printf("receiver, JSON       %7.2f s  (%.2fx the discarding server)\n", receiveJson, receiveJson / discardJson);
+    std::printf("receiver, protobuf   %7.2f s  (%.2fx the discarding server, %.2fx JSON)\n", receiveProtobuf,
+                receiveProtobuf / discardProtobuf, receiveProtobuf / receiveJson);
+    return 0;
+}
