@@ -51,7 +51,8 @@ public:
                 if (buffer->size() < end + 4 + length)
                     return;
                 buffer->remove(0, end + 4 + length);
-                socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+                socket->write(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
             }
         });
     }
@@ -142,10 +143,15 @@ int main(int argc, char** argv)
         server->moveToThread(&thread);
         quint16 port = 0;
         QMetaObject::invokeMethod(
-            server, [&] { server->listen(QHostAddress::LocalHost, 0); port = server->serverPort(); },
+            server,
+            [&] {
+                server->listen(QHostAddress::LocalHost, 0);
+                port = server->serverPort();
+            },
             Qt::BlockingQueuedConnection);
         const double seconds = postAll(port, bodies, type);
-        QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            server, [server] { delete server; }, Qt::BlockingQueuedConnection);
         thread.quit();
         thread.wait();
         return seconds;
@@ -160,10 +166,20 @@ int main(int argc, char** argv)
         receiver->moveToThread(&thread);
         quint16 port = 0;
         QMetaObject::invokeMethod(
-            receiver, [&] { receiver->start(nullptr); port = receiver->port(); }, Qt::BlockingQueuedConnection);
+            receiver,
+            [&] {
+                receiver->start(nullptr);
+                port = receiver->port();
+            },
+            Qt::BlockingQueuedConnection);
         const double seconds = postAll(port, bodies, type);
         QMetaObject::invokeMethod(
-            receiver, [receiver] { receiver->stop(); delete receiver; }, Qt::BlockingQueuedConnection);
+            receiver,
+            [receiver] {
+                receiver->stop();
+                delete receiver;
+            },
+            Qt::BlockingQueuedConnection);
         thread.quit();
         thread.wait();
         return seconds;
@@ -174,7 +190,8 @@ int main(int argc, char** argv)
     const double receiveProtobuf = receive(protobuf, "application/x-protobuf", "protobuf.db");
     std::printf("discard, JSON        %7.2f s\n", discardJson);
     std::printf("discard, protobuf    %7.2f s\n", discardProtobuf);
-    std::printf("receiver, JSON       %7.2f s  (%.2fx the discarding server)\n", receiveJson, receiveJson / discardJson);
+    std::printf("receiver, JSON       %7.2f s  (%.2fx the discarding server)\n", receiveJson,
+                receiveJson / discardJson);
     std::printf("receiver, protobuf   %7.2f s  (%.2fx the discarding server, %.2fx JSON)\n", receiveProtobuf,
                 receiveProtobuf / discardProtobuf, receiveProtobuf / receiveJson);
     return 0;
