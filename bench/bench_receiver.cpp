@@ -94,14 +94,6 @@ double postAll(quint16 port, const std::vector<std::string>& bodies, const char*
     return std::chrono::duration<double>(Clock::now() - started).count();
 }
 
-// Runs `make` (which builds a server on the thread) and reports its port.
-template <typename Server> struct ServerThread
-{
-    QThread thread;
-    Server* server = nullptr;
-    quint16 port = 0;
-};
-
 } // namespace
 
 int main(int argc, char** argv)

@@ -1,6 +1,7 @@
 #include "core/ingest/feedback_import.h"
 
 #include "core/store/database.h"
+#include "core/store/interaction_store.h"
 #include "core/store/store_writer.h"
 #include "core/util/text.h"
 
@@ -274,15 +275,17 @@ FeedbackSummary applyFeedback(WriteTransaction& tx, const std::vector<FeedbackRe
     FeedbackSummary summary;
     summary.records = static_cast<std::int64_t>(records.size());
     FeedbackStore store(tx.database());
+    InteractionStore interactions(tx.database());
     for (const FeedbackRecord& record : records) {
         std::optional<std::int64_t> id;
         std::string tried;
         if (!record.interactionId.empty()) {
-            id = store.byKey(record.interactionId);
+            id = interactions.idOfKey(record.interactionId);
             tried = "interaction_id " + record.interactionId;
         }
         if (!id && !record.traceId.empty()) {
-            id = store.byKey("trace:" + record.traceId);
+            // An interaction assembled from a trace is keyed "trace:" and the trace id.
+            id = interactions.idOfKey("trace:" + record.traceId);
             tried += (tried.empty() ? "" : ", ") + ("trace_id " + record.traceId);
         }
         if (!id && !record.session.empty()) {

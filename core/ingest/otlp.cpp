@@ -588,13 +588,17 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
     return {};
 }
 
-void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
+void OtlpAssembler::stopWaiting(const Trace& trace)
 {
     m_pendingSpans -= static_cast<std::int64_t>(trace.spans.size());
     for (const OtlpSpan& span : trace.spans)
         m_pendingBytes -= static_cast<std::int64_t>(span.source.size());
+}
+
+void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
+{
+    stopWaiting(trace);
     if (m_keepSources) {
-        m_taken.push_back(traceId);
         auto& sources = m_takenSources[traceId];
         for (const OtlpSpan& span : trace.spans)
             sources.push_back(span.source);
@@ -614,9 +618,7 @@ std::vector<std::string> OtlpAssembler::takeWaiting(const std::string& traceId)
         return sources;
     for (const OtlpSpan& span : it->second.spans)
         sources.push_back(span.source);
-    m_pendingSpans -= static_cast<std::int64_t>(it->second.spans.size());
-    for (const OtlpSpan& span : it->second.spans)
-        m_pendingBytes -= static_cast<std::int64_t>(span.source.size());
+    stopWaiting(it->second);
     m_pending.erase(it);
     if (m_completed.erase(traceId))
         std::erase(m_completedOrder, traceId);
@@ -636,11 +638,6 @@ std::vector<std::string> OtlpAssembler::waitingTraceIds() const
 std::vector<std::pair<std::string, std::string>> OtlpAssembler::takeNewSources()
 {
     return std::exchange(m_newSources, {});
-}
-
-std::vector<std::string> OtlpAssembler::takeTakenTraces()
-{
-    return std::exchange(m_taken, {});
 }
 
 std::vector<Interaction> OtlpAssembler::takeCompleted()

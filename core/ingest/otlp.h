@@ -86,9 +86,8 @@ public:
     // Keep each span's source (OtlpSpan::source) while it waits.
     void keepSources(bool keep) { m_keepSources = keep; }
     // The sources of the spans added since the last call whose trace still waits: (trace id,
-    // source). And the trace ids the take* calls took since the last call.
+    // source).
     std::vector<std::pair<std::string, std::string>> takeNewSources();
-    std::vector<std::string> takeTakenTraces();
     // The sources of the spans of each trace the take* calls took since the last call.
     std::unordered_map<std::string, std::vector<std::string>> takeTakenSources();
     // Takes a waiting trace out (it is merged elsewhere): its spans' sources.
@@ -106,13 +105,13 @@ private:
         bool rootSeen = false;
         std::int64_t newestInputOffset = 0;
     };
+    void stopWaiting(const Trace& trace); // the pending counts without it
     void took(const std::string& traceId, const Trace& trace);
     std::unordered_map<std::string, Trace> m_pending;
     std::vector<std::string> m_completedOrder;
     std::unordered_set<std::string> m_completed;
     bool m_keepSources = false;
     std::vector<std::pair<std::string, std::string>> m_newSources;
-    std::vector<std::string> m_taken;
     std::unordered_map<std::string, std::vector<std::string>> m_takenSources;
     std::int64_t m_pendingSpans = 0;
     std::int64_t m_pendingBytes = 0;

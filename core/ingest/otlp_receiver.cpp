@@ -418,10 +418,12 @@ private:
         const std::int64_t now = nowMs();
         for (auto& [traceId, source] : m_assembler.takeNewSources())
             waiting->push_back({traceId, now, std::move(source)});
-        auto taken = std::make_shared<std::vector<std::string>>(m_assembler.takeTakenTraces());
-        // Remembered a while, so that a span arriving late can be merged.
+        // The traces taken: no longer waiting, and remembered a while so that a span arriving late
+        // can be merged.
+        auto taken = std::make_shared<std::vector<std::string>>();
         const std::int64_t committedAt = nowMs();
         for (auto& [traceId, sources] : m_assembler.takeTakenSources()) {
+            taken->push_back(traceId);
             Recent& recent = m_recent[traceId];
             recent.committedMs = committedAt;
             m_recentOrder.emplace_back(committedAt, traceId);

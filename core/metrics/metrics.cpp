@@ -143,12 +143,9 @@ Status checkQuery(const MetricsQuery& query)
 {
     if (Status filter = checkFilter(query.filter); !filter)
         return filter;
-    if (query.breakdown && !isGroupable(query.breakdown->field))
-        return Error{"cannot break down by " + groupingText(*query.breakdown) +
-                         " (it can hold several values per interaction)",
-                     {}};
-    if (query.breakdown && (query.breakdown->field == FilterField::Metadata) == query.breakdown->key.empty())
-        return Error{"only a metadata breakdown takes a key: " + groupingText(*query.breakdown), {}};
+    if (query.breakdown)
+        if (Status grouping = checkGrouping(*query.breakdown); !grouping)
+            return grouping;
     if (query.compareFromMs.has_value() != query.compareToMs.has_value())
         return Error{"a comparison period needs both its start and its end", {}};
     if (Status range = checkTimeRange(query.compareFromMs, query.compareToMs); !range)
@@ -786,10 +783,11 @@ interactionCountsBy(Database& database, const MetricsFilter& filter, Bucket buck
     return counts;
 }
 
-std::map<Dimension, std::vector<std::string>> dimensionValues(Database& database)
+namespace {
+std::map<Dimension, std::vector<std::string>> dimensionValuesOf(const RollupCatalog& catalog)
 {
     std::map<Dimension, std::set<std::string>> values;
-    for (const auto& [id, combination] : RollupCatalog::read(database).combinations) {
+    for (const auto& [id, combination] : catalog.combinations) {
         if (combination.level.fixed != allDimensions || combination.level.facet >= 0)
             continue;
         for (int d = 0; d < dimensionCount; ++d)
@@ -803,6 +801,12 @@ std::map<Dimension, std::vector<std::string>> dimensionValues(Database& database
     }
     return result;
 }
+} // namespace
+
+std::map<Dimension, std::vector<std::string>> dimensionValues(Database& database)
+{
+    return dimensionValuesOf(RollupCatalog::read(database));
+}
 
 StoreOutline readStoreOutline(Database& database)
 {
@@ -812,13 +816,14 @@ StoreOutline readStoreOutline(Database& database)
     outline.empty = interactions.isEmpty();
     if (outline.empty)
         return outline;
-    outline.values = dimensionValues(database);
+    const RollupCatalog catalog = RollupCatalog::read(database);
+    outline.values = dimensionValuesOf(catalog);
     if (const auto range = interactions.startTimeRange()) {
         outline.oldestMs = range->first;
         outline.newestMs = range->second;
     }
     outline.untimed = interactions.countWithoutStart();
-    outline.scoreNames = RollupCatalog::read(database).scoreNames;
+    outline.scoreNames = catalog.scoreNames;
     std::sort(outline.scoreNames.begin(), outline.scoreNames.end());
     outline.metadataKeys = interactions.recentMetadataKeys(2000);
     return outline;

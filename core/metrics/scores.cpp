@@ -91,10 +91,8 @@ double studentT975(std::int64_t df)
 ScoreReport computeScores(Database& database, const ScoreQuery& query)
 {
     checkFilter(query.filter).check();
-    if (query.breakdown &&
-        (!isGroupable(query.breakdown->field) ||
-         (query.breakdown->field == FilterField::Metadata) == query.breakdown->key.empty()))
-        throw Failure("cannot break scores down by " + groupingText(*query.breakdown));
+    if (query.breakdown)
+        checkGrouping(*query.breakdown).check();
     ReadSnapshot snapshot(database);
     InteractionStore interactions(database);
     std::map<std::string, Running> perName;

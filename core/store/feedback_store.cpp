@@ -24,11 +24,6 @@ bool sameFacts(const RollupFacts& a, const RollupFacts& b)
 
 FeedbackStore::FeedbackStore(Database& database) : m_database(database) {}
 
-std::optional<std::int64_t> FeedbackStore::byKey(const std::string& key)
-{
-    return InteractionStore(m_database).idOfKey(key);
-}
-
 std::optional<std::int64_t> FeedbackStore::latestOfSession(const std::string& session)
 {
     sql::Statement select(m_database.connection(),

@@ -29,9 +29,7 @@ class FeedbackStore
 {
 public:
     explicit FeedbackStore(Database& database);
-    // The interaction with this key; the one of a trace (its key is "trace:" and the trace id,
-    // lowercase hex); the latest of a session (the one a survey after it is about).
-    std::optional<std::int64_t> byKey(const std::string& key);
+    // The latest interaction of a session (the one a survey after it is about).
     std::optional<std::int64_t> latestOfSession(const std::string& session);
     // The stored interaction with these values applied (nothing written): what the signals are
     // detected on.

@@ -130,6 +130,17 @@ Result<Grouping> parseGrouping(std::string_view text)
     return Grouping{*field, {}};
 }
 
+Status checkGrouping(const Grouping& grouping)
+{
+    if (!isGroupable(grouping.field))
+        return Error{"cannot break down by " + groupingText(grouping) +
+                         " (it can hold several values per interaction)",
+                     {}};
+    if ((grouping.field == FilterField::Metadata) == grouping.key.empty())
+        return Error{"only a metadata breakdown takes a key: " + groupingText(grouping), {}};
+    return {};
+}
+
 std::string groupingText(const Grouping& grouping)
 {
     return grouping.field == FilterField::Metadata ? std::string(metadataPrefix) + grouping.key

@@ -76,6 +76,8 @@ struct Grouping
     bool operator==(const Grouping&) const = default;
 };
 Result<Grouping> parseGrouping(std::string_view text);
+// A field with one value per interaction; a key for metadata, and only for metadata.
+Status checkGrouping(const Grouping& grouping);
 std::string groupingText(const Grouping& grouping);
 
 struct MetricsFilter

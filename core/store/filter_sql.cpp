@@ -23,11 +23,39 @@ constexpr std::array<const char*, filterFieldCount> conditions = {
     nullptr,
 };
 
-// A key's value in `m.json` as text; JSON true and false read back as the words a user types, not
-// as 1 and 0. Two parameters: the key's path, twice.
-constexpr const char* metadataText =
-    "CASE json_type(m.json, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-    "ELSE CAST(json_extract(m.json, ?) AS TEXT) END";
+// A key's value in `ALIAS.json` as text; JSON true and false read back as the words a user types,
+// not as 1 and 0. Two parameters: the key's path, twice.
+std::string metadataText(const std::string& alias)
+{
+    return "CASE json_type(" + alias +
+           ".json, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(" + alias +
+           ".json, ?) AS TEXT) END";
+}
+
+// The interaction column a groupable field is (a fixed name, never text from the caller).
+const char* groupColumn(FilterField field)
+{
+    switch (field) {
+    case FilterField::Agent:
+        return "i.agent";
+    case FilterField::AgentVersion:
+        return "i.agent_version";
+    case FilterField::Model:
+        return "i.model";
+    case FilterField::Intent:
+        return "i.intent";
+    case FilterField::Channel:
+        return "i.channel";
+    case FilterField::Outcome:
+        return "i.outcome";
+    case FilterField::User:
+        return "i.user";
+    case FilterField::Session:
+        return "i.session";
+    default:
+        throw Failure("cannot group by " + std::string(filterFieldName(field)));
+    }
+}
 
 // A top-level key, quoted, so that keys with dots ("gen_ai.conversation.id") are one key.
 std::string metadataPath(const std::string& key)
@@ -61,23 +89,21 @@ std::string conditionSql(const Condition& condition)
 }
 } // namespace
 
-std::string metadataGroupJoin()
+GroupingSql groupingSql(const std::optional<Grouping>& grouping)
 {
+    if (!grouping)
+        return {"NULL", {}};
+    if (grouping->field != FilterField::Metadata)
+        return {groupColumn(grouping->field), {}};
     // A join rather than a subquery per row: measured 15% faster at a million interactions.
-    return " LEFT JOIN interaction_metadata gm ON gm.interaction_id = i.id";
+    return {metadataText("gm"), " LEFT JOIN interaction_metadata gm ON gm.interaction_id = i.id"};
 }
 
-std::string metadataValueSql()
+int bindGrouping(sql::Statement& statement, const std::optional<Grouping>& grouping, int p)
 {
-    std::string text = metadataText;
-    for (size_t at = text.find("m.json"); at != std::string::npos; at = text.find("m.json", at + 7))
-        text.replace(at, 6, "gm.json");
-    return text;
-}
-
-int bindMetadataKey(sql::Statement& statement, const std::string& key, int p)
-{
-    const std::string path = metadataPath(key);
+    if (!grouping || grouping->field != FilterField::Metadata)
+        return p;
+    const std::string path = metadataPath(grouping->key);
     statement.bindCopy(p++, path);
     statement.bindCopy(p++, path);
     return p;

@@ -171,31 +171,6 @@ InteractionListRow readListRow(const sql::Statement& s)
     return row;
 }
 
-// The interaction column a groupable field is (a fixed name, never text from the caller).
-const char* groupColumn(FilterField field)
-{
-    switch (field) {
-    case FilterField::Agent:
-        return "i.agent";
-    case FilterField::AgentVersion:
-        return "i.agent_version";
-    case FilterField::Model:
-        return "i.model";
-    case FilterField::Intent:
-        return "i.intent";
-    case FilterField::Channel:
-        return "i.channel";
-    case FilterField::Outcome:
-        return "i.outcome";
-    case FilterField::User:
-        return "i.user";
-    case FilterField::Session:
-        return "i.session";
-    default:
-        throw Failure("cannot group by " + std::string(filterFieldName(field)));
-    }
-}
-
 } // namespace
 
 InteractionStore::InteractionStore(Database& database) : m_database(database) {}
@@ -254,10 +229,7 @@ void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::
                                         const std::string& scoreName,
                                         const std::function<void(const MetricRow&)>& visit)
 {
-    const bool byMetadata = groupBy && groupBy->field == FilterField::Metadata;
-    const std::string group = !groupBy     ? "NULL"
-                              : byMetadata ? metadataValueSql()
-                                           : groupColumn(groupBy->field);
+    const GroupingSql group = groupingSql(groupBy);
     const std::string scoreColumn = scoreName.empty()
                                         ? std::string("NULL")
                                         : "(SELECT s.value FROM scores s WHERE s.interaction_id = i.id "
@@ -267,12 +239,10 @@ void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::
         "SELECT i.id, i.start_ms, " + successOutcomeSql("i.outcome") +
             ", coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
             "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
-            group + ", " + scoreColumn +
-            ", i.cost_usd IS NOT NULL, coalesce(i.cost_estimated, 0) FROM interactions i" +
-            (byMetadata ? metadataGroupJoin() : "") + whereClause(filter));
-    int first = 1;
-    if (byMetadata)
-        first = bindMetadataKey(select, groupBy->key, first);
+            group.value + ", " + scoreColumn +
+            ", i.cost_usd IS NOT NULL, coalesce(i.cost_estimated, 0) FROM interactions i" + group.join +
+            whereClause(filter));
+    int first = bindGrouping(select, groupBy, 1);
     if (!scoreName.empty())
         select.bind(first++, std::string_view(scoreName));
     bindFilter(select, filter, first);
@@ -325,18 +295,12 @@ void InteractionStore::forEachScore(
     const MetricsFilter& filter, const std::optional<Grouping>& groupBy,
     const std::function<void(std::string_view name, double value, std::string_view group)>& visit)
 {
-    const bool byMetadata = groupBy && groupBy->field == FilterField::Metadata;
-    const std::string group = !groupBy     ? "NULL"
-                              : byMetadata ? metadataValueSql()
-                                           : groupColumn(groupBy->field);
+    const GroupingSql group = groupingSql(groupBy);
     sql::Statement select(m_database.connection(),
-                          "SELECT s.name, s.value, " + group +
-                              " FROM scores s JOIN interactions i ON i.id = s.interaction_id" +
-                              (byMetadata ? metadataGroupJoin() : "") + whereClause(filter));
-    int first = 1;
-    if (byMetadata)
-        first = bindMetadataKey(select, groupBy->key, first);
-    bindFilter(select, filter, first);
+                          "SELECT s.name, s.value, " + group.value +
+                              " FROM scores s JOIN interactions i ON i.id = s.interaction_id" + group.join +
+                              whereClause(filter));
+    bindFilter(select, filter, bindGrouping(select, groupBy, 1));
     while (select.step())
         visit(select.textView(0), select.real(1), select.isNull(2) ? std::string_view() : select.textView(2));
 }

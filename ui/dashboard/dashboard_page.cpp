@@ -43,6 +43,12 @@ QString percent(double value)
     return QLocale().toString(value * 100, 'f', 1) + QLatin1Char('%');
 }
 
+// A score as it reads best: three significant digits.
+QString scoreText(double value)
+{
+    return QLocale().toString(value, 'g', 3);
+}
+
 QString count(std::int64_t n)
 {
     return QLocale().toString(static_cast<qint64>(n));
@@ -595,7 +601,6 @@ void DashboardPage::showScores(ScoreReport report)
     m_scoreBreakdown->setVisible(any);
     if (!any)
         return;
-    auto number = [](double value) { return QLocale().toString(value, 'g', 3); };
     constexpr size_t shownTiles = 6;
     for (size_t i = 0; i < r.scores.size() && i < shownTiles; ++i) {
         const ScoreSummary& s = r.scores[i];
@@ -609,21 +614,21 @@ void DashboardPage::showScores(ScoreReport report)
         tileLayout->setSpacing(2);
         auto* title = new QLabel(tr("Mean %1").arg(name), tile);
         title->setForegroundRole(QPalette::PlaceholderText);
-        auto* value = new QLabel(number(s.mean), tile);
+        auto* value = new QLabel(scoreText(s.mean), tile);
         QFont big = value->font();
         big.setPointSizeF(big.pointSizeF() * 1.5);
         big.setBold(true);
         value->setFont(big);
         auto* detail =
-            new QLabel(tr("95% %1 – %2 · n = %3").arg(number(s.low), number(s.high), count(s.n)), tile);
+            new QLabel(tr("95% %1 – %2 · n = %3").arg(scoreText(s.low), scoreText(s.high), count(s.n)), tile);
         detail->setForegroundRole(QPalette::PlaceholderText);
         tileLayout->addWidget(title);
         tileLayout->addWidget(value);
         tileLayout->addWidget(detail);
         tile->setToolTip(tr("%1 over %2 interactions: mean %3, 95% interval %4 – %5 (Student's t), standard "
                             "deviation %6, from %7 to %8")
-                             .arg(name, count(s.n), number(s.mean), number(s.low), number(s.high),
-                                  number(s.sd), number(s.min), number(s.max)));
+                             .arg(name, count(s.n), scoreText(s.mean), scoreText(s.low), scoreText(s.high),
+                                  scoreText(s.sd), scoreText(s.min), scoreText(s.max)));
         m_scoreTiles->addWidget(tile);
         m_scoreTileValues[name] = value;
     }
@@ -651,7 +656,6 @@ void DashboardPage::buildScoreCharts()
         return;
     const ScoreReport& r = *m_scores;
     const QString name = QString::fromStdString(r.detailed);
-    auto number = [](double value) { return QLocale().toString(value, 'g', 3); };
 
     // The distribution: a bar per bin; a click opens the interactions in it.
     QChart* distribution = m_scoreDistribution->chart();
@@ -665,7 +669,7 @@ void DashboardPage::buildScoreCharts()
     for (size_t i = 0; i < d.counts.size(); ++i) {
         *set << qreal(d.counts[i]);
         tallest = std::max(tallest, d.counts[i]);
-        labels << number(d.edge(i));
+        labels << scoreText(d.edge(i));
     }
     bins->append(set);
     bins->setBarWidth(0.9);
@@ -686,7 +690,7 @@ void DashboardPage::buildScoreCharts()
         const double from = d.edge(size_t(index));
         return std::pair(from, d.perValue ? from : d.edge(size_t(index) + 1));
     };
-    connect(set, &QBarSet::hovered, this, [this, set, binRange, d, name, number](bool state, int index) {
+    connect(set, &QBarSet::hovered, this, [this, set, binRange, d, name](bool state, int index) {
         if (!state || index < 0) {
             QToolTip::hideText();
             return;
@@ -696,10 +700,10 @@ void DashboardPage::buildScoreCharts()
         QToolTip::showText(
             QCursor::pos(),
             d.perValue
-                ? tr("%1 = %2: %3 interactions").arg(name, number(from), count(qint64(set->at(index))))
+                ? tr("%1 = %2: %3 interactions").arg(name, scoreText(from), count(qint64(set->at(index))))
                 : tr("%1 in [%2, %3%4: %5 interactions")
-                      .arg(name, number(from), number(to), last ? QStringLiteral("]") : QStringLiteral(")"),
-                           count(qint64(set->at(index)))));
+                      .arg(name, scoreText(from), scoreText(to),
+                           last ? QStringLiteral("]") : QStringLiteral(")"), count(qint64(set->at(index)))));
     });
     connect(set, &QBarSet::clicked, this, [this, binRange, d, name](int index) {
         if (index < 0 || index >= int(d.counts.size()))
@@ -756,7 +760,7 @@ void DashboardPage::buildScoreCharts()
     byGroup->addAxis(meanAxis, Qt::AlignBottom);
     bars->attachAxis(meanAxis);
     byGroup->legend()->setVisible(false);
-    connect(means, &QBarSet::hovered, this, [this, rows, name, number](bool state, int index) {
+    connect(means, &QBarSet::hovered, this, [this, rows, name](bool state, int index) {
         if (!state || index < 0 || index >= int(rows.size())) {
             QToolTip::hideText();
             return;
@@ -764,8 +768,8 @@ void DashboardPage::buildScoreCharts()
         const ScoreSummary& s = rows[size_t(index)]->summary;
         QToolTip::showText(QCursor::pos(),
                            tr("%1: mean %2 %3, 95% interval %4 – %5, n = %6")
-                               .arg(QString::fromStdString(rows[size_t(index)]->value), name, number(s.mean),
-                                    number(s.low), number(s.high), count(s.n)));
+                               .arg(QString::fromStdString(rows[size_t(index)]->value), name,
+                                    scoreText(s.mean), scoreText(s.low), scoreText(s.high), count(s.n)));
     });
     const auto grouping = parseGrouping(m_breakdown->currentData().toString().toStdString());
     if (grouping)
