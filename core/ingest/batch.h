@@ -4,10 +4,13 @@
 // source stands once it is committed. One batch is one write operation, so a crash at any moment
 // loses nothing committed and a re-run resumes exactly where the last commit ended.
 
+#include "core/store/otlp_source_store.h"
 #include "core/store/records.h"
 #include "core/store/rollups.h"
 
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace winnow {
@@ -22,6 +25,11 @@ struct Batch
     std::int64_t bytes = 0;  // input bytes this batch covers
     RollupDelta rollups;     // the interactions' totals, added as they are accepted
     bool hasRollups = false; // false: the writer makes them
+    // OTLP: the interactions the batch's merged traces replace (removed first), the sources of the
+    // traces it commits, and the spans and log records that now wait for their trace (receiver).
+    std::vector<std::string> replacedKeys;
+    std::unordered_map<std::string, std::vector<std::string>> otlpCommitted;
+    std::vector<OtlpSource> otlpWaiting;
 };
 
 struct BatchResult
@@ -34,8 +42,8 @@ struct BatchResult
 // Adds an interaction (its signals already found) to the batch, with its rollup totals.
 void addToBatch(Batch& batch, Interaction interaction);
 
-// Writes the batch inside a write operation: its interactions, its quarantined records and the
-// source's new position (when it has a source).
+// Writes the batch inside a write operation: its interactions (after removing those it replaces),
+// its OTLP sources, its quarantined records and the source's new position (when it has a source).
 BatchResult writeBatch(WriteTransaction& tx, const Batch& batch);
 
 } // namespace winnow

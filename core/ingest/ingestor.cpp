@@ -7,6 +7,7 @@
 #include "core/signals/rebuild.h"
 #include "core/store/database.h"
 #include "core/store/deletion.h"
+#include "core/store/otlp_source_store.h"
 #include "core/store/price_store.h"
 #include "core/store/search_index.h"
 #include "core/store/settings_store.h"
@@ -189,8 +190,11 @@ Layout detectLayout(std::string_view head, InputFormat forced)
         layout.format = forced;
         return layout;
     }
-    const bool looksLikeOtlp = firstLineIsValue ? element.at_key("resourceSpans").error() == simdjson::SUCCESS
-                                                : head.find("\"resourceSpans\"") != std::string_view::npos;
+    const bool looksLikeOtlp = firstLineIsValue
+                                   ? element.at_key("resourceSpans").error() == simdjson::SUCCESS ||
+                                         element.at_key("resourceLogs").error() == simdjson::SUCCESS
+                                   : head.find("\"resourceSpans\"") != std::string_view::npos ||
+                                         head.find("\"resourceLogs\"") != std::string_view::npos;
     layout.format =
         looksLikeOtlp ? InputFormat::Otlp : (layout.lines ? InputFormat::Jsonl : InputFormat::Json);
     return layout;
@@ -249,11 +253,27 @@ class Producer
 public:
     using Sink = std::function<bool(Batch&& batch)>;
     Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start, Sink sink,
-             SignalDetector* detector, const PriceTable* prices)
+             SignalDetector* detector, const PriceTable* prices, const std::string& storePath)
         : m_options(options), m_fd(fd), m_layout(layout), m_sink(std::move(sink)), m_records(options.mapping),
           m_detector(detector), m_prices(prices), m_position(start)
     {
         m_batch.position = start;
+        if (m_layout.format == InputFormat::Otlp) {
+            // Each trace's sources are stored with it, so that spans and log records arriving later
+            // (further on, in another file, in another run) merge into its interaction.
+            m_otlp.keepSources(true);
+            if (auto reader = Database::openForReading(storePath); reader) {
+                m_reader = std::move(reader).take();
+                m_committed.emplace(
+                    committedSourcesInMemory,
+                    [this](const std::string& traceId) {
+                        return OtlpSourceStore(*m_reader).committedSources(traceId);
+                    },
+                    OtlpSourceStore(*m_reader).hasCommitted());
+            } else {
+                m_committed.emplace(committedSourcesInMemory);
+            }
+        }
     }
 
     void run()
@@ -325,6 +345,14 @@ private:
                 quarantine(line, offset, std::move(reason), raw);
                 return;
             }
+            auto merged = m_committed->mergeLate(m_otlp, nowMs());
+            if (!merged.empty() && !m_batch.interactions.empty())
+                flush(); // the interactions merged into may be in this batch: they commit first
+            for (OtlpCommittedTraces::Merged& entry : merged) {
+                m_batch.replacedKeys.push_back(std::move(entry.replacedKey));
+                m_batch.otlpCommitted[entry.traceId] = std::move(entry.sources);
+                accept(std::move(entry.interaction), line, offset);
+            }
             for (Interaction& interaction : m_otlp.takeCompleted())
                 accept(std::move(interaction), line, offset);
             return;
@@ -382,6 +410,11 @@ private:
         }
         if (!m_layout.lines)
             committed = m_batch.position; // values are committed only once the whole input is read
+        if (m_committed) {
+            auto taken = m_otlp.takeTakenSources();
+            m_committed->remember(taken, nowMs());
+            m_batch.otlpCommitted.merge(taken);
+        }
         m_batch.bytes = committed.offset - m_lastCommitted;
         m_lastCommitted = std::max(m_lastCommitted, committed.offset);
         m_batch.position = committed;
@@ -551,6 +584,9 @@ private:
     SignalDetector* m_detector; // may be null
     const PriceTable* m_prices; // may be null
     OtlpAssembler m_otlp;
+    static constexpr std::int64_t committedSourcesInMemory = 128ll << 20;
+    std::unique_ptr<Database> m_reader; // the parser's own, to read committed traces' sources
+    std::optional<OtlpCommittedTraces> m_committed;
     SourcePosition m_position;
     Batch m_batch;
     size_t m_batchBytes = 0;
@@ -995,7 +1031,7 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
             showProgress();
             return accepted;
         },
-        m_detector.get(), &m_prices);
+        m_detector.get(), &m_prices, m_writer.path());
     producer.run();
     // The last batches commit; progress is told as they do.
     while (true) {

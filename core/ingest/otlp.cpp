@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace winnow {
 
@@ -480,25 +481,30 @@ void appendEventMessages(const OtlpSpan& span, bool outputs, Interaction& into)
 }
 
 // The messages an inference span saw (input) or produced (output), whichever generation logged them.
+void appendShifted(Interaction& into, Interaction&& from);
+
 Interaction spanMessages(const OtlpSpan& span, bool outputs)
 {
     Interaction messages;
     const char* current = outputs ? "gen_ai.output.messages" : "gen_ai.input.messages";
     if (const OtlpAttribute* a = find(span, current)) {
-        if (!outputs) {
-            if (const OtlpAttribute* system = find(span, "gen_ai.system_instructions")) {
-                std::string json = "[{\"role\":\"system\",\"content\":";
-                if (system->type == OtlpAttribute::Type::Json && !system->text.empty() &&
-                    system->text[0] == '[')
-                    json += system->text;
-                else
-                    appendJsonString(json, system->text);
-                json += "}]";
-                appendMessagesJson(json, messages);
-            }
+        Interaction listed;
+        appendMessagesJson(a->text, listed);
+        // The system instructions, unless the input lists them already (some instrumentations
+        // send them both ways).
+        const OtlpAttribute* system = outputs ? nullptr : find(span, "gen_ai.system_instructions");
+        if (system && (listed.messages.empty() || listed.messages.front().role != "system")) {
+            std::string json = "[{\"role\":\"system\",\"content\":";
+            if (system->type == OtlpAttribute::Type::Json && !system->text.empty() && system->text[0] == '[')
+                json += system->text;
+            else
+                appendJsonString(json, system->text);
+            json += "}]";
+            appendMessagesJson(json, messages);
+            appendShifted(messages, std::move(listed));
+            return messages;
         }
-        appendMessagesJson(a->text, messages);
-        return messages;
+        return listed;
     }
     appendFlattenedMessages(span, outputs ? "gen_ai.completion." : "gen_ai.prompt.", messages);
     if (messages.messages.empty())
@@ -529,9 +535,13 @@ void appendShifted(Interaction& into, Interaction&& from)
 
 std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset, std::int64_t inputLine)
 {
+    m_touched.clear();
+    simdjson::dom::array resourceLogs;
+    if (!request.at_key("resourceLogs").get_array().get(resourceLogs))
+        return addLogs(resourceLogs, inputOffset, inputLine);
     simdjson::dom::array resourceSpans;
     if (request.at_key("resourceSpans").get_array().get(resourceSpans))
-        return "not an OTLP trace request: no resourceSpans array";
+        return "not an OTLP request: no resourceSpans or resourceLogs array";
     std::vector<OtlpSpan> spans;
     for (element resourceSpan : resourceSpans) {
         auto resource = std::make_shared<OtlpAttributes>();
@@ -571,6 +581,8 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
     }
     for (OtlpSpan& span : spans) {
         Trace& trace = m_pending[span.traceId];
+        if (m_touched.empty() || m_touched.back() != span.traceId)
+            m_touched.push_back(span.traceId);
         trace.newestInputOffset = std::max(trace.newestInputOffset, inputOffset);
         if (span.parentSpanId.empty() && !trace.rootSeen) {
             trace.rootSeen = true;
@@ -585,14 +597,116 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
     }
     // A trace this request completed needs none of its spans kept.
     std::erase_if(m_newSources, [this](const auto& entry) { return m_completed.count(entry.first) > 0; });
+    std::sort(m_touched.begin(), m_touched.end());
+    m_touched.erase(std::unique(m_touched.begin(), m_touched.end()), m_touched.end());
+    return {};
+}
+
+std::string OtlpAssembler::addLogs(simdjson::dom::array resourceLogs, std::int64_t inputOffset,
+                                   std::int64_t inputLine)
+{
+    std::vector<OtlpLogRecord> records;
+    std::int64_t skipped = 0;
+    for (element resourceLog : resourceLogs) {
+        auto resource = std::make_shared<OtlpAttributes>();
+        element attributes;
+        if (!resourceLog.at_key("resource").at_key("attributes").get(attributes))
+            parseAttributes(attributes, *resource);
+        simdjson::dom::array scopeLogs;
+        if (resourceLog.at_key("scopeLogs").get_array().get(scopeLogs))
+            continue;
+        for (element scopeLog : scopeLogs) {
+            simdjson::dom::array list;
+            if (scopeLog.at_key("logRecords").get_array().get(list))
+                continue;
+            for (element record : list) {
+                OtlpLogRecord parsed;
+                std::string_view name;
+                if (!record.at_key("eventName").get_string().get(name))
+                    parsed.eventName = std::string(name);
+                element field;
+                if (!record.at_key("attributes").get(field))
+                    parseAttributes(field, parsed.attributes);
+                if (parsed.eventName.empty())
+                    if (const auto it = parsed.attributes.find("event.name"); it != parsed.attributes.end())
+                        parsed.eventName = it->second.text;
+                if (parsed.eventName.rfind("gen_ai.", 0) != 0) {
+                    ++skipped; // an application's own log line: not part of a conversation
+                    continue;
+                }
+                if (!record.at_key("traceId").get(field))
+                    parsed.traceId = parseId(field);
+                if (!record.at_key("spanId").get(field))
+                    parsed.spanId = parseId(field);
+                if (parsed.traceId.empty() || parsed.spanId.empty())
+                    return "log record " + parsed.eventName +
+                           " without a traceId and spanId: it cannot be joined to its span";
+                std::int64_t time = 0;
+                if (!record.at_key("timeUnixNano").get(field) && parseInt64(field, time) && time > 0)
+                    parsed.timeNs = time;
+                else if (!record.at_key("observedTimeUnixNano").get(field) && parseInt64(field, time))
+                    parsed.timeNs = time;
+                // The body's fields are the event's attributes (the older events carry their
+                // content there); a body that is not a map is kept whole.
+                element body;
+                simdjson::dom::array fields;
+                if (!record.at_key("body").get(body)) {
+                    if (!body.at_key("kvlistValue").at_key("values").get_array().get(fields)) {
+                        for (element kv : fields) {
+                            std::string_view key;
+                            element value;
+                            if (kv.at_key("key").get_string().get(key) || kv.at_key("value").get(value))
+                                continue;
+                            parsed.attributes.try_emplace(std::string(key), parseAnyValue(value));
+                        }
+                    } else if (body.type() == simdjson::dom::element_type::OBJECT &&
+                               body.get_object().size() > 0) {
+                        parsed.attributes.try_emplace("body", parseAnyValue(body));
+                    }
+                }
+                parsed.resource = resource;
+                parsed.inputOffset = inputOffset;
+                parsed.inputLine = inputLine;
+                std::string source = "{\"resourceLogs\":[{";
+                element resourceElement, scopeElement;
+                if (!resourceLog.at_key("resource").get(resourceElement))
+                    source += "\"resource\":" + simdjson::minify(resourceElement) + ",";
+                source += "\"scopeLogs\":[{";
+                if (!scopeLog.at_key("scope").get(scopeElement))
+                    source += "\"scope\":" + simdjson::minify(scopeElement) + ",";
+                source += "\"logRecords\":[" + simdjson::minify(record) + "]}]}]}";
+                parsed.source = std::move(source);
+                records.push_back(std::move(parsed));
+            }
+        }
+    }
+    m_skippedLogRecords += skipped;
+    for (OtlpLogRecord& record : records) {
+        Trace& trace = m_pending[record.traceId];
+        if (m_touched.empty() || m_touched.back() != record.traceId)
+            m_touched.push_back(record.traceId);
+        trace.newestInputOffset = std::max(trace.newestInputOffset, inputOffset);
+        if (!trace.logSources.insert(record.source).second)
+            continue; // sent again: read once
+        ++m_pendingSpans;
+        m_pendingBytes += static_cast<std::int64_t>(record.source.size());
+        if (m_keepSources)
+            m_newSources.emplace_back(record.traceId, record.source);
+        trace.logs.push_back(std::move(record));
+    }
+    std::erase_if(m_newSources, [this](const auto& entry) { return m_completed.count(entry.first) > 0; });
+    std::sort(m_touched.begin(), m_touched.end());
+    m_touched.erase(std::unique(m_touched.begin(), m_touched.end()), m_touched.end());
     return {};
 }
 
 void OtlpAssembler::stopWaiting(const Trace& trace)
 {
-    m_pendingSpans -= static_cast<std::int64_t>(trace.spans.size());
+    m_pendingSpans -= static_cast<std::int64_t>(trace.spans.size() + trace.logs.size());
     for (const OtlpSpan& span : trace.spans)
         m_pendingBytes -= static_cast<std::int64_t>(span.source.size());
+    for (const OtlpLogRecord& record : trace.logs)
+        m_pendingBytes -= static_cast<std::int64_t>(record.source.size());
 }
 
 void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
@@ -602,7 +716,15 @@ void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
         auto& sources = m_takenSources[traceId];
         for (const OtlpSpan& span : trace.spans)
             sources.push_back(span.source);
+        for (const OtlpLogRecord& record : trace.logs)
+            sources.push_back(record.source);
     }
+}
+
+Interaction OtlpAssembler::assembleTaken(const std::string& traceId, Trace& trace)
+{
+    took(traceId, trace);
+    return assemble(std::move(trace.spans), std::move(trace.logs));
 }
 
 std::unordered_map<std::string, std::vector<std::string>> OtlpAssembler::takeTakenSources()
@@ -618,6 +740,8 @@ std::vector<std::string> OtlpAssembler::takeWaiting(const std::string& traceId)
         return sources;
     for (const OtlpSpan& span : it->second.spans)
         sources.push_back(span.source);
+    for (const OtlpLogRecord& record : it->second.logs)
+        sources.push_back(record.source);
     stopWaiting(it->second);
     m_pending.erase(it);
     if (m_completed.erase(traceId))
@@ -647,8 +771,7 @@ std::vector<Interaction> OtlpAssembler::takeCompleted()
         auto it = m_pending.find(traceId);
         if (it == m_pending.end())
             continue;
-        took(traceId, it->second);
-        result.push_back(assemble(std::move(it->second.spans)));
+        result.push_back(assembleTaken(traceId, it->second));
         m_pending.erase(it);
     }
     m_completedOrder.clear();
@@ -661,12 +784,11 @@ std::vector<Interaction> OtlpAssembler::takeAll()
     std::vector<Interaction> result = takeCompleted();
     std::vector<std::pair<std::int64_t, std::string>> order;
     for (const auto& [traceId, trace] : m_pending)
-        order.emplace_back(trace.spans.front().inputOffset, traceId);
+        order.emplace_back(
+            trace.spans.empty() ? trace.logs.front().inputOffset : trace.spans.front().inputOffset, traceId);
     std::sort(order.begin(), order.end());
-    for (const auto& [offset, traceId] : order) {
-        took(traceId, m_pending[traceId]);
-        result.push_back(assemble(std::move(m_pending[traceId].spans)));
-    }
+    for (const auto& [offset, traceId] : order)
+        result.push_back(assembleTaken(traceId, m_pending[traceId]));
     m_pending.clear();
     return result;
 }
@@ -676,8 +798,7 @@ std::vector<Interaction> OtlpAssembler::takeQuietSince(std::int64_t inputOffset)
     std::vector<Interaction> result = takeCompleted();
     for (auto it = m_pending.begin(); it != m_pending.end();) {
         if (it->second.newestInputOffset < inputOffset) {
-            took(it->first, it->second);
-            result.push_back(assemble(std::move(it->second.spans)));
+            result.push_back(assembleTaken(it->first, it->second));
             it = m_pending.erase(it);
         } else {
             ++it;
@@ -695,12 +816,71 @@ OtlpAssembler::InputPosition OtlpAssembler::earliestPending() const
         for (const OtlpSpan& span : trace.spans)
             if (earliest.offset < 0 || span.inputOffset < earliest.offset)
                 earliest = {span.inputOffset, span.inputLine};
+        for (const OtlpLogRecord& record : trace.logs)
+            if (earliest.offset < 0 || record.inputOffset < earliest.offset)
+                earliest = {record.inputOffset, record.inputLine};
     }
     return earliest;
 }
 
-Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
+namespace {
+
+// Each GenAI log record becomes an event of its span; the attributes of an operation-details
+// record (input and output messages, system instructions) are the span's own where it has none. A
+// record whose span never came gets a stand-in inference span, so that its content is kept.
+void joinLogRecords(std::vector<OtlpSpan>& spans, std::vector<OtlpLogRecord> logs)
 {
+    if (logs.empty())
+        return;
+    // Records of one call are sent one by one and may arrive out of order: their time orders them.
+    std::stable_sort(logs.begin(), logs.end(),
+                     [](const OtlpLogRecord& a, const OtlpLogRecord& b) { return a.timeNs < b.timeNs; });
+    std::unordered_map<std::string, size_t> bySpanId;
+    std::unordered_set<size_t> standIns;
+    std::string rootSpanId;
+    for (size_t i = 0; i < spans.size(); ++i) {
+        bySpanId.emplace(spans[i].spanId, i);
+        if (spans[i].parentSpanId.empty() && rootSpanId.empty())
+            rootSpanId = spans[i].spanId;
+    }
+    for (OtlpLogRecord& record : logs) {
+        auto at = bySpanId.find(record.spanId);
+        if (at == bySpanId.end()) {
+            OtlpSpan standIn;
+            standIn.traceId = record.traceId;
+            standIn.spanId = record.spanId;
+            standIn.parentSpanId = rootSpanId;
+            standIn.name = "chat";
+            standIn.startNs = standIn.endNs = record.timeNs;
+            standIn.attributes["gen_ai.operation.name"].text = "chat";
+            standIn.resource = record.resource;
+            standIn.inputOffset = record.inputOffset;
+            standIn.inputLine = record.inputLine;
+            spans.push_back(std::move(standIn));
+            standIns.insert(spans.size() - 1);
+            at = bySpanId.emplace(record.spanId, spans.size() - 1).first;
+        }
+        OtlpSpan& span = spans[at->second];
+        if (standIns.count(at->second))
+            span.endNs = std::max(span.endNs, record.timeNs);
+        if (record.eventName == "gen_ai.client.inference.operation.details")
+            for (const auto& [key, value] : record.attributes)
+                if (key.rfind("gen_ai.", 0) == 0)
+                    span.attributes.try_emplace(key, value);
+        span.events.push_back({std::move(record.eventName), record.timeNs, std::move(record.attributes)});
+    }
+}
+
+} // namespace
+
+Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans, std::vector<OtlpLogRecord> logs)
+{
+    // A span sent twice (an exporter retrying) counts once.
+    std::unordered_set<std::string> seenSpans;
+    std::erase_if(spans, [&seenSpans](const OtlpSpan& span) {
+        return !span.spanId.empty() && !seenSpans.insert(span.spanId).second;
+    });
+    joinLogRecords(spans, std::move(logs));
     std::stable_sort(spans.begin(), spans.end(),
                      [](const OtlpSpan& a, const OtlpSpan& b) { return a.startNs < b.startNs; });
     Interaction out;
@@ -929,6 +1109,98 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans)
         out.spans.push_back(std::move(record));
     }
     return out;
+}
+
+// --- traces committed before ----------------------------------------------------------------
+
+OtlpCommittedTraces::OtlpCommittedTraces(std::int64_t maxBytes, StoredSources stored, bool storeHasCommitted)
+    : m_maxBytes(maxBytes), m_stored(std::move(stored)), m_askStore(storeHasCommitted)
+{
+}
+
+void OtlpCommittedTraces::keep(const std::string& traceId, std::vector<std::string> sources,
+                               std::int64_t nowMs)
+{
+    Recent& recent = m_recent[traceId];
+    for (const std::string& source : recent.sources)
+        m_bytes -= static_cast<std::int64_t>(source.size());
+    recent.sources = std::move(sources);
+    for (const std::string& source : recent.sources)
+        m_bytes += static_cast<std::int64_t>(source.size());
+    recent.committedMs = nowMs;
+    m_order.emplace_back(nowMs, traceId);
+}
+
+void OtlpCommittedTraces::remember(std::unordered_map<std::string, std::vector<std::string>> sourcesByTrace,
+                                   std::int64_t nowMs)
+{
+    for (auto& [traceId, sources] : sourcesByTrace)
+        keep(traceId, std::move(sources), nowMs);
+    forgetBefore(std::numeric_limits<std::int64_t>::min());
+}
+
+void OtlpCommittedTraces::forgetBefore(std::int64_t ms)
+{
+    // Too old, or past the memory they may take: the oldest go first.
+    while (!m_order.empty() && (m_order.front().first < ms || m_bytes > m_maxBytes)) {
+        const auto [at, traceId] = m_order.front();
+        m_order.pop_front();
+        const auto recent = m_recent.find(traceId);
+        if (recent == m_recent.end() || recent->second.committedMs != at)
+            continue; // committed again later: its newer entry decides
+        for (const std::string& source : recent->second.sources)
+            m_bytes -= static_cast<std::int64_t>(source.size());
+        m_recent.erase(recent);
+        m_askStore = true; // what memory forgot, the store still has
+    }
+}
+
+std::vector<OtlpCommittedTraces::Merged> OtlpCommittedTraces::mergeLate(OtlpAssembler& assembler,
+                                                                        std::int64_t nowMs)
+{
+    std::vector<Merged> result;
+    const std::vector<std::string> touched = assembler.lastTouched();
+    for (const std::string& traceId : touched) {
+        std::vector<std::string> earlier;
+        if (const auto recent = m_recent.find(traceId); recent != m_recent.end())
+            earlier = recent->second.sources;
+        else if (m_stored && m_askStore)
+            earlier = m_stored(traceId);
+        if (earlier.empty())
+            continue;
+        const std::vector<std::string> late = assembler.takeWaiting(traceId);
+        std::unordered_set<std::string_view> known(earlier.begin(), earlier.end());
+        std::vector<std::string> added;
+        for (const std::string& source : late)
+            if (known.insert(source).second)
+                added.push_back(source);
+        if (added.empty())
+            continue; // a retry of what was merged already
+        thread_local simdjson::dom::parser parser;
+        OtlpAssembler before, merged;
+        for (const std::string& source : earlier) {
+            element request;
+            if (parser.parse(source).get(request) != simdjson::SUCCESS)
+                continue;
+            before.addRequest(request, 0);
+            merged.addRequest(request, 0);
+        }
+        for (const std::string& source : added) {
+            element request;
+            if (parser.parse(source).get(request) == simdjson::SUCCESS)
+                merged.addRequest(request, 0);
+        }
+        std::vector<Interaction> old = before.takeAll();
+        std::vector<Interaction> now = merged.takeAll();
+        if (old.size() != 1 || now.size() != 1)
+            continue;
+        Merged entry{traceId, std::move(now.front()), std::move(old.front().key), std::move(earlier)};
+        entry.sources.insert(entry.sources.end(), added.begin(), added.end());
+        keep(traceId, entry.sources, nowMs);
+        ++m_merged;
+        result.push_back(std::move(entry));
+    }
+    return result;
 }
 
 } // namespace winnow

@@ -1,6 +1,9 @@
 #pragma once
-// OTLP/JSON traces (ExportTraceServiceRequest) to canonical interactions. Spans are collected per
-// trace; a trace becomes one interaction when its root span has arrived (children end, and so are
+// OTLP/JSON traces and logs (ExportTraceServiceRequest, ExportLogsServiceRequest) to canonical
+// interactions. Spans and GenAI log records (message content the official instrumentations send
+// as events: gen_ai.user.message, gen_ai.choice, gen_ai.client.inference.operation.details, ...)
+// are collected per trace, whichever comes first, and each log record joins its span by span id;
+// a trace becomes one interaction when its root span has arrived (children end, and so are
 // exported, before their parents) or when the input ends. Understands the OpenTelemetry GenAI
 // semantic conventions in their three content generations and OpenInference attributes.
 // Lives on the ingest parser thread.
@@ -10,6 +13,8 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,11 +62,27 @@ struct OtlpSpan
     std::string source;
 };
 
+// A GenAI log record: an event of the span it names, whose body's fields (a map body) are read as
+// the event's attributes.
+struct OtlpLogRecord
+{
+    std::string traceId;
+    std::string spanId;
+    std::string eventName; // the eventName field, or the older event.name attribute
+    std::int64_t timeNs = 0;
+    OtlpAttributes attributes;
+    std::shared_ptr<const OtlpAttributes> resource;
+    std::int64_t inputOffset = 0;
+    std::int64_t inputLine = 0;
+    std::string source; // as OtlpSpan::source
+};
+
 class OtlpAssembler
 {
 public:
-    // Reads the spans of one ExportTraceServiceRequest. Returns an error for a request whose shape
-    // is wrong (then no span of it is kept), or an empty string.
+    // Reads the spans of one ExportTraceServiceRequest or the GenAI log records of one
+    // ExportLogsServiceRequest (other log records are counted and skipped). Returns an error for a
+    // request whose shape is wrong (then nothing of it is kept), or an empty string.
     std::string addRequest(simdjson::dom::element request, std::int64_t inputOffset,
                            std::int64_t inputLine = 0);
 
@@ -93,20 +114,27 @@ public:
     // Takes a waiting trace out (it is merged elsewhere): its spans' sources.
     std::vector<std::string> takeWaiting(const std::string& traceId);
     std::vector<std::string> waitingTraceIds() const;
-    std::int64_t pendingSpans() const { return m_pendingSpans; }
+    std::int64_t pendingSpans() const { return m_pendingSpans; } // log records included
+    // The traces the last addRequest added to.
+    const std::vector<std::string>& lastTouched() const { return m_touched; }
+    std::int64_t skippedLogRecords() const { return m_skippedLogRecords; }
     std::int64_t pendingSourceBytes() const { return m_pendingBytes; }
 
-    static Interaction assemble(std::vector<OtlpSpan> spans);
+    static Interaction assemble(std::vector<OtlpSpan> spans, std::vector<OtlpLogRecord> logs = {});
 
 private:
+    std::string addLogs(simdjson::dom::array resourceLogs, std::int64_t inputOffset, std::int64_t inputLine);
     struct Trace
     {
         std::vector<OtlpSpan> spans;
+        std::vector<OtlpLogRecord> logs;
+        std::unordered_set<std::string> logSources; // a record sent twice is read once
         bool rootSeen = false;
         std::int64_t newestInputOffset = 0;
     };
     void stopWaiting(const Trace& trace); // the pending counts without it
     void took(const std::string& traceId, const Trace& trace);
+    Interaction assembleTaken(const std::string& traceId, Trace& trace);
     std::unordered_map<std::string, Trace> m_pending;
     std::vector<std::string> m_completedOrder;
     std::unordered_set<std::string> m_completed;
@@ -115,6 +143,55 @@ private:
     std::unordered_map<std::string, std::vector<std::string>> m_takenSources;
     std::int64_t m_pendingSpans = 0;
     std::int64_t m_pendingBytes = 0;
+    std::vector<std::string> m_touched;
+    std::int64_t m_skippedLogRecords = 0;
+};
+
+// Traces already committed, with their sources: a span or log record that arrives later (another
+// request, another file, another run) is merged into its interaction by assembling the trace
+// again from all its sources. Recent traces are held in memory (up to maxBytes of sources); older
+// ones are asked of the store.
+class OtlpCommittedTraces
+{
+public:
+    using StoredSources = std::function<std::vector<std::string>(const std::string& traceId)>;
+    // The store is asked only when it held committed traces at the start (storeHasCommitted) or
+    // memory has forgotten some since.
+    explicit OtlpCommittedTraces(std::int64_t maxBytes, StoredSources stored = {},
+                                 bool storeHasCommitted = false);
+
+    // Traces just committed (OtlpAssembler::takeTakenSources).
+    void remember(std::unordered_map<std::string, std::vector<std::string>> sourcesByTrace,
+                  std::int64_t nowMs);
+    // Forgets (in memory) the traces committed before `ms`.
+    void forgetBefore(std::int64_t ms);
+
+    struct Merged
+    {
+        std::string traceId;
+        Interaction interaction;
+        std::string replacedKey;          // the interaction it replaces
+        std::vector<std::string> sources; // the trace's sources now, to store with it
+    };
+    // Takes out of the assembler each trace the last request added to that was committed before,
+    // and assembles it again with what came before. What adds nothing new (a retry) is dropped.
+    std::vector<Merged> mergeLate(OtlpAssembler& assembler, std::int64_t nowMs);
+    std::int64_t mergedCount() const { return m_merged; }
+
+private:
+    struct Recent
+    {
+        std::vector<std::string> sources;
+        std::int64_t committedMs = 0;
+    };
+    void keep(const std::string& traceId, std::vector<std::string> sources, std::int64_t nowMs);
+    std::int64_t m_maxBytes;
+    StoredSources m_stored;
+    bool m_askStore;
+    std::unordered_map<std::string, Recent> m_recent;
+    std::deque<std::pair<std::int64_t, std::string>> m_order; // (committed at, trace), oldest first
+    std::int64_t m_bytes = 0;
+    std::int64_t m_merged = 0;
 };
 
 } // namespace winnow

@@ -7,14 +7,16 @@
 #include "core/ingest/validation.h"
 #include "core/signals/detectors.h"
 #include "core/signals/rebuild.h"
+#include "core/store/database.h"
 #include "core/store/interaction_store.h"
-#include "core/store/pending_span_store.h"
+#include "core/store/otlp_source_store.h"
 #include "core/store/price_store.h"
 #include "core/store/settings_store.h"
 #include "core/store/source_store.h"
 #include "core/store/store_writer.h"
 #include "core/util/text.h"
 
+#include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 #include <google/protobuf/util/json_util.h>
@@ -39,11 +41,6 @@ namespace {
 
 constexpr qsizetype maxHeaderBytes = 64 * 1024;
 const char* otlpSourceName = "otlp-http";
-
-std::int64_t nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
 
 // Inflates a gzip body; false when it is not gzip or inflates to more than `limit` bytes (then
 // `tooLarge` is set).
@@ -204,24 +201,40 @@ public:
     std::string start()
     {
         auto prices = std::make_shared<std::vector<ModelPrice>>();
-        auto waiting = std::make_shared<std::vector<PendingSpan>>();
+        auto waiting = std::make_shared<std::vector<OtlpSource>>();
+        auto hasCommitted = std::make_shared<bool>(false);
         auto prepared = m_store->write<std::pair<std::int64_t, std::string>>(
-            WritePriority::Interactive, [prices, waiting](WriteTransaction& tx) {
+            WritePriority::Interactive, [prices, waiting, hasCommitted](WriteTransaction& tx) {
                 const std::int64_t source = SourceStore(tx.database()).sourceFor(otlpSourceName, "otlp").id;
                 *prices = PriceStore(tx.database()).prices();
-                *waiting = PendingSpanStore(tx.database()).all();
+                OtlpSourceStore otlp(tx.database());
+                *waiting = otlp.waiting();
+                *hasCommitted = otlp.hasCommitted();
                 return std::pair(source, SettingsStore(tx.database()).get(storeSettings::detectors));
             });
         if (!prepared)
             return prepared.error().text();
         m_prices = PriceTable(std::move(*prices));
         // The spans acknowledged before a restart wait again, as they arrived; they are stored already.
-        for (const PendingSpan& span : *waiting) {
+        for (const OtlpSource& source : *waiting) {
             simdjson::dom::element request;
-            if (m_parser.parse(span.request).get(request) == simdjson::SUCCESS)
-                m_assembler.addRequest(request, span.receivedMs);
+            if (m_parser.parse(source.request).get(request) == simdjson::SUCCESS)
+                m_assembler.addRequest(request, source.receivedMs);
         }
         m_assembler.takeNewSources();
+        // Traces committed before this start are asked of the store, on a connection of the worker's own.
+        auto reader = Database::openForReading(m_store->path());
+        if (reader) {
+            m_reader = std::move(reader).take();
+            m_committed = std::make_unique<OtlpCommittedTraces>(
+                m_options.maxPendingBytes / 2,
+                [this](const std::string& traceId) {
+                    return OtlpSourceStore(*m_reader).committedSources(traceId);
+                },
+                *hasCommitted);
+        } else {
+            m_committed = std::make_unique<OtlpCommittedTraces>(m_options.maxPendingBytes / 2);
+        }
         m_sourceId = prepared->first;
         DetectorSettings settings;
         if (!prepared->second.empty()) {
@@ -251,7 +264,8 @@ public:
 
     // Handles a request body on the worker thread, then calls done(answer, spans, interactions)
     // on the writer's thread once its batch committed (or at once for a rejected body).
-    void submit(QByteArray body, bool protobuf, std::function<void(Answer, std::int64_t, std::int64_t)> done)
+    void submit(QByteArray body, bool protobuf, bool logs,
+                std::function<void(Answer, std::int64_t, std::int64_t)> done)
     {
         {
             std::lock_guard lock(m_mutex);
@@ -261,7 +275,7 @@ public:
                 done(std::move(answer), 0, 0);
                 return;
             }
-            m_tasks.push_back({std::move(body), protobuf, std::move(done)});
+            m_tasks.push_back({std::move(body), protobuf, logs, std::move(done)});
         }
         m_wake.notify_all();
     }
@@ -273,6 +287,7 @@ private:
     {
         QByteArray body;
         bool protobuf;
+        bool logs; // an ExportLogsServiceRequest (/v1/logs), else traces
         std::function<void(Answer, std::int64_t, std::int64_t)> done;
     };
 
@@ -305,10 +320,15 @@ private:
         const char* data = task.body.constData();
         size_t size = static_cast<size_t>(task.body.size());
         if (task.protobuf) {
-            opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+            opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest traces;
+            opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest logs;
+            google::protobuf::Message& request =
+                task.logs ? static_cast<google::protobuf::Message&>(logs) : traces;
             if (!request.ParseFromArray(task.body.constData(), static_cast<int>(task.body.size()))) {
-                task.done(errorAnswer(400, true, "the body is not a protobuf ExportTraceServiceRequest"), 0,
-                          0);
+                task.done(errorAnswer(400, true,
+                                      task.logs ? "the body is not a protobuf ExportLogsServiceRequest"
+                                                : "the body is not a protobuf ExportTraceServiceRequest"),
+                          0, 0);
                 return;
             }
             google::protobuf::util::JsonPrintOptions options;
@@ -323,6 +343,15 @@ private:
         simdjson::dom::element document;
         if (m_parser.parse(data, size).get(document) != simdjson::SUCCESS) {
             task.done(errorAnswer(400, task.protobuf, "the body is not valid JSON"), 0, 0);
+            return;
+        }
+        const char* wanted = task.logs ? "resourceLogs" : "resourceSpans";
+        if (document.at_key(wanted).get_array().error() != simdjson::SUCCESS) {
+            task.done(errorAnswer(
+                          400, task.protobuf,
+                          std::string(task.logs ? "not an OTLP logs request" : "not an OTLP trace request") +
+                              ": no " + wanted + " array"),
+                      0, 0);
             return;
         }
         // Past the bound on waiting spans, only a request with a root span (which completes a
@@ -342,46 +371,20 @@ private:
             task.done(errorAnswer(400, task.protobuf, error), 0, 0);
             return;
         }
+        // Spans, or log records.
         std::int64_t spans = 0;
-        if (auto resourceSpans = document["resourceSpans"].get_array(); !resourceSpans.error())
-            for (auto resource : resourceSpans.value())
-                if (auto scopes = resource["scopeSpans"].get_array(); !scopes.error())
+        if (auto resources = document[wanted].get_array(); !resources.error())
+            for (auto resource : resources.value())
+                if (auto scopes = resource[task.logs ? "scopeLogs" : "scopeSpans"].get_array();
+                    !scopes.error())
                     for (auto scope : scopes.value())
-                        if (auto list = scope["spans"].get_array(); !list.error())
+                        if (auto list = scope[task.logs ? "logRecords" : "spans"].get_array(); !list.error())
                             spans += static_cast<std::int64_t>(list.value().size());
         const bool protobuf = task.protobuf;
-        // Spans of traces committed a while ago: merged into their interaction, which is written
-        // again (messages, tool calls, signals and totals) in the same transaction.
+        // Spans and log records of traces committed before: merged into their interaction, which is
+        // written again (messages, tool calls, signals and totals) in the same transaction.
+        std::vector<OtlpCommittedTraces::Merged> merged = m_committed->mergeLate(m_assembler, nowMs());
         std::vector<Interaction> completed = m_assembler.takeCompleted();
-        std::vector<std::string> replaced;
-        for (const std::string& traceId : m_assembler.waitingTraceIds()) {
-            const auto recent = m_recent.find(traceId);
-            if (recent == m_recent.end())
-                continue;
-            std::vector<std::string> late = m_assembler.takeWaiting(traceId);
-            OtlpAssembler before, merged;
-            merged.keepSources(true);
-            for (const std::vector<std::string>* sources : {&recent->second.sources, &late})
-                for (const std::string& source : *sources) {
-                    simdjson::dom::element request;
-                    if (m_parser.parse(source).get(request) != simdjson::SUCCESS)
-                        continue;
-                    if (sources == &recent->second.sources)
-                        before.addRequest(request, 0);
-                    merged.addRequest(request, 0);
-                }
-            std::vector<Interaction> old = before.takeAll();
-            std::vector<Interaction> now = merged.takeAll();
-            // A retry of spans already merged changes nothing.
-            if (old.size() != 1 || now.size() != 1 || now.front().spans.size() == old.front().spans.size())
-                continue;
-            replaced.push_back(old.front().key);
-            completed.push_back(std::move(now.front()));
-            recent->second.sources.insert(recent->second.sources.end(), late.begin(), late.end());
-            recent->second.committedMs = nowMs();
-            m_recentOrder.emplace_back(recent->second.committedMs, traceId);
-            ++m_lateMerged;
-        }
         commit(
             std::move(completed),
             [done = std::move(task.done), spans, protobuf](const Status& status, std::int64_t written) {
@@ -403,43 +406,34 @@ private:
                 }
                 done(std::move(answer), spans, written);
             },
-            std::move(replaced));
+            std::move(merged));
     }
 
     // Hands the interactions to the writer as one batch; `done` (on the writer's thread) gets the
     // outcome and how many were new. A batch with nothing in it is done at once.
     void commit(std::vector<Interaction> interactions,
                 std::function<void(const Status&, std::int64_t written)> done,
-                std::vector<std::string> replacedKeys = {})
+                std::vector<OtlpCommittedTraces::Merged> merged = {})
     {
         // With the interactions, in the same transaction: the spans that now wait (stored before
-        // their request is answered) and the end of the wait for the traces taken.
-        auto waiting = std::make_shared<std::vector<PendingSpan>>();
+        // their request is answered), and the sources of the traces taken (no longer waiting, kept
+        // so that what arrives late can be merged).
+        auto batch = std::make_shared<Batch>();
         const std::int64_t now = nowMs();
         for (auto& [traceId, source] : m_assembler.takeNewSources())
-            waiting->push_back({traceId, now, std::move(source)});
-        // The traces taken: no longer waiting, and remembered a while so that a span arriving late
-        // can be merged.
-        auto taken = std::make_shared<std::vector<std::string>>();
-        const std::int64_t committedAt = nowMs();
-        for (auto& [traceId, sources] : m_assembler.takeTakenSources()) {
-            taken->push_back(traceId);
-            Recent& recent = m_recent[traceId];
-            recent.committedMs = committedAt;
-            m_recentOrder.emplace_back(committedAt, traceId);
-            for (std::string& source : sources) {
-                m_recentBytes += static_cast<std::int64_t>(source.size());
-                recent.sources.push_back(std::move(source));
-            }
+            batch->otlpWaiting.push_back({traceId, now, std::move(source)});
+        batch->otlpCommitted = m_assembler.takeTakenSources();
+        m_committed->remember(batch->otlpCommitted, now);
+        for (OtlpCommittedTraces::Merged& entry : merged) {
+            batch->replacedKeys.push_back(std::move(entry.replacedKey));
+            batch->otlpCommitted[entry.traceId] = std::move(entry.sources);
+            interactions.push_back(std::move(entry.interaction));
         }
-        forgetOldTraces(committedAt);
-        auto replace = std::make_shared<std::vector<std::string>>(std::move(replacedKeys));
-        if (interactions.empty() && waiting->empty() && taken->empty()) {
+        if (interactions.empty() && batch->otlpWaiting.empty() && batch->otlpCommitted.empty()) {
             if (done)
                 done({}, 0);
             return;
         }
-        auto batch = std::make_shared<Batch>();
         for (Interaction& in : interactions) {
             if (std::string reason = implausibleValues(in); !reason.empty()) {
                 batch->quarantined.push_back(
@@ -457,16 +451,7 @@ private:
             ++m_inFlight;
         }
         m_store->submit(
-            WritePriority::Bulk,
-            [batch, result, waiting, taken, replace](WriteTransaction& tx) {
-                for (const std::string& key : *replace)
-                    if (const auto id = InteractionStore(tx.database()).idOfKey(key))
-                        tx.interactions().remove({*id});
-                *result = writeBatch(tx, *batch);
-                PendingSpanStore pending(tx.database());
-                pending.removeTraces(*taken);
-                pending.add(*waiting);
-            },
+            WritePriority::Bulk, [batch, result](WriteTransaction& tx) { *result = writeBatch(tx, *batch); },
             [this, result, done = std::move(done)](const Status& status) {
                 if (status && m_onCommit)
                     m_onCommit(result->inserted);
@@ -491,34 +476,8 @@ private:
     bool m_stopping = false;
     std::unique_ptr<SignalDetector> m_detector;
     PriceTable m_prices;
-    // Traces committed in the last lateArrivalSeconds, with their spans' sources.
-    struct Recent
-    {
-        std::vector<std::string> sources;
-        std::int64_t committedMs = 0;
-    };
-    std::unordered_map<std::string, Recent> m_recent;
-    std::int64_t m_recentBytes = 0;
-    std::int64_t m_lateMerged = 0;
-
-    std::deque<std::pair<std::int64_t, std::string>> m_recentOrder; // (committed at, trace), oldest first
-
-    void forgetOldTraces(std::int64_t now)
-    {
-        const std::int64_t oldest = now - std::int64_t(m_options.lateArrivalSeconds) * 1000;
-        // Too old, or past the memory they may take: the oldest go first.
-        while (!m_recentOrder.empty() &&
-               (m_recentOrder.front().first < oldest || m_recentBytes > m_options.maxPendingBytes / 2)) {
-            const auto [at, traceId] = m_recentOrder.front();
-            m_recentOrder.pop_front();
-            const auto recent = m_recent.find(traceId);
-            if (recent == m_recent.end() || recent->second.committedMs != at)
-                continue; // committed again later: its newer entry decides
-            for (const std::string& source : recent->second.sources)
-                m_recentBytes -= static_cast<std::int64_t>(source.size());
-            m_recent.erase(recent);
-        }
-    }
+    std::unique_ptr<Database> m_reader; // the worker's own, for committed traces' sources
+    std::unique_ptr<OtlpCommittedTraces> m_committed;
     OtlpAssembler m_assembler;
     simdjson::dom::parser m_parser;
     std::int64_t m_sourceId = 0;
@@ -593,8 +552,9 @@ private:
         const QByteArray type = m_headers.value("content-type").split(';').value(0).trimmed().toLower();
         m_protobuf = type == "application/x-protobuf";
         m_feedback = path == "/v1/feedback";
-        if (path != "/v1/traces" && !m_feedback) {
-            fail(404, "only /v1/traces and /v1/feedback are served here", true);
+        m_logs = path == "/v1/logs";
+        if (path != "/v1/traces" && !m_logs && !m_feedback) {
+            fail(404, "only /v1/traces, /v1/logs and /v1/feedback are served here", true);
             return false;
         }
         if (m_feedback && m_protobuf) {
@@ -735,14 +695,14 @@ private:
             return;
         }
         m_receiver->m_writer->submit(
-            std::move(m_body), m_protobuf,
-            [self, receiver](Answer answer, std::int64_t spans, std::int64_t written) {
+            std::move(m_body), m_protobuf, m_logs,
+            [self, receiver, logs = m_logs](Answer answer, std::int64_t spans, std::int64_t written) {
                 QMetaObject::invokeMethod(
                     receiver.data(),
-                    [self, receiver, answer = std::move(answer), spans, written] {
+                    [self, receiver, answer = std::move(answer), spans, written, logs] {
                         if (!receiver)
                             return;
-                        receiver->m_stats.spans += spans;
+                        (logs ? receiver->m_stats.logRecords : receiver->m_stats.spans) += spans;
                         receiver->m_stats.interactions += written;
                         if (self)
                             self->respond(answer, false);
@@ -851,6 +811,7 @@ private:
     bool m_lastChunkSeen = false;
     bool m_protobuf = false;
     bool m_feedback = false;
+    bool m_logs = false;
     bool m_gzip = false;
     bool m_keepAlive = true;
 };

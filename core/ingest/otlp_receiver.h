@@ -1,5 +1,6 @@
 #pragma once
-// A loopback OTLP/HTTP trace receiver: `POST /v1/traces` with application/json or
+// A loopback OTLP/HTTP receiver: `POST /v1/traces` and `POST /v1/logs` (GenAI message content sent
+// as log records joins its spans, whichever comes first) with application/json or
 // application/x-protobuf bodies, gzip or not, with a Content-Length or chunked. The HTTP side runs
 // on the thread that owns the receiver (its event loop); parsing, assembling traces into
 // interactions and detecting signals run on the receiver's worker thread; the store's writer
@@ -40,8 +41,6 @@ struct OtlpReceiverOptions
     // At stop, commit every trace still waiting as it is (the default), or leave its spans stored
     // for the next start to complete (what a crash leaves).
     bool completeWaitingAtStop = true;
-    // A span that arrives this long after its trace became an interaction is merged into it.
-    int lateArrivalSeconds = 600;
 };
 
 struct OtlpReceiverStats
@@ -49,6 +48,7 @@ struct OtlpReceiverStats
     std::int64_t requests = 0;
     std::int64_t rejected = 0; // answered with a 4xx
     std::int64_t spans = 0;
+    std::int64_t logRecords = 0;
     std::int64_t interactions = 0; // committed
 };
 

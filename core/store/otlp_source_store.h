@@ -1,29 +1,36 @@
 #pragma once
-// Spans the OTLP receiver has acknowledged whose trace is not complete yet (its root has not
-// come): kept in the store, so that a 200 means stored and a restart completes the trace.
+// The OTLP requests (one span or log record each) that traces were assembled from. Those of a
+// trace still waiting for its root are kept so that a 200 means stored and a restart completes the
+// trace; those of a committed trace are kept so that a span or log record arriving later (in
+// another request, file or run) is merged into its interaction by assembling the trace again.
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace winnow {
 
 class Database;
 
-struct PendingSpan
+struct OtlpSource
 {
     std::string traceId;
     std::int64_t receivedMs = 0;
-    std::string request; // the span as an OTLP/JSON request of its own
+    std::string request; // one span or log record as an OTLP/JSON request of its own
 };
 
-class PendingSpanStore
+class OtlpSourceStore
 {
 public:
-    explicit PendingSpanStore(Database& database);
-    std::vector<PendingSpan> all(); // in arrival order
-    void add(const std::vector<PendingSpan>& spans);
-    // Their traces became interactions.
+    explicit OtlpSourceStore(Database& database);
+    std::vector<OtlpSource> waiting(); // in arrival order
+    void addWaiting(const std::vector<OtlpSource>& sources);
+    // These traces became interactions: their sources, waiting ones included, are all of them now.
+    void commitTraces(const std::unordered_map<std::string, std::vector<std::string>>& sourcesByTrace,
+                      std::int64_t committedMs);
+    std::vector<std::string> committedSources(const std::string& traceId);
+    bool hasCommitted();
     void removeTraces(const std::vector<std::string>& traceIds);
 
 private:

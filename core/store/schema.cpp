@@ -302,6 +302,15 @@ CREATE TABLE spans(
 ) WITHOUT ROWID;
 )sql";
 
+// The receiver's waiting spans become the sources of every OTLP trace, committed ones included,
+// so that spans and log records arriving later merge into their interaction.
+constexpr const char* otlpSourcesV6 = R"sql(
+ALTER TABLE otlp_pending RENAME TO otlp_sources;
+ALTER TABLE otlp_sources ADD COLUMN committed INTEGER NOT NULL DEFAULT 0;
+DROP INDEX otlp_pending_by_trace;
+CREATE INDEX otlp_sources_by_trace ON otlp_sources(trace_id, committed);
+)sql";
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
@@ -326,6 +335,7 @@ const std::vector<Migration>& migrations()
         // The rollups count the interactions with a cost and those estimated: rebuilt once.
         {5, "prices", pricesV5, backfillRollups},
         {5, "receiver", receiverV5},
+        {6, "otlp sources", otlpSourcesV6},
     };
     return registry;
 }

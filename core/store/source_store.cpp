@@ -1,18 +1,13 @@
 #include "core/store/source_store.h"
 
 #include "core/store/database.h"
+#include "core/util/text.h"
 
 #include <chrono>
 
 namespace winnow {
 
 namespace {
-
-std::int64_t nowMs()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 constexpr const char* sourceColumns =
     "SELECT id, path, format, offset, line, size, inode, fingerprint, ingested, "

@@ -4,6 +4,7 @@
 #include "core/store/interaction_store.h"
 #include "core/store/rollups.h"
 #include "core/store/settings_store.h"
+#include "core/util/text.h"
 
 #include <QMetaObject>
 
@@ -23,12 +24,6 @@ constexpr std::int64_t retentionChunk = 2000;
 // About 20,000 rollup rows, some 15 ms of writing.
 constexpr size_t flushAtCells = 2000;
 constexpr std::int64_t retentionIntervalMs = 10'000;
-
-std::int64_t nowMs()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string canonicalPath(const std::string& path)
 {

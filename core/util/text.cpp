@@ -1,5 +1,7 @@
 #include "core/util/text.h"
 
+#include <chrono>
+
 #include <xxhash.h>
 
 #include <cctype>
@@ -270,6 +272,12 @@ std::string toLowerAscii(std::string_view text)
     for (char& c : out)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
+}
+
+std::int64_t nowMs()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 } // namespace winnow

@@ -27,6 +27,8 @@ bool parseIsoTimestamp(std::string_view text, std::int64_t& msSinceEpoch);
 // Interprets a bare number as seconds, milliseconds, microseconds or nanoseconds by magnitude.
 std::int64_t epochNumberToMs(double value);
 std::string formatIsoTimestamp(std::int64_t msSinceEpoch);
+// The wall clock, in milliseconds since the epoch.
+std::int64_t nowMs();
 
 std::string toLowerAscii(std::string_view text);
 

@@ -81,8 +81,17 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 6: the receiver's waiting spans become every OTLP trace's sources.
+    db.exec("DROP INDEX otlp_sources_by_trace; ALTER TABLE otlp_sources DROP COLUMN committed; "
+            "ALTER TABLE otlp_sources RENAME TO otlp_pending; "
+            "CREATE INDEX otlp_pending_by_trace ON otlp_pending(trace_id)");
+    if (version == 5) {
+        db.exec("PRAGMA user_version = 5");
+        return;
+    }
     // Version 5: the price table and the estimated-cost flag.
-    db.exec("DROP TABLE model_prices; ALTER TABLE interactions DROP COLUMN cost_estimated; DROP TABLE otlp_pending; DROP TABLE spans");
+    db.exec("DROP TABLE model_prices; ALTER TABLE interactions DROP COLUMN cost_estimated; DROP TABLE "
+            "otlp_pending; DROP TABLE spans");
     if (version == 4) {
         db.exec("PRAGMA user_version = 4");
         return;
@@ -98,6 +107,18 @@ inline void downgradeToSchema(const std::string& path, int version)
                 "CREATE TABLE rollup_scores_hourly(bucket_ms); CREATE TABLE rollup_scores_daily(bucket_ms); "
                 "CREATE TABLE latencies(day_ms, bin, start_ms, interaction_id);");
     db.exec("PRAGMA user_version = " + std::to_string(version));
+}
+
+// Every stored message, "role: content" a line, in conversation order.
+inline std::string conversation(const std::string& path)
+{
+    sql::Connection db(path, sql::Connection::Mode::ReadOnly);
+    sql::Statement select(db,
+                          "SELECT role, coalesce(content, '') FROM messages ORDER BY interaction_id, seq");
+    std::string text;
+    while (select.step())
+        text += select.text(0) + ": " + select.text(1) + "\n";
+    return text;
 }
 
 inline std::unique_ptr<SearchIndex> openIndex(const std::string& storePath,

@@ -168,7 +168,7 @@ TEST(Otlp, MalformedRequestsAreRejectedWithAReason)
 {
     OtlpAssembler assembler;
     EXPECT_EQ(addJson(assembler, R"({"resourceSpans":{}})"),
-              "not an OTLP trace request: no resourceSpans array");
+              "not an OTLP request: no resourceSpans or resourceLogs array");
     EXPECT_EQ(addJson(assembler, request(R"({"spanId":"00f067aa0ba902b7"})")), "span without traceId");
     EXPECT_EQ(addJson(assembler, request(span(traceA, "b7ad6b7169203331", "", "", "soon"))),
               "span b7ad6b7169203331: startTimeUnixNano is not an integer");

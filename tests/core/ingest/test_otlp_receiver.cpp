@@ -17,6 +17,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <sstream>
+
 #include <zlib.h>
 
 using namespace winnow;
@@ -151,6 +154,9 @@ QByteArray asProtobuf(const QByteArray& json)
     return QByteArray::fromStdString(bytes);
 }
 
+// The spans and log records that wait for their trace's root.
+constexpr const char* waitingSources = "otlp_sources WHERE committed = 0";
+
 std::int64_t count(const std::string& store, const char* table)
 {
     return test::queryInt(store, std::string("SELECT count(*) FROM ") + table);
@@ -255,7 +261,7 @@ TEST(OtlpReceiver, RefusesWhatItCannotTakeAndKeepsServing)
         QTcpSocket socket;
         socket.connectToHost(QHostAddress::LocalHost, port);
         ASSERT_TRUE(socket.waitForConnected(5000));
-        EXPECT_EQ(exchange(socket, "POST /v1/logs HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}").status, 404);
+        EXPECT_EQ(exchange(socket, "POST /v1/metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}").status, 404);
     }
     {
         QTcpSocket socket; // garbage instead of HTTP
@@ -354,6 +360,24 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
             EXPECT_EQ(merged.rate(rate).hits, whole.rate(rate).hits) << rateName(rate);
     }
 
+    // The store keeps each committed trace's spans: a span that comes after a restart still merges,
+    // and a retry of what was merged changes nothing.
+    const std::string restarted = dir.path("restarted.db");
+    {
+        ReceiverThread receiver(restarted, {});
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
+                  200);
+    }
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        ReceiverThread receiver(restarted, {});
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
+                  200);
+        EXPECT_EQ(count(restarted, "interactions"), 1);
+        EXPECT_EQ(count(restarted, "spans"), spans.size());
+    }
+    EXPECT_EQ(count(restarted, "messages"), count(together, "messages"));
+    EXPECT_EQ(count(restarted, "tool_calls"), count(together, "tool_calls"));
+
     // A 200 means stored: the children wait in the store, not only in memory, so a receiver that
     // dies after answering loses nothing and the next one completes the trace when the root comes.
     const std::string crashed = dir.path("crashed.db");
@@ -363,16 +387,16 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
         ReceiverThread receiver(crashed, dies);
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
                   200);
-        EXPECT_EQ(count(crashed, "otlp_pending"), children.size()); // stored before the answer
+        EXPECT_EQ(count(crashed, waitingSources), children.size()); // stored before the answer
     }
     EXPECT_EQ(count(crashed, "interactions"), 0);
-    EXPECT_EQ(count(crashed, "otlp_pending"), children.size());
+    EXPECT_EQ(count(crashed, waitingSources), children.size());
     {
         ReceiverThread receiver(crashed, {});
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
                   200);
         EXPECT_EQ(count(crashed, "interactions"), 1);
-        EXPECT_EQ(count(crashed, "otlp_pending"), 0);
+        EXPECT_EQ(count(crashed, waitingSources), 0);
     }
     EXPECT_EQ(count(crashed, "messages"), count(together, "messages"));
     EXPECT_EQ(count(crashed, "tool_calls"), count(together, "tool_calls"));
@@ -389,7 +413,7 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
             post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children));
         EXPECT_EQ(refused.status, 429) << refused.body.toStdString();
         EXPECT_TRUE(refused.headers.contains("Retry-After: ")) << refused.headers.toStdString();
-        EXPECT_EQ(count(bounded, "otlp_pending"), children.size());
+        EXPECT_EQ(count(bounded, waitingSources), children.size());
         // The root completes the trace and frees the room.
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
                   200);
@@ -456,4 +480,71 @@ TEST(OtlpReceiver, FeedbackArrivesOnItsOwnPath)
                                   key + "' AND s.kind = 'negative_feedback'"),
         1);
     EXPECT_EQ(test::queryInt(store, "SELECT count(*) FROM scores WHERE name = 'csat'"), 1);
+}
+
+// The official OpenTelemetry JS exporters' own protobuf bodies (tests/data/otel_js, recorded by
+// tools/record-otlp-fixtures): message content on /v1/logs joins the spans on /v1/traces, whichever
+// comes first, in one interaction.
+TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
+{
+    auto bodies = [](const std::string& prefix) {
+        std::vector<QByteArray> found;
+        for (int n = 1;; ++n) {
+            const std::string path =
+                test::dataFile("otel_js/chat-agent/" + prefix + "-" + std::to_string(n) + ".pb");
+            if (!std::filesystem::exists(path))
+                return found;
+            found.push_back(QByteArray::fromStdString(test::readFile(path)));
+        }
+    };
+    const std::vector<QByteArray> traces = bodies("traces"), logs = bodies("logs");
+    ASSERT_EQ(traces.size(), 3u);
+    ASSERT_EQ(logs.size(), 8u);
+    const QByteArray protobuf = "Content-Type: application/x-protobuf\r\n";
+    test::TempDir dir;
+    std::string expected;
+    for (const bool logsFirst : {true, false}) {
+        const std::string store = dir.path(logsFirst ? "logs-first.db" : "traces-first.db");
+        {
+            ReceiverThread receiver(store, {});
+            for (int pass = 0; pass < 2; ++pass)
+                for (const QByteArray& body : (pass == 0) == logsFirst ? logs : traces)
+                    EXPECT_EQ(post(receiver.port(), protobuf, body, true,
+                                   (pass == 0) == logsFirst ? "/v1/logs" : "/v1/traces")
+                                  .status,
+                              200);
+            EXPECT_EQ(count(store, "interactions"), 1);
+            // A retry of a log record changes nothing.
+            EXPECT_EQ(post(receiver.port(), protobuf, logs.back(), true, "/v1/logs").status, 200);
+            receiver.stop();
+            EXPECT_EQ(receiver.stats().logRecords, 9);
+        }
+        EXPECT_EQ(count(store, "interactions"), 1);
+        EXPECT_EQ(count(store, "tool_calls"), 1);
+        const std::string text = test::conversation(store);
+        EXPECT_NE(text.find("user: What is the weather in Lisbon?\n"), std::string::npos) << text;
+        EXPECT_NE(text.find("assistant: It is 21 °C and sunny in Lisbon right now.\n"), std::string::npos)
+            << text;
+        if (expected.empty())
+            expected = text;
+        EXPECT_EQ(text, expected);
+    }
+
+    // JSON, gzipped, on /v1/logs too; a trace request on /v1/logs is refused.
+    const std::string store = dir.path("json.db");
+    ReceiverThread receiver(store, {});
+    for (const std::string line : {"traces", "logs"}) {
+        std::istringstream lines(test::readFile(test::dataFile("otel_js/chat-agent/" + line + ".jsonl")));
+        for (std::string request; std::getline(lines, request);)
+            EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\nContent-Encoding: gzip\r\n",
+                           gzipped(QByteArray::fromStdString(request)), true,
+                           line == std::string("logs") ? "/v1/logs" : "/v1/traces")
+                          .status,
+                      200);
+    }
+    EXPECT_EQ(test::conversation(store), expected);
+    const Reply wrong =
+        post(receiver.port(), "Content-Type: application/json\r\n", demoRequest(dir, 1, 3), true, "/v1/logs");
+    EXPECT_EQ(wrong.status, 400);
+    EXPECT_NE(wrong.body.indexOf("resourceLogs"), -1) << wrong.body.toStdString();
 }
