@@ -36,6 +36,8 @@ QJsonObject summaryJson(const IngestSummary& summary)
                          {QStringLiteral("restarted"), f.restarted}};
         if (f.replaced)
             file.insert(QStringLiteral("replaced"), static_cast<qint64>(f.replaced));
+        if (f.updated)
+            file.insert(QStringLiteral("updated"), static_cast<qint64>(f.updated));
         if (f.error)
             file.insert(QStringLiteral("error"), q(f.error->text()));
         QJsonArray hints;
@@ -70,6 +72,9 @@ void printSummary(const IngestSummary& summary)
         if (f.replaced)
             std::cerr << "winnow: " << f.path << ": " << f.replaced
                       << " interactions of the earlier read taken back\n";
+        if (f.updated)
+            std::cerr << "winnow: " << f.path << ": " << f.updated
+                      << " stored interactions completed (late spans or log records, joined model calls)\n";
         if (f.pendingBytes > 0)
             std::cerr << "winnow: " << f.path << ": " << f.pendingBytes
                       << " bytes of an unfinished last line wait for the next run\n";

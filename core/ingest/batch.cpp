@@ -6,6 +6,8 @@
 #include "core/store/store_writer.h"
 #include "core/util/text.h"
 
+#include <algorithm>
+
 namespace winnow {
 
 void addToBatch(Batch& batch, Interaction interaction)
@@ -18,17 +20,22 @@ void addToBatch(Batch& batch, Interaction interaction)
 BatchResult writeBatch(WriteTransaction& tx, const Batch& batch)
 {
     BatchResult result;
+    std::int64_t removed = 0;
     for (const std::string& key : batch.replacedKeys)
-        if (const auto id = InteractionStore(tx.database()).idOfKey(key))
+        if (const auto id = InteractionStore(tx.database()).idOfKey(key)) {
             tx.interactions().remove({*id});
+            ++removed;
+        }
     const InsertResult inserted = tx.interactions().insert(batch.interactions, batch.position.sourceId,
                                                            batch.hasRollups ? &batch.rollups : nullptr);
-    result.inserted = inserted.inserted;
+    result.updated = std::min(removed, inserted.inserted);
+    result.inserted = inserted.inserted - result.updated;
     result.duplicates = inserted.duplicates;
-    if (!batch.otlpCommitted.empty() || !batch.otlpWaiting.empty()) {
+    if (!batch.otlpCommitted.empty() || !batch.otlpWaiting.empty() || !batch.otlpRuns.empty()) {
         OtlpSourceStore otlp(tx.database());
         otlp.commitTraces(batch.otlpCommitted, nowMs());
         otlp.addWaiting(batch.otlpWaiting);
+        otlp.saveRuns(batch.otlpRuns);
     }
     if (batch.position.sourceId) {
         SourceStore sources(tx.database());

@@ -25,16 +25,19 @@ struct Batch
     std::int64_t bytes = 0;  // input bytes this batch covers
     RollupDelta rollups;     // the interactions' totals, added as they are accepted
     bool hasRollups = false; // false: the writer makes them
-    // OTLP: the interactions the batch's merged traces replace (removed first), the sources of the
-    // traces it commits, and the spans and log records that now wait for their trace (receiver).
+    // OTLP: the interactions the batch's merged traces and joined runs replace (removed first), the
+    // sources of the traces it commits, the spans and log records that now wait for their trace
+    // (receiver), and the runs of model calls it joins.
     std::vector<std::string> replacedKeys;
     std::unordered_map<std::string, std::vector<std::string>> otlpCommitted;
     std::vector<OtlpSource> otlpWaiting;
+    std::vector<OtlpRunRecord> otlpRuns;
 };
 
 struct BatchResult
 {
-    std::int64_t inserted = 0;
+    std::int64_t inserted = 0; // new interactions
+    std::int64_t updated = 0;  // stored interactions written again (OTLP late arrivals, joined runs)
     std::int64_t duplicates = 0;
     std::int64_t quarantined = 0;
 };

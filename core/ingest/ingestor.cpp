@@ -2,6 +2,7 @@
 
 #include "core/ingest/batch.h"
 #include "core/ingest/otlp.h"
+#include "core/ingest/otlp_runs.h"
 #include "core/ingest/record_parser.h"
 #include "core/ingest/validation.h"
 #include "core/signals/rebuild.h"
@@ -262,17 +263,9 @@ public:
             // Each trace's sources are stored with it, so that spans and log records arriving later
             // (further on, in another file, in another run) merge into its interaction.
             m_otlp.keepSources(true);
-            if (auto reader = Database::openForReading(storePath); reader) {
+            if (auto reader = Database::openForReading(storePath); reader)
                 m_reader = std::move(reader).take();
-                m_committed.emplace(
-                    committedSourcesInMemory,
-                    [this](const std::string& traceId) {
-                        return OtlpSourceStore(*m_reader).committedSources(traceId);
-                    },
-                    OtlpSourceStore(*m_reader).hasCommitted());
-            } else {
-                m_committed.emplace(committedSourcesInMemory);
-            }
+            m_runs.emplace(committedSourcesInMemory, m_reader.get());
         }
     }
 
@@ -345,16 +338,7 @@ private:
                 quarantine(line, offset, std::move(reason), raw);
                 return;
             }
-            auto merged = m_committed->mergeLate(m_otlp, nowMs());
-            if (!merged.empty() && !m_batch.interactions.empty())
-                flush(); // the interactions merged into may be in this batch: they commit first
-            for (OtlpCommittedTraces::Merged& entry : merged) {
-                m_batch.replacedKeys.push_back(std::move(entry.replacedKey));
-                m_batch.otlpCommitted[entry.traceId] = std::move(entry.sources);
-                accept(std::move(entry.interaction), line, offset);
-            }
-            for (Interaction& interaction : m_otlp.takeCompleted())
-                accept(std::move(interaction), line, offset);
+            acceptSettled(m_runs->settle(m_otlp, OtlpRuns::Take::Completed, nowMs()), line, offset);
             return;
         }
         Interaction interaction;
@@ -369,6 +353,20 @@ private:
             ++m_hints[m_records.messagesHint()];
         m_batchBytes += raw.size();
         accept(std::move(interaction));
+    }
+
+    void acceptSettled(OtlpSettled settled, std::int64_t line = 0, std::int64_t offset = 0)
+    {
+        if (!settled.replacedKeys.empty() && !m_batch.interactions.empty())
+            flush(); // the interactions replaced may be in this batch: they commit first
+        for (std::string& key : settled.replacedKeys)
+            m_batch.replacedKeys.push_back(std::move(key));
+        for (auto& [traceId, sources] : settled.sources)
+            m_batch.otlpCommitted[traceId] = std::move(sources);
+        for (OtlpRunRecord& run : settled.runs)
+            m_batch.otlpRuns.push_back(std::move(run));
+        for (Interaction& interaction : settled.interactions)
+            accept(std::move(interaction), line, offset);
     }
 
     // Signals and rollup totals are made here, off the writer's thread, and travel to the writer
@@ -410,11 +408,6 @@ private:
         }
         if (!m_layout.lines)
             committed = m_batch.position; // values are committed only once the whole input is read
-        if (m_committed) {
-            auto taken = m_otlp.takeTakenSources();
-            m_committed->remember(taken, nowMs());
-            m_batch.otlpCommitted.merge(taken);
-        }
         m_batch.bytes = committed.offset - m_lastCommitted;
         m_lastCommitted = std::max(m_lastCommitted, committed.offset);
         m_batch.position = committed;
@@ -430,8 +423,7 @@ private:
     void finish(std::int64_t endOffset, std::int64_t endLine)
     {
         if (m_layout.format == InputFormat::Otlp && !m_options.follow)
-            for (Interaction& interaction : m_otlp.takeAll())
-                accept(std::move(interaction));
+            acceptSettled(m_runs->settle(m_otlp, OtlpRuns::Take::All, nowMs()));
         m_position.offset = endOffset;
         m_position.line = endLine;
         if (!m_layout.lines)
@@ -586,7 +578,7 @@ private:
     OtlpAssembler m_otlp;
     static constexpr std::int64_t committedSourcesInMemory = 128ll << 20;
     std::unique_ptr<Database> m_reader; // the parser's own, to read committed traces' sources
-    std::optional<OtlpCommittedTraces> m_committed;
+    std::optional<OtlpRuns> m_runs;
     SourcePosition m_position;
     Batch m_batch;
     size_t m_batchBytes = 0;
@@ -670,6 +662,7 @@ struct Ingestor::Pipeline
                         error = status.error();
                 } else {
                     ingested += result->inserted;
+                    updated += result->updated;
                     duplicates += result->duplicates;
                     quarantined += static_cast<std::int64_t>(shared->quarantined.size());
                     bytes += shared->bytes;
@@ -705,7 +698,7 @@ struct Ingestor::Pipeline
     int inFlight = 0;
     bool committed = false;
     std::optional<Error> error;
-    std::int64_t ingested = 0, duplicates = 0, quarantined = 0, bytes = 0, committedOffset = 0;
+    std::int64_t ingested = 0, updated = 0, duplicates = 0, quarantined = 0, bytes = 0, committedOffset = 0;
     std::vector<std::shared_ptr<Batch>> spent;
 };
 
@@ -978,6 +971,7 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
     auto report_ = [&] {
         std::lock_guard lock(pipeline.mutex);
         report.ingested = pipeline.ingested;
+        report.updated = pipeline.updated;
         report.duplicates = pipeline.duplicates;
         report.quarantined = pipeline.quarantined;
         report.bytes = pipeline.bytes;

@@ -81,6 +81,8 @@ struct FileReport
     std::int64_t bytes = 0;        // read in this run
     std::int64_t pendingBytes = 0; // an unterminated last line left for the next run
     std::int64_t replaced = 0;     // interactions of an earlier read taken back (--replace)
+    std::int64_t updated = 0;      // stored interactions this input completed (late OTLP spans and
+                                   // log records, runs of model calls joined)
     bool restarted = false;        // rotated or truncated since the last run: read from the start
     std::optional<Error> error;    // why it could not be read at all
     std::vector<MappingHint> hints;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 namespace winnow {
@@ -724,6 +725,7 @@ void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
 Interaction OtlpAssembler::assembleTaken(const std::string& traceId, Trace& trace)
 {
     took(traceId, trace);
+    m_takenIds.push_back(traceId);
     return assemble(std::move(trace.spans), std::move(trace.logs));
 }
 
@@ -766,6 +768,7 @@ std::vector<std::pair<std::string, std::string>> OtlpAssembler::takeNewSources()
 
 std::vector<Interaction> OtlpAssembler::takeCompleted()
 {
+    m_takenIds.clear();
     std::vector<Interaction> result;
     for (const std::string& traceId : m_completedOrder) {
         auto it = m_pending.find(traceId);
@@ -781,7 +784,7 @@ std::vector<Interaction> OtlpAssembler::takeCompleted()
 
 std::vector<Interaction> OtlpAssembler::takeAll()
 {
-    std::vector<Interaction> result = takeCompleted();
+    std::vector<Interaction> result = takeCompleted(); // clears the taken ids
     std::vector<std::pair<std::int64_t, std::string>> order;
     for (const auto& [traceId, trace] : m_pending)
         order.emplace_back(
@@ -791,6 +794,25 @@ std::vector<Interaction> OtlpAssembler::takeAll()
         result.push_back(assembleTaken(traceId, m_pending[traceId]));
     m_pending.clear();
     return result;
+}
+
+std::optional<Interaction> OtlpAssembler::takeAllAsOne()
+{
+    m_takenIds.clear();
+    if (m_pending.empty())
+        return std::nullopt;
+    std::vector<OtlpSpan> spans;
+    std::vector<OtlpLogRecord> logs;
+    for (auto& [traceId, trace] : m_pending) {
+        took(traceId, trace);
+        m_takenIds.push_back(traceId);
+        std::move(trace.spans.begin(), trace.spans.end(), std::back_inserter(spans));
+        std::move(trace.logs.begin(), trace.logs.end(), std::back_inserter(logs));
+    }
+    m_pending.clear();
+    m_completed.clear();
+    m_completedOrder.clear();
+    return assemble(std::move(spans), std::move(logs));
 }
 
 std::vector<Interaction> OtlpAssembler::takeQuietSince(std::int64_t inputOffset)
@@ -837,19 +859,20 @@ void joinLogRecords(std::vector<OtlpSpan>& spans, std::vector<OtlpLogRecord> log
                      [](const OtlpLogRecord& a, const OtlpLogRecord& b) { return a.timeNs < b.timeNs; });
     std::unordered_map<std::string, size_t> bySpanId;
     std::unordered_set<size_t> standIns;
-    std::string rootSpanId;
+    std::unordered_map<std::string, std::string> rootOfTrace;
     for (size_t i = 0; i < spans.size(); ++i) {
-        bySpanId.emplace(spans[i].spanId, i);
-        if (spans[i].parentSpanId.empty() && rootSpanId.empty())
-            rootSpanId = spans[i].spanId;
+        bySpanId.emplace(spans[i].traceId + spans[i].spanId, i);
+        if (spans[i].parentSpanId.empty())
+            rootOfTrace.try_emplace(spans[i].traceId, spans[i].spanId);
     }
     for (OtlpLogRecord& record : logs) {
-        auto at = bySpanId.find(record.spanId);
+        auto at = bySpanId.find(record.traceId + record.spanId);
         if (at == bySpanId.end()) {
             OtlpSpan standIn;
             standIn.traceId = record.traceId;
             standIn.spanId = record.spanId;
-            standIn.parentSpanId = rootSpanId;
+            if (const auto root = rootOfTrace.find(record.traceId); root != rootOfTrace.end())
+                standIn.parentSpanId = root->second;
             standIn.name = "chat";
             standIn.startNs = standIn.endNs = record.timeNs;
             standIn.attributes["gen_ai.operation.name"].text = "chat";
@@ -858,7 +881,7 @@ void joinLogRecords(std::vector<OtlpSpan>& spans, std::vector<OtlpLogRecord> log
             standIn.inputLine = record.inputLine;
             spans.push_back(std::move(standIn));
             standIns.insert(spans.size() - 1);
-            at = bySpanId.emplace(record.spanId, spans.size() - 1).first;
+            at = bySpanId.emplace(record.traceId + record.spanId, spans.size() - 1).first;
         }
         OtlpSpan& span = spans[at->second];
         if (standIns.count(at->second))
@@ -878,7 +901,7 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans, std::vector<Otl
     // A span sent twice (an exporter retrying) counts once.
     std::unordered_set<std::string> seenSpans;
     std::erase_if(spans, [&seenSpans](const OtlpSpan& span) {
-        return !span.spanId.empty() && !seenSpans.insert(span.spanId).second;
+        return !span.spanId.empty() && !seenSpans.insert(span.traceId + span.spanId).second;
     });
     joinLogRecords(spans, std::move(logs));
     std::stable_sort(spans.begin(), spans.end(),
@@ -940,7 +963,11 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans, std::vector<Otl
         out.startMs = startNs / 1000000;
     if (endNs > 0)
         out.endMs = endNs / 1000000;
-    if (root->endNs > root->startNs && root->startNs > 0)
+    // A run joined from several traces lasts from its first span to its last.
+    const bool oneTrace = std::all_of(spans.begin(), spans.end(), [&](const OtlpSpan& span) {
+        return span.traceId == spans.front().traceId;
+    });
+    if (oneTrace && root->endNs > root->startNs && root->startNs > 0)
         out.latencyMs = static_cast<double>(root->endNs - root->startNs) / 1e6;
     else if (startNs > 0 && endNs >= startNs)
         out.latencyMs = static_cast<double>(endNs - startNs) / 1e6;
@@ -1065,6 +1092,12 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans, std::vector<Otl
     metadata += ",\"root_span\":";
     appendJsonString(metadata, root->name);
     metadata += ",\"spans\":" + std::to_string(spans.size());
+    if (!oneTrace) {
+        std::unordered_set<std::string_view> traces;
+        for (const OtlpSpan& span : spans)
+            traces.insert(span.traceId);
+        metadata += ",\"traces\":" + std::to_string(traces.size());
+    }
     if (root->statusCode == 2) {
         metadata += ",\"error\":";
         appendJsonString(metadata, root->statusMessage.empty() ? stringAttr(*root, {"error.type"})
@@ -1109,98 +1142,6 @@ Interaction OtlpAssembler::assemble(std::vector<OtlpSpan> spans, std::vector<Otl
         out.spans.push_back(std::move(record));
     }
     return out;
-}
-
-// --- traces committed before ----------------------------------------------------------------
-
-OtlpCommittedTraces::OtlpCommittedTraces(std::int64_t maxBytes, StoredSources stored, bool storeHasCommitted)
-    : m_maxBytes(maxBytes), m_stored(std::move(stored)), m_askStore(storeHasCommitted)
-{
-}
-
-void OtlpCommittedTraces::keep(const std::string& traceId, std::vector<std::string> sources,
-                               std::int64_t nowMs)
-{
-    Recent& recent = m_recent[traceId];
-    for (const std::string& source : recent.sources)
-        m_bytes -= static_cast<std::int64_t>(source.size());
-    recent.sources = std::move(sources);
-    for (const std::string& source : recent.sources)
-        m_bytes += static_cast<std::int64_t>(source.size());
-    recent.committedMs = nowMs;
-    m_order.emplace_back(nowMs, traceId);
-}
-
-void OtlpCommittedTraces::remember(std::unordered_map<std::string, std::vector<std::string>> sourcesByTrace,
-                                   std::int64_t nowMs)
-{
-    for (auto& [traceId, sources] : sourcesByTrace)
-        keep(traceId, std::move(sources), nowMs);
-    forgetBefore(std::numeric_limits<std::int64_t>::min());
-}
-
-void OtlpCommittedTraces::forgetBefore(std::int64_t ms)
-{
-    // Too old, or past the memory they may take: the oldest go first.
-    while (!m_order.empty() && (m_order.front().first < ms || m_bytes > m_maxBytes)) {
-        const auto [at, traceId] = m_order.front();
-        m_order.pop_front();
-        const auto recent = m_recent.find(traceId);
-        if (recent == m_recent.end() || recent->second.committedMs != at)
-            continue; // committed again later: its newer entry decides
-        for (const std::string& source : recent->second.sources)
-            m_bytes -= static_cast<std::int64_t>(source.size());
-        m_recent.erase(recent);
-        m_askStore = true; // what memory forgot, the store still has
-    }
-}
-
-std::vector<OtlpCommittedTraces::Merged> OtlpCommittedTraces::mergeLate(OtlpAssembler& assembler,
-                                                                        std::int64_t nowMs)
-{
-    std::vector<Merged> result;
-    const std::vector<std::string> touched = assembler.lastTouched();
-    for (const std::string& traceId : touched) {
-        std::vector<std::string> earlier;
-        if (const auto recent = m_recent.find(traceId); recent != m_recent.end())
-            earlier = recent->second.sources;
-        else if (m_stored && m_askStore)
-            earlier = m_stored(traceId);
-        if (earlier.empty())
-            continue;
-        const std::vector<std::string> late = assembler.takeWaiting(traceId);
-        std::unordered_set<std::string_view> known(earlier.begin(), earlier.end());
-        std::vector<std::string> added;
-        for (const std::string& source : late)
-            if (known.insert(source).second)
-                added.push_back(source);
-        if (added.empty())
-            continue; // a retry of what was merged already
-        thread_local simdjson::dom::parser parser;
-        OtlpAssembler before, merged;
-        for (const std::string& source : earlier) {
-            element request;
-            if (parser.parse(source).get(request) != simdjson::SUCCESS)
-                continue;
-            before.addRequest(request, 0);
-            merged.addRequest(request, 0);
-        }
-        for (const std::string& source : added) {
-            element request;
-            if (parser.parse(source).get(request) == simdjson::SUCCESS)
-                merged.addRequest(request, 0);
-        }
-        std::vector<Interaction> old = before.takeAll();
-        std::vector<Interaction> now = merged.takeAll();
-        if (old.size() != 1 || now.size() != 1)
-            continue;
-        Merged entry{traceId, std::move(now.front()), std::move(old.front().key), std::move(earlier)};
-        entry.sources.insert(entry.sources.end(), added.begin(), added.end());
-        keep(traceId, entry.sources, nowMs);
-        ++m_merged;
-        result.push_back(std::move(entry));
-    }
-    return result;
 }
 
 } // namespace winnow

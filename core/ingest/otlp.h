@@ -13,10 +13,9 @@
 #include <simdjson.h>
 
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -90,6 +89,8 @@ public:
     std::vector<Interaction> takeCompleted();
     // Every pending trace, root or not (end of input).
     std::vector<Interaction> takeAll();
+    // Every pending trace as one interaction (a run joined from several traces).
+    std::optional<Interaction> takeAllAsOne();
     // The completed traces and those whose newest span came from input before inputOffset (the
     // OTLP receiver passes arrival times: a trace whose root never comes is kept a while, then
     // taken as it is).
@@ -115,8 +116,10 @@ public:
     std::vector<std::string> takeWaiting(const std::string& traceId);
     std::vector<std::string> waitingTraceIds() const;
     std::int64_t pendingSpans() const { return m_pendingSpans; } // log records included
-    // The traces the last addRequest added to.
-    const std::vector<std::string>& lastTouched() const { return m_touched; }
+    // The traces the last addRequest added to (once).
+    std::vector<std::string> takeTouched() { return std::exchange(m_touched, {}); }
+    // The trace ids of the interactions the last take* call returned, in the same order.
+    const std::vector<std::string>& lastTakenTraceIds() const { return m_takenIds; }
     std::int64_t skippedLogRecords() const { return m_skippedLogRecords; }
     std::int64_t pendingSourceBytes() const { return m_pendingBytes; }
 
@@ -144,54 +147,8 @@ private:
     std::int64_t m_pendingSpans = 0;
     std::int64_t m_pendingBytes = 0;
     std::vector<std::string> m_touched;
+    std::vector<std::string> m_takenIds;
     std::int64_t m_skippedLogRecords = 0;
-};
-
-// Traces already committed, with their sources: a span or log record that arrives later (another
-// request, another file, another run) is merged into its interaction by assembling the trace
-// again from all its sources. Recent traces are held in memory (up to maxBytes of sources); older
-// ones are asked of the store.
-class OtlpCommittedTraces
-{
-public:
-    using StoredSources = std::function<std::vector<std::string>(const std::string& traceId)>;
-    // The store is asked only when it held committed traces at the start (storeHasCommitted) or
-    // memory has forgotten some since.
-    explicit OtlpCommittedTraces(std::int64_t maxBytes, StoredSources stored = {},
-                                 bool storeHasCommitted = false);
-
-    // Traces just committed (OtlpAssembler::takeTakenSources).
-    void remember(std::unordered_map<std::string, std::vector<std::string>> sourcesByTrace,
-                  std::int64_t nowMs);
-    // Forgets (in memory) the traces committed before `ms`.
-    void forgetBefore(std::int64_t ms);
-
-    struct Merged
-    {
-        std::string traceId;
-        Interaction interaction;
-        std::string replacedKey;          // the interaction it replaces
-        std::vector<std::string> sources; // the trace's sources now, to store with it
-    };
-    // Takes out of the assembler each trace the last request added to that was committed before,
-    // and assembles it again with what came before. What adds nothing new (a retry) is dropped.
-    std::vector<Merged> mergeLate(OtlpAssembler& assembler, std::int64_t nowMs);
-    std::int64_t mergedCount() const { return m_merged; }
-
-private:
-    struct Recent
-    {
-        std::vector<std::string> sources;
-        std::int64_t committedMs = 0;
-    };
-    void keep(const std::string& traceId, std::vector<std::string> sources, std::int64_t nowMs);
-    std::int64_t m_maxBytes;
-    StoredSources m_stored;
-    bool m_askStore;
-    std::unordered_map<std::string, Recent> m_recent;
-    std::deque<std::pair<std::int64_t, std::string>> m_order; // (committed at, trace), oldest first
-    std::int64_t m_bytes = 0;
-    std::int64_t m_merged = 0;
 };
 
 } // namespace winnow

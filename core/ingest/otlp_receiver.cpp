@@ -3,6 +3,7 @@
 #include "core/ingest/batch.h"
 #include "core/ingest/feedback_import.h"
 #include "core/ingest/otlp.h"
+#include "core/ingest/otlp_runs.h"
 #include "core/ingest/pricing.h"
 #include "core/ingest/validation.h"
 #include "core/signals/detectors.h"
@@ -202,14 +203,12 @@ public:
     {
         auto prices = std::make_shared<std::vector<ModelPrice>>();
         auto waiting = std::make_shared<std::vector<OtlpSource>>();
-        auto hasCommitted = std::make_shared<bool>(false);
         auto prepared = m_store->write<std::pair<std::int64_t, std::string>>(
-            WritePriority::Interactive, [prices, waiting, hasCommitted](WriteTransaction& tx) {
+            WritePriority::Interactive, [prices, waiting](WriteTransaction& tx) {
                 const std::int64_t source = SourceStore(tx.database()).sourceFor(otlpSourceName, "otlp").id;
                 *prices = PriceStore(tx.database()).prices();
                 OtlpSourceStore otlp(tx.database());
                 *waiting = otlp.waiting();
-                *hasCommitted = otlp.hasCommitted();
                 return std::pair(source, SettingsStore(tx.database()).get(storeSettings::detectors));
             });
         if (!prepared)
@@ -222,19 +221,12 @@ public:
                 m_assembler.addRequest(request, source.receivedMs);
         }
         m_assembler.takeNewSources();
-        // Traces committed before this start are asked of the store, on a connection of the worker's own.
-        auto reader = Database::openForReading(m_store->path());
-        if (reader) {
+        m_assembler.takeTouched();
+        // Traces committed before this start are asked of the store, on a connection of the
+        // worker's own.
+        if (auto reader = Database::openForReading(m_store->path()); reader)
             m_reader = std::move(reader).take();
-            m_committed = std::make_unique<OtlpCommittedTraces>(
-                m_options.maxPendingBytes / 2,
-                [this](const std::string& traceId) {
-                    return OtlpSourceStore(*m_reader).committedSources(traceId);
-                },
-                *hasCommitted);
-        } else {
-            m_committed = std::make_unique<OtlpCommittedTraces>(m_options.maxPendingBytes / 2);
-        }
+        m_runs = std::make_unique<OtlpRuns>(m_options.maxPendingBytes / 2, m_reader.get());
         m_sourceId = prepared->first;
         DetectorSettings settings;
         if (!prepared->second.empty()) {
@@ -306,10 +298,12 @@ private:
             lock.unlock();
             if (m_stopping) {
                 if (m_options.completeWaitingAtStop)
-                    commit(m_assembler.takeAll(), {});
+                    commit(m_runs->settle(m_assembler, OtlpRuns::Take::All, nowMs()), {});
                 return;
             }
-            commit(m_assembler.takeQuietSince(nowMs() - std::int64_t(m_quietSeconds) * 1000), {});
+            commit(m_runs->settle(m_assembler, OtlpRuns::Take::Quiet, nowMs(),
+                                  nowMs() - std::int64_t(m_quietSeconds) * 1000),
+                   {});
             lock.lock();
         }
     }
@@ -383,10 +377,8 @@ private:
         const bool protobuf = task.protobuf;
         // Spans and log records of traces committed before: merged into their interaction, which is
         // written again (messages, tool calls, signals and totals) in the same transaction.
-        std::vector<OtlpCommittedTraces::Merged> merged = m_committed->mergeLate(m_assembler, nowMs());
-        std::vector<Interaction> completed = m_assembler.takeCompleted();
         commit(
-            std::move(completed),
+            m_runs->settle(m_assembler, OtlpRuns::Take::Completed, nowMs()),
             [done = std::move(task.done), spans, protobuf](const Status& status, std::int64_t written) {
                 if (!status) {
                     done(errorAnswer(503, protobuf, "the store refused the write: " + status.error().text()),
@@ -405,31 +397,26 @@ private:
                     answer.body = "{}";
                 }
                 done(std::move(answer), spans, written);
-            },
-            std::move(merged));
+            });
     }
 
     // Hands the interactions to the writer as one batch; `done` (on the writer's thread) gets the
     // outcome and how many were new. A batch with nothing in it is done at once.
-    void commit(std::vector<Interaction> interactions,
-                std::function<void(const Status&, std::int64_t written)> done,
-                std::vector<OtlpCommittedTraces::Merged> merged = {})
+    void commit(OtlpSettled settled, std::function<void(const Status&, std::int64_t written)> done)
     {
         // With the interactions, in the same transaction: the spans that now wait (stored before
-        // their request is answered), and the sources of the traces taken (no longer waiting, kept
-        // so that what arrives late can be merged).
+        // their request is answered), the sources of the traces taken (no longer waiting, kept so
+        // that what arrives late can be merged) and the runs joined.
         auto batch = std::make_shared<Batch>();
         const std::int64_t now = nowMs();
         for (auto& [traceId, source] : m_assembler.takeNewSources())
             batch->otlpWaiting.push_back({traceId, now, std::move(source)});
-        batch->otlpCommitted = m_assembler.takeTakenSources();
-        m_committed->remember(batch->otlpCommitted, now);
-        for (OtlpCommittedTraces::Merged& entry : merged) {
-            batch->replacedKeys.push_back(std::move(entry.replacedKey));
-            batch->otlpCommitted[entry.traceId] = std::move(entry.sources);
-            interactions.push_back(std::move(entry.interaction));
-        }
-        if (interactions.empty() && batch->otlpWaiting.empty() && batch->otlpCommitted.empty()) {
+        batch->otlpCommitted = std::move(settled.sources);
+        batch->replacedKeys = std::move(settled.replacedKeys);
+        batch->otlpRuns = std::move(settled.runs);
+        std::vector<Interaction>& interactions = settled.interactions;
+        if (interactions.empty() && batch->otlpWaiting.empty() && batch->otlpCommitted.empty() &&
+            batch->replacedKeys.empty()) {
             if (done)
                 done({}, 0);
             return;
@@ -477,7 +464,7 @@ private:
     std::unique_ptr<SignalDetector> m_detector;
     PriceTable m_prices;
     std::unique_ptr<Database> m_reader; // the worker's own, for committed traces' sources
-    std::unique_ptr<OtlpCommittedTraces> m_committed;
+    std::unique_ptr<OtlpRuns> m_runs;
     OtlpAssembler m_assembler;
     simdjson::dom::parser m_parser;
     std::int64_t m_sourceId = 0;

@@ -70,4 +70,70 @@ void OtlpSourceStore::removeTraces(const std::vector<std::string>& traceIds)
         remove.bind(1, std::string_view(traceId)).run();
 }
 
+void OtlpSourceStore::saveRuns(const std::vector<OtlpRunRecord>& runs)
+{
+    sql::Statement upsert(
+        m_database.connection(),
+        "INSERT OR REPLACE INTO otlp_runs(trace_id, run_trace_id, conversation_hash, agent, "
+        "session, user_id, start_ms, end_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const OtlpRunRecord& run : runs) {
+        upsert.bind(1, std::string_view(run.traceId)).bind(2, std::string_view(run.runTraceId));
+        if (run.conversationHash)
+            upsert.bind(3, static_cast<std::int64_t>(*run.conversationHash));
+        else
+            upsert.bindNull(3);
+        upsert.bind(4, std::string_view(run.agent))
+            .bind(5, std::string_view(run.session))
+            .bind(6, std::string_view(run.user))
+            .bind(7, run.startMs)
+            .bind(8, run.endMs)
+            .run();
+    }
+}
+
+namespace {
+constexpr const char* runColumns = "SELECT trace_id, run_trace_id, conversation_hash, agent, session, "
+                                   "user_id, start_ms, end_ms FROM otlp_runs ";
+
+OtlpRunRecord runOf(sql::Statement& select)
+{
+    OtlpRunRecord run{select.text(0), select.text(1), std::nullopt,    select.text(3),
+                      select.text(4), select.text(5), select.int64(6), select.int64(7)};
+    if (!select.isNull(2))
+        run.conversationHash = static_cast<std::uint64_t>(select.int64(2));
+    return run;
+}
+} // namespace
+
+std::optional<OtlpRunRecord> OtlpSourceStore::run(const std::string& traceId)
+{
+    sql::Statement select(m_database.connection(), std::string(runColumns) + "WHERE trace_id = ?1");
+    select.bind(1, std::string_view(traceId));
+    if (!select.step())
+        return std::nullopt;
+    return runOf(select);
+}
+
+std::vector<std::string> OtlpSourceStore::runMembers(const std::string& runTraceId)
+{
+    std::vector<std::string> members;
+    sql::Statement select(m_database.connection(),
+                          "SELECT trace_id FROM otlp_runs WHERE run_trace_id = ?1 ORDER BY trace_id");
+    select.bind(1, std::string_view(runTraceId));
+    while (select.step())
+        members.push_back(select.text(0));
+    return members;
+}
+
+std::vector<OtlpRunRecord> OtlpSourceStore::runsEndingIn(std::uint64_t conversationHash)
+{
+    std::vector<OtlpRunRecord> runs;
+    sql::Statement select(m_database.connection(), std::string(runColumns) + "WHERE conversation_hash = ?1 "
+                                                                             "ORDER BY end_ms DESC LIMIT 16");
+    select.bind(1, static_cast<std::int64_t>(conversationHash));
+    while (select.step())
+        runs.push_back(runOf(select));
+    return runs;
+}
+
 } // namespace winnow

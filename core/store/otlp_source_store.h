@@ -5,6 +5,7 @@
 // another request, file or run) is merged into its interaction by assembling the trace again.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +21,20 @@ struct OtlpSource
     std::string request; // one span or log record as an OTLP/JSON request of its own
 };
 
+// A trace in a run of model calls traced one trace each (instrumentation without an agent span):
+// its run is named by the run's first trace, which holds the conversation the run ends in.
+struct OtlpRunRecord
+{
+    std::string traceId;
+    std::string runTraceId;
+    std::optional<std::uint64_t> conversationHash; // on the run's first trace
+    std::string agent;
+    std::string session;
+    std::string user;
+    std::int64_t startMs = 0;
+    std::int64_t endMs = 0;
+};
+
 class OtlpSourceStore
 {
 public:
@@ -32,6 +47,11 @@ public:
     std::vector<std::string> committedSources(const std::string& traceId);
     bool hasCommitted();
     void removeTraces(const std::vector<std::string>& traceIds);
+
+    void saveRuns(const std::vector<OtlpRunRecord>& runs);
+    std::optional<OtlpRunRecord> run(const std::string& traceId);
+    std::vector<std::string> runMembers(const std::string& runTraceId);      // by trace id
+    std::vector<OtlpRunRecord> runsEndingIn(std::uint64_t conversationHash); // the latest first
 
 private:
     Database& m_database;

@@ -303,12 +303,25 @@ CREATE TABLE spans(
 )sql";
 
 // The receiver's waiting spans become the sources of every OTLP trace, committed ones included,
-// so that spans and log records arriving later merge into their interaction.
+// so that spans and log records arriving later merge into their interaction; runs of model calls
+// traced one trace each, joined into one interaction, with the conversation each run ends in.
 constexpr const char* otlpSourcesV6 = R"sql(
 ALTER TABLE otlp_pending RENAME TO otlp_sources;
 ALTER TABLE otlp_sources ADD COLUMN committed INTEGER NOT NULL DEFAULT 0;
 DROP INDEX otlp_pending_by_trace;
 CREATE INDEX otlp_sources_by_trace ON otlp_sources(trace_id, committed);
+CREATE TABLE otlp_runs(
+    trace_id TEXT PRIMARY KEY,
+    run_trace_id TEXT NOT NULL,
+    conversation_hash INTEGER,
+    agent TEXT,
+    session TEXT,
+    user_id TEXT,
+    start_ms INTEGER,
+    end_ms INTEGER
+) WITHOUT ROWID;
+CREATE INDEX otlp_runs_by_run ON otlp_runs(run_trace_id);
+CREATE INDEX otlp_runs_by_conversation ON otlp_runs(conversation_hash) WHERE conversation_hash IS NOT NULL;
 )sql";
 
 void backfillRollups(sql::Connection& db)

@@ -82,7 +82,8 @@ inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
     // Version 6: the receiver's waiting spans become every OTLP trace's sources.
-    db.exec("DROP INDEX otlp_sources_by_trace; ALTER TABLE otlp_sources DROP COLUMN committed; "
+    db.exec("DROP TABLE otlp_runs; DROP INDEX otlp_sources_by_trace; ALTER TABLE otlp_sources DROP COLUMN "
+            "committed; "
             "ALTER TABLE otlp_sources RENAME TO otlp_pending; "
             "CREATE INDEX otlp_pending_by_trace ON otlp_pending(trace_id)");
     if (version == 5) {

@@ -487,24 +487,30 @@ TEST(OtlpReceiver, FeedbackArrivesOnItsOwnPath)
 // comes first, in one interaction.
 TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
 {
-    auto bodies = [](const std::string& prefix) {
+    auto bodies = [](const std::string& scenario, const std::string& prefix) {
         std::vector<QByteArray> found;
         for (int n = 1;; ++n) {
             const std::string path =
-                test::dataFile("otel_js/chat-agent/" + prefix + "-" + std::to_string(n) + ".pb");
+                test::dataFile("otel_js/" + scenario + "/" + prefix + "-" + std::to_string(n) + ".pb");
             if (!std::filesystem::exists(path))
                 return found;
             found.push_back(QByteArray::fromStdString(test::readFile(path)));
         }
     };
-    const std::vector<QByteArray> traces = bodies("traces"), logs = bodies("logs");
-    ASSERT_EQ(traces.size(), 3u);
-    ASSERT_EQ(logs.size(), 8u);
     const QByteArray protobuf = "Content-Type: application/x-protobuf\r\n";
     test::TempDir dir;
     std::string expected;
-    for (const bool logsFirst : {true, false}) {
-        const std::string store = dir.path(logsFirst ? "logs-first.db" : "traces-first.db");
+    // chat-agent: one trace under the application's agent span; chat-tools: each model call its own
+    // trace, joined into one run.
+    for (const auto& [scenario, logsFirst] :
+         {std::pair{"chat-agent", true}, std::pair{"chat-agent", false}, std::pair{"chat-tools", true},
+          std::pair{"chat-tools", false}}) {
+        const std::vector<QByteArray> traces = bodies(scenario, "traces"), logs = bodies(scenario, "logs");
+        SCOPED_TRACE(std::string(scenario) + (logsFirst ? ", log records first" : ", spans first"));
+        ASSERT_GE(traces.size(), 2u);
+        ASSERT_EQ(logs.size(), 8u);
+        const std::string store =
+            dir.path(std::string(scenario) + (logsFirst ? "-logs-first.db" : "-traces-first.db"));
         {
             ReceiverThread receiver(store, {});
             for (int pass = 0; pass < 2; ++pass)
