@@ -5,6 +5,7 @@
 #include "core/store/rollups.h"
 #include "core/store/row_inserter.h"
 #include "core/store/search_index.h"
+#include "core/store/text_store.h"
 
 #include <algorithm>
 #include <functional>
@@ -35,7 +36,7 @@ class WholeReader
 {
 public:
     explicit WholeReader(sql::Connection& db)
-        : m_messages(db, "SELECT role, content, name, tool_call_id, parts_json FROM messages "
+        : m_messages(db, "SELECT role, content, name, tool_call_id, parts_json FROM message_texts "
                          "WHERE id >= ?1 AND id < ?2 ORDER BY id"),
           m_calls(db, "SELECT call_id, name, arguments, result, status, error, latency_ms, message_seq, "
                       "result_message_seq FROM tool_calls WHERE id >= ?1 AND id < ?2 ORDER BY id"),
@@ -148,7 +149,7 @@ private:
 
 constexpr const char* listColumns =
     "SELECT i.id, i.start_ms, i.agent, i.agent_version, i.model, i.intent, i.channel, i.outcome, "
-    "i.signal_mask, i.latency_ms, i.cost_usd, (SELECT substr(m.content, 1, 300) FROM messages m "
+    "i.signal_mask, i.latency_ms, i.cost_usd, (SELECT substr(m.content, 1, 300) FROM message_texts m "
     "WHERE m.id >= i.first_message_id AND m.id < i.first_message_id + i.message_count "
     "AND m.role = 'user' ORDER BY m.id LIMIT 1), coalesce(i.cost_estimated, 0) FROM interactions i";
 
@@ -565,8 +566,9 @@ ON CONFLICT(key) DO NOTHING)sql"),
           metadata(db, "INSERT INTO interaction_metadata(interaction_id, json)", 2),
           messages(
               db,
-              "INSERT INTO messages(id, interaction_id, seq, role, content, name, tool_call_id, parts_json)",
-              8),
+              "INSERT INTO messages(id, interaction_id, seq, role, content, name, tool_call_id, parts_json, "
+              "text_id)",
+              9),
           toolCalls(
               db,
               "INSERT INTO tool_calls(id, interaction_id, call_id, name, arguments, result, status, error, "
@@ -583,7 +585,7 @@ ON CONFLICT(key) DO NOTHING)sql"),
                      "interactions WHERE id = ?1"),
           tombstones(
               db,
-              "INSERT INTO search_deletions(message_id, content) SELECT id, content FROM messages "
+              "INSERT INTO search_deletions(message_id, content) SELECT id, content FROM message_texts "
               "WHERE id >= ?1 AND id < ?2 AND role != 'system' AND content IS NOT NULL AND content != ''"),
           deleteMessages(db, "DELETE FROM messages WHERE id >= ?1 AND id < ?2"),
           deleteToolCalls(db, "DELETE FROM tool_calls WHERE id >= ?1 AND id < ?2"),
@@ -593,7 +595,7 @@ ON CONFLICT(key) DO NOTHING)sql"),
           deleteMetadata(db, "DELETE FROM interaction_metadata WHERE interaction_id = ?1"),
           deleteInteraction(db, "DELETE FROM interactions WHERE id = ?1"),
           raiseFloor(db, "UPDATE store_state SET value = max(value, ?2) WHERE key = ?1"),
-          forgetDeletions(db, "DELETE FROM search_deletions WHERE seq <= ?1")
+          forgetDeletions(db, "DELETE FROM search_deletions WHERE seq <= ?1"), texts(db)
     {
     }
     sql::Statement insertInteraction;
@@ -605,6 +607,7 @@ ON CONFLICT(key) DO NOTHING)sql"),
     RowInserter signals; // a detector naming the same message twice keeps the first
     sql::Statement nextIds, ranges, tombstones, deleteMessages, deleteToolCalls, deleteSignals, deleteScores,
         deleteSpans, deleteMetadata, deleteInteraction, raiseFloor, forgetDeletions;
+    TextStore texts;
 };
 
 InteractionWriter::InteractionWriter(Database& database, RollupWriter& rollups)
@@ -623,6 +626,7 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
     InsertResult result;
     // Messages and tool calls get their ids here, so that an interaction's rows form one range,
     // above every id used before (deleted ones too).
+    w.texts.beginWrite();
     w.nextIds.step();
     std::int64_t nextMessageId = std::max(w.nextIds.int64(0), w.nextIds.int64(1)) + 1;
     std::int64_t nextToolCallId = std::max(w.nextIds.int64(2), w.nextIds.int64(3)) + 1;
@@ -635,6 +639,7 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
         std::int64_t interactionId;
         size_t index;
         const Interaction* parent;
+        std::int64_t textId = 0; // a message's long text, stored once
     };
     std::vector<Child> scoreRows, metadataRows, messageRows, toolCallRows, signalRows, spanRows;
     if (rollups)
@@ -712,11 +717,19 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
     w.metadata.insert(metadataRows, [](sql::Statement& st, int p, const Child& row) {
         st.bind(p, row.interactionId).bind(p + 1, row.parent->metadataJson);
     });
+    // Long texts once each: the message points at its text.
+    for (Child& row : messageRows) {
+        const Message& m = row.parent->messages[row.index];
+        row.textId =
+            !m.contentIsNull && m.content.size() >= TextStore::sharedFromBytes ? w.texts.idOf(m.content) : 0;
+    }
     w.messages.insert(messageRows, [](sql::Statement& st, int p, const Child& row) {
         const Message& m = row.parent->messages[row.index];
         st.bind(p, row.id).bind(p + 1, row.interactionId).bind(p + 2, static_cast<std::int64_t>(row.index));
         st.bind(p + 3, m.role);
-        if (!m.contentIsNull)
+        if (row.textId)
+            st.bind(p + 8, row.textId);
+        else if (!m.contentIsNull)
             st.bind(p + 4, m.content);
         st.bindTextOrNull(p + 5, m.name)
             .bindTextOrNull(p + 6, m.toolCallId)

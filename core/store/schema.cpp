@@ -324,6 +324,23 @@ CREATE INDEX otlp_runs_by_run ON otlp_runs(run_trace_id);
 CREATE INDEX otlp_runs_by_conversation ON otlp_runs(conversation_hash) WHERE conversation_hash IS NOT NULL;
 )sql";
 
+// Each distinct long text once: a message whose content is long points at it (text_id) instead of
+// holding it; message_texts reads every message with its content either way. Stores written
+// before keep their messages' content where it is.
+constexpr const char* textsV6 = R"sql(
+CREATE TABLE texts(
+    id INTEGER PRIMARY KEY,
+    hash INTEGER NOT NULL,
+    content TEXT NOT NULL
+);
+CREATE INDEX texts_by_hash ON texts(hash);
+ALTER TABLE messages ADD COLUMN text_id INTEGER;
+CREATE VIEW message_texts AS
+    SELECT m.id, m.interaction_id, m.seq, m.role, coalesce(m.content, t.content) AS content, m.name,
+           m.tool_call_id, m.parts_json
+    FROM messages m LEFT JOIN texts t ON t.id = m.text_id;
+)sql";
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
@@ -349,6 +366,7 @@ const std::vector<Migration>& migrations()
         {5, "prices", pricesV5, backfillRollups},
         {5, "receiver", receiverV5},
         {6, "otlp sources", otlpSourcesV6},
+        {6, "texts", textsV6},
     };
     return registry;
 }

@@ -130,7 +130,7 @@ std::int64_t SearchIndex::indexPending(std::int64_t maxMessages)
         return 0;
     }
     sql::Statement index(
-        m_db, "INSERT INTO message_fts(rowid, content) SELECT id, content FROM store.messages "
+        m_db, "INSERT INTO message_fts(rowid, content) SELECT id, content FROM store.message_texts "
               "WHERE id > ?1 AND id <= ?2 AND role != 'system' AND content IS NOT NULL AND content != ''");
     index.bind(1, from).bind(2, to).run();
     sql::Statement advance(m_db, "UPDATE search_state SET value = ?1 WHERE key = 'indexed_message_id'");

@@ -82,6 +82,7 @@ inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
     // Version 6: the receiver's waiting spans become every OTLP trace's sources.
+    db.exec("DROP VIEW message_texts; ALTER TABLE messages DROP COLUMN text_id; DROP TABLE texts;");
     db.exec("DROP TABLE otlp_runs; DROP INDEX otlp_sources_by_trace; ALTER TABLE otlp_sources DROP COLUMN "
             "committed; "
             "ALTER TABLE otlp_sources RENAME TO otlp_pending; "
@@ -114,8 +115,8 @@ inline void downgradeToSchema(const std::string& path, int version)
 inline std::string conversation(const std::string& path)
 {
     sql::Connection db(path, sql::Connection::Mode::ReadOnly);
-    sql::Statement select(db,
-                          "SELECT role, coalesce(content, '') FROM messages ORDER BY interaction_id, seq");
+    sql::Statement select(
+        db, "SELECT role, coalesce(content, '') FROM message_texts ORDER BY interaction_id, seq");
     std::string text;
     while (select.step())
         text += select.text(0) + ": " + select.text(1) + "\n";

@@ -215,3 +215,89 @@ TEST(SettingsStore, TypedSettingsKeepTheirDefaultsUntilSet)
     }));
     EXPECT_EQ(settings.get(storeSettings::retentionDays), 30);
 }
+
+namespace {
+// A long system prompt, as every interaction of an agent repeats it.
+const std::string prompt =
+    "You are Acme's customer support assistant. Be concise and friendly. Use the tools to look up "
+    "orders and process refunds. Transfer to a human when the customer asks.";
+const std::string longAnswer =
+    "Your refund for order A231405 is approved: 79.99 will be back on your card within five "
+    "working days, and you will get an email with the details.";
+
+Interaction withPrompt(const std::string& key, const std::string& answer)
+{
+    Interaction in = sample(key);
+    Message system;
+    system.role = "system";
+    system.content = prompt;
+    in.messages.insert(in.messages.begin(), system);
+    for (ToolCall& call : in.toolCalls) {
+        ++call.messageIndex;
+        ++call.resultMessageIndex;
+    }
+    Message reply;
+    reply.role = "assistant";
+    reply.content = answer;
+    in.messages.push_back(reply);
+    return in;
+}
+} // namespace
+
+// Each distinct long text is written once; every reader sees each message's own content.
+TEST(InteractionStore, LongTextsAreStoredOnceAndReadBackWhole)
+{
+    test::TestStore store;
+    store.write({withPrompt("a", longAnswer), withPrompt("b", longAnswer), withPrompt("c", "Done.")});
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM texts"), 2); // the prompt and the long answer
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM messages WHERE text_id IS NOT NULL"), 5);
+    EXPECT_EQ(
+        store.queryInt("SELECT count(*) FROM messages WHERE text_id IS NOT NULL AND content IS NOT NULL"), 0);
+    EXPECT_EQ(store.queryInt("SELECT sum(length(content)) FROM messages WHERE text_id IS NULL"),
+              3 * std::int64_t(std::string("where is my parcel{\"status\":\"shipped\"}").size()) + 5);
+    for (std::int64_t id = 1; id <= 3; ++id) {
+        const auto detail = InteractionStore(store.reader()).detail(id);
+        ASSERT_TRUE(detail);
+        const Interaction expected = withPrompt(detail->interaction.key, id == 3 ? "Done." : longAnswer);
+        ASSERT_EQ(detail->interaction.messages.size(), expected.messages.size());
+        for (size_t m = 0; m < expected.messages.size(); ++m) {
+            EXPECT_EQ(detail->interaction.messages[m].content, expected.messages[m].content);
+            EXPECT_EQ(detail->interaction.messages[m].contentIsNull, expected.messages[m].contentIsNull);
+        }
+    }
+    // Another write (another operation, the writer's memory of the texts in use) adds none again.
+    store.write({withPrompt("d", longAnswer)});
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM texts"), 2);
+    // The search index reads the texts.
+    auto index = test::openIndex(store.path());
+    while (index->indexPending() > 0) {
+    }
+    EXPECT_EQ(index->searchInteractions("\"working days\"", 10).size(), 3u);
+}
+
+// A write that fails after adding texts takes them back; texts the writer remembers from it must
+// not be pointed at afterwards.
+TEST(InteractionStore, TextsOfAFailedOperationAreNotPointedAtLater)
+{
+    test::TestStore store;
+    const Status failed = store.writer->write(WritePriority::Bulk, [](WriteTransaction& tx) {
+        Batch batch;
+        batch.interactions = {withPrompt("a", longAnswer)};
+        writeBatch(tx, batch);
+        throw Failure("after the texts were written");
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM texts"), 0);
+    store.write(
+        {withPrompt("b", "Something else entirely, and long enough to be stored once: more than a hundred "
+                         "and twenty-eight bytes of text in one message.")});
+    store.write({withPrompt("c", longAnswer)});
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM messages m LEFT JOIN texts t ON t.id = m.text_id "
+                             "WHERE m.text_id IS NOT NULL AND t.id IS NULL"),
+              0);
+    EXPECT_EQ(test::conversation(store.path()).find(longAnswer) != std::string::npos, true);
+    const auto detail = InteractionStore(store.reader()).detail(2);
+    ASSERT_TRUE(detail);
+    EXPECT_EQ(detail->interaction.messages.front().content, prompt);
+    EXPECT_EQ(detail->interaction.messages.back().content, longAnswer);
+}
