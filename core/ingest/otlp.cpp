@@ -15,7 +15,30 @@ using simdjson::dom::element;
 
 namespace {
 
-std::string hexOf(const unsigned char* bytes, size_t size)
+} // namespace
+
+std::string otlp_detail::eventName(const std::string& field, const OtlpAttributes& attributes)
+{
+    if (!field.empty())
+        return field;
+    const auto it = attributes.find("event.name");
+    return it == attributes.end() ? std::string() : it->second.text;
+}
+
+bool otlp_detail::isConversationEvent(std::string_view name)
+{
+    return name.rfind("gen_ai.", 0) == 0; // else an application's own log line
+}
+
+std::string otlp_detail::unjoinable(const OtlpLogRecord& record)
+{
+    if (record.traceId.empty() || record.spanId.empty())
+        return "log record " + record.eventName +
+               " without a traceId and spanId: it cannot be joined to its span";
+    return {};
+}
+
+std::string otlp_detail::hexOf(const unsigned char* bytes, size_t size)
 {
     static constexpr char digits[] = "0123456789abcdef";
     std::string hex;
@@ -26,6 +49,8 @@ std::string hexOf(const unsigned char* bytes, size_t size)
     }
     return hex;
 }
+
+namespace {
 
 bool decodeBase64(std::string_view text, std::string& out)
 {
@@ -74,7 +99,7 @@ std::string parseId(element value)
         std::string bytes;
         if ((text.size() == 24 || text.size() == 12) && decodeBase64(text, bytes) &&
             (bytes.size() == 16 || bytes.size() == 8))
-            return hexOf(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+            return otlp_detail::hexOf(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
         return toLowerAscii(text);
     }
     simdjson::dom::array data;
@@ -86,7 +111,7 @@ std::string parseId(element value)
                 return {};
             bytes.push_back(static_cast<char>(v & 0xff));
         }
-        return hexOf(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+        return otlp_detail::hexOf(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
     }
     return {};
 }
@@ -534,16 +559,30 @@ void appendShifted(Interaction& into, Interaction&& from)
 
 } // namespace
 
+namespace {
+std::string decodeJsonLogs(simdjson::dom::array resourceLogs, OtlpDecoded& out);
+} // namespace
+
 std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset, std::int64_t inputLine)
 {
     m_touched.clear();
+    OtlpDecoded decoded;
+    std::string error = decodeOtlpJson(request, m_keepSources, decoded);
+    if (!error.empty())
+        return error;
+    add(std::move(decoded), inputOffset, inputLine);
+    return {};
+}
+
+std::string decodeOtlpJson(element request, bool keepSources, OtlpDecoded& out)
+{
     simdjson::dom::array resourceLogs;
     if (!request.at_key("resourceLogs").get_array().get(resourceLogs))
-        return addLogs(resourceLogs, inputOffset, inputLine);
+        return decodeJsonLogs(resourceLogs, out);
     simdjson::dom::array resourceSpans;
     if (request.at_key("resourceSpans").get_array().get(resourceSpans))
         return "not an OTLP request: no resourceSpans or resourceLogs array";
-    std::vector<OtlpSpan> spans;
+    std::vector<OtlpSpan>& spans = out.spans;
     for (element resourceSpan : resourceSpans) {
         auto resource = std::make_shared<OtlpAttributes>();
         element attributes;
@@ -563,9 +602,7 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
                 if (!error.empty())
                     return error;
                 parsed.resource = resource;
-                parsed.inputOffset = inputOffset;
-                parsed.inputLine = inputLine;
-                if (m_keepSources) {
+                if (keepSources) {
                     element resourceElement, scopeElement;
                     std::string source = "{\"resourceSpans\":[{";
                     if (!resourceSpan.at_key("resource").get(resourceElement))
@@ -580,7 +617,15 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
             }
         }
     }
-    for (OtlpSpan& span : spans) {
+    return {};
+}
+
+void OtlpAssembler::add(OtlpDecoded decoded, std::int64_t inputOffset, std::int64_t inputLine)
+{
+    m_touched.clear();
+    for (OtlpSpan& span : decoded.spans) {
+        span.inputOffset = inputOffset;
+        span.inputLine = inputLine;
         Trace& trace = m_pending[span.traceId];
         if (m_touched.empty() || m_touched.back() != span.traceId)
             m_touched.push_back(span.traceId);
@@ -596,18 +641,34 @@ std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset,
             m_newSources.emplace_back(span.traceId, span.source);
         trace.spans.push_back(std::move(span));
     }
+    m_skippedLogRecords += decoded.skippedLogRecords;
+    for (OtlpLogRecord& record : decoded.logs) {
+        record.inputOffset = inputOffset;
+        record.inputLine = inputLine;
+        Trace& trace = m_pending[record.traceId];
+        if (m_touched.empty() || m_touched.back() != record.traceId)
+            m_touched.push_back(record.traceId);
+        trace.newestInputOffset = std::max(trace.newestInputOffset, inputOffset);
+        if (!trace.logSources.insert(record.source).second)
+            continue; // sent again: read once
+        ++m_pendingSpans;
+        m_pendingBytes += static_cast<std::int64_t>(record.source.size());
+        if (m_keepSources)
+            m_newSources.emplace_back(record.traceId, record.source);
+        trace.logs.push_back(std::move(record));
+    }
     // A trace this request completed needs none of its spans kept.
     std::erase_if(m_newSources, [this](const auto& entry) { return m_completed.count(entry.first) > 0; });
     std::sort(m_touched.begin(), m_touched.end());
     m_touched.erase(std::unique(m_touched.begin(), m_touched.end()), m_touched.end());
-    return {};
 }
 
-std::string OtlpAssembler::addLogs(simdjson::dom::array resourceLogs, std::int64_t inputOffset,
-                                   std::int64_t inputLine)
+namespace {
+
+std::string decodeJsonLogs(simdjson::dom::array resourceLogs, OtlpDecoded& out)
 {
-    std::vector<OtlpLogRecord> records;
-    std::int64_t skipped = 0;
+    std::vector<OtlpLogRecord>& records = out.logs;
+    std::int64_t& skipped = out.skippedLogRecords;
     for (element resourceLog : resourceLogs) {
         auto resource = std::make_shared<OtlpAttributes>();
         element attributes;
@@ -628,20 +689,17 @@ std::string OtlpAssembler::addLogs(simdjson::dom::array resourceLogs, std::int64
                 element field;
                 if (!record.at_key("attributes").get(field))
                     parseAttributes(field, parsed.attributes);
-                if (parsed.eventName.empty())
-                    if (const auto it = parsed.attributes.find("event.name"); it != parsed.attributes.end())
-                        parsed.eventName = it->second.text;
-                if (parsed.eventName.rfind("gen_ai.", 0) != 0) {
-                    ++skipped; // an application's own log line: not part of a conversation
+                parsed.eventName = otlp_detail::eventName(parsed.eventName, parsed.attributes);
+                if (!otlp_detail::isConversationEvent(parsed.eventName)) {
+                    ++skipped;
                     continue;
                 }
                 if (!record.at_key("traceId").get(field))
                     parsed.traceId = parseId(field);
                 if (!record.at_key("spanId").get(field))
                     parsed.spanId = parseId(field);
-                if (parsed.traceId.empty() || parsed.spanId.empty())
-                    return "log record " + parsed.eventName +
-                           " without a traceId and spanId: it cannot be joined to its span";
+                if (std::string error = otlp_detail::unjoinable(parsed); !error.empty())
+                    return error;
                 std::int64_t time = 0;
                 if (!record.at_key("timeUnixNano").get(field) && parseInt64(field, time) && time > 0)
                     parsed.timeNs = time;
@@ -666,8 +724,6 @@ std::string OtlpAssembler::addLogs(simdjson::dom::array resourceLogs, std::int64
                     }
                 }
                 parsed.resource = resource;
-                parsed.inputOffset = inputOffset;
-                parsed.inputLine = inputLine;
                 std::string source = "{\"resourceLogs\":[{";
                 element resourceElement, scopeElement;
                 if (!resourceLog.at_key("resource").get(resourceElement))
@@ -681,25 +737,10 @@ std::string OtlpAssembler::addLogs(simdjson::dom::array resourceLogs, std::int64
             }
         }
     }
-    m_skippedLogRecords += skipped;
-    for (OtlpLogRecord& record : records) {
-        Trace& trace = m_pending[record.traceId];
-        if (m_touched.empty() || m_touched.back() != record.traceId)
-            m_touched.push_back(record.traceId);
-        trace.newestInputOffset = std::max(trace.newestInputOffset, inputOffset);
-        if (!trace.logSources.insert(record.source).second)
-            continue; // sent again: read once
-        ++m_pendingSpans;
-        m_pendingBytes += static_cast<std::int64_t>(record.source.size());
-        if (m_keepSources)
-            m_newSources.emplace_back(record.traceId, record.source);
-        trace.logs.push_back(std::move(record));
-    }
-    std::erase_if(m_newSources, [this](const auto& entry) { return m_completed.count(entry.first) > 0; });
-    std::sort(m_touched.begin(), m_touched.end());
-    m_touched.erase(std::unique(m_touched.begin(), m_touched.end()), m_touched.end());
     return {};
 }
+
+} // namespace
 
 void OtlpAssembler::stopWaiting(const Trace& trace)
 {
@@ -720,6 +761,31 @@ void OtlpAssembler::took(const std::string& traceId, const Trace& trace)
         for (const OtlpLogRecord& record : trace.logs)
             sources.push_back(record.source);
     }
+}
+
+bool OtlpDecoded::hasRootSpan() const
+{
+    return std::any_of(spans.begin(), spans.end(),
+                       [](const OtlpSpan& span) { return span.parentSpanId.empty(); });
+}
+
+std::string OtlpAssembler::addSource(std::string_view source, std::int64_t inputOffset)
+{
+    OtlpDecoded decoded;
+    std::string error;
+    if (!source.empty() && source.front() == '{') {
+        thread_local simdjson::dom::parser parser;
+        element request;
+        if (parser.parse(source.data(), source.size()).get(request) != simdjson::SUCCESS)
+            return "a stored source is not valid JSON";
+        error = decodeOtlpJson(request, m_keepSources, decoded);
+    } else if (!source.empty()) {
+        error = decodeOtlpProtobuf(source.substr(1), source.front() == otlp_detail::protobufLogsMarker,
+                                   m_keepSources, decoded);
+    }
+    if (error.empty())
+        add(std::move(decoded), inputOffset);
+    return error;
 }
 
 Interaction OtlpAssembler::assembleTaken(const std::string& traceId, Trace& trace)

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -76,6 +77,35 @@ struct OtlpLogRecord
     std::string source; // as OtlpSpan::source
 };
 
+namespace otlp_detail {
+std::string hexOf(const unsigned char* bytes, size_t size);
+std::string eventName(const std::string& eventNameField, const OtlpAttributes& attributes);
+bool isConversationEvent(std::string_view eventName);
+std::string unjoinable(const OtlpLogRecord& record); // why it cannot be joined, or empty
+// The first byte of a source kept as protobuf (JSON sources start with '{').
+constexpr char protobufTracesMarker = 'T';
+constexpr char protobufLogsMarker = 'L';
+} // namespace otlp_detail
+
+// The spans and GenAI log records of one request, read but not yet added.
+struct OtlpDecoded
+{
+    std::vector<OtlpSpan> spans;
+    std::vector<OtlpLogRecord> logs;
+    std::int64_t skippedLogRecords = 0; // log records that are not GenAI events
+    std::int64_t items() const { return std::int64_t(spans.size() + logs.size()) + skippedLogRecords; }
+    bool hasRootSpan() const;
+};
+
+// Reads an OTLP/JSON request (ExportTraceServiceRequest or ExportLogsServiceRequest); an error
+// for a request whose shape is wrong, or an empty string. With `keepSources`, each span and log
+// record keeps its source.
+std::string decodeOtlpJson(simdjson::dom::element request, bool keepSources, OtlpDecoded& out);
+// Reads a protobuf ExportTraceServiceRequest (`logs` false) or ExportLogsServiceRequest as it is,
+// without a JSON round trip. Sources are kept as protobuf (the request of that one span or log
+// record, after a one-byte marker), which the assembler reads back as well as JSON ones.
+std::string decodeOtlpProtobuf(std::string_view body, bool logs, bool keepSources, OtlpDecoded& out);
+
 class OtlpAssembler
 {
 public:
@@ -84,6 +114,10 @@ public:
     // request whose shape is wrong (then nothing of it is kept), or an empty string.
     std::string addRequest(simdjson::dom::element request, std::int64_t inputOffset,
                            std::int64_t inputLine = 0);
+    void add(OtlpDecoded decoded, std::int64_t inputOffset, std::int64_t inputLine = 0);
+    // A source kept before (OtlpSpan::source), JSON or protobuf.
+    std::string addSource(std::string_view source, std::int64_t inputOffset);
+    bool keepsSources() const { return m_keepSources; }
 
     // Interactions of the traces whose root span has arrived.
     std::vector<Interaction> takeCompleted();
@@ -126,7 +160,6 @@ public:
     static Interaction assemble(std::vector<OtlpSpan> spans, std::vector<OtlpLogRecord> logs = {});
 
 private:
-    std::string addLogs(simdjson::dom::array resourceLogs, std::int64_t inputOffset, std::int64_t inputLine);
     struct Trace
     {
         std::vector<OtlpSpan> spans;

@@ -20,8 +20,6 @@
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <QDateTime>
 #include <QPointer>
 #include <QTcpServer>
@@ -105,29 +103,6 @@ struct Answer
     std::string message;       // for errors and the log
     int retryAfterSeconds = 0; // with 429 and 503: when an exporter may try again
 };
-
-bool hasRootSpan(simdjson::dom::element request)
-{
-    simdjson::dom::array resources;
-    if (request["resourceSpans"].get_array().get(resources))
-        return false;
-    for (auto resource : resources) {
-        simdjson::dom::array scopes;
-        if (resource["scopeSpans"].get_array().get(scopes))
-            continue;
-        for (auto scope : scopes) {
-            simdjson::dom::array spans;
-            if (scope["spans"].get_array().get(spans))
-                continue;
-            for (auto span : spans) {
-                std::string_view parent;
-                if (span["parentSpanId"].get_string().get(parent) || parent.empty())
-                    return true;
-            }
-        }
-    }
-    return false;
-}
 
 Answer errorAnswer(int status, bool protobuf, const std::string& message)
 {
@@ -215,11 +190,8 @@ public:
             return prepared.error().text();
         m_prices = PriceTable(std::move(*prices));
         // The spans acknowledged before a restart wait again, as they arrived; they are stored already.
-        for (const OtlpSource& source : *waiting) {
-            simdjson::dom::element request;
-            if (m_parser.parse(source.request).get(request) == simdjson::SUCCESS)
-                m_assembler.addRequest(request, source.receivedMs);
-        }
+        for (const OtlpSource& source : *waiting)
+            m_assembler.addSource(source.request, source.receivedMs);
         m_assembler.takeNewSources();
         m_assembler.takeTouched();
         // Traces committed before this start are asked of the store, on a connection of the
@@ -310,49 +282,39 @@ private:
 
     void handle(Task& task)
     {
-        std::string json;
-        const char* data = task.body.constData();
-        size_t size = static_cast<size_t>(task.body.size());
+        // Protobuf is read as it is; JSON through simdjson. Both give the same spans and records.
+        OtlpDecoded decoded;
+        std::string error;
         if (task.protobuf) {
-            opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest traces;
-            opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest logs;
-            google::protobuf::Message& request =
-                task.logs ? static_cast<google::protobuf::Message&>(logs) : traces;
-            if (!request.ParseFromArray(task.body.constData(), static_cast<int>(task.body.size()))) {
-                task.done(errorAnswer(400, true,
-                                      task.logs ? "the body is not a protobuf ExportLogsServiceRequest"
-                                                : "the body is not a protobuf ExportTraceServiceRequest"),
+            error = decodeOtlpProtobuf(std::string_view(task.body.constData(), size_t(task.body.size())),
+                                       task.logs, true, decoded);
+        } else {
+            simdjson::dom::element document;
+            if (m_parser.parse(task.body.constData(), size_t(task.body.size())).get(document) !=
+                simdjson::SUCCESS) {
+                task.done(errorAnswer(400, false, "the body is not valid JSON"), 0, 0);
+                return;
+            }
+            const char* wanted = task.logs ? "resourceLogs" : "resourceSpans";
+            if (document.at_key(wanted).get_array().error() != simdjson::SUCCESS) {
+                task.done(errorAnswer(400, false,
+                                      std::string(task.logs ? "not an OTLP logs request"
+                                                            : "not an OTLP trace request") +
+                                          ": no " + wanted + " array"),
                           0, 0);
                 return;
             }
-            google::protobuf::util::JsonPrintOptions options;
-            options.always_print_enums_as_ints = true;
-            if (!google::protobuf::util::MessageToJsonString(request, &json, options).ok()) {
-                task.done(errorAnswer(400, true, "the request cannot be read"), 0, 0);
-                return;
-            }
-            data = json.data();
-            size = json.size();
+            error = decodeOtlpJson(document, true, decoded);
         }
-        simdjson::dom::element document;
-        if (m_parser.parse(data, size).get(document) != simdjson::SUCCESS) {
-            task.done(errorAnswer(400, task.protobuf, "the body is not valid JSON"), 0, 0);
-            return;
-        }
-        const char* wanted = task.logs ? "resourceLogs" : "resourceSpans";
-        if (document.at_key(wanted).get_array().error() != simdjson::SUCCESS) {
-            task.done(errorAnswer(
-                          400, task.protobuf,
-                          std::string(task.logs ? "not an OTLP logs request" : "not an OTLP trace request") +
-                              ": no " + wanted + " array"),
-                      0, 0);
+        if (!error.empty()) {
+            task.done(errorAnswer(400, task.protobuf, error), 0, 0);
             return;
         }
         // Past the bound on waiting spans, only a request with a root span (which completes a
         // trace and makes room) is taken; the others are told to come back.
         if ((m_assembler.pendingSpans() >= m_options.maxPendingSpans ||
              m_assembler.pendingSourceBytes() >= m_options.maxPendingBytes) &&
-            !hasRootSpan(document)) {
+            !decoded.hasRootSpan()) {
             Answer answer = errorAnswer(429, task.protobuf,
                                         "too many spans wait for their traces' root spans (" +
                                             std::to_string(m_assembler.pendingSpans()) + "): retry later");
@@ -360,20 +322,8 @@ private:
             task.done(std::move(answer), 0, 0);
             return;
         }
-        const std::string error = m_assembler.addRequest(document, nowMs());
-        if (!error.empty()) {
-            task.done(errorAnswer(400, task.protobuf, error), 0, 0);
-            return;
-        }
-        // Spans, or log records.
-        std::int64_t spans = 0;
-        if (auto resources = document[wanted].get_array(); !resources.error())
-            for (auto resource : resources.value())
-                if (auto scopes = resource[task.logs ? "scopeLogs" : "scopeSpans"].get_array();
-                    !scopes.error())
-                    for (auto scope : scopes.value())
-                        if (auto list = scope[task.logs ? "logRecords" : "spans"].get_array(); !list.error())
-                            spans += static_cast<std::int64_t>(list.value().size());
+        const std::int64_t spans = decoded.items(); // spans, or log records
+        m_assembler.add(std::move(decoded), nowMs());
         const bool protobuf = task.protobuf;
         // Spans and log records of traces committed before: merged into their interaction, which is
         // written again (messages, tool calls, signals and totals) in the same transaction.

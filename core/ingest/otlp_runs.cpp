@@ -2,7 +2,6 @@
 
 #include "core/store/database.h"
 
-#include <simdjson.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -216,17 +215,13 @@ OtlpSettled OtlpRuns::settle(OtlpAssembler& assembler, Take take, std::int64_t n
 
     // A run assembled from its traces' sources, those changed here first.
     auto assembleRun = [&](const std::vector<std::string>& members) {
-        thread_local simdjson::dom::parser parser;
         OtlpAssembler assembler;
         for (const std::string& member : members) {
             const auto changed = now.find(member);
             const std::vector<std::string> sources =
                 changed != now.end() ? changed->second : committedSources(member);
-            for (const std::string& source : sources) {
-                simdjson::dom::element request;
-                if (parser.parse(source).get(request) == simdjson::SUCCESS)
-                    assembler.addRequest(request, 0);
-            }
+            for (const std::string& source : sources)
+                assembler.addSource(source, 0);
         }
         return assembler.takeAllAsOne();
     };

@@ -4,6 +4,17 @@
 
 namespace winnow {
 
+namespace {
+// OTLP/JSON sources as text, protobuf ones as the bytes they are.
+void bindSource(sql::Statement& statement, int index, std::string_view source)
+{
+    if (!source.empty() && source.front() == '{')
+        statement.bind(index, source);
+    else
+        statement.bindBlob(index, source);
+}
+} // namespace
+
 OtlpSourceStore::OtlpSourceStore(Database& database) : m_database(database) {}
 
 std::vector<OtlpSource> OtlpSourceStore::waiting()
@@ -20,11 +31,11 @@ void OtlpSourceStore::addWaiting(const std::vector<OtlpSource>& sources)
 {
     sql::Statement insert(m_database.connection(),
                           "INSERT INTO otlp_sources(trace_id, received_ms, request) VALUES(?1, ?2, ?3)");
-    for (const OtlpSource& source : sources)
-        insert.bind(1, std::string_view(source.traceId))
-            .bind(2, source.receivedMs)
-            .bind(3, std::string_view(source.request))
-            .run();
+    for (const OtlpSource& source : sources) {
+        insert.bind(1, std::string_view(source.traceId)).bind(2, source.receivedMs);
+        bindSource(insert, 3, source.request);
+        insert.run();
+    }
 }
 
 void OtlpSourceStore::commitTraces(
@@ -38,11 +49,11 @@ void OtlpSourceStore::commitTraces(
         traceIds.push_back(entry.first);
     removeTraces(traceIds);
     for (const auto& [traceId, sources] : sourcesByTrace)
-        for (const std::string& source : sources)
-            insert.bind(1, std::string_view(traceId))
-                .bind(2, committedMs)
-                .bind(3, std::string_view(source))
-                .run();
+        for (const std::string& source : sources) {
+            insert.bind(1, std::string_view(traceId)).bind(2, committedMs);
+            bindSource(insert, 3, source);
+            insert.run();
+        }
 }
 
 std::vector<std::string> OtlpSourceStore::committedSources(const std::string& traceId)

@@ -527,6 +527,13 @@ TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
         }
         EXPECT_EQ(count(store, "interactions"), 1);
         EXPECT_EQ(count(store, "tool_calls"), 1);
+        {
+            // After a restart, the trace's stored sources (protobuf ones here) are read back: a retry
+            // still changes nothing.
+            ReceiverThread again(store, {});
+            EXPECT_EQ(post(again.port(), protobuf, logs.front(), true, "/v1/logs").status, 200);
+            EXPECT_EQ(count(store, "interactions"), 1);
+        }
         const std::string text = test::conversation(store);
         EXPECT_NE(text.find("user: What is the weather in Lisbon?\n"), std::string::npos) << text;
         EXPECT_NE(text.find("assistant: It is 21 °C and sunny in Lisbon right now.\n"), std::string::npos)
