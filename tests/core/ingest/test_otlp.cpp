@@ -1,8 +1,15 @@
 #include "../test_helpers.h"
 #include "core/ingest/otlp.h"
 
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
+#include <google/protobuf/util/json_util.h>
+
 #include <gtest/gtest.h>
 
+#include <QByteArray>
+
+#include <regex>
 #include <sstream>
 
 using namespace winnow;
@@ -288,4 +295,82 @@ TEST(Otlp, LlmSpansThatRepeatTheHistoryCountEachMessageAndToolCallOnce)
     EXPECT_EQ(*in.inputTokens, 300);
     EXPECT_EQ(*in.outputTokens, 30);
     EXPECT_EQ(in.spans.size(), 4u);
+}
+
+namespace {
+// OTLP/JSON writes ids in hex where protobuf's own JSON reader expects base64.
+std::string withBase64Ids(const std::string& json)
+{
+    static const std::regex id(R"re("(traceId|spanId|parentSpanId)"\s*:\s*"([0-9a-fA-F]*)")re");
+    std::string out;
+    auto begin = std::sregex_iterator(json.begin(), json.end(), id);
+    size_t last = 0;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+        const std::smatch& m = *it;
+        out.append(json, last, size_t(m.position()) - last);
+        QByteArray bytes = QByteArray::fromHex(QByteArray::fromStdString(m[2].str()));
+        out += "\"" + m[1].str() + "\":\"" + bytes.toBase64().toStdString() + "\"";
+        last = size_t(m.position() + m.length());
+    }
+    out.append(json, last);
+    return out;
+}
+} // namespace
+
+// Protobuf is read directly, not through JSON: the same request gives the same interaction.
+TEST(Otlp, ProtobufAndJsonGiveTheSameInteraction)
+{
+    for (const std::string file :
+         {"otlp_genai_pretty.json", "otel_js/chat-agent/traces.jsonl", "otel_js/responses/traces.jsonl"}) {
+        SCOPED_TRACE(file);
+        std::string text = test::readFile(test::dataFile(file));
+        std::vector<std::string> requests;
+        if (file.ends_with(".jsonl")) {
+            std::istringstream lines(text);
+            for (std::string line; std::getline(lines, line);)
+                if (!line.empty())
+                    requests.push_back(line);
+        } else {
+            requests.push_back(text);
+        }
+        OtlpAssembler fromJson, fromProtobuf;
+        for (const std::string& request : requests) {
+            ASSERT_EQ(addJson(fromJson, request), "");
+            opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest message;
+            ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(withBase64Ids(request), &message).ok());
+            OtlpDecoded decoded;
+            ASSERT_EQ(decodeOtlpProtobuf(message.SerializeAsString(), false, false, decoded), "");
+            fromProtobuf.add(std::move(decoded), 0);
+        }
+        const std::vector<Interaction> a = fromJson.takeAll(), b = fromProtobuf.takeAll();
+        ASSERT_EQ(a.size(), b.size());
+        ASSERT_FALSE(a.empty());
+        for (size_t i = 0; i < a.size(); ++i) {
+            EXPECT_EQ(a[i].key, b[i].key);
+            EXPECT_EQ(a[i].agent, b[i].agent);
+            EXPECT_EQ(a[i].agentVersion, b[i].agentVersion);
+            EXPECT_EQ(a[i].model, b[i].model);
+            EXPECT_EQ(a[i].session, b[i].session);
+            EXPECT_EQ(a[i].startMs, b[i].startMs);
+            EXPECT_EQ(a[i].latencyMs, b[i].latencyMs);
+            EXPECT_EQ(a[i].inputTokens, b[i].inputTokens);
+            EXPECT_EQ(a[i].outputTokens, b[i].outputTokens);
+            EXPECT_EQ(a[i].costUsd, b[i].costUsd);
+            EXPECT_EQ(a[i].metadataJson, b[i].metadataJson);
+            ASSERT_EQ(a[i].messages.size(), b[i].messages.size());
+            for (size_t m = 0; m < a[i].messages.size(); ++m) {
+                EXPECT_EQ(a[i].messages[m].role, b[i].messages[m].role);
+                EXPECT_EQ(a[i].messages[m].content, b[i].messages[m].content);
+            }
+            ASSERT_EQ(a[i].toolCalls.size(), b[i].toolCalls.size());
+            for (size_t c = 0; c < a[i].toolCalls.size(); ++c) {
+                EXPECT_EQ(a[i].toolCalls[c].name, b[i].toolCalls[c].name);
+                EXPECT_EQ(a[i].toolCalls[c].arguments, b[i].toolCalls[c].arguments);
+                EXPECT_EQ(a[i].toolCalls[c].result, b[i].toolCalls[c].result);
+                EXPECT_EQ(a[i].toolCalls[c].status, b[i].toolCalls[c].status);
+            }
+            ASSERT_EQ(a[i].scores.size(), b[i].scores.size());
+            EXPECT_EQ(a[i].spans.size(), b[i].spans.size());
+        }
+    }
 }
