@@ -106,10 +106,12 @@ Runner defineServe(CLI::App& command, const Context& context)
             printJson(QJsonObject{{QStringLiteral("requests"), static_cast<qint64>(stats.requests)},
                                   {QStringLiteral("rejected"), static_cast<qint64>(stats.rejected)},
                                   {QStringLiteral("spans"), static_cast<qint64>(stats.spans)},
+                                  {QStringLiteral("log_records"), static_cast<qint64>(stats.logRecords)},
                                   {QStringLiteral("interactions"), static_cast<qint64>(stats.interactions)}});
         } else {
             std::cout << "requests      " << stats.requests << "\nrejected      " << stats.rejected
-                      << "\nspans         " << stats.spans << "\ninteractions  " << stats.interactions
+                      << "\nspans         " << stats.spans << "\nlog records   " << stats.logRecords
+                      << "\ninteractions  " << stats.interactions
                       << " (answered requests; winnow stats has the total)\n";
         }
         return exitOk;

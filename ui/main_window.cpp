@@ -311,10 +311,11 @@ bool MainWindow::setReceiverOn(bool on, quint16 port)
     connect(receiver.get(), &OtlpReceiver::requestHandled, this, [this](int status, const QString& message) {
         const OtlpReceiverStats stats = m_receiver ? m_receiver->stats() : OtlpReceiverStats{};
         sources()->setReceiverState(
-            true, tr("Listening on 127.0.0.1:%1 · %2 requests · %3 spans · %4 rejected%5")
+            true, tr("Listening on 127.0.0.1:%1 · %2 requests · %3 spans · %4 log records · %5 rejected%6")
                       .arg(m_receiver ? m_receiver->port() : 0)
                       .arg(stats.requests)
                       .arg(stats.spans)
+                      .arg(stats.logRecords)
                       .arg(stats.rejected)
                       .arg(status >= 400 ? tr(" (last: %1 %2)").arg(status).arg(message) : QString()));
     });

@@ -38,10 +38,20 @@ TEST_F(Cli, ServeReceivesTracesAndWatchesFilesUntilSigterm)
     std::ofstream(path("watched.jsonl"), std::ios::app)
         << "{\"id\":\"w2\",\"messages\":[{\"role\":\"user\",\"content\":\"again\"}]}\n";
     EXPECT_EQ(waitForInteractions(7), 7); // five traces and two watched lines
+    // Message content as OTLP log records, on the same keep-alive connection.
+    std::string logs = test::slurp(std::string(WINNOW_TEST_DATA) + "/otel_js/responses/logs.jsonl");
+    logs = logs.substr(0, logs.find('\n'));
+    socket.write("POST /v1/logs HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                 QByteArray::number(qsizetype(logs.size())) + "\r\n\r\n" + QByteArray::fromStdString(logs));
+    answer.clear();
+    while (!answer.contains("\r\n\r\n{}") && socket.waitForReadyRead(10000))
+        answer += socket.readAll();
+    EXPECT_TRUE(answer.startsWith("HTTP/1.1 200")) << answer.toStdString();
     kill(pid, SIGTERM);
     const auto result = finish(pid);
     EXPECT_EQ(result.exitCode, 0) << result.err;
-    EXPECT_EQ(result.json().value(QStringLiteral("requests")).toInt(), 1) << result.out;
+    EXPECT_EQ(result.json().value(QStringLiteral("requests")).toInt(), 2) << result.out;
+    EXPECT_EQ(result.json().value(QStringLiteral("log_records")).toInt(), 1) << result.out;
     EXPECT_EQ(result.json().value(QStringLiteral("interactions")).toInt(), 5);
     EXPECT_EQ(run({"--db", db(), "serve", "--otlp", "nowhere"}).exitCode, 2);
 }
