@@ -2,6 +2,7 @@
 
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
+#include "core/store/otlp_source_store.h"
 #include "core/store/source_store.h"
 #include "core/store/store_writer.h"
 
@@ -28,6 +29,7 @@ Result<std::int64_t> deleteIds(StoreWriter& writer, const std::vector<std::int64
             ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), first + chunk)));
         auto removed = std::make_shared<std::int64_t>(0);
         Status status = writer.write(WritePriority::Bulk, [part, removed](WriteTransaction& tx) {
+            OtlpSourceStore(tx.database()).forgetInteractions(*part);
             *removed = tx.interactions().remove(*part);
             if (*removed > 0)
                 tx.changed(StoreChange::Interactions);

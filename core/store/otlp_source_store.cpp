@@ -81,6 +81,26 @@ void OtlpSourceStore::removeTraces(const std::vector<std::string>& traceIds)
         remove.bind(1, std::string_view(traceId)).run();
 }
 
+void OtlpSourceStore::forgetInteractions(const std::vector<std::int64_t>& interactionIds)
+{
+    // An interaction's trace is its metadata's trace_id; a joined run's other traces name it.
+    constexpr const char* traces = "WITH head(trace_id) AS (SELECT json_extract(json, '$.trace_id') FROM "
+                                   "interaction_metadata WHERE interaction_id = ?1 AND json_valid(json)) ";
+    sql::Statement sources(m_database.connection(),
+                           std::string(traces) +
+                               "DELETE FROM otlp_sources WHERE trace_id IN (SELECT trace_id FROM "
+                               "head UNION SELECT trace_id FROM otlp_runs WHERE run_trace_id IN "
+                               "(SELECT trace_id FROM head))");
+    sql::Statement runs(m_database.connection(),
+                        std::string(traces) +
+                            "DELETE FROM otlp_runs WHERE run_trace_id IN (SELECT trace_id FROM "
+                            "head) OR trace_id IN (SELECT trace_id FROM head)");
+    for (const std::int64_t id : interactionIds) {
+        sources.bind(1, id).run();
+        runs.bind(1, id).run();
+    }
+}
+
 void OtlpSourceStore::saveRuns(const std::vector<OtlpRunRecord>& runs)
 {
     sql::Statement upsert(

@@ -47,6 +47,9 @@ public:
     std::vector<std::string> committedSources(const std::string& traceId);
     bool hasCommitted();
     void removeTraces(const std::vector<std::string>& traceIds);
+    // These interactions are being deleted (not replaced): the sources and runs of their traces
+    // go with them, so that reading the same OTLP input again makes them anew.
+    void forgetInteractions(const std::vector<std::int64_t>& interactionIds);
 
     void saveRuns(const std::vector<OtlpRunRecord>& runs);
     std::optional<OtlpRunRecord> run(const std::string& traceId);

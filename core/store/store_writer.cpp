@@ -2,6 +2,7 @@
 
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
+#include "core/store/otlp_source_store.h"
 #include "core/store/rollups.h"
 #include "core/store/settings_store.h"
 #include "core/util/text.h"
@@ -383,6 +384,7 @@ void StoreWriter::retentionStep()
                 return;
             const std::vector<std::int64_t> expired =
                 InteractionStore(tx.database()).idsStartedBefore(nowMs() - days * 86'400'000, retentionChunk);
+            OtlpSourceStore(tx.database()).forgetInteractions(expired);
             if (tx.interactions().remove(expired) > 0)
                 tx.changed(StoreChange::Interactions);
             *fullChunk = static_cast<std::int64_t>(expired.size()) == retentionChunk;

@@ -3,6 +3,7 @@
 // content comes as log records, in files and requests of their own.
 
 #include "../test_helpers.h"
+#include "core/store/deletion.h"
 
 #include <gtest/gtest.h>
 
@@ -260,4 +261,25 @@ TEST(OtlpRuns, ACallJoinsTheRunItsInputContinues)
               "user: Hi\nassistant: Hello! How can I help?\nuser: Book a table for "
               "two\nassistant: Booked for 8 pm.\n");
     EXPECT_EQ(test::queryRow(store.path(), "SELECT key FROM interactions").at(0), "trace:" + trace(1));
+}
+
+// Deleting interactions takes their traces' stored sources and runs with them: the same OTLP input
+// read again (--replace) makes them anew, not a retry of what was merged.
+TEST(OtelJsFixtures, ReadingAgainAfterADeletionMakesTheInteractionsAnew)
+{
+    test::TestStore store;
+    const std::vector<std::string> files = {fixture("chat-tools", "traces.jsonl"),
+                                            fixture("chat-tools", "logs.jsonl")};
+    store.ingest(files);
+    ASSERT_EQ(store.queryInt("SELECT count(*) FROM interactions"), 1);
+    auto deleted = deleteInteractions(store.reader(), *store.writer, DeleteSelection{});
+    ASSERT_TRUE(deleted);
+    EXPECT_EQ(deleted->deleted, 1);
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM otlp_sources"), 0);
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM otlp_runs"), 0);
+    IngestOptions again;
+    again.replace = true;
+    store.ingest(files, again);
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM interactions"), 1);
+    EXPECT_EQ(test::conversation(store.path()), weatherConversation);
 }
