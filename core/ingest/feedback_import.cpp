@@ -1,5 +1,7 @@
 #include "core/ingest/feedback_import.h"
 
+#include "core/ingest/field_records.h"
+
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
 #include "core/store/store_writer.h"
@@ -98,69 +100,6 @@ std::string fill(FeedbackRecord& record, const std::map<std::string, std::string
     return {};
 }
 
-std::map<std::string, std::string> jsonFields(simdjson::dom::object object)
-{
-    std::map<std::string, std::string> fields;
-    for (auto [key, value] : object) {
-        std::string name(key);
-        if (name == "score" || name == "scores") { // {"scores": {"csat": 4}} as well as "score.csat"
-            simdjson::dom::object nested;
-            if (!value.get_object().get(nested))
-                for (auto [scoreName, scoreValue] : nested)
-                    fields["score." + std::string(scoreName)] = simdjson::minify(scoreValue);
-            continue;
-        }
-        std::string_view text;
-        if (!value.get_string().get(text))
-            fields[name] = std::string(text);
-        else if (!value.is_null())
-            fields[name] = simdjson::minify(value);
-    }
-    return fields;
-}
-
-// RFC 4180: fields separated by commas, quoted with ", "" inside quotes, newlines inside quotes.
-bool readCsvRecord(std::istream& in, std::vector<std::string>& fields, std::int64_t& lines)
-{
-    fields.clear();
-    std::string field;
-    bool quoted = false, any = false;
-    char c;
-    while (in.get(c)) {
-        any = true;
-        if (quoted) {
-            if (c == '"') {
-                if (in.peek() == '"') {
-                    in.get(c);
-                    field += '"';
-                } else {
-                    quoted = false;
-                }
-            } else {
-                if (c == '\n')
-                    ++lines;
-                field += c;
-            }
-            continue;
-        }
-        if (c == '"' && field.empty()) {
-            quoted = true;
-        } else if (c == ',') {
-            fields.push_back(std::move(field));
-            field.clear();
-        } else if (c == '\n') {
-            ++lines;
-            break;
-        } else if (c != '\r') {
-            field += c;
-        }
-    }
-    if (!any)
-        return false;
-    fields.push_back(std::move(field));
-    return true;
-}
-
 } // namespace
 
 Status addFeedbackMapping(FeedbackMapping& mapping, const std::string& text)
@@ -180,58 +119,23 @@ Status addFeedbackMapping(FeedbackMapping& mapping, const std::string& text)
 Result<std::vector<FeedbackRecord>> readFeedbackFile(const std::string& path, const FeedbackMapping& mapping,
                                                      std::vector<FeedbackProblem>& problems)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return Error{"cannot read " + path, {}};
+    std::vector<FieldRecordProblem> unreadable;
+    auto rows = readFieldRecords(path, unreadable);
+    if (!rows)
+        return rows.error();
+    for (const FieldRecordProblem& problem : unreadable)
+        problems.push_back({problem.line, problem.reason});
     std::vector<FeedbackRecord> records;
-    const bool csv = path.size() > 4 && toLowerAscii(path.substr(path.size() - 4)) == ".csv";
-    if (csv) {
-        std::vector<std::string> header, row;
-        std::int64_t lines = 0;
-        if (!readCsvRecord(in, header, lines))
-            return records;
-        if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0)
-            header[0].erase(0, 3);
-        while (true) {
-            const std::int64_t line = lines + 1;
-            if (!readCsvRecord(in, row, lines))
-                break;
-            if (row.size() == 1 && row[0].empty())
-                continue;
-            if (row.size() != header.size()) {
-                problems.push_back({line, "has " + std::to_string(row.size()) + " fields, the header " +
-                                              std::to_string(header.size())});
-                continue;
-            }
-            std::map<std::string, std::string> fields;
-            for (size_t i = 0; i < header.size(); ++i)
-                fields[header[i]] = row[i];
-            FeedbackRecord record;
-            record.line = line;
-            if (std::string reason = fill(record, fields, mapping); !reason.empty())
-                problems.push_back({line, reason});
-            else
-                records.push_back(std::move(record));
-        }
-        return records;
-    }
-    simdjson::dom::parser parser;
-    std::string text;
-    for (std::int64_t line = 1; std::getline(in, text); ++line) {
-        if (text.find_first_not_of(" \t\r") == std::string::npos)
-            continue;
-        simdjson::dom::object object;
-        if (parser.parse(text).get(object)) {
-            problems.push_back({line, "not a JSON object"});
-            continue;
-        }
+    for (const FieldRecord& row : *rows) {
         FeedbackRecord record;
-        record.line = line;
-        if (std::string reason = fill(record, jsonFields(object), mapping); !reason.empty())
-            problems.push_back({line, reason});
+        record.line = row.line;
+        if (std::string reason = fill(record, row.fields, mapping); !reason.empty())
+            problems.push_back({row.line, reason});
         else
             records.push_back(std::move(record));
     }
+    std::sort(problems.begin(), problems.end(),
+              [](const FeedbackProblem& a, const FeedbackProblem& b) { return a.line < b.line; });
     return records;
 }
 
@@ -261,7 +165,7 @@ std::vector<FeedbackRecord> parseFeedbackJson(std::string_view body, std::vector
         }
         FeedbackRecord record;
         record.line = index;
-        if (std::string reason = fill(record, jsonFields(object), {}); !reason.empty())
+        if (std::string reason = fill(record, fieldsOfJsonObject(object), {}); !reason.empty())
             problems.push_back({index, reason});
         else
             records.push_back(std::move(record));
