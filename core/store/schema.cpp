@@ -341,6 +341,89 @@ CREATE VIEW message_texts AS
     FROM messages m LEFT JOIN texts t ON t.id = m.text_id;
 )sql";
 
+// Review: the taxonomy (its edits kept), labels as append-only versions (a change is a new row that
+// replaces the one before it: the audit trail is the chain), queues and their items.
+constexpr const char* reviewV7 = R"sql(
+CREATE TABLE review_categories(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL,
+    retired INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX review_categories_by_name ON review_categories(name COLLATE NOCASE);
+CREATE TABLE review_category_events(
+    id INTEGER PRIMARY KEY,
+    category_id INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    action TEXT NOT NULL,
+    before_json TEXT,
+    after_json TEXT
+);
+INSERT INTO review_categories(name, description, position) VALUES
+    ('incorrect or hallucinated information', 'States something false or invented.', 1),
+    ('misunderstood intent', 'Answers a different question than the user asked.', 2),
+    ('wrong or misused tool', 'Calls the wrong tool, or the right one with wrong arguments.', 3),
+    ('incomplete task', 'Stops before the task is done.', 4),
+    ('ignored instruction or policy', 'Goes against the system prompt, the user or a policy.', 5),
+    ('unsafe or non-compliant content', 'Harmful, private or non-compliant output.', 6),
+    ('unnecessary escalation', 'Hands over to a person when it could have helped.', 7),
+    ('missed escalation', 'Should have handed over to a person and did not.', 8),
+    ('tone', 'Rude, cold, verbose or otherwise off in manner.', 9),
+    ('other', 'Anything the categories above do not cover (say what in the note).', 10);
+CREATE TABLE review_queues(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL,
+    from_ms INTEGER,
+    to_ms INTEGER,
+    conditions TEXT NOT NULL DEFAULT '',
+    ordering TEXT NOT NULL CHECK (ordering IN ('priority', 'sample', 'given')),
+    sample_size INTEGER,
+    seed INTEGER,
+    slice_size INTEGER NOT NULL DEFAULT 0,
+    overlap INTEGER NOT NULL DEFAULT 1,
+    blind INTEGER NOT NULL DEFAULT 1,
+    guidelines TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX review_queues_by_name ON review_queues(name);
+CREATE TABLE review_queue_items(
+    queue_id INTEGER NOT NULL REFERENCES review_queues(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    interaction_id INTEGER NOT NULL,
+    PRIMARY KEY(queue_id, position)
+) WITHOUT ROWID;
+CREATE INDEX review_queue_items_by_interaction ON review_queue_items(interaction_id);
+CREATE TABLE labels(
+    id INTEGER PRIMARY KEY,
+    interaction_id INTEGER NOT NULL,
+    reviewer TEXT NOT NULL,
+    queue_id INTEGER,
+    turn INTEGER,
+    tool_call INTEGER,
+    verdict TEXT CHECK (verdict IN ('pass', 'fail', 'unsure')),
+    severity INTEGER CHECK (severity BETWEEN 1 AND 4),
+    note TEXT NOT NULL DEFAULT '',
+    corrected TEXT,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'final')),
+    author TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    replaces INTEGER REFERENCES labels(id)
+);
+CREATE INDEX labels_by_interaction ON labels(interaction_id, reviewer);
+CREATE UNIQUE INDEX labels_by_replaced ON labels(replaces) WHERE replaces IS NOT NULL;
+CREATE TABLE label_categories(
+    label_id INTEGER NOT NULL REFERENCES labels(id),
+    position INTEGER NOT NULL,
+    category_id INTEGER NOT NULL REFERENCES review_categories(id),
+    PRIMARY KEY(label_id, position)
+) WITHOUT ROWID;
+CREATE VIEW current_labels AS
+    SELECT l.* FROM labels l WHERE NOT EXISTS (SELECT 1 FROM labels n WHERE n.replaces = l.id);
+)sql";
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
@@ -367,6 +450,7 @@ const std::vector<Migration>& migrations()
         {5, "receiver", receiverV5},
         {6, "otlp sources", otlpSourcesV6},
         {6, "texts", textsV6},
+        {7, "review", reviewV7},
     };
     return registry;
 }

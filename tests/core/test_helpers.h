@@ -81,6 +81,14 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 7: review.
+    db.exec("DROP VIEW current_labels; DROP TABLE label_categories; DROP TABLE labels; DROP TABLE "
+            "review_queue_items; DROP TABLE review_queues; DROP TABLE review_category_events; DROP TABLE "
+            "review_categories");
+    if (version == 6) {
+        db.exec("PRAGMA user_version = 6");
+        return;
+    }
     // Version 6: the receiver's waiting spans become every OTLP trace's sources.
     db.exec("DROP VIEW message_texts; ALTER TABLE messages DROP COLUMN text_id; DROP TABLE texts;");
     db.exec("DROP TABLE otlp_runs; DROP INDEX otlp_sources_by_trace; ALTER TABLE otlp_sources DROP COLUMN "

@@ -1,0 +1,87 @@
+#pragma once
+// Review work over the store: queues made from a slice (in priority order or as a seeded random
+// sample), labels exchanged as JSONL or CSV, and the agreement between reviewers on a queue.
+// The app and the command line call these same functions.
+
+#include "core/review/agreement.h"
+#include "core/store/filter.h"
+#include "core/store/review_store.h"
+#include "core/util/result.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace winnow {
+
+class Database;
+class StoreWriter;
+
+struct QueueRequest
+{
+    std::string name;
+    std::string owner;
+    MetricsFilter filter;
+    QueueOrder order = QueueOrder::Priority;
+    std::int64_t sampleSize = 0; // Sample: how many
+    std::uint64_t seed = 1;      // Sample: the same seed draws the same items
+    int overlap = 1;
+    bool blind = true;
+    std::string guidelines;
+    std::vector<std::int64_t> interactionIds; // Given: exactly these, in this order
+};
+
+// How much a signal weighs in the priority order (then the most recent first).
+int priorityWeight(SignalKind kind);
+
+// The queue's items: the slice in priority order, a sample of it, or the given interactions.
+[[nodiscard]] Result<std::vector<std::int64_t>>
+chooseQueueItems(Database& reader, const QueueRequest& request, std::int64_t* sliceSize = nullptr);
+// Chooses the items on `reader` and stores the queue through the writer; returns the queue.
+[[nodiscard]] Result<ReviewQueue> createQueue(Database& reader, StoreWriter& writer,
+                                              const QueueRequest& request);
+
+// One line of a label file (JSONL) or row (CSV), read and checked against the store.
+struct LabelFileProblem
+{
+    std::int64_t line = 0;
+    std::string message;
+};
+struct LabelImport
+{
+    std::vector<Label> labels;              // when problems is empty
+    std::vector<LabelFileProblem> problems; // when not, nothing is imported
+};
+// Reads every row first: an unknown interaction, an unknown category, a bad verdict or severity is
+// a problem naming its line.
+LabelImport readLabelFile(Database& reader, const std::string& path);
+struct LabelImportSummary
+{
+    std::int64_t added = 0;
+    std::int64_t unchanged = 0; // the same label was there already
+};
+// Writes the labels of a checked file in one operation; a label equal to the reviewer's current
+// one adds nothing, a different one supersedes it (which stays in its history).
+[[nodiscard]] Result<LabelImportSummary> importLabels(StoreWriter& writer, const std::vector<Label>& labels);
+// Every current submitted label (of a queue's items), one JSON object a line.
+[[nodiscard]] Result<std::int64_t> exportLabels(Database& reader, std::optional<std::int64_t> queueId,
+                                                const std::string& path);
+
+// Agreement on a queue's (or every) submitted labels, per variable and per category.
+struct QueueAgreement
+{
+    std::optional<Agreement> verdict, primaryCategory, severity;
+    std::string verdictError, primaryCategoryError, severityError; // why one could not be measured
+    struct PerCategory
+    {
+        std::string name;
+        std::optional<Agreement> agreement;
+        std::string error;
+    };
+    std::vector<PerCategory> categories;
+};
+QueueAgreement measureQueueAgreement(Database& reader, std::optional<std::int64_t> queueId,
+                                     std::uint64_t seed = 1);
+
+} // namespace winnow
