@@ -24,7 +24,11 @@ bool hasCommand(int argc, char** argv)
             ++i;
             continue;
         }
-        if (arg.rfind("--db=", 0) == 0 || arg == "--json")
+        if (arg == "--reviewer") {
+            ++i;
+            continue;
+        }
+        if (arg.rfind("--db=", 0) == 0 || arg.rfind("--reviewer=", 0) == 0 || arg == "--json")
             continue;
         if (arg == "--help" || arg == "-h")
             return true;
@@ -43,6 +47,8 @@ int run(int argc, char** argv)
     app.add_option("--db", context.dbPath, "The store (default: ~/.local/share/winnow/winnow.db)")
         ->type_name("PATH");
     app.add_flag("--json", context.json, "Machine-readable output");
+    app.add_option("--reviewer", context.reviewer, "Who is reviewing (default: the login name)")
+        ->type_name("NAME");
     app.require_subcommand(1);
     app.footer(
         "\nwinnow help COMMAND (or winnow COMMAND --help) tells a command's options, with an example.");

@@ -16,8 +16,11 @@ namespace winnow::cli {
 
 struct Context
 {
-    std::string dbPath; // --db
-    bool json = false;  // --json
+    std::string dbPath;   // --db
+    bool json = false;    // --json
+    std::string reviewer; // --reviewer
+    // --reviewer, or the login name: who labels, edits the taxonomy, owns a queue.
+    std::string reviewerName() const;
     // --db, or the default store in the user's data folder.
     std::string storePath() const;
 };

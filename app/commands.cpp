@@ -20,6 +20,10 @@ Runner defineRetention(CLI::App&, const Context&);
 Runner defineProfile(CLI::App&, const Context&);
 Runner defineServe(CLI::App&, const Context&);
 Runner defineScreenshot(CLI::App&, const Context&);
+Runner defineQueue(CLI::App&, const Context&);
+Runner defineLabels(CLI::App&, const Context&);
+Runner defineAgreement(CLI::App&, const Context&);
+Runner defineTaxonomy(CLI::App&, const Context&);
 
 const std::vector<CommandSpec>& commands()
 {
@@ -31,6 +35,8 @@ const std::vector<CommandSpec>& commands()
         {"scores", defineScores},       {"feedback", defineFeedback},
         {"prices", definePrices},       {"delete", defineDelete},
         {"retention", defineRetention}, {"profile", defineProfile},
+        {"taxonomy", defineTaxonomy},   {"queue", defineQueue},
+        {"labels", defineLabels},       {"agreement", defineAgreement},
         {"serve", defineServe},         {"screenshot", defineScreenshot, true},
     };
     return table;

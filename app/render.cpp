@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -19,6 +20,16 @@ namespace winnow::cli {
 std::string Context::storePath() const
 {
     return dbPath.empty() ? Database::defaultPath() : dbPath;
+}
+
+std::string Context::reviewerName() const
+{
+    if (!reviewer.empty())
+        return reviewer;
+    for (const char* variable : {"USER", "LOGNAME", "USERNAME"})
+        if (const char* name = std::getenv(variable); name && *name)
+            return name;
+    return "reviewer";
 }
 
 void printJson(const QJsonObject& object)

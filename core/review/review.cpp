@@ -405,4 +405,81 @@ QueueAgreement measureQueueAgreement(Database& reader, std::optional<std::int64_
     return result;
 }
 
+std::vector<QueueStatus> queueStatuses(Database& reader, const std::string& reviewer)
+{
+    ReviewStore review(reader);
+    const std::vector<ReviewCategory> taxonomy = review.categories();
+    std::vector<QueueStatus> statuses;
+    for (ReviewQueue& queue : review.queues()) {
+        QueueStatus status;
+        const std::vector<std::int64_t> items = review.queueItems(queue.id);
+        std::map<std::int64_t, std::vector<Label>> byItem;
+        for (Label& label : review.submittedLabels(queue.id))
+            byItem[label.interactionId].push_back(std::move(label));
+        std::set<std::string> reviewers;
+        if (!reviewer.empty())
+            reviewers.insert(reviewer);
+        for (const auto& [item, labels] : byItem)
+            for (const Label& label : labels)
+                if (!label.reviewer.empty())
+                    reviewers.insert(label.reviewer);
+        std::map<std::string, std::int64_t> pending;
+        std::int64_t fails = 0;
+        std::map<std::int64_t, std::int64_t> categoryHits;
+        for (const std::int64_t item : items) {
+            const auto found = byItem.find(item);
+            const std::vector<Label> none;
+            const std::vector<Label>& labels = found == byItem.end() ? none : found->second;
+            std::vector<const Label*> byReviewers;
+            const Label* final = nullptr;
+            for (const Label& label : labels) {
+                if (label.reviewer.empty())
+                    final = &label;
+                else
+                    byReviewers.push_back(&label);
+            }
+            if (!byReviewers.empty())
+                ++status.labeled;
+            for (const std::string& name : reviewers) {
+                const bool theirs = std::any_of(byReviewers.begin(), byReviewers.end(),
+                                                [&](const Label* label) { return label->reviewer == name; });
+                if (!theirs && static_cast<int>(byReviewers.size()) < queue.overlap)
+                    ++pending[name];
+            }
+            // The item's final label: adjudicated, or the reviewers' when they agree on the verdict.
+            const Label* decided = final;
+            if (!decided && static_cast<int>(byReviewers.size()) >= queue.overlap && !byReviewers.empty()) {
+                const bool agree =
+                    std::all_of(byReviewers.begin(), byReviewers.end(), [&](const Label* label) {
+                        return label->verdict == byReviewers.front()->verdict;
+                    });
+                if (agree)
+                    decided = byReviewers.front();
+                else
+                    ++status.awaitingAdjudication;
+            }
+            if (!decided || !decided->verdict)
+                continue;
+            ++status.reviewed;
+            if (*decided->verdict == Verdict::Fail) {
+                ++fails;
+                for (const std::int64_t category : decided->categories)
+                    ++categoryHits[category];
+            }
+        }
+        for (const std::string& name : reviewers)
+            status.pending.emplace_back(name, pending[name]);
+        if (queue.order == QueueOrder::Sample) {
+            status.failureRate = wilsonRate(fails, status.reviewed);
+            for (const ReviewCategory& category : taxonomy)
+                if (categoryHits.count(category.id))
+                    status.categoryRates.emplace_back(category.name,
+                                                      wilsonRate(categoryHits[category.id], status.reviewed));
+        }
+        status.queue = std::move(queue);
+        statuses.push_back(std::move(status));
+    }
+    return statuses;
+}
+
 } // namespace winnow

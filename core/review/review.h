@@ -3,6 +3,7 @@
 // sample), labels exchanged as JSONL or CSV, and the agreement between reviewers on a queue.
 // The app and the command line call these same functions.
 
+#include "core/metrics/metrics.h"
 #include "core/review/agreement.h"
 #include "core/store/filter.h"
 #include "core/store/review_store.h"
@@ -67,6 +68,21 @@ struct LabelImportSummary
 // Every current submitted label (of a queue's items), one JSON object a line.
 [[nodiscard]] Result<std::int64_t> exportLabels(Database& reader, std::optional<std::int64_t> queueId,
                                                 const std::string& path);
+
+// Where a queue stands: its items labelled (by at least one reviewer), what each reviewer who
+// works on it has pending (items without their label that still need a reviewer), and for a
+// sample, the failure rate of the reviewed items with its Wilson 95% interval, per category too.
+struct QueueStatus
+{
+    ReviewQueue queue;
+    std::int64_t labeled = 0;
+    std::int64_t reviewed = 0; // items with a final verdict (adjudicated, or agreed)
+    std::int64_t awaitingAdjudication = 0;
+    std::vector<std::pair<std::string, std::int64_t>> pending; // by reviewer
+    std::optional<RateEstimate> failureRate;                   // samples only
+    std::vector<std::pair<std::string, RateEstimate>> categoryRates;
+};
+std::vector<QueueStatus> queueStatuses(Database& reader, const std::string& reviewer = {});
 
 // Agreement on a queue's (or every) submitted labels, per variable and per category.
 struct QueueAgreement

@@ -1,0 +1,108 @@
+#include "cli_test_helpers.h"
+
+#include <QJsonArray>
+
+#include <fstream>
+
+using namespace winnow;
+using test::Cli;
+
+// A sample queue, two reviewers' label files (one JSONL, one CSV), the queue's progress and failure
+// rate, agreement, and the labels exported back: the review loop from a terminal.
+TEST_F(Cli, QueuesLabelsAndAgreementFromTheCommandLine)
+{
+    demoStore(400, 4);
+    auto created = run({"--db", db(), "--reviewer", "lead", "queue", "create", "weekly", "--sample", "20",
+                        "--seed", "3", "--overlap", "2", "--json"});
+    ASSERT_EQ(created.exitCode, 0) << created.err;
+    EXPECT_EQ(created.json().value(QStringLiteral("items")).toInt(), 20);
+    EXPECT_EQ(run({"--db", db(), "queue", "create", "weekly"}).exitCode, 1); // the name is taken
+    EXPECT_EQ(run({"--db", db(), "queue", "create", "bad", "--where", "nope=1"}).exitCode, 2);
+
+    // The keys of the queue's items, in its order.
+    std::vector<std::string> keys;
+    for (int position = 0; position < 20; ++position)
+        keys.push_back(
+            queryText("SELECT key FROM interactions i JOIN review_queue_items q ON q.interaction_id = "
+                      "i.id WHERE q.position = " +
+                      std::to_string(position)));
+    std::ofstream ana(path("ana.jsonl")), ben(path("ben.csv"));
+    ben << "interaction_id,reviewer,verdict,categories,severity\n";
+    for (int i = 0; i < 20; ++i) {
+        const bool fails = i % 4 == 0;
+        ana << R"({"interaction_id":")" << keys[size_t(i)] << R"(","reviewer":"ana","verdict":")"
+            << (fails ? "fail" : "pass") << R"(","categories":[)" << (fails ? R"("tone")" : "") << "]}\n";
+        const bool benFails = fails || i == 1;
+        ben << keys[size_t(i)] << ",ben," << (benFails ? "fail" : "pass") << "," << (benFails ? "Tone" : "")
+            << ",2\n";
+    }
+    ana.close();
+    ben.close();
+    for (const char* file : {"ana.jsonl", "ben.csv"}) {
+        auto imported = run({"--db", db(), "--json", "labels", "import", path(file)});
+        ASSERT_EQ(imported.exitCode, 0) << imported.err;
+        EXPECT_EQ(imported.json().value(QStringLiteral("added")).toInt(), 20);
+    }
+    EXPECT_EQ(run({"--db", db(), "--json", "labels", "import", path("ana.jsonl")})
+                  .json()
+                  .value(QStringLiteral("unchanged"))
+                  .toInt(),
+              20);
+
+    auto listed = run({"--db", db(), "--json", "queue", "list"});
+    ASSERT_EQ(listed.exitCode, 0) << listed.err;
+    const QJsonObject queue = listed.json().value(QStringLiteral("queues")).toArray().at(0).toObject();
+    EXPECT_EQ(queue.value(QStringLiteral("name")).toString(), QStringLiteral("weekly"));
+    EXPECT_EQ(queue.value(QStringLiteral("owner")).toString(), QStringLiteral("lead"));
+    EXPECT_EQ(queue.value(QStringLiteral("labeled")).toInt(), 20);
+    EXPECT_EQ(queue.value(QStringLiteral("pending")).toObject().value(QStringLiteral("ana")).toInt(), 0);
+    EXPECT_EQ(queue.value(QStringLiteral("awaiting_adjudication")).toInt(), 1); // item 1
+    const QJsonObject rate = queue.value(QStringLiteral("failure_rate")).toObject();
+    EXPECT_EQ(rate.value(QStringLiteral("reviewed")).toInt(), 19);
+    EXPECT_EQ(rate.value(QStringLiteral("fail")).toInt(), 5);
+    EXPECT_LT(rate.value(QStringLiteral("low")).toDouble(), 5.0 / 19);
+    EXPECT_GT(rate.value(QStringLiteral("high")).toDouble(), 5.0 / 19);
+
+    auto agreement = run({"--db", db(), "--json", "agreement", "--queue", "weekly"});
+    ASSERT_EQ(agreement.exitCode, 0) << agreement.err;
+    const QJsonObject verdict = agreement.json().value(QStringLiteral("verdict")).toObject();
+    EXPECT_EQ(verdict.value(QStringLiteral("items")).toInt(), 20);
+    EXPECT_NEAR(verdict.value(QStringLiteral("percent")).toDouble(), 0.95, 1e-9);
+    EXPECT_TRUE(verdict.contains(QStringLiteral("cohen_kappa")));
+    EXPECT_TRUE(verdict.contains(QStringLiteral("krippendorff_alpha")));
+    EXPECT_TRUE(
+        agreement.json().value(QStringLiteral("categories")).toObject().contains(QStringLiteral("tone")));
+
+    auto exported = run({"--db", db(), "labels", "export", "--queue", "weekly", "--out", path("all.jsonl")});
+    ASSERT_EQ(exported.exitCode, 0) << exported.err;
+    EXPECT_EQ(test::slurp(path("all.jsonl")).find("\"reviewer\":\"ben\"") != std::string::npos, true);
+
+    // A file with a bad row: the line is named, nothing is imported.
+    std::ofstream(path("bad.jsonl"))
+        << R"({"interaction_id":"demo-00000001","reviewer":"cy","verdict":"pass"})"
+        << "\n"
+        << R"({"interaction_id":"demo-00000002","reviewer":"cy","verdict":"meh"})"
+        << "\n";
+    auto bad = run({"--db", db(), "labels", "import", path("bad.jsonl")});
+    EXPECT_EQ(bad.exitCode, 1);
+    EXPECT_NE(bad.err.find("bad.jsonl:2: verdict 'meh'"), std::string::npos) << bad.err;
+    EXPECT_EQ(query("SELECT count(*) FROM labels WHERE reviewer = 'cy'"), 0);
+}
+
+TEST_F(Cli, TheTaxonomyIsEditedFromTheCommandLineWithItsHistory)
+{
+    demoStore(10, 1);
+    auto added = run({"--db", db(), "--reviewer", "lead", "--json", "taxonomy", "add", "leaked secret",
+                      "--description", "A credential in the output"});
+    ASSERT_EQ(added.exitCode, 0) << added.err;
+    EXPECT_EQ(added.json().value(QStringLiteral("categories")).toArray().size(), 11);
+    EXPECT_EQ(run({"--db", db(), "taxonomy", "add", "Tone"}).exitCode, 1); // taken, whatever the case
+    EXPECT_EQ(run({"--db", db(), "taxonomy", "rename", "tone", "tone or manner"}).exitCode, 0);
+    EXPECT_EQ(run({"--db", db(), "taxonomy", "retire", "tone or manner"}).exitCode, 0);
+    EXPECT_EQ(run({"--db", db(), "taxonomy", "move", "leaked secret", "1"}).exitCode, 0);
+    EXPECT_EQ(run({"--db", db(), "taxonomy", "retire", "nope"}).exitCode, 1);
+    EXPECT_EQ(queryText("SELECT name FROM review_categories ORDER BY position LIMIT 1"), "leaked secret");
+    EXPECT_EQ(query("SELECT retired FROM review_categories WHERE name = 'tone or manner'"), 1);
+    EXPECT_EQ(query("SELECT count(*) FROM review_category_events"), 4);
+    EXPECT_EQ(queryText("SELECT author FROM review_category_events ORDER BY id LIMIT 1"), "lead");
+}
