@@ -3,6 +3,8 @@
 #include "app/command.h"
 #include "app/render.h"
 
+#include "core/review/review.h"
+
 #include "core/metrics/metrics.h"
 #include "core/store/database.h"
 #include "core/store/store_writer.h"
@@ -199,6 +201,17 @@ Runner defineMetrics(CLI::App& command, const Context& context)
         const MetricsReport report = computeMetrics(*database, query);
         if (context.json) {
             QJsonObject result = summaryJson(report.summary);
+            // The slice's final labels (adjudicated, or agreed), counted.
+            const LabelCounts labels = labelCounts(*database, query.filter);
+            QJsonObject categories;
+            for (const auto& [name, count] : labels.categories)
+                categories.insert(q(name), static_cast<qint64>(count));
+            result.insert(QStringLiteral("labels"),
+                          QJsonObject{{QStringLiteral("reviewed"), static_cast<qint64>(labels.reviewed)},
+                                      {QStringLiteral("pass"), static_cast<qint64>(labels.pass)},
+                                      {QStringLiteral("fail"), static_cast<qint64>(labels.fail)},
+                                      {QStringLiteral("unsure"), static_cast<qint64>(labels.unsure)},
+                                      {QStringLiteral("categories"), categories}});
             // Rollups answer dimension filters, breakdowns and one signal; the rest scans.
             result.insert(QStringLiteral("computed_from"), q(report.fromRollups ? "rollups" : "scan"));
             if (query.bucket) {

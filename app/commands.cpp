@@ -24,6 +24,7 @@ Runner defineQueue(CLI::App&, const Context&);
 Runner defineLabels(CLI::App&, const Context&);
 Runner defineAgreement(CLI::App&, const Context&);
 Runner defineTaxonomy(CLI::App&, const Context&);
+Runner defineAdjudicate(CLI::App&, const Context&);
 
 const std::vector<CommandSpec>& commands()
 {
@@ -37,6 +38,7 @@ const std::vector<CommandSpec>& commands()
         {"retention", defineRetention}, {"profile", defineProfile},
         {"taxonomy", defineTaxonomy},   {"queue", defineQueue},
         {"labels", defineLabels},       {"agreement", defineAgreement},
+        {"adjudicate", defineAdjudicate},
         {"serve", defineServe},         {"screenshot", defineScreenshot, true},
     };
     return table;

@@ -446,18 +446,12 @@ std::vector<QueueStatus> queueStatuses(Database& reader, const std::string& revi
                 if (!theirs && static_cast<int>(byReviewers.size()) < queue.overlap)
                     ++pending[name];
             }
-            // The item's final label: adjudicated, or the reviewers' when they agree on the verdict.
-            const Label* decided = final;
-            if (!decided && static_cast<int>(byReviewers.size()) >= queue.overlap && !byReviewers.empty()) {
-                const bool agree =
-                    std::all_of(byReviewers.begin(), byReviewers.end(), [&](const Label* label) {
-                        return label->verdict == byReviewers.front()->verdict;
-                    });
-                if (agree)
-                    decided = byReviewers.front();
-                else
-                    ++status.awaitingAdjudication;
-            }
+            std::vector<const Label*> all(byReviewers);
+            if (final)
+                all.push_back(final);
+            const Label* decided = finalLabel(all, queue.overlap);
+            if (!decided && !final && labelsDisagree(byReviewers))
+                ++status.awaitingAdjudication;
             if (!decided || !decided->verdict)
                 continue;
             ++status.reviewed;
@@ -480,6 +474,125 @@ std::vector<QueueStatus> queueStatuses(Database& reader, const std::string& revi
         statuses.push_back(std::move(status));
     }
     return statuses;
+}
+
+bool labelsDisagree(const std::vector<const Label*>& labels)
+{
+    auto primary = [](const Label* label) {
+        return label->categories.empty() ? std::optional<std::int64_t>() : label->categories.front();
+    };
+    return std::any_of(labels.begin(), labels.end(), [&](const Label* label) {
+        return label->verdict != labels.front()->verdict || primary(label) != primary(labels.front());
+    });
+}
+
+const Label* finalLabel(const std::vector<const Label*>& labels, int overlap)
+{
+    std::vector<const Label*> byReviewers;
+    for (const Label* label : labels) {
+        if (label->status == LabelStatus::Draft)
+            continue;
+        if (label->reviewer.empty())
+            return label; // adjudicated
+        byReviewers.push_back(label);
+    }
+    if (byReviewers.empty() || static_cast<int>(byReviewers.size()) < overlap || labelsDisagree(byReviewers))
+        return nullptr;
+    return byReviewers.front();
+}
+
+std::vector<Disagreement> adjudicationList(Database& reader, std::optional<std::int64_t> queueId)
+{
+    std::map<std::int64_t, std::vector<Label>> byItem;
+    for (Label& label : ReviewStore(reader).submittedLabels(queueId))
+        byItem[label.interactionId].push_back(std::move(label));
+    InteractionStore interactions(reader);
+    std::vector<Disagreement> list;
+    for (auto& [item, labels] : byItem) {
+        std::vector<const Label*> byReviewers;
+        bool adjudicated = false;
+        for (const Label& label : labels) {
+            if (label.reviewer.empty())
+                adjudicated = true;
+            else
+                byReviewers.push_back(&label);
+        }
+        if (adjudicated || byReviewers.size() < 2 || !labelsDisagree(byReviewers))
+            continue;
+        Disagreement entry;
+        entry.interactionId = item;
+        if (const auto detail = interactions.detail(item))
+            entry.key = detail->interaction.key;
+        entry.labels = std::move(labels);
+        list.push_back(std::move(entry));
+    }
+    return list;
+}
+
+Result<std::int64_t> adjudicate(Database& reader, StoreWriter& writer, std::int64_t interactionId,
+                                const std::string& adjudicator, const std::string& pickReviewer,
+                                std::optional<Label> final)
+{
+    Label decided;
+    if (!pickReviewer.empty()) {
+        const auto picked = ReviewStore(reader).currentLabel(interactionId, pickReviewer);
+        if (!picked || picked->status == LabelStatus::Draft)
+            return Error{"no submitted label by '" + pickReviewer + "' on this interaction", {}};
+        decided = *picked;
+    } else if (final) {
+        decided = *final;
+        if (!decided.verdict)
+            return Error{"a final label needs a verdict", {}};
+    } else {
+        return Error{"adjudicating takes one reviewer's label or a label written in full", {}};
+    }
+    decided.id = 0;
+    decided.interactionId = interactionId;
+    decided.reviewer.clear();
+    decided.status = LabelStatus::Final;
+    decided.author = adjudicator;
+    decided.atMs = 0;
+    decided.note =
+        decided.note.empty() && !pickReviewer.empty() ? "taken from " + pickReviewer : decided.note;
+    return writer.write<std::int64_t>(WritePriority::Interactive, [decided](WriteTransaction& tx) {
+        return ReviewStore(tx.database()).saveLabel(decided);
+    });
+}
+
+LabelCounts labelCounts(Database& reader, const MetricsFilter& filter)
+{
+    LabelCounts counts;
+    ReviewStore review(reader);
+    std::map<std::int64_t, std::vector<Label>> byItem;
+    for (Label& label : review.submittedLabelsOf(filter))
+        byItem[label.interactionId].push_back(std::move(label));
+    std::map<std::int64_t, std::int64_t> categoryFailures;
+    for (const auto& [item, labels] : byItem) {
+        std::vector<const Label*> pointers;
+        for (const Label& label : labels)
+            pointers.push_back(&label);
+        const Label* decided = finalLabel(pointers);
+        if (!decided || !decided->verdict)
+            continue;
+        ++counts.reviewed;
+        switch (*decided->verdict) {
+        case Verdict::Pass:
+            ++counts.pass;
+            break;
+        case Verdict::Fail:
+            ++counts.fail;
+            for (const std::int64_t category : decided->categories)
+                ++categoryFailures[category];
+            break;
+        case Verdict::Unsure:
+            ++counts.unsure;
+            break;
+        }
+    }
+    for (const ReviewCategory& category : review.categories())
+        if (categoryFailures.count(category.id))
+            counts.categories.emplace_back(category.name, categoryFailures[category.id]);
+    return counts;
 }
 
 } // namespace winnow

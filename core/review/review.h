@@ -84,6 +84,35 @@ struct QueueStatus
 };
 std::vector<QueueStatus> queueStatuses(Database& reader, const std::string& reviewer = {});
 
+// An item's labels disagree when their verdicts or primary categories differ.
+bool labelsDisagree(const std::vector<const Label*>& labels);
+// An item's final label among its submitted ones: the adjudicated one, else the reviewers' when
+// at least `overlap` of them agree; none while they disagree or too few have judged it.
+const Label* finalLabel(const std::vector<const Label*>& labels, int overlap = 1);
+
+// Items whose reviewers disagree and that no one has adjudicated yet, with their labels.
+struct Disagreement
+{
+    std::int64_t interactionId = 0;
+    std::string key;
+    std::vector<Label> labels;
+};
+std::vector<Disagreement> adjudicationList(Database& reader, std::optional<std::int64_t> queueId);
+// Writes an item's final label (the adjudication): one reviewer's label taken as it is
+// (`pickReviewer`), or `final` as written. Kept in the label's history like any label.
+[[nodiscard]] Result<std::int64_t> adjudicate(Database& reader, StoreWriter& writer,
+                                              std::int64_t interactionId, const std::string& adjudicator,
+                                              const std::string& pickReviewer,
+                                              std::optional<Label> final = std::nullopt);
+
+// The final labels of a slice, counted: what `winnow metrics --json` reports as `labels`.
+struct LabelCounts
+{
+    std::int64_t reviewed = 0, pass = 0, fail = 0, unsure = 0;
+    std::vector<std::pair<std::string, std::int64_t>> categories; // among failures, by taxonomy order
+};
+LabelCounts labelCounts(Database& reader, const MetricsFilter& filter);
+
 // Agreement on a queue's (or every) submitted labels, per variable and per category.
 struct QueueAgreement
 {

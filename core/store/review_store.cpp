@@ -346,6 +346,24 @@ std::vector<Label> ReviewStore::submittedLabels(std::optional<std::int64_t> queu
     return labels;
 }
 
+std::vector<Label> ReviewStore::submittedLabelsOf(const MetricsFilter& filter)
+{
+    std::vector<std::int64_t> ids;
+    sql::Statement select(m_database.connection(),
+                          "SELECT l.id FROM current_labels l JOIN interactions i ON i.id = "
+                          "l.interaction_id" +
+                              whereClause(filter) +
+                              " AND l.status != 'draft' ORDER BY l.interaction_id, l.reviewer");
+    bindFilter(select, filter);
+    while (select.step())
+        ids.push_back(select.int64(0));
+    std::vector<Label> labels;
+    labels.reserve(ids.size());
+    for (const std::int64_t id : ids)
+        labels.push_back(readLabel(id));
+    return labels;
+}
+
 std::vector<Label> ReviewStore::history(std::int64_t labelId)
 {
     std::vector<Label> chain;

@@ -106,6 +106,8 @@ public:
     std::vector<Label> currentLabels(std::int64_t interactionId);
     // Every current submitted or final label of the items of a queue (of all items: no queue).
     std::vector<Label> submittedLabels(std::optional<std::int64_t> queueId);
+    // Every current submitted or final label of the interactions of a slice.
+    std::vector<Label> submittedLabelsOf(const MetricsFilter& filter);
     // A label's versions, oldest first.
     std::vector<Label> history(std::int64_t labelId);
 

@@ -73,6 +73,45 @@ TEST_F(Cli, QueuesLabelsAndAgreementFromTheCommandLine)
     EXPECT_TRUE(
         agreement.json().value(QStringLiteral("categories")).toObject().contains(QStringLiteral("tone")));
 
+    // The one disagreement (item 1) waits for adjudication; the adjudicator takes ben's label.
+    auto waiting = run({"--db", db(), "--json", "adjudicate", "list", "--queue", "weekly"});
+    ASSERT_EQ(waiting.exitCode, 0) << waiting.err;
+    const QJsonArray items = waiting.json().value(QStringLiteral("items")).toArray();
+    ASSERT_EQ(items.size(), 1);
+    EXPECT_EQ(items.at(0).toObject().value(QStringLiteral("interaction_id")).toString().toStdString(),
+              keys[1]);
+    auto metricsBefore = run({"--db", db(), "--json", "metrics"});
+    EXPECT_EQ(metricsBefore.json()
+                  .value(QStringLiteral("labels"))
+                  .toObject()
+                  .value(QStringLiteral("reviewed"))
+                  .toInt(),
+              19);
+    ASSERT_EQ(
+        run({"--db", db(), "--reviewer", "lead", "adjudicate", "resolve", keys[1], "--pick", "ben"}).exitCode,
+        0);
+    EXPECT_EQ(run({"--db", db(), "--json", "adjudicate", "list"})
+                  .json()
+                  .value(QStringLiteral("items"))
+                  .toArray()
+                  .size(),
+              0);
+    EXPECT_EQ(queryText("SELECT author FROM labels WHERE status = 'final'"), "lead");
+    const QJsonObject labels =
+        run({"--db", db(), "--json", "metrics"}).json().value(QStringLiteral("labels")).toObject();
+    EXPECT_EQ(labels.value(QStringLiteral("reviewed")).toInt(), 20);
+    EXPECT_EQ(labels.value(QStringLiteral("fail")).toInt(), 6);
+    EXPECT_EQ(labels.value(QStringLiteral("pass")).toInt(), 14);
+    EXPECT_EQ(labels.value(QStringLiteral("categories")).toObject().value(QStringLiteral("tone")).toInt(), 6);
+    // A slice counts the final labels of its own interactions only.
+    EXPECT_EQ(run({"--db", db(), "--json", "metrics", "--where", "agent=nobody"})
+                  .json()
+                  .value(QStringLiteral("labels"))
+                  .toObject()
+                  .value(QStringLiteral("reviewed"))
+                  .toInt(),
+              0);
+
     auto exported = run({"--db", db(), "labels", "export", "--queue", "weekly", "--out", path("all.jsonl")});
     ASSERT_EQ(exported.exitCode, 0) << exported.err;
     EXPECT_EQ(test::slurp(path("all.jsonl")).find("\"reviewer\":\"ben\"") != std::string::npos, true);
