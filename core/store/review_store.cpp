@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 namespace winnow {
 
@@ -461,6 +462,41 @@ std::vector<std::int64_t> ReviewStore::queueItems(std::int64_t queueId)
     while (select.step())
         ids.push_back(select.int64(0));
     return ids;
+}
+
+std::vector<QueueRow> ReviewStore::queueRows(std::int64_t queueId, const std::string& reviewer)
+{
+    std::vector<QueueRow> rows;
+    // Labels of the queue's items in one pass (rather than a lookup per row).
+    std::map<std::int64_t, std::pair<std::optional<LabelStatus>, std::int64_t>> labelled;
+    sql::Statement labels(
+        m_database.connection(),
+        "SELECT interaction_id, reviewer, status FROM current_labels WHERE interaction_id IN "
+        "(SELECT interaction_id FROM review_queue_items WHERE queue_id = ?1)");
+    labels.bind(1, queueId);
+    while (labels.step()) {
+        auto& entry = labelled[labels.int64(0)];
+        const LabelStatus status = statusOf(labels.textView(2));
+        if (labels.textView(1) == reviewer)
+            entry.first = status;
+        if (status != LabelStatus::Draft && !labels.textView(1).empty())
+            ++entry.second;
+    }
+    sql::Statement select(
+        m_database.connection(),
+        "SELECT q.position, i.id, i.key, coalesce(i.signal_mask, 0) FROM review_queue_items q "
+        "JOIN interactions i ON i.id = q.interaction_id WHERE q.queue_id = ?1 ORDER BY "
+        "q.position");
+    select.bind(1, queueId);
+    while (select.step()) {
+        QueueRow row{select.int64(0), select.int64(1), select.text(2), select.int64(3), std::nullopt, 0};
+        if (const auto found = labelled.find(row.interactionId); found != labelled.end()) {
+            row.mine = found->second.first;
+            row.submitted = found->second.second;
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
 }
 
 std::vector<ReviewerProgress> ReviewStore::progress(std::int64_t queueId)

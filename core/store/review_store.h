@@ -78,6 +78,17 @@ struct ReviewerProgress
     std::int64_t drafts = 0;
 };
 
+// An item of a queue as a reviewer's list shows it.
+struct QueueRow
+{
+    std::int64_t position = 0;
+    std::int64_t interactionId = 0;
+    std::string key;
+    std::int64_t signalMask = 0;
+    std::optional<LabelStatus> mine; // the reviewer's own label, if any
+    std::int64_t submitted = 0;      // by anyone
+};
+
 class ReviewStore
 {
 public:
@@ -127,6 +138,8 @@ public:
     std::optional<ReviewQueue> queue(const std::string& name);
     std::vector<std::int64_t> queueItems(std::int64_t queueId);
     std::vector<ReviewerProgress> progress(std::int64_t queueId);
+    // A queue's items in order, with the reviewer's label status and how many have submitted one.
+    std::vector<QueueRow> queueRows(std::int64_t queueId, const std::string& reviewer);
 
 private:
     void categoryEvent(std::int64_t id, const std::string& author, const char* action,

@@ -1,0 +1,127 @@
+#include "core/models/review_queue_model.h"
+
+#include "core/store/records.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <algorithm>
+
+namespace winnow {
+
+void ReviewQueueModel::setRows(std::vector<QueueRow> rows)
+{
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+const QueueRow* ReviewQueueModel::rowAt(int row) const
+{
+    return row >= 0 && row < static_cast<int>(m_rows.size()) ? &m_rows[size_t(row)] : nullptr;
+}
+
+int ReviewQueueModel::rowOf(std::int64_t interactionId) const
+{
+    const auto found = std::find_if(m_rows.begin(), m_rows.end(),
+                                    [&](const QueueRow& r) { return r.interactionId == interactionId; });
+    return found == m_rows.end() ? -1 : static_cast<int>(found - m_rows.begin());
+}
+
+void ReviewQueueModel::setMine(int row, std::optional<LabelStatus> status)
+{
+    if (!rowAt(row))
+        return;
+    QueueRow& r = m_rows[size_t(row)];
+    const bool wasSubmitted = r.mine && *r.mine != LabelStatus::Draft;
+    const bool isSubmitted = status && *status != LabelStatus::Draft;
+    r.submitted += (isSubmitted ? 1 : 0) - (wasSubmitted ? 1 : 0);
+    r.mine = status;
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+int ReviewQueueModel::doneCount() const
+{
+    return static_cast<int>(std::count_if(m_rows.begin(), m_rows.end(), [](const QueueRow& r) {
+        return r.mine && *r.mine != LabelStatus::Draft;
+    }));
+}
+
+int ReviewQueueModel::nextOpen(int row) const
+{
+    const int count = static_cast<int>(m_rows.size());
+    for (int step = 1; step <= count; ++step) {
+        const int candidate = ((row < 0 ? -1 : row) + step) % count;
+        const QueueRow& r = m_rows[size_t(candidate)];
+        if (!r.mine || *r.mine == LabelStatus::Draft)
+            return candidate;
+    }
+    return -1;
+}
+
+int ReviewQueueModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int ReviewQueueModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ReviewQueueModel::data(const QModelIndex& index, int role) const
+{
+    const QueueRow* r = index.isValid() ? rowAt(index.row()) : nullptr;
+    if (!r)
+        return {};
+    switch (role) {
+    case InteractionIdRole:
+        return QVariant::fromValue<qlonglong>(r->interactionId);
+    case SignalMaskRole:
+        return QVariant::fromValue<qlonglong>(r->signalMask);
+    case DoneRole:
+        return r->mine && *r->mine != LabelStatus::Draft;
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case Position:
+            return QVariant::fromValue<qlonglong>(r->position + 1);
+        case Interaction:
+            return QString::fromStdString(r->key);
+        case Signals: {
+            QStringList names;
+            for (int kind = 0; kind < signalKindCount; ++kind)
+                if (r->signalMask & (std::int64_t(1) << kind))
+                    names << QString::fromLatin1(signalKindName(static_cast<SignalKind>(kind)));
+            return names.join(QStringLiteral(", "));
+        }
+        case Status:
+            if (r->mine && *r->mine == LabelStatus::Draft)
+                return tr("draft");
+            if (r->mine)
+                return tr("done");
+            return r->submitted ? tr("pending (%n by others)", nullptr, int(r->submitted)) : tr("pending");
+        }
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant ReviewQueueModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Position:
+        return tr("#");
+    case Interaction:
+        return tr("Interaction");
+    case Signals:
+        return tr("Signals");
+    case Status:
+        return tr("Status");
+    }
+    return {};
+}
+
+} // namespace winnow
