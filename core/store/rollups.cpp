@@ -128,19 +128,18 @@ void combine(HistogramEntries& entries)
     thread_local std::vector<std::int64_t> tally(latencyBinCount, 0);
     thread_local std::vector<int> touched;
     touched.clear();
+    // A bin that goes back to zero and up again is listed twice: the sort below makes it once.
     for (const auto& [bin, count] : entries) {
         if (tally[static_cast<size_t>(bin)] == 0)
             touched.push_back(bin);
         tally[static_cast<size_t>(bin)] += count;
-        if (tally[static_cast<size_t>(bin)] == 0) // went back to zero: mark it so it is not added twice
-            tally[static_cast<size_t>(bin)] = INT64_MIN;
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
     entries.clear();
     for (int bin : touched) {
         std::int64_t& count = tally[static_cast<size_t>(bin)];
-        if (count != 0 && count != INT64_MIN)
+        if (count != 0)
             entries.emplace_back(bin, count);
         count = 0;
     }

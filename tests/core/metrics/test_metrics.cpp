@@ -733,3 +733,23 @@ TEST(Filter, ParsesMetadataAndScoreConditions)
     EXPECT_FALSE(parseGrouping("metadata"));
     EXPECT_FALSE(parseGrouping("tool"));
 }
+
+// A latency added, taken away and added again (an interaction replaced within one batch) counts
+// once in its cell's histogram.
+TEST(Rollups, AHistogramBinThatFallsToZeroAndRisesCountsRight)
+{
+    RollupFacts facts;
+    facts.interactionId = 1;
+    facts.startMs = 1'700'000'000'000;
+    facts.latencyMs = 1234;
+    RollupDelta delta;
+    delta.add(facts, 1);
+    delta.add(facts, -1);
+    delta.add(facts, 1);
+    delta.compact();
+    ASSERT_FALSE(delta.cells().empty());
+    for (const RollupDelta::Cell& cell : delta.cells()) {
+        ASSERT_EQ(cell.histogram.size(), 1u);
+        EXPECT_EQ(cell.histogram.front().second, 1);
+    }
+}
