@@ -111,10 +111,10 @@ Runner defineAdjudicate(CLI::App& command, const Context& context)
                 throw CommandFailed{Error{"no queue '" + a->queue + "' (winnow queue list)", {}}};
             queueId = queue->id;
         }
-        const std::vector<Disagreement> waiting = adjudicationList(*reader, queueId);
+        const std::vector<ItemToAdjudicate> waiting = adjudicationList(*reader, queueId);
         if (context.json) {
             QJsonArray items;
-            for (const Disagreement& d : waiting) {
+            for (const ItemToAdjudicate& d : waiting) {
                 QJsonArray labels;
                 for (const Label& label : d.labels)
                     labels.append(QJsonObject{
@@ -131,7 +131,7 @@ Runner defineAdjudicate(CLI::App& command, const Context& context)
             return exitOk;
         }
         TextTable table({"interaction", "reviewer", "verdict", "categories", "severity"});
-        for (const Disagreement& d : waiting)
+        for (const ItemToAdjudicate& d : waiting)
             for (const Label& label : d.labels)
                 table.add({d.key, label.reviewer, label.verdict ? verdictName(*label.verdict) : "",
                            categoryNames(label.categories, taxonomy),

@@ -501,13 +501,13 @@ const Label* finalLabel(const std::vector<const Label*>& labels, int overlap)
     return byReviewers.front();
 }
 
-std::vector<Disagreement> adjudicationList(Database& reader, std::optional<std::int64_t> queueId)
+std::vector<ItemToAdjudicate> adjudicationList(Database& reader, std::optional<std::int64_t> queueId)
 {
     std::map<std::int64_t, std::vector<Label>> byItem;
     for (Label& label : ReviewStore(reader).submittedLabels(queueId))
         byItem[label.interactionId].push_back(std::move(label));
     InteractionStore interactions(reader);
-    std::vector<Disagreement> list;
+    std::vector<ItemToAdjudicate> list;
     for (auto& [item, labels] : byItem) {
         std::vector<const Label*> byReviewers;
         bool adjudicated = false;
@@ -519,7 +519,7 @@ std::vector<Disagreement> adjudicationList(Database& reader, std::optional<std::
         }
         if (adjudicated || byReviewers.size() < 2 || !labelsDisagree(byReviewers))
             continue;
-        Disagreement entry;
+        ItemToAdjudicate entry;
         entry.interactionId = item;
         if (const auto detail = interactions.detail(item))
             entry.key = detail->interaction.key;

@@ -91,13 +91,13 @@ bool labelsDisagree(const std::vector<const Label*>& labels);
 const Label* finalLabel(const std::vector<const Label*>& labels, int overlap = 1);
 
 // Items whose reviewers disagree and that no one has adjudicated yet, with their labels.
-struct Disagreement
+struct ItemToAdjudicate
 {
     std::int64_t interactionId = 0;
     std::string key;
     std::vector<Label> labels;
 };
-std::vector<Disagreement> adjudicationList(Database& reader, std::optional<std::int64_t> queueId);
+std::vector<ItemToAdjudicate> adjudicationList(Database& reader, std::optional<std::int64_t> queueId);
 // Writes an item's final label (the adjudication): one reviewer's label taken as it is
 // (`pickReviewer`), or `final` as written. Kept in the label's history like any label.
 [[nodiscard]] Result<std::int64_t> adjudicate(Database& reader, StoreWriter& writer,
