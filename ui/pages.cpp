@@ -2,6 +2,7 @@
 
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
+#include "ui/review/review_page.h"
 #include "ui/sources/sources_page.h"
 #include "ui/widgets/placeholder_page.h"
 
@@ -25,13 +26,7 @@ const std::vector<PageSpec>& pageSpecs()
         {"interactions", QT_TRANSLATE_NOOP("MainWindow", "Interactions"),
          [](QWidget* parent) -> Page* { return new InteractionsPage(parent); }},
         {"review", QT_TRANSLATE_NOOP("MainWindow", "Review"),
-         [](QWidget* parent) {
-             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Review"),
-                                QT_TRANSLATE_NOOP("MainWindow",
-                                                  "Reviewers will work a prioritised queue here: label "
-                                                  "failures with a taxonomy, severity and a corrected "
-                                                  "answer, keyboard first."));
-         }},
+         [](QWidget* parent) -> Page* { return new ReviewPage(parent); }},
         {"rules", QT_TRANSLATE_NOOP("MainWindow", "Rules"),
          [](QWidget* parent) {
              return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Rules"),

@@ -31,6 +31,8 @@ inline const Setting<QString> rangePreset{"filter/range", QStringLiteral("30d")}
 inline const Setting<QStringList> filterConditions{"filter/conditions", {}};
 inline const Setting<QString> lastStore{"store/last", {}};
 inline const Setting<QStringList> recentStores{"store/recent", {}};
+// Who labels in the Review screen (asked once, kept).
+inline const Setting<QString> reviewer{"review/reviewer", {}};
 } // namespace settings
 
 } // namespace winnow

@@ -50,7 +50,8 @@ enum : unsigned {
     Signals = 1u << 2,      // signals recomputed
     Settings = 1u << 3,
     Profiles = 1u << 4,
-    Everything = (1u << 5) - 1,
+    Review = 1u << 5, // labels, queues, the taxonomy
+    Everything = (1u << 6) - 1,
 };
 }
 

@@ -1,0 +1,137 @@
+#include "../widget_test_helpers.h"
+#include "core/review/review.h"
+#include "core/store/database.h"
+#include "core/store/review_store.h"
+#include "ui/review/review_page.h"
+
+#include <QAbstractItemModelTester>
+#include <QTest>
+#include <QUndoStack>
+
+using namespace winnow;
+
+namespace {
+
+struct ReviewFixture
+{
+    test::DemoStore store{300};
+    std::shared_ptr<StoreWriter> writer = StoreWriter::open(store.path).take();
+    std::int64_t queueId = 0;
+    ReviewFixture()
+    {
+        auto reader = Database::openForReading(store.path).take();
+        QueueRequest request;
+        request.name = "escalations";
+        request.filter.with(FilterField::Signal, "escalation");
+        auto queue = createQueue(*reader, *writer, request);
+        EXPECT_TRUE(queue) << queue.error().text();
+        queueId = queue ? queue->id : 0;
+    }
+    std::vector<Label> labelsOf(const std::string& reviewer)
+    {
+        auto reader = Database::openForReading(store.path).take();
+        std::vector<Label> mine;
+        for (Label& label : ReviewStore(*reader).submittedLabels(queueId))
+            if (label.reviewer == reviewer)
+                mine.push_back(std::move(label));
+        return mine;
+    }
+};
+
+void press(QWidget* page, Qt::Key key, Qt::KeyboardModifiers modifiers = Qt::NoModifier)
+{
+    QTest::keyClick(page, key, modifiers);
+    QTest::qWait(10);
+}
+
+} // namespace
+
+// A reviewer labels five items with the keyboard alone; the store holds exactly what was typed,
+// and Ctrl+Z takes the last one back.
+TEST(ReviewPage, FiveItemsLabelledByKeyboardAlone)
+{
+    ReviewFixture fixture;
+    ReviewPage page;
+    QAbstractItemModelTester tester(page.model(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("ana"));
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+    const int items = page.model()->rowCount();
+    ASSERT_GE(items, 6);
+    EXPECT_NE(page.conversationText().indexOf(QStringLiteral("the judged turn")), -1);
+    page.activateWindow();
+    page.setFocus();
+
+    std::vector<std::int64_t> judged;
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+        judged.push_back(*page.shownInteraction());
+        press(&page, i % 2 ? Qt::Key_P : Qt::Key_F);
+        press(&page, Qt::Key_1);
+        if (i == 0)
+            press(&page, Qt::Key_3); // two categories on the first
+        press(&page, Qt::Key_2, Qt::ShiftModifier);
+        press(&page, Qt::Key_Return, Qt::ControlModifier);
+        ASSERT_TRUE(test::waitUntil([&] {
+            return page.shownInteraction() && *page.shownInteraction() != judged.back();
+        })) << "item "
+            << i << " did not move on";
+    }
+    ASSERT_TRUE(test::waitUntil([&] { return fixture.labelsOf("ana").size() == 5; }));
+    const std::vector<Label> labels = fixture.labelsOf("ana");
+    std::vector<std::int64_t> stored;
+    for (const Label& label : labels) {
+        stored.push_back(label.interactionId);
+        const size_t index =
+            size_t(std::find(judged.begin(), judged.end(), label.interactionId) - judged.begin());
+        ASSERT_LT(index, judged.size());
+        EXPECT_EQ(label.verdict, index % 2 ? Verdict::Pass : Verdict::Fail);
+        EXPECT_EQ(label.severity, 2);
+        EXPECT_EQ(label.categories.size(), index == 0 ? 2u : 1u);
+        EXPECT_EQ(label.categories.front(), 1);
+        EXPECT_EQ(label.queueId, fixture.queueId);
+        EXPECT_TRUE(label.turn.has_value());
+    }
+    std::sort(stored.begin(), stored.end());
+    std::sort(judged.begin(), judged.end());
+    EXPECT_EQ(stored, judged);
+    EXPECT_NE(page.progressText().indexOf(QStringLiteral("5 done by you")), -1)
+        << page.progressText().toStdString();
+
+    // Undo: the last submit is taken back (a new version, not a deletion).
+    EXPECT_EQ(page.undoStack()->count(), 5);
+    press(&page, Qt::Key_Z, Qt::ControlModifier);
+    ASSERT_TRUE(test::waitUntil([&] { return fixture.labelsOf("ana").size() == 4; }));
+    EXPECT_NE(page.progressText().indexOf(QStringLiteral("4 done by you")), -1)
+        << page.progressText().toStdString();
+}
+
+// Typing in the corrected answer types: single-key shortcuts do not fire there.
+TEST(ReviewPage, TheCorrectedAnswerIsTypedNotTakenForShortcuts)
+{
+    ReviewFixture fixture;
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("ben"));
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+    page.activateWindow();
+    page.setFocus();
+    press(&page, Qt::Key_E); // opens the corrected answer, prefilled with the judged turn
+    QTest::keyClicks(QApplication::focusWidget(), QStringLiteral(" pfu 123 jks"));
+    EXPECT_FALSE(page.verdict());
+    EXPECT_TRUE(page.checkedCategories().empty());
+    const auto shownBefore = page.shownInteraction();
+    EXPECT_EQ(page.shownInteraction(), shownBefore);
+    press(QApplication::focusWidget(), Qt::Key_Escape);
+    press(&page, Qt::Key_F);
+    EXPECT_EQ(page.verdict(), Verdict::Fail);
+    press(&page, Qt::Key_Return, Qt::ControlModifier);
+    ASSERT_TRUE(test::waitUntil([&] { return fixture.labelsOf("ben").size() == 1; }));
+    const Label label = fixture.labelsOf("ben").front();
+    ASSERT_TRUE(label.corrected);
+    EXPECT_NE(label.corrected->find(" pfu 123 jks"), std::string::npos);
+}

@@ -1,0 +1,643 @@
+#include "ui/review/review_page.h"
+
+#include "core/jobs/job_tracker.h"
+#include "ui/review/commands/submit_label_command.h"
+#include "ui/settings.h"
+#include "ui/widgets/conversation_html.h"
+
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace winnow {
+
+namespace {
+
+// The words of `before` and `after` with what was taken out struck through and what was put in
+// marked: a longest common subsequence over words (answers are short).
+QString wordDiffHtml(const QString& before, const QString& after)
+{
+    const QStringList a = before.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
+    const QStringList b = after.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
+    if (a.size() * b.size() > 4'000'000)
+        return QCoreApplication::translate("Review", "<i>(too long to compare word by word)</i>");
+    std::vector<std::vector<int>> common(size_t(a.size()) + 1, std::vector<int>(size_t(b.size()) + 1, 0));
+    for (qsizetype i = a.size() - 1; i >= 0; --i)
+        for (qsizetype j = b.size() - 1; j >= 0; --j)
+            common[size_t(i)][size_t(j)] =
+                a[i] == b[j] ? common[size_t(i) + 1][size_t(j) + 1] + 1
+                             : std::max(common[size_t(i) + 1][size_t(j)], common[size_t(i)][size_t(j) + 1]);
+    QString html;
+    qsizetype i = 0, j = 0;
+    auto word = [](const QString& w) { return w.toHtmlEscaped() + QLatin1Char(' '); };
+    while (i < a.size() || j < b.size()) {
+        if (i < a.size() && j < b.size() && a[i] == b[j]) {
+            html += word(a[i]);
+            ++i;
+            ++j;
+        } else if (j < b.size() &&
+                   (i == a.size() || common[size_t(i)][size_t(j) + 1] >= common[size_t(i) + 1][size_t(j)])) {
+            html +=
+                QStringLiteral("<span style=\"background:#c8e6c9;color:black\">%1</span>").arg(word(b[j]));
+            ++j;
+        } else {
+            html +=
+                QStringLiteral(
+                    "<span style=\"background:#ffcdd2;color:black;text-decoration:line-through\">%1</span>")
+                    .arg(word(a[i]));
+            ++i;
+        }
+    }
+    return html;
+}
+
+} // namespace
+
+ReviewPage::ReviewPage(QWidget* parent)
+    : Page(parent), m_queueJobs(new JobTracker(this)), m_itemJobs(new JobTracker(this)),
+      m_prefetchJobs(new JobTracker(this)), m_model(new ReviewQueueModel(this)), m_undo(new QUndoStack(this))
+{
+    auto* layout = new QVBoxLayout(this);
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Queue"), this));
+    m_queues = new QComboBox(this);
+    m_queues->setMinimumWidth(200);
+    bar->addWidget(m_queues);
+    bar->addWidget(new QLabel(tr("Reviewer"), this));
+    m_reviewer = new QLineEdit(settings::reviewer.value(), this);
+    m_reviewer->setPlaceholderText(tr("your name"));
+    m_reviewer->setMaximumWidth(180);
+    bar->addWidget(m_reviewer);
+    m_progress = new QLabel(this);
+    bar->addWidget(m_progress, 1);
+    auto* help = new QPushButton(tr("Shortcuts (?)"), this);
+    bar->addWidget(help);
+    layout->addLayout(bar);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    m_items = new QTableView(split);
+    m_items->setModel(m_model);
+    m_items->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_items->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_items->verticalHeader()->hide();
+    m_items->horizontalHeader()->setStretchLastSection(true);
+    m_items->setFocusPolicy(Qt::NoFocus);
+
+    auto* centre = new QWidget(split);
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    m_guidelines = new QTextBrowser(centre);
+    m_guidelines->setMaximumHeight(110);
+    m_guidelines->hide();
+    centreLayout->addWidget(m_guidelines);
+    m_conversation = new QTextBrowser(centre);
+    m_conversation->setFocusPolicy(Qt::NoFocus);
+    centreLayout->addWidget(m_conversation, 1);
+
+    auto* form = new QWidget(split);
+    auto* formLayout = new QVBoxLayout(form);
+    formLayout->setContentsMargins(0, 0, 0, 0);
+    auto* verdictBox = new QGroupBox(tr("Verdict"), form);
+    auto* verdictRow = new QHBoxLayout(verdictBox);
+    m_verdicts = new QButtonGroup(this);
+    const std::pair<Verdict, QString> verdicts[] = {
+        {Verdict::Pass, tr("&Pass")}, {Verdict::Fail, tr("&Fail")}, {Verdict::Unsure, tr("&Unsure")}};
+    for (const auto& [value, name] : verdicts) {
+        auto* button = new QPushButton(name, verdictBox);
+        button->setCheckable(true);
+        button->setFocusPolicy(Qt::NoFocus);
+        m_verdicts->addButton(button, int(value));
+        verdictRow->addWidget(button);
+    }
+    formLayout->addWidget(verdictBox);
+    m_categories = new QListWidget(form);
+    m_categories->setFocusPolicy(Qt::NoFocus);
+    formLayout->addWidget(new QLabel(tr("Categories (1-9; the first checked is the primary one)"), form));
+    formLayout->addWidget(m_categories, 1);
+    auto* severityBox = new QGroupBox(tr("Severity (Shift+1-4)"), form);
+    auto* severityRow = new QHBoxLayout(severityBox);
+    m_severities = new QButtonGroup(this);
+    for (int level = 1; level <= 4; ++level) {
+        auto* button = new QPushButton(QString::number(level), severityBox);
+        button->setCheckable(true);
+        button->setFocusPolicy(Qt::NoFocus);
+        m_severities->addButton(button, level);
+        severityRow->addWidget(button);
+    }
+    formLayout->addWidget(severityBox);
+    m_note = new QPlainTextEdit(form);
+    m_note->setPlaceholderText(tr("Note"));
+    m_note->setMaximumHeight(60);
+    formLayout->addWidget(m_note);
+    formLayout->addWidget(new QLabel(tr("Corrected answer (E), against the judged turn:"), form));
+    m_corrected = new QPlainTextEdit(form);
+    m_corrected->setMaximumHeight(90);
+    formLayout->addWidget(m_corrected);
+    m_diff = new QTextBrowser(form);
+    m_diff->setMaximumHeight(80);
+    m_diff->setFocusPolicy(Qt::NoFocus);
+    formLayout->addWidget(m_diff);
+    m_submit = new QPushButton(tr("Submit and next (Ctrl+Enter)"), form);
+    m_submit->setFocusPolicy(Qt::NoFocus);
+    formLayout->addWidget(m_submit);
+    split->addWidget(m_items);
+    split->addWidget(centre);
+    split->addWidget(form);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 5);
+    split->setStretchFactor(2, 3);
+    split->setSizes({380, 640, 400});
+    m_items->setColumnWidth(ReviewQueueModel::Position, 44);
+    m_items->setColumnWidth(ReviewQueueModel::Interaction, 130);
+    m_items->setColumnWidth(ReviewQueueModel::Signals, 110);
+    // A chosen verdict or severity reads at a glance.
+    form->setStyleSheet(
+        QStringLiteral("QPushButton:checked { background: #1565c0; color: white; font-weight: bold; }"));
+    layout->addWidget(split, 1);
+    m_shortcuts = new QLabel(tr("<b>1-9</b> categories · <b>P F U</b> verdict · <b>Shift+1-4</b> severity · "
+                                "<b>E</b> corrected answer · "
+                                "<b>Ctrl+Enter</b> submit and next · <b>J / K</b> next / previous · <b>S</b> "
+                                "skip · <b>Ctrl+Z</b> undo"),
+                             this);
+    m_shortcuts->hide();
+    layout->addWidget(m_shortcuts);
+
+    connect(help, &QPushButton::clicked, this,
+            [this] { m_shortcuts->setVisible(!m_shortcuts->isVisible()); });
+    connect(m_reviewer, &QLineEdit::editingFinished, this,
+            [this] { setReviewer(m_reviewer->text().trimmed()); });
+    connect(m_queues, &QComboBox::activated, this, [this](int) { loadRows(); });
+    connect(m_items->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid() && current.row() != m_row)
+                    showRow(current.row());
+            });
+    connect(m_submit, &QPushButton::clicked, this, &ReviewPage::submit);
+    connect(m_corrected, &QPlainTextEdit::textChanged, this, &ReviewPage::updateDiff);
+
+    // Keys act anywhere in the page, except that typing in the note or the corrected answer types.
+    auto key = [this](const QKeySequence& sequence, auto action) {
+        auto* shortcut = new QShortcut(sequence, this);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, action);
+    };
+    key(QKeySequence(Qt::Key_P), [this] { setVerdict(Verdict::Pass); });
+    key(QKeySequence(Qt::Key_F), [this] { setVerdict(Verdict::Fail); });
+    key(QKeySequence(Qt::Key_U), [this] { setVerdict(Verdict::Unsure); });
+    for (int n = 1; n <= 9; ++n)
+        key(QKeySequence(Qt::Key_0 + n), [this, n] { toggleCategory(n); });
+    const Qt::Key shifted[] = {Qt::Key_Exclam, Qt::Key_At, Qt::Key_NumberSign, Qt::Key_Dollar};
+    for (int level = 1; level <= 4; ++level) {
+        key(QKeySequence(Qt::SHIFT | (Qt::Key_0 + level)), [this, level] { setSeverity(level); });
+        key(QKeySequence(shifted[level - 1]),
+            [this, level] { setSeverity(level); }); // a US keyboard's Shift+digit
+    }
+    key(QKeySequence(Qt::Key_E), [this] { editCorrected(); });
+    key(QKeySequence(Qt::CTRL | Qt::Key_Return), [this] { submit(); });
+    key(QKeySequence(Qt::CTRL | Qt::Key_Enter), [this] { submit(); });
+    key(QKeySequence(Qt::Key_J), [this] { move(1); });
+    key(QKeySequence(Qt::Key_K), [this] { move(-1); });
+    key(QKeySequence(Qt::Key_S), [this] { move(1); });
+    key(QKeySequence(Qt::Key_Question), [this] { m_shortcuts->setVisible(!m_shortcuts->isVisible()); });
+    key(QKeySequence::Undo, [this] { m_undo->undo(); });
+    key(QKeySequence::Redo, [this] { m_undo->redo(); });
+    key(QKeySequence(Qt::Key_Escape), [this] { setFocus(); }); // leave a text field
+    updateProgress();
+}
+
+void ReviewPage::setStore(const StoreContext& store)
+{
+    m_store = store;
+    for (JobTracker* jobs : {m_queueJobs, m_itemJobs, m_prefetchJobs})
+        jobs->setStorePath(store.path);
+    m_undo->clear();
+    m_ahead.clear();
+    m_queue.reset();
+    m_item.reset();
+    m_model->setRows({});
+    loadQueues();
+}
+
+void ReviewPage::refresh()
+{
+    loadQueues();
+}
+
+void ReviewPage::setReviewer(const QString& name)
+{
+    if (m_reviewer->text() != name)
+        m_reviewer->setText(name);
+    if (settings::reviewer.value() == name && m_queue)
+        return;
+    settings::reviewer.set(name);
+    m_ahead.clear();
+    loadRows();
+}
+
+void ReviewPage::openQueue(const QString& name)
+{
+    m_wantedQueue = name;
+    loadQueues();
+}
+
+void ReviewPage::loadQueues()
+{
+    struct Loaded
+    {
+        std::vector<ReviewQueue> queues;
+        std::vector<ReviewCategory> categories;
+    };
+    m_queueJobs->start<Loaded>(
+        [](JobContext& context) {
+            ReviewStore review(context.database());
+            return Loaded{review.queues(), review.categories()};
+        },
+        [this](Loaded loaded) {
+            const QString current = m_wantedQueue.isEmpty() ? m_queues->currentText() : m_wantedQueue;
+            m_wantedQueue.clear();
+            m_queueList = std::move(loaded.queues);
+            m_taxonomy.clear();
+            for (ReviewCategory& category : loaded.categories)
+                if (!category.retired)
+                    m_taxonomy.push_back(std::move(category));
+            m_categories->clear();
+            for (size_t i = 0; i < m_taxonomy.size(); ++i) {
+                auto* item =
+                    new QListWidgetItem((i < 9 ? QStringLiteral("%1  ").arg(i + 1) : QStringLiteral("    ")) +
+                                            QString::fromStdString(m_taxonomy[i].name),
+                                        m_categories);
+                item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+                item->setCheckState(Qt::Unchecked);
+                item->setToolTip(QString::fromStdString(m_taxonomy[i].description));
+            }
+            m_queues->clear();
+            for (const ReviewQueue& queue : m_queueList)
+                m_queues->addItem(QString::fromStdString(queue.name));
+            const int index = std::max(0, m_queues->findText(current));
+            m_queues->setCurrentIndex(m_queueList.empty() ? -1 : index);
+            if (m_queueList.empty())
+                m_conversation->setHtml(tr(
+                    "<h3>No review queues yet</h3><p>Make one from the command line, e.g. <code>winnow queue "
+                    "create escalations --where signal=escalation</code>, and it appears here.</p>"));
+            Q_EMIT queuesLoaded();
+            loadRows();
+        },
+        [this](const Error& error) {
+            m_conversation->setPlainText(
+                tr("Could not read the queues: %1").arg(QString::fromStdString(error.text())));
+            Q_EMIT queuesLoaded();
+        });
+}
+
+void ReviewPage::loadRows()
+{
+    const int index = m_queues->currentIndex();
+    if (index < 0 || index >= static_cast<int>(m_queueList.size())) {
+        m_queue.reset();
+        m_model->setRows({});
+        updateProgress();
+        Q_EMIT loaded();
+        return;
+    }
+    const bool sameQueue = m_queue && m_queue->id == m_queueList[size_t(index)].id;
+    m_queue = m_queueList[size_t(index)];
+    m_guidelines->setMarkdown(QString::fromStdString(m_queue->guidelines));
+    m_guidelines->setVisible(!m_queue->guidelines.empty());
+    const std::int64_t queueId = m_queue->id;
+    const std::string reviewer = m_reviewer->text().trimmed().toStdString();
+    const std::optional<std::int64_t> shown = shownInteraction();
+    m_queueJobs->start<std::vector<QueueRow>>(
+        [queueId, reviewer](JobContext& context) {
+            return ReviewStore(context.database()).queueRows(queueId, reviewer);
+        },
+        [this, shown, sameQueue](std::vector<QueueRow> rows) {
+            m_model->setRows(std::move(rows));
+            updateProgress();
+            Q_EMIT loaded();
+            int row = sameQueue && shown ? m_model->rowOf(*shown) : -1;
+            if (row < 0)
+                row = m_model->nextOpen(-1);
+            if (row < 0 && m_model->rowCount() > 0)
+                row = 0;
+            m_row = -1;
+            if (row >= 0)
+                showRow(row);
+        },
+        [this](const Error& error) {
+            m_conversation->setPlainText(
+                tr("Could not read the queue: %1").arg(QString::fromStdString(error.text())));
+            Q_EMIT loaded();
+        });
+}
+
+void ReviewPage::showRow(int row)
+{
+    const QueueRow* queued = m_model->rowAt(row);
+    if (!queued)
+        return;
+    m_row = row;
+    {
+        const QSignalBlocker blocker(m_items->selectionModel());
+        m_items->selectRow(row);
+    }
+    m_items->scrollTo(m_model->index(row, 0));
+    updateProgress();
+    const std::int64_t id = queued->interactionId;
+    if (const auto ahead = m_ahead.find(id); ahead != m_ahead.end()) {
+        present(std::move(ahead->second));
+        prefetch(m_model->nextOpen(row));
+        return;
+    }
+    const std::string reviewer = m_reviewer->text().trimmed().toStdString();
+    m_itemJobs->start<std::optional<LoadedItem>>(
+        [id, reviewer](JobContext& context) -> std::optional<LoadedItem> {
+            auto detail = InteractionStore(context.database()).detail(id);
+            if (!detail)
+                return std::nullopt;
+            return LoadedItem{std::move(*detail), ReviewStore(context.database()).currentLabel(id, reviewer)};
+        },
+        [this, row](std::optional<LoadedItem> item) {
+            if (!item) {
+                m_conversation->setPlainText(tr("This interaction is no longer in the store."));
+                return;
+            }
+            present(*item);
+            prefetch(m_model->nextOpen(row));
+        },
+        [this](const Error& error) {
+            m_conversation->setPlainText(
+                tr("Could not read it: %1").arg(QString::fromStdString(error.text())));
+        });
+}
+
+// Reads the item after this one while the reviewer works, so that submitting shows it at once.
+void ReviewPage::prefetch(int row)
+{
+    const QueueRow* queued = m_model->rowAt(row);
+    if (!queued || m_ahead.count(queued->interactionId) || row == m_row)
+        return;
+    const std::int64_t id = queued->interactionId;
+    const std::string reviewer = m_reviewer->text().trimmed().toStdString();
+    m_prefetchJobs->start<std::optional<LoadedItem>>(
+        [id, reviewer](JobContext& context) -> std::optional<LoadedItem> {
+            auto detail = InteractionStore(context.database()).detail(id);
+            if (!detail)
+                return std::nullopt;
+            return LoadedItem{std::move(*detail), ReviewStore(context.database()).currentLabel(id, reviewer)};
+        },
+        [this, id](std::optional<LoadedItem> item) {
+            if (!item)
+                return;
+            if (m_ahead.size() > 8)
+                m_ahead.clear();
+            m_ahead.emplace(id, std::move(*item));
+        });
+}
+
+int ReviewPage::judgedTurnOf(const Interaction& interaction) const
+{
+    for (int m = static_cast<int>(interaction.messages.size()) - 1; m >= 0; --m)
+        if (interaction.messages[size_t(m)].role == "assistant" &&
+            !interaction.messages[size_t(m)].content.empty())
+            return m;
+    return static_cast<int>(interaction.messages.size()) - 1;
+}
+
+void ReviewPage::present(LoadedItem item)
+{
+    m_ahead.erase(item.detail.id); // `item` may have been read ahead: it is ours now
+    m_item = std::move(item);
+    const Interaction& in = m_item->detail.interaction;
+    const std::optional<Label>& mine = m_item->mine;
+    ConversationHtmlOptions options;
+    options.judgedTurn = mine && mine->turn ? *mine->turn : judgedTurnOf(in);
+    m_conversation->setHtml(conversationHtml(in, options));
+    // The form: the reviewer's own label (a draft or a submitted one), else empty.
+    m_verdicts->setExclusive(false);
+    for (QAbstractButton* button : m_verdicts->buttons())
+        button->setChecked(mine && mine->verdict && m_verdicts->id(button) == int(*mine->verdict));
+    m_verdicts->setExclusive(true);
+    m_severities->setExclusive(false);
+    for (QAbstractButton* button : m_severities->buttons())
+        button->setChecked(mine && mine->severity && m_severities->id(button) == *mine->severity);
+    m_severities->setExclusive(true);
+    for (int i = 0; i < m_categories->count(); ++i) {
+        const bool checked = mine && std::count(mine->categories.begin(), mine->categories.end(),
+                                                m_taxonomy[size_t(i)].id) > 0;
+        m_categories->item(i)->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+    }
+    m_note->setPlainText(mine ? QString::fromStdString(mine->note) : QString());
+    m_corrected->setPlainText(mine && mine->corrected ? QString::fromStdString(*mine->corrected) : QString());
+    updateDiff();
+    setFocus();
+    Q_EMIT itemShown();
+}
+
+void ReviewPage::setVerdict(Verdict verdict)
+{
+    if (QAbstractButton* button = m_verdicts->button(int(verdict)))
+        button->setChecked(true);
+}
+
+void ReviewPage::toggleCategory(int number)
+{
+    if (number < 1 || number > m_categories->count())
+        return;
+    QListWidgetItem* item = m_categories->item(number - 1);
+    item->setCheckState(item->checkState() == Qt::Checked ? Qt::Unchecked : Qt::Checked);
+}
+
+void ReviewPage::setSeverity(int severity)
+{
+    if (QAbstractButton* button = m_severities->button(severity))
+        button->setChecked(true);
+}
+
+void ReviewPage::editCorrected()
+{
+    if (m_item && m_corrected->toPlainText().isEmpty()) {
+        const Interaction& in = m_item->detail.interaction;
+        const int turn = judgedTurnOf(in);
+        if (turn >= 0)
+            m_corrected->setPlainText(QString::fromStdString(in.messages[size_t(turn)].content));
+    }
+    m_corrected->setFocus();
+    m_corrected->moveCursor(QTextCursor::End);
+}
+
+void ReviewPage::updateDiff()
+{
+    if (!m_item || m_corrected->toPlainText().isEmpty()) {
+        m_diff->clear();
+        return;
+    }
+    const Interaction& in = m_item->detail.interaction;
+    const int turn = judgedTurnOf(in);
+    const QString original =
+        turn >= 0 ? QString::fromStdString(in.messages[size_t(turn)].content) : QString();
+    m_diff->setHtml(wordDiffHtml(original, m_corrected->toPlainText()));
+}
+
+std::optional<Verdict> ReviewPage::verdict() const
+{
+    const int id = m_verdicts->checkedId();
+    return id < 0 ? std::nullopt : std::optional<Verdict>(static_cast<Verdict>(id));
+}
+
+std::vector<std::int64_t> ReviewPage::checkedCategories() const
+{
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < m_categories->count(); ++i)
+        if (m_categories->item(i)->checkState() == Qt::Checked)
+            ids.push_back(m_taxonomy[size_t(i)].id);
+    return ids;
+}
+
+std::optional<int> ReviewPage::severity() const
+{
+    const int id = m_severities->checkedId();
+    return id < 0 ? std::nullopt : std::optional<int>(id);
+}
+
+Label ReviewPage::formLabel() const
+{
+    Label label;
+    label.interactionId = m_item->detail.id;
+    label.reviewer = m_reviewer->text().trimmed().toStdString();
+    label.author = label.reviewer;
+    label.queueId = m_queue ? std::optional<std::int64_t>(m_queue->id) : std::nullopt;
+    label.turn = judgedTurnOf(m_item->detail.interaction);
+    label.verdict = verdict();
+    label.categories = checkedCategories();
+    label.severity = severity();
+    label.note = m_note->toPlainText().toStdString();
+    if (!m_corrected->toPlainText().isEmpty())
+        label.corrected = m_corrected->toPlainText().toStdString();
+    label.status = LabelStatus::Submitted;
+    return label;
+}
+
+void ReviewPage::submit()
+{
+    if (!m_item || !m_store.writer)
+        return;
+    if (m_reviewer->text().trimmed().isEmpty()) {
+        m_progress->setText(tr("Type your name as the reviewer first."));
+        m_reviewer->setFocus();
+        return;
+    }
+    if (!verdict()) {
+        m_progress->setText(tr("Choose a verdict first: P, F or U."));
+        return;
+    }
+    m_undo->push(new SubmitLabelCommand(this, m_store.writer, formLabel(), m_item->mine));
+    // On at once: the write commits behind (the next item was read ahead).
+    m_model->setMine(m_row, LabelStatus::Submitted);
+    const int next = m_model->nextOpen(m_row);
+    updateProgress();
+    if (next >= 0 && next != m_row)
+        showRow(next);
+}
+
+void ReviewPage::labelWritten(std::int64_t interactionId, LabelStatus status, const QString& error)
+{
+    const int row = m_model->rowOf(interactionId);
+    if (!error.isEmpty()) {
+        m_progress->setText(tr("The label was not saved: %1").arg(error));
+        if (row >= 0)
+            m_model->setMine(row, std::nullopt);
+        return;
+    }
+    if (row >= 0)
+        m_model->setMine(row, status);
+    m_ahead.erase(interactionId); // what was read ahead no longer shows the reviewer's label
+    if (m_item && m_item->detail.id == interactionId && row == m_row) {
+        // An undo brought this item back: show its label as it now is.
+        m_item.reset();
+        showRow(row);
+    }
+    updateProgress();
+    Q_EMIT submitted();
+}
+
+void ReviewPage::move(int step)
+{
+    const int count = m_model->rowCount();
+    if (count == 0)
+        return;
+    showRow(((m_row < 0 ? 0 : m_row) + step + count) % count);
+}
+
+void ReviewPage::updateProgress()
+{
+    if (!m_queue) {
+        m_progress->setText(m_queueList.empty() ? QString() : tr("Choose a queue."));
+        return;
+    }
+    m_progress->setText(progressText());
+}
+
+QString ReviewPage::progressText() const
+{
+    if (!m_queue)
+        return {};
+    return tr("%1 of %2 · %3 done by you")
+        .arg(m_row < 0 ? 0 : m_row + 1)
+        .arg(m_model->rowCount())
+        .arg(m_model->doneCount());
+}
+
+QString ReviewPage::conversationText() const
+{
+    return m_conversation->toPlainText();
+}
+
+std::optional<std::int64_t> ReviewPage::shownInteraction() const
+{
+    return m_item ? std::optional<std::int64_t>(m_item->detail.id) : std::nullopt;
+}
+
+void ReviewPage::prepareScreenshot()
+{
+    // Fills the form of the shown item (a failure with a corrected answer), without writing it.
+    auto* poll = new QTimer(this);
+    auto started = std::make_shared<QElapsedTimer>();
+    started->start();
+    connect(poll, &QTimer::timeout, this, [this, poll, started] {
+        if (!m_item && started->elapsed() < 10000)
+            return;
+        poll->deleteLater();
+        if (m_item) {
+            setVerdict(Verdict::Fail);
+            toggleCategory(1);
+            setSeverity(3);
+            editCorrected();
+            m_corrected->moveCursor(QTextCursor::Start);
+            m_corrected->insertPlainText(tr("Sorry for the trouble. "));
+            setFocus();
+        }
+        Q_EMIT screenshotReady();
+    });
+    poll->start(50);
+}
+
+} // namespace winnow

@@ -1,0 +1,116 @@
+#pragma once
+// The Review screen: a reviewer works a queue, keyboard first. Left, the queue's items with where
+// each stands; centre, the conversation (drawn as the Interactions detail pane draws it) with the
+// judged turn marked; right, the label form. Items are read on workers and the next one is read
+// ahead, so that submitting moves on without a wait; every submit is an undoable command.
+//
+// Keys: 1-9 toggle the first nine categories, P / F / U the verdict, Shift+1-4 the severity, E
+// edits the corrected answer (prefilled with the judged turn), Ctrl+Enter submits and opens the
+// next open item, J / K next / previous, S skips, Ctrl+Z undoes the last submit, ? shows them.
+
+#include "core/models/review_queue_model.h"
+#include "core/store/interaction_store.h"
+#include "ui/page.h"
+
+#include <map>
+#include <optional>
+
+class QButtonGroup;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QPushButton;
+class QTableView;
+class QTextBrowser;
+class QUndoStack;
+
+namespace winnow {
+
+class JobTracker;
+
+class ReviewPage : public Page
+{
+    Q_OBJECT
+public:
+    explicit ReviewPage(QWidget* parent = nullptr);
+    void setStore(const StoreContext& store) override;
+    unsigned readsChanges() const override { return StoreChange::Review | StoreChange::Interactions; }
+    void refresh() override;
+    void prepareScreenshot() override;
+
+    ReviewQueueModel* model() { return m_model; }
+    QUndoStack* undoStack() { return m_undo; }
+    QString progressText() const;
+    QString conversationText() const;
+    std::optional<std::int64_t> shownInteraction() const;
+    void setReviewer(const QString& name);
+    // Opens the queue of this name (the first when empty).
+    void openQueue(const QString& name);
+
+    // The form, as the reviewer has filled it.
+    std::optional<Verdict> verdict() const;
+    std::vector<std::int64_t> checkedCategories() const;
+    std::optional<int> severity() const;
+
+    // A submit (or its undo) was written (or refused, with the error): the row's status follows.
+    void labelWritten(std::int64_t interactionId, LabelStatus status, const QString& error);
+
+Q_SIGNALS:
+    void queuesLoaded();
+    void itemShown(); // an item's conversation is on screen, its form ready
+    void submitted(); // a label was written
+
+private:
+    struct LoadedItem
+    {
+        InteractionDetail detail;
+        std::optional<Label> mine; // the reviewer's current label
+    };
+    void loadQueues();
+    void loadRows();
+    void showRow(int row);
+    void prefetch(int row);
+    void present(LoadedItem item);
+    void setVerdict(Verdict verdict);
+    void toggleCategory(int number);
+    void setSeverity(int severity);
+    void editCorrected();
+    void submit();
+    void move(int step);
+    void updateProgress();
+    void updateDiff();
+    int judgedTurnOf(const Interaction& interaction) const;
+    Label formLabel() const;
+
+    StoreContext m_store;
+    JobTracker* m_queueJobs;
+    JobTracker* m_itemJobs;
+    JobTracker* m_prefetchJobs;
+    ReviewQueueModel* m_model;
+    QUndoStack* m_undo;
+    QComboBox* m_queues = nullptr;
+    QLineEdit* m_reviewer = nullptr;
+    QLabel* m_progress = nullptr;
+    QTableView* m_items = nullptr;
+    QTextBrowser* m_conversation = nullptr;
+    QButtonGroup* m_verdicts = nullptr;
+    QListWidget* m_categories = nullptr;
+    QButtonGroup* m_severities = nullptr;
+    QPlainTextEdit* m_note = nullptr;
+    QPlainTextEdit* m_corrected = nullptr;
+    QTextBrowser* m_diff = nullptr;
+    QTextBrowser* m_guidelines = nullptr;
+    QPushButton* m_submit = nullptr;
+    QLabel* m_shortcuts = nullptr;
+    std::vector<ReviewQueue> m_queueList;
+    std::vector<ReviewCategory> m_taxonomy; // in use, in order
+    std::optional<ReviewQueue> m_queue;
+    int m_row = -1;
+    std::optional<LoadedItem> m_item;
+    std::map<std::int64_t, LoadedItem> m_ahead; // items read ahead, by interaction
+    QString m_wantedQueue;
+};
+
+} // namespace winnow
