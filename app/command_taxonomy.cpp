@@ -92,7 +92,7 @@ Runner defineTaxonomy(CLI::App& command, const Context& context)
                     review.retireCategory(category->id, retire->parsed(), author);
                 else
                     review.moveCategory(category->id, a->position, author);
-                tx.changed(StoreChange::Settings);
+                tx.changed(StoreChange::Review);
             });
             if (!saved)
                 throw CommandFailed{saved.error()};

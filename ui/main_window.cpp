@@ -13,6 +13,7 @@
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
 #include "ui/pages.h"
+#include "ui/review/review_page.h"
 #include "ui/settings.h"
 #include "ui/sources/sources_page.h"
 #include "ui/widgets/filter_bar.h"
@@ -112,6 +113,11 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
         connect(page, &Page::showInteractions, this, [this](const MetricsFilter& filter) {
             interactions()->setFilter(filter);
             showScreen(QStringLiteral("interactions"));
+        });
+        connect(page, &Page::reviewQueue, this, [this](const QString& name) {
+            if (auto* review = this->review())
+                review->openQueue(name);
+            showScreen(QStringLiteral("review"));
         });
     }
     rightLayout->addWidget(m_stack, 1);
@@ -261,6 +267,11 @@ DashboardPage* MainWindow::dashboard() const
 InteractionsPage* MainWindow::interactions() const
 {
     return qobject_cast<InteractionsPage*>(page(QStringLiteral("interactions")));
+}
+
+ReviewPage* MainWindow::review() const
+{
+    return qobject_cast<ReviewPage*>(page(QStringLiteral("review")));
 }
 
 SourcesPage* MainWindow::sources() const

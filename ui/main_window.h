@@ -29,6 +29,7 @@ class InteractionsPage;
 class JobContext;
 class JobTracker;
 class OtlpReceiver;
+class ReviewPage;
 class SourcesPage;
 
 class MainWindow : public QMainWindow
@@ -48,6 +49,7 @@ public:
     DashboardPage* dashboard() const;
     InteractionsPage* interactions() const;
     SourcesPage* sources() const;
+    ReviewPage* review() const;
     FilterBar* filterBar() const { return m_filterBar; }
     // Switches the OTLP/HTTP receiver on or off (port 0: any free port, for tests).
     bool setReceiverOn(bool on, quint16 port = 4318);

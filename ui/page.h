@@ -54,6 +54,8 @@ Q_SIGNALS:
     void screenshotReady();
     // Asks the window to open these interactions in the Interactions page.
     void showInteractions(const MetricsFilter& filter);
+    // A review queue was made here: the window opens it in the Review page.
+    void reviewQueue(const QString& name);
 };
 
 } // namespace winnow

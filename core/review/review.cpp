@@ -122,6 +122,7 @@ Result<ReviewQueue> createQueue(Database& reader, StoreWriter& writer, const Que
     queue.guidelines = request.guidelines;
     auto ids = std::make_shared<std::vector<std::int64_t>>(std::move(*items));
     auto created = writer.write<std::int64_t>(WritePriority::Interactive, [queue, ids](WriteTransaction& tx) {
+        tx.changed(StoreChange::Review);
         return ReviewStore(tx.database()).createQueue(queue, *ids);
     });
     if (!created)
@@ -320,6 +321,7 @@ Result<LabelImportSummary> importLabels(StoreWriter& writer, const std::vector<L
     auto shared = std::make_shared<std::vector<Label>>(labels);
     return writer.write<LabelImportSummary>(WritePriority::Interactive, [shared](WriteTransaction& tx) {
         LabelImportSummary summary;
+        tx.changed(StoreChange::Review);
         ReviewStore review(tx.database());
         for (const Label& label : *shared) {
             const auto current = review.currentLabel(label.interactionId, label.reviewer);
@@ -555,6 +557,7 @@ Result<std::int64_t> adjudicate(Database& reader, StoreWriter& writer, std::int6
     decided.note =
         decided.note.empty() && !pickReviewer.empty() ? "taken from " + pickReviewer : decided.note;
     return writer.write<std::int64_t>(WritePriority::Interactive, [decided](WriteTransaction& tx) {
+        tx.changed(StoreChange::Review);
         return ReviewStore(tx.database()).saveLabel(decided);
     });
 }

@@ -1,6 +1,8 @@
 #include "ui/interactions/interactions_page.h"
 
 #include "core/ingest/canonical_json.h"
+#include "core/review/review.h"
+#include "ui/settings.h"
 #include "ui/widgets/conversation_html.h"
 
 #include <QApplication>
@@ -9,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -115,8 +118,14 @@ InteractionsPage::InteractionsPage(QWidget* parent) : Page(parent), m_details(ne
     m_search->setClearButtonEnabled(true);
     m_search->setToolTip(tr("Full-text search over user, assistant and tool messages (Ctrl+F)"));
     m_count = new QLabel(this);
+    m_review = new QPushButton(tr("Review these…"), this);
+    m_review->setToolTip(
+        tr("A review queue of the selected interactions (several selected), or of the whole slice "
+           "in priority order"));
     top->addWidget(m_search, 1);
     top->addWidget(m_count);
+    top->addWidget(m_review);
+    connect(m_review, &QPushButton::clicked, this, &InteractionsPage::reviewThese);
     layout->addLayout(top);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
@@ -124,7 +133,7 @@ InteractionsPage::InteractionsPage(QWidget* parent) : Page(parent), m_details(ne
     m_table = new QTableView(splitter);
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
@@ -244,6 +253,7 @@ void InteractionsPage::showSortIndicator()
 
 void InteractionsPage::setStore(const StoreContext& store)
 {
+    m_writer = store.writer;
     m_details->setStorePath(store.path);
     m_model->setStorePath(store.path);
 }
@@ -297,6 +307,63 @@ QString InteractionsPage::detailText() const
 QString InteractionsPage::countText() const
 {
     return m_count->text();
+}
+
+void InteractionsPage::reviewThese()
+{
+    if (!m_writer) {
+        m_count->setText(tr("This store is open read-only: no queue can be made."));
+        return;
+    }
+    QueueRequest request;
+    std::set<int> rows; // the rows with anything selected, in order
+    for (const QModelIndex& index : m_table->selectionModel()->selectedIndexes())
+        rows.insert(index.row());
+    for (const int row : rows) {
+        const qlonglong id = m_model->data(m_model->index(row, 0), InteractionListModel::IdRole).toLongLong();
+        if (id >= 0)
+            request.interactionIds.push_back(id);
+    }
+    if (request.interactionIds.size() >= 2 ||
+        (!m_model->searchTerms().isEmpty() && !request.interactionIds.empty())) {
+        request.order = QueueOrder::Given;
+    } else if (!m_model->searchTerms().isEmpty()) {
+        m_count->setText(tr("With a search, select the interactions to review."));
+        return;
+    } else {
+        request.interactionIds.clear();
+        request.filter = m_model->filter();
+    }
+    auto* dialog = new QInputDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Review these"));
+    dialog->setLabelText(request.order == QueueOrder::Given
+                             ? tr("A queue of the %n selected interaction(s), named:", nullptr,
+                                  int(request.interactionIds.size()))
+                             : tr("A queue of this slice (%1), worst first, named:").arg(m_count->text()));
+    dialog->setTextValue(
+        tr("review %1").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
+    connect(dialog, &QInputDialog::textValueSelected, this, [this, request](const QString& name) mutable {
+        request.name = name.trimmed().toStdString();
+        request.owner = settings::reviewer.value().toStdString();
+        auto writer = m_writer;
+        m_details->add<ReviewQueue>(
+            [request, writer](JobContext& context) {
+                auto queue = createQueue(context.database(), *writer, request);
+                if (!queue)
+                    throw Failure(queue.error().message);
+                return *queue;
+            },
+            [this](ReviewQueue queue) {
+                m_count->setText(tr("Queue %1 made (%n interaction(s))", nullptr, int(queue.items))
+                                     .arg(QString::fromStdString(queue.name)));
+                Q_EMIT reviewQueue(QString::fromStdString(queue.name));
+            },
+            [this](const Error& error) {
+                m_count->setText(tr("No queue made: %1").arg(QString::fromStdString(error.message)));
+            });
+    });
+    dialog->open();
 }
 
 void InteractionsPage::showDetail(std::int64_t id)

@@ -30,6 +30,7 @@ public:
     // Opens a conversation with a signal (else the first) in the detail pane.
     void prepareScreenshot() override;
     InteractionListModel* model() { return m_model; }
+    QPushButton* reviewButton() { return m_review; }
     QTableView* table() { return m_table; }
     QString detailText() const;
     QString countText() const;
@@ -42,6 +43,8 @@ Q_SIGNALS:
 private:
     void showSortIndicator();
     void showDetail(std::int64_t id);
+    // "Review these…": a queue of the selected rows, or of the slice.
+    void reviewThese();
     void render();
     JobTracker* m_details;
     InteractionListModel* m_model = nullptr;
@@ -50,6 +53,8 @@ private:
     QLabel* m_count = nullptr;
     QTextBrowser* m_detail = nullptr;
     QPushButton* m_copy = nullptr;
+    QPushButton* m_review = nullptr;
+    std::shared_ptr<StoreWriter> m_writer;
     std::optional<InteractionDetail> m_shown;
     std::set<int> m_expanded; // tool calls whose arguments and results are shown
     QString m_json;

@@ -2,9 +2,16 @@
 #include "core/review/review.h"
 #include "core/store/database.h"
 #include "core/store/review_store.h"
+#include "ui/interactions/interactions_page.h"
+#include "ui/main_window.h"
+#include "ui/pages.h"
 #include "ui/review/review_page.h"
 
 #include <QAbstractItemModelTester>
+#include <QInputDialog>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
 #include <QTest>
 #include <QUndoStack>
 
@@ -134,4 +141,41 @@ TEST(ReviewPage, TheCorrectedAnswerIsTypedNotTakenForShortcuts)
     const Label label = fixture.labelsOf("ben").front();
     ASSERT_TRUE(label.corrected);
     EXPECT_NE(label.corrected->find(" pfu 123 jks"), std::string::npos);
+}
+
+// "Review these…" on selected rows of Interactions makes a queue of exactly those interactions
+// and opens it in the Review screen.
+TEST(ReviewPage, ReviewTheseMakesAQueueOfTheSelectedRows)
+{
+    test::DemoStore demo(300);
+    MainWindow window(QString::fromStdString(demo.path));
+    QSignalSpy loaded(window.interactions(), &Page::loaded);
+    window.show();
+    window.showScreen(QStringLiteral("interactions"));
+    ASSERT_TRUE(loaded.wait(15000));
+    InteractionListModel* model = window.interactions()->model();
+    ASSERT_TRUE(test::waitUntil(
+        [&] { return !model->data(model->index(3, 0), InteractionListModel::LoadingRole).toBool(); }));
+    std::vector<std::int64_t> picked;
+    QItemSelection selection;
+    for (int row : {0, 2, 3}) {
+        picked.push_back(model->data(model->index(row, 0), InteractionListModel::IdRole).toLongLong());
+        selection.select(model->index(row, 0), model->index(row, InteractionListModel::ColumnCount - 1));
+    }
+    window.interactions()->table()->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    window.interactions()->reviewButton()->click();
+    QInputDialog* dialog = nullptr;
+    ASSERT_TRUE(test::waitUntil([&] {
+        dialog = window.interactions()->findChild<QInputDialog*>();
+        return dialog != nullptr;
+    }));
+    dialog->setTextValue(QStringLiteral("three picked"));
+    dialog->accept();
+    ASSERT_TRUE(test::waitUntil([&] { return window.review()->model()->rowCount() == 3; }))
+        << window.interactions()->countText().toStdString();
+    EXPECT_EQ(window.currentScreen(), pageNames().indexOf(QStringLiteral("review")));
+    auto reader = Database::openForReading(demo.path).take();
+    const auto queue = ReviewStore(*reader).queue("three picked");
+    ASSERT_TRUE(queue);
+    EXPECT_EQ(ReviewStore(*reader).queueItems(queue->id), picked);
 }
