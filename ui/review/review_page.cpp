@@ -192,7 +192,14 @@ ReviewPage::ReviewPage(QWidget* parent)
                     showRow(current.row());
             });
     connect(m_submit, &QPushButton::clicked, this, &ReviewPage::submit);
-    connect(m_corrected, &QPlainTextEdit::textChanged, this, &ReviewPage::updateDiff);
+    connect(m_corrected, &QPlainTextEdit::textChanged, this, [this] {
+        updateDiff();
+        m_dirty = true;
+    });
+    connect(m_note, &QPlainTextEdit::textChanged, this, [this] { m_dirty = true; });
+    connect(m_categories, &QListWidget::itemChanged, this, [this] { m_dirty = true; });
+    connect(m_verdicts, &QButtonGroup::idClicked, this, [this] { m_dirty = true; });
+    connect(m_severities, &QButtonGroup::idClicked, this, [this] { m_dirty = true; });
 
     // Keys act anywhere in the page, except that typing in the note or the corrected answer types.
     auto key = [this](const QKeySequence& sequence, auto action) {
@@ -354,6 +361,7 @@ void ReviewPage::showRow(int row)
     const QueueRow* queued = m_model->rowAt(row);
     if (!queued)
         return;
+    saveDraft();
     m_row = row;
     {
         const QSignalBlocker blocker(m_items->selectionModel());
@@ -369,12 +377,7 @@ void ReviewPage::showRow(int row)
     }
     const std::string reviewer = m_reviewer->text().trimmed().toStdString();
     m_itemJobs->start<std::optional<LoadedItem>>(
-        [id, reviewer](JobContext& context) -> std::optional<LoadedItem> {
-            auto detail = InteractionStore(context.database()).detail(id);
-            if (!detail)
-                return std::nullopt;
-            return LoadedItem{std::move(*detail), ReviewStore(context.database()).currentLabel(id, reviewer)};
-        },
+        [id, reviewer](JobContext& context) { return readItem(context.database(), id, reviewer); },
         [this, row](std::optional<LoadedItem> item) {
             if (!item) {
                 m_conversation->setPlainText(tr("This interaction is no longer in the store."));
@@ -389,6 +392,22 @@ void ReviewPage::showRow(int row)
         });
 }
 
+std::optional<ReviewPage::LoadedItem> ReviewPage::readItem(Database& database, std::int64_t id,
+                                                         const std::string& reviewer)
+{
+    auto detail = InteractionStore(database).detail(id);
+    if (!detail)
+        return std::nullopt;
+    LoadedItem item{std::move(*detail), std::nullopt, {}};
+    for (Label& label : ReviewStore(database).currentLabels(id)) {
+        if (label.reviewer == reviewer)
+            item.mine = std::move(label);
+        else if (label.status != LabelStatus::Draft)
+            item.others.push_back(std::move(label));
+    }
+    return item;
+}
+
 // Reads the item after this one while the reviewer works, so that submitting shows it at once.
 void ReviewPage::prefetch(int row)
 {
@@ -398,12 +417,7 @@ void ReviewPage::prefetch(int row)
     const std::int64_t id = queued->interactionId;
     const std::string reviewer = m_reviewer->text().trimmed().toStdString();
     m_prefetchJobs->start<std::optional<LoadedItem>>(
-        [id, reviewer](JobContext& context) -> std::optional<LoadedItem> {
-            auto detail = InteractionStore(context.database()).detail(id);
-            if (!detail)
-                return std::nullopt;
-            return LoadedItem{std::move(*detail), ReviewStore(context.database()).currentLabel(id, reviewer)};
-        },
+        [id, reviewer](JobContext& context) { return readItem(context.database(), id, reviewer); },
         [this, id](std::optional<LoadedItem> item) {
             if (!item)
                 return;
@@ -430,7 +444,33 @@ void ReviewPage::present(LoadedItem item)
     const std::optional<Label>& mine = m_item->mine;
     ConversationHtmlOptions options;
     options.judgedTurn = mine && mine->turn ? *mine->turn : judgedTurnOf(in);
-    m_conversation->setHtml(conversationHtml(in, options));
+    QString html = conversationHtml(in, options);
+    // Blind by default: other reviewers' labels only once this reviewer has submitted theirs.
+    const bool submittedMine = mine && mine->status != LabelStatus::Draft;
+    if (!m_item->others.empty()) {
+        if (m_queue && m_queue->blind && !submittedMine) {
+            html += tr("<p style=\"color:gray\"><i>%n other label(s), shown once you have submitted yours.</i></p>",
+                       nullptr, int(m_item->others.size()));
+        } else {
+            html += tr("<h4>Other labels</h4>");
+            for (const Label& other : m_item->others) {
+                QStringList names;
+                for (const std::int64_t id : other.categories)
+                    for (const ReviewCategory& category : m_taxonomy)
+                        if (category.id == id)
+                            names << QString::fromStdString(category.name);
+                html += QStringLiteral("<p><b>%1</b>: %2%3%4%5</p>")
+                            .arg(other.reviewer.empty() ? tr("final (adjudicated)")
+                                                        : QString::fromStdString(other.reviewer).toHtmlEscaped(),
+                                 QString::fromLatin1(other.verdict ? verdictName(*other.verdict) : ""),
+                                 names.isEmpty() ? QString() : QStringLiteral(" · ") + names.join(QStringLiteral(", ")).toHtmlEscaped(),
+                                 other.severity ? tr(" · severity %1").arg(*other.severity) : QString(),
+                                 other.note.empty() ? QString()
+                                                    : QStringLiteral(" · <i>%1</i>").arg(escaped(other.note)));
+            }
+        }
+    }
+    m_conversation->setHtml(html);
     // The form: the reviewer's own label (a draft or a submitted one), else empty.
     m_verdicts->setExclusive(false);
     for (QAbstractButton* button : m_verdicts->buttons())
@@ -448,14 +488,17 @@ void ReviewPage::present(LoadedItem item)
     m_note->setPlainText(mine ? QString::fromStdString(mine->note) : QString());
     m_corrected->setPlainText(mine && mine->corrected ? QString::fromStdString(*mine->corrected) : QString());
     updateDiff();
+    m_dirty = false;
     setFocus();
     Q_EMIT itemShown();
 }
 
 void ReviewPage::setVerdict(Verdict verdict)
 {
-    if (QAbstractButton* button = m_verdicts->button(int(verdict)))
+    if (QAbstractButton* button = m_verdicts->button(int(verdict))) {
         button->setChecked(true);
+        m_dirty = true;
+    }
 }
 
 void ReviewPage::toggleCategory(int number)
@@ -464,12 +507,15 @@ void ReviewPage::toggleCategory(int number)
         return;
     QListWidgetItem* item = m_categories->item(number - 1);
     item->setCheckState(item->checkState() == Qt::Checked ? Qt::Unchecked : Qt::Checked);
+    m_dirty = true;
 }
 
 void ReviewPage::setSeverity(int severity)
 {
-    if (QAbstractButton* button = m_severities->button(severity))
+    if (QAbstractButton* button = m_severities->button(severity)) {
         button->setChecked(true);
+        m_dirty = true;
+    }
 }
 
 void ReviewPage::editCorrected()
@@ -550,6 +596,7 @@ void ReviewPage::submit()
         return;
     }
     m_undo->push(new SubmitLabelCommand(this, m_store.writer, formLabel(), m_item->mine));
+    m_dirty = false;
     // On at once: the write commits behind (the next item was read ahead).
     m_model->setMine(m_row, LabelStatus::Submitted);
     const int next = m_model->nextOpen(m_row);
@@ -577,6 +624,26 @@ void ReviewPage::labelWritten(std::int64_t interactionId, LabelStatus status, co
     }
     updateProgress();
     Q_EMIT submitted();
+}
+
+// What the reviewer put in the form of an item they leave unsubmitted is kept as a draft.
+void ReviewPage::saveDraft()
+{
+    if (!m_dirty || !m_item || !m_store.writer || m_reviewer->text().trimmed().isEmpty())
+        return;
+    if (m_item->mine && m_item->mine->status != LabelStatus::Draft)
+        return; // a submitted label changes only by submitting again
+    Label draft = formLabel();
+    draft.status = LabelStatus::Draft;
+    const std::int64_t id = draft.interactionId;
+    m_dirty = false;
+    m_ahead.erase(id);
+    m_store.writer->submit(WritePriority::Interactive, [draft](WriteTransaction& tx) {
+        ReviewStore(tx.database()).saveLabel(draft);
+        tx.changed(StoreChange::Review);
+    });
+    if (const int row = m_model->rowOf(id); row >= 0)
+        m_model->setMine(row, LabelStatus::Draft);
 }
 
 void ReviewPage::move(int step)

@@ -66,8 +66,11 @@ private:
     struct LoadedItem
     {
         InteractionDetail detail;
-        std::optional<Label> mine; // the reviewer's current label
+        std::optional<Label> mine;  // the reviewer's current label
+        std::vector<Label> others; // everyone else's submitted labels (shown per the queue's blindness)
     };
+    static std::optional<LoadedItem> readItem(Database& database, std::int64_t id, const std::string& reviewer);
+    void saveDraft();
     void loadQueues();
     void loadRows();
     void showRow(int row);
@@ -109,6 +112,7 @@ private:
     std::optional<ReviewQueue> m_queue;
     int m_row = -1;
     std::optional<LoadedItem> m_item;
+    bool m_dirty = false; // the form was changed since the item was shown
     std::map<std::int64_t, LoadedItem> m_ahead; // items read ahead, by interaction
     QString m_wantedQueue;
 };

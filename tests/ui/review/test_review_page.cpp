@@ -179,3 +179,58 @@ TEST(ReviewPage, ReviewTheseMakesAQueueOfTheSelectedRows)
     ASSERT_TRUE(queue);
     EXPECT_EQ(ReviewStore(*reader).queueItems(queue->id), picked);
 }
+
+// Blind review: another reviewer's label stays hidden until this reviewer has submitted theirs; a
+// form left unsubmitted is kept as a draft and comes back.
+TEST(ReviewPage, OthersLabelsStayHiddenUntilSubmitAndDraftsAreKept)
+{
+    ReviewFixture fixture;
+    auto reader = Database::openForReading(fixture.store.path).take();
+    const std::int64_t first = ReviewStore(*reader).queueItems(fixture.queueId).front();
+    fixture.writer
+        ->write<std::int64_t>(WritePriority::Interactive,
+                              [first](WriteTransaction& tx) {
+                                  Label other;
+                                  other.interactionId = first;
+                                  other.reviewer = "ben";
+                                  other.author = "ben";
+                                  other.verdict = Verdict::Fail;
+                                  other.note = "ben thinks it missed the handoff";
+                                  other.status = LabelStatus::Submitted;
+                                  return ReviewStore(tx.database()).saveLabel(other);
+                              })
+        .take();
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("ana"));
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() == first; }));
+    EXPECT_EQ(page.conversationText().indexOf(QStringLiteral("ben thinks")), -1);
+    EXPECT_NE(page.conversationText().indexOf(QStringLiteral("shown once you have submitted yours")), -1);
+    page.activateWindow();
+    page.setFocus();
+
+    // F, then away without submitting: a draft.
+    press(&page, Qt::Key_U);
+    press(&page, Qt::Key_J);
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() && *page.shownInteraction() != first; }));
+    ASSERT_TRUE(test::waitUntil([&] {
+        auto r = Database::openForReading(fixture.store.path).take();
+        const auto label = ReviewStore(*r).currentLabel(first, "ana");
+        return label && label->status == LabelStatus::Draft && label->verdict == Verdict::Unsure;
+    }));
+    press(&page, Qt::Key_K);
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() == first; }));
+    EXPECT_EQ(page.verdict(), Verdict::Unsure); // the draft came back
+    EXPECT_EQ(page.conversationText().indexOf(QStringLiteral("ben thinks")), -1); // a draft is not a submit
+
+    press(&page, Qt::Key_F);
+    press(&page, Qt::Key_Return, Qt::ControlModifier);
+    ASSERT_TRUE(test::waitUntil([&] { return fixture.labelsOf("ana").size() == 1; }));
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() && *page.shownInteraction() != first; }));
+    press(&page, Qt::Key_K);
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() == first; }));
+    ASSERT_TRUE(test::waitUntil([&] { return page.conversationText().indexOf(QStringLiteral("ben thinks")) >= 0; }))
+        << page.conversationText().toStdString();
+}
