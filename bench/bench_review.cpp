@@ -39,8 +39,8 @@ bool waitFor(const std::function<bool()>& done, int timeoutMs = 60000)
 }
 
 // Submits `count` labels by keyboard, each timed from the key press to the next item drawn.
-std::vector<double> submitTimes(ReviewPage& page, int count, int readingMs,
-                                const std::function<bool()>& keepGoing = [] { return true; })
+std::vector<double> submitTimes(
+    ReviewPage& page, int count, int readingMs, const std::function<bool()>& keepGoing = [] { return true; })
 {
     std::vector<double> times;
     for (int i = 0; i < count && keepGoing(); ++i) {

@@ -47,6 +47,9 @@ public:
     // Puts the page in a state worth a screenshot (a conversation opened, say), then emits
     // screenshotReady.
     virtual void prepareScreenshot() { Q_EMIT screenshotReady(); }
+    // A view of the page other than its main one to take the screenshot of; false for one it
+    // does not have (none but the main one, by default).
+    virtual bool setScreenshotView(const QString& view) { return view.isEmpty(); }
 
 Q_SIGNALS:
     // The page has shown the data of its store (or said why it cannot).

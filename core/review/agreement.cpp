@@ -10,8 +10,10 @@ namespace winnow {
 namespace {
 
 // Krippendorff's alpha over units of value indices 0..valueCount-1 (ordinal: in rank order).
-// Every unit holds two or more values. Alpha is 1 when the data have no variation at all.
-double alphaOfIndexed(const std::vector<const std::vector<int>*>& units, size_t valueCount, Scale scale)
+// Every unit holds two or more values. None when the data have no variation at all (nothing to
+// disagree on: the caller decides what that means).
+std::optional<double> alphaOfIndexed(const std::vector<const std::vector<int>*>& units, size_t valueCount,
+                                     Scale scale)
 {
     std::vector<double> coincidences(valueCount * valueCount, 0.0);
     for (const std::vector<int>* unit : units) {
@@ -47,7 +49,7 @@ double alphaOfIndexed(const std::vector<const std::vector<int>*>& units, size_t 
             expected += totals[c] * totals[k] * delta;
         }
     if (expected <= 0)
-        return 1.0; // every value the same: nothing to disagree on
+        return std::nullopt;
     return 1.0 - (n - 1) * observed / expected;
 }
 
@@ -74,7 +76,8 @@ std::optional<double> krippendorffAlpha(const std::vector<std::vector<int>>& uni
     std::vector<const std::vector<int>*> pointers;
     for (const auto& unit : indexed)
         pointers.push_back(&unit);
-    return alphaOfIndexed(pointers, ordered.size(), scale);
+    // Every value the same: perfect agreement.
+    return alphaOfIndexed(pointers, ordered.size(), scale).value_or(1.0);
 }
 
 Result<Agreement> measureAgreement(const std::vector<Rating>& ratings, AgreementOptions options)
@@ -171,7 +174,7 @@ Result<Agreement> measureAgreement(const std::vector<Rating>& ratings, Agreement
     std::vector<const std::vector<int>*> all;
     for (const auto& unit : units)
         all.push_back(&unit);
-    result.alpha = alphaOfIndexed(all, valueCount, options.scale);
+    result.alpha = alphaOfIndexed(all, valueCount, options.scale).value_or(1.0); // no variation: perfect
     // The interval: alpha over items drawn with replacement, seeded so that it is reproducible.
     std::mt19937_64 random(options.seed);
     std::vector<double> samples;
@@ -180,7 +183,9 @@ Result<Agreement> measureAgreement(const std::vector<Rating>& ratings, Agreement
     for (int b = 0; b < options.bootstrapSamples; ++b) {
         for (auto& unit : drawn)
             unit = &units[size_t(random() % units.size())];
-        samples.push_back(alphaOfIndexed(drawn, valueCount, options.scale));
+        // A draw with no variation says nothing about disagreement: left out, not counted as 1.
+        if (const auto alpha = alphaOfIndexed(drawn, valueCount, options.scale))
+            samples.push_back(*alpha);
     }
     if (samples.empty()) {
         result.alphaLow = result.alphaHigh = result.alpha;

@@ -1,6 +1,7 @@
 #include "ui/review/review_page.h"
 
 #include "core/jobs/job_tracker.h"
+#include "core/review/review.h"
 #include "ui/review/commands/submit_label_command.h"
 #include "ui/settings.h"
 #include "ui/widgets/conversation_html.h"
@@ -24,6 +25,7 @@
 #include <QTextBrowser>
 #include <QTimer>
 #include <QUndoStack>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -74,7 +76,8 @@ QString wordDiffHtml(const QString& before, const QString& after)
 
 ReviewPage::ReviewPage(QWidget* parent)
     : Page(parent), m_queueJobs(new JobTracker(this)), m_itemJobs(new JobTracker(this)),
-      m_prefetchJobs(new JobTracker(this)), m_model(new ReviewQueueModel(this)), m_undo(new QUndoStack(this))
+      m_prefetchJobs(new JobTracker(this)), m_model(new ReviewQueueModel(this)), m_undo(new QUndoStack(this)),
+      m_overviewJobs(new JobTracker(this))
 {
     auto* layout = new QVBoxLayout(this);
     auto* bar = new QHBoxLayout;
@@ -89,6 +92,10 @@ ReviewPage::ReviewPage(QWidget* parent)
     bar->addWidget(m_reviewer);
     m_progress = new QLabel(this);
     bar->addWidget(m_progress, 1);
+    m_overviewButton = new QPushButton(tr("Queue overview"), this);
+    m_overviewButton->setCheckable(true);
+    m_overviewButton->setToolTip(tr("Progress, failure rate, agreement and adjudication of this queue"));
+    bar->addWidget(m_overviewButton);
     auto* help = new QPushButton(tr("Shortcuts (?)"), this);
     bar->addWidget(help);
     layout->addLayout(bar);
@@ -112,6 +119,18 @@ ReviewPage::ReviewPage(QWidget* parent)
     m_conversation = new QTextBrowser(centre);
     m_conversation->setFocusPolicy(Qt::NoFocus);
     centreLayout->addWidget(m_conversation, 1);
+    m_overview = new QTextBrowser(centre);
+    m_overview->setOpenLinks(false);
+    m_overview->hide();
+    centreLayout->addWidget(m_overview, 1);
+    connect(m_overview, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
+        // adjudicate:INTERACTION:REVIEWER
+        const QStringList parts = url.toString().split(QLatin1Char(':'));
+        if (parts.size() >= 3 && parts[0] == QLatin1String("adjudicate"))
+            adjudicateWith(parts[1].toLongLong(),
+                           QUrl::fromPercentEncoding(parts.mid(2).join(QLatin1Char(':')).toUtf8()));
+    });
+    connect(m_overviewButton, &QPushButton::toggled, this, &ReviewPage::showOverview);
 
     auto* form = new QWidget(split);
     auto* formLayout = new QVBoxLayout(form);
@@ -234,7 +253,7 @@ ReviewPage::ReviewPage(QWidget* parent)
 void ReviewPage::setStore(const StoreContext& store)
 {
     m_store = store;
-    for (JobTracker* jobs : {m_queueJobs, m_itemJobs, m_prefetchJobs})
+    for (JobTracker* jobs : {m_queueJobs, m_itemJobs, m_prefetchJobs, m_overviewJobs})
         jobs->setStorePath(store.path);
     m_undo->clear();
     m_ahead.clear();
@@ -247,6 +266,180 @@ void ReviewPage::setStore(const StoreContext& store)
 void ReviewPage::refresh()
 {
     loadQueues();
+    if (m_overview->isVisible())
+        loadOverview();
+}
+
+void ReviewPage::showOverview(bool shown)
+{
+    if (m_overviewButton->isChecked() != shown)
+        m_overviewButton->setChecked(shown);
+    m_overview->setVisible(shown);
+    m_conversation->setVisible(!shown);
+    if (shown)
+        loadOverview();
+}
+
+QString ReviewPage::overviewText() const
+{
+    return m_overview->toPlainText();
+}
+
+namespace {
+QString number(std::optional<double> value)
+{
+    return value ? QString::number(*value, 'f', 3) : QStringLiteral("–");
+}
+
+QString percent(double value)
+{
+    return QString::number(value * 100, 'f', 1) + QLatin1Char('%');
+}
+
+QString agreementRow(const QString& what, const std::optional<Agreement>& a, const std::string& error)
+{
+    if (!a)
+        return QStringLiteral("<tr><td>%1</td><td colspan=\"5\"><i>%2</i></td></tr>")
+            .arg(what.toHtmlEscaped(), QString::fromStdString(error).toHtmlEscaped());
+    return QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td><td "
+                          "align=\"right\">%4</td><td align=\"right\">%5</td><td align=\"right\">%6 "
+                          "(%7 – %8)</td></tr>")
+        .arg(what.toHtmlEscaped())
+        .arg(a->items)
+        .arg(percent(a->percent), number(a->cohenKappa), number(a->fleissKappa), number(a->alpha),
+             number(a->alphaLow), number(a->alphaHigh));
+}
+} // namespace
+
+void ReviewPage::loadOverview()
+{
+    if (!m_queue) {
+        m_overview->setHtml(tr("<p>No queue chosen.</p>"));
+        Q_EMIT overviewLoaded();
+        return;
+    }
+    struct Overview
+    {
+        std::optional<QueueStatus> status;
+        QueueAgreement agreement;
+        std::vector<ItemToAdjudicate> waiting;
+        std::vector<ReviewCategory> taxonomy;
+    };
+    const std::int64_t queueId = m_queue->id;
+    const std::string reviewer = m_reviewer->text().trimmed().toStdString();
+    m_overviewJobs->start<Overview>(
+        [queueId, reviewer](JobContext& context) {
+            Overview overview;
+            for (QueueStatus& status : queueStatuses(context.database(), reviewer))
+                if (status.queue.id == queueId)
+                    overview.status = std::move(status);
+            overview.agreement = measureQueueAgreement(context.database(), queueId);
+            overview.waiting = adjudicationList(context.database(), queueId);
+            overview.taxonomy = ReviewStore(context.database()).categories();
+            return overview;
+        },
+        [this](Overview overview) {
+            QString html;
+            if (overview.status) {
+                const QueueStatus& s = *overview.status;
+                const ReviewQueue& q = s.queue;
+                html += QStringLiteral("<h3>%1</h3>").arg(QString::fromStdString(q.name).toHtmlEscaped());
+                html += tr("<p>%1 items (%2 of a slice of %3) · %4 reviewer(s) each%5 · made by %6</p>")
+                            .arg(q.items)
+                            .arg(q.order == QueueOrder::Sample ? tr("a seeded sample")
+                                                               : QString::fromLatin1(queueOrderName(q.order)))
+                            .arg(q.sliceSize)
+                            .arg(q.overlap)
+                            .arg(q.blind ? tr(", blind") : QString())
+                            .arg(QString::fromStdString(q.owner).toHtmlEscaped());
+                QStringList pending;
+                for (const auto& [name, count] : s.pending)
+                    pending
+                        << tr("%1: %2 pending").arg(QString::fromStdString(name).toHtmlEscaped()).arg(count);
+                html +=
+                    tr("<p><b>Progress</b> %1 labelled · %2 with a final label · %3 awaiting "
+                       "adjudication%4</p>")
+                        .arg(s.labeled)
+                        .arg(s.reviewed)
+                        .arg(s.awaitingAdjudication)
+                        .arg(pending.isEmpty() ? QString()
+                                               : QStringLiteral(" · ") + pending.join(QStringLiteral(" · ")));
+                if (s.failureRate) {
+                    const RateEstimate& r = *s.failureRate;
+                    html += r.n == 0
+                                ? tr("<p><b>Estimated failure rate</b>: nothing reviewed yet.</p>")
+                                : tr("<p><b>Estimated failure rate</b> %1 (95%: %2 – %3), %4 of %5 reviewed "
+                                     "items failed</p>")
+                                      .arg(percent(r.value), percent(r.low), percent(r.high))
+                                      .arg(r.hits)
+                                      .arg(r.n);
+                    for (const auto& [name, rate] : s.categoryRates)
+                        html += QStringLiteral("<p style=\"margin-left:16px\">%1: %2 (%3 – %4)</p>")
+                                    .arg(QString::fromStdString(name).toHtmlEscaped(), percent(rate.value),
+                                         percent(rate.low), percent(rate.high));
+                }
+            }
+            const QueueAgreement& a = overview.agreement;
+            html +=
+                tr("<h4>Agreement</h4><table cellpadding=\"3\"><tr><th "
+                   "align=\"left\">variable</th><th>items</th>"
+                   "<th>percent</th><th>Cohen</th><th>Fleiss</th><th>Krippendorff's alpha (95%)</th></tr>");
+            html += agreementRow(tr("verdict"), a.verdict, a.verdictError);
+            html += agreementRow(tr("primary category"), a.primaryCategory, a.primaryCategoryError);
+            html += agreementRow(tr("severity (ordinal)"), a.severity, a.severityError);
+            for (const auto& category : a.categories)
+                html +=
+                    agreementRow(QString::fromStdString(category.name), category.agreement, category.error);
+            html += QStringLiteral("</table>");
+            html += tr("<h4>Waiting for adjudication (%1)</h4>").arg(overview.waiting.size());
+            for (const ItemToAdjudicate& item : overview.waiting) {
+                html +=
+                    QStringLiteral("<p><b>%1</b><br>").arg(QString::fromStdString(item.key).toHtmlEscaped());
+                for (const Label& label : item.labels) {
+                    QStringList names;
+                    for (const std::int64_t id : label.categories)
+                        for (const ReviewCategory& category : overview.taxonomy)
+                            if (category.id == id)
+                                names << QString::fromStdString(category.name).toHtmlEscaped();
+                    html += tr("&nbsp;&nbsp;%1: %2 %3 <a href=\"adjudicate:%4:%5\">take this one</a><br>")
+                                .arg(QString::fromStdString(label.reviewer).toHtmlEscaped(),
+                                     QString::fromLatin1(label.verdict ? verdictName(*label.verdict) : ""),
+                                     names.join(QStringLiteral(", ")))
+                                .arg(item.interactionId)
+                                .arg(QString::fromUtf8(
+                                    QUrl::toPercentEncoding(QString::fromStdString(label.reviewer))));
+                }
+                html += QStringLiteral("</p>");
+            }
+            m_overview->setHtml(html);
+            Q_EMIT overviewLoaded();
+        },
+        [this](const Error& error) {
+            m_overview->setPlainText(
+                tr("Could not read the overview: %1").arg(QString::fromStdString(error.text())));
+            Q_EMIT overviewLoaded();
+        });
+}
+
+void ReviewPage::adjudicateWith(std::int64_t interactionId, const QString& reviewer)
+{
+    if (!m_store.writer)
+        return;
+    const std::string adjudicator = m_reviewer->text().trimmed().toStdString();
+    auto writer = m_store.writer;
+    m_overviewJobs->add<std::int64_t>(
+        [interactionId, reviewer = reviewer.toStdString(), adjudicator, writer](JobContext& context) {
+            auto written =
+                adjudicate(context.database(), *writer, interactionId,
+                           adjudicator.empty() ? std::string("adjudicator") : adjudicator, reviewer);
+            if (!written)
+                throw Failure(written.error());
+            return *written;
+        },
+        [this](std::int64_t) { loadOverview(); },
+        [this](const Error& error) {
+            m_progress->setText(tr("Not adjudicated: %1").arg(QString::fromStdString(error.message)));
+        });
 }
 
 void ReviewPage::setReviewer(const QString& name)
@@ -339,6 +532,8 @@ void ReviewPage::loadRows()
         [this, shown, sameQueue](std::vector<QueueRow> rows) {
             m_model->setRows(std::move(rows));
             updateProgress();
+            if (m_overview->isVisible())
+                loadOverview();
             Q_EMIT loaded();
             int row = sameQueue && shown ? m_model->rowOf(*shown) : -1;
             if (row < 0)
@@ -393,7 +588,7 @@ void ReviewPage::showRow(int row)
 }
 
 std::optional<ReviewPage::LoadedItem> ReviewPage::readItem(Database& database, std::int64_t id,
-                                                         const std::string& reviewer)
+                                                           const std::string& reviewer)
 {
     auto detail = InteractionStore(database).detail(id);
     if (!detail)
@@ -449,8 +644,9 @@ void ReviewPage::present(LoadedItem item)
     const bool submittedMine = mine && mine->status != LabelStatus::Draft;
     if (!m_item->others.empty()) {
         if (m_queue && m_queue->blind && !submittedMine) {
-            html += tr("<p style=\"color:gray\"><i>%n other label(s), shown once you have submitted yours.</i></p>",
-                       nullptr, int(m_item->others.size()));
+            html += tr(
+                "<p style=\"color:gray\"><i>%n other label(s), shown once you have submitted yours.</i></p>",
+                nullptr, int(m_item->others.size()));
         } else {
             html += tr("<h4>Other labels</h4>");
             for (const Label& other : m_item->others) {
@@ -459,14 +655,17 @@ void ReviewPage::present(LoadedItem item)
                     for (const ReviewCategory& category : m_taxonomy)
                         if (category.id == id)
                             names << QString::fromStdString(category.name);
-                html += QStringLiteral("<p><b>%1</b>: %2%3%4%5</p>")
-                            .arg(other.reviewer.empty() ? tr("final (adjudicated)")
-                                                        : QString::fromStdString(other.reviewer).toHtmlEscaped(),
-                                 QString::fromLatin1(other.verdict ? verdictName(*other.verdict) : ""),
-                                 names.isEmpty() ? QString() : QStringLiteral(" · ") + names.join(QStringLiteral(", ")).toHtmlEscaped(),
-                                 other.severity ? tr(" · severity %1").arg(*other.severity) : QString(),
-                                 other.note.empty() ? QString()
-                                                    : QStringLiteral(" · <i>%1</i>").arg(escaped(other.note)));
+                html +=
+                    QStringLiteral("<p><b>%1</b>: %2%3%4%5</p>")
+                        .arg(other.reviewer.empty() ? tr("final (adjudicated)")
+                                                    : QString::fromStdString(other.reviewer).toHtmlEscaped(),
+                             QString::fromLatin1(other.verdict ? verdictName(*other.verdict) : ""),
+                             names.isEmpty()
+                                 ? QString()
+                                 : QStringLiteral(" · ") + names.join(QStringLiteral(", ")).toHtmlEscaped(),
+                             other.severity ? tr(" · severity %1").arg(*other.severity) : QString(),
+                             other.note.empty() ? QString()
+                                                : QStringLiteral(" · <i>%1</i>").arg(escaped(other.note)));
             }
         }
     }
@@ -683,8 +882,19 @@ std::optional<std::int64_t> ReviewPage::shownInteraction() const
     return m_item ? std::optional<std::int64_t>(m_item->detail.id) : std::nullopt;
 }
 
+bool ReviewPage::setScreenshotView(const QString& view)
+{
+    m_screenshotOverview = view == QLatin1String("overview");
+    return view.isEmpty() || m_screenshotOverview;
+}
+
 void ReviewPage::prepareScreenshot()
 {
+    if (m_screenshotOverview) {
+        connect(this, &ReviewPage::overviewLoaded, this, &Page::screenshotReady, Qt::SingleShotConnection);
+        showOverview(true);
+        return;
+    }
     // Fills the form of the shown item (a failure with a corrected answer), without writing it.
     auto* poll = new QTimer(this);
     auto started = std::make_shared<QElapsedTimer>();

@@ -39,10 +39,17 @@ public:
     unsigned readsChanges() const override { return StoreChange::Review | StoreChange::Interactions; }
     void refresh() override;
     void prepareScreenshot() override;
+    bool setScreenshotView(const QString& view) override; // "overview"
 
     ReviewQueueModel* model() { return m_model; }
     QUndoStack* undoStack() { return m_undo; }
     QString progressText() const;
+    // The queue owner's view: progress, a sample's failure rate, agreement, what waits for
+    // adjudication (each with a link that takes one reviewer's label as the final one).
+    void showOverview(bool shown);
+    QString overviewText() const;
+    // Takes a reviewer's label as the item's final one (what an overview link does).
+    void adjudicateWith(std::int64_t interactionId, const QString& reviewer);
     QString conversationText() const;
     std::optional<std::int64_t> shownInteraction() const;
     void setReviewer(const QString& name);
@@ -59,6 +66,7 @@ public:
 
 Q_SIGNALS:
     void queuesLoaded();
+    void overviewLoaded();
     void itemShown(); // an item's conversation is on screen, its form ready
     void submitted(); // a label was written
 
@@ -66,12 +74,14 @@ private:
     struct LoadedItem
     {
         InteractionDetail detail;
-        std::optional<Label> mine;  // the reviewer's current label
+        std::optional<Label> mine; // the reviewer's current label
         std::vector<Label> others; // everyone else's submitted labels (shown per the queue's blindness)
     };
-    static std::optional<LoadedItem> readItem(Database& database, std::int64_t id, const std::string& reviewer);
+    static std::optional<LoadedItem> readItem(Database& database, std::int64_t id,
+                                              const std::string& reviewer);
     void saveDraft();
     void loadQueues();
+    void loadOverview();
     void loadRows();
     void showRow(int row);
     void prefetch(int row);
@@ -105,6 +115,9 @@ private:
     QPlainTextEdit* m_corrected = nullptr;
     QTextBrowser* m_diff = nullptr;
     QTextBrowser* m_guidelines = nullptr;
+    QTextBrowser* m_overview = nullptr;
+    QPushButton* m_overviewButton = nullptr;
+    JobTracker* m_overviewJobs;
     QPushButton* m_submit = nullptr;
     QLabel* m_shortcuts = nullptr;
     std::vector<ReviewQueue> m_queueList;
@@ -112,7 +125,8 @@ private:
     std::optional<ReviewQueue> m_queue;
     int m_row = -1;
     std::optional<LoadedItem> m_item;
-    bool m_dirty = false; // the form was changed since the item was shown
+    bool m_dirty = false;
+    bool m_screenshotOverview = false;          // the form was changed since the item was shown
     std::map<std::int64_t, LoadedItem> m_ahead; // items read ahead, by interaction
     QString m_wantedQueue;
 };

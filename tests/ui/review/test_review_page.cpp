@@ -214,7 +214,8 @@ TEST(ReviewPage, OthersLabelsStayHiddenUntilSubmitAndDraftsAreKept)
     // F, then away without submitting: a draft.
     press(&page, Qt::Key_U);
     press(&page, Qt::Key_J);
-    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() && *page.shownInteraction() != first; }));
+    ASSERT_TRUE(
+        test::waitUntil([&] { return page.shownInteraction() && *page.shownInteraction() != first; }));
     ASSERT_TRUE(test::waitUntil([&] {
         auto r = Database::openForReading(fixture.store.path).take();
         const auto label = ReviewStore(*r).currentLabel(first, "ana");
@@ -222,15 +223,70 @@ TEST(ReviewPage, OthersLabelsStayHiddenUntilSubmitAndDraftsAreKept)
     }));
     press(&page, Qt::Key_K);
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() == first; }));
-    EXPECT_EQ(page.verdict(), Verdict::Unsure); // the draft came back
+    EXPECT_EQ(page.verdict(), Verdict::Unsure);                                   // the draft came back
     EXPECT_EQ(page.conversationText().indexOf(QStringLiteral("ben thinks")), -1); // a draft is not a submit
 
     press(&page, Qt::Key_F);
     press(&page, Qt::Key_Return, Qt::ControlModifier);
     ASSERT_TRUE(test::waitUntil([&] { return fixture.labelsOf("ana").size() == 1; }));
-    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() && *page.shownInteraction() != first; }));
+    ASSERT_TRUE(
+        test::waitUntil([&] { return page.shownInteraction() && *page.shownInteraction() != first; }));
     press(&page, Qt::Key_K);
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() == first; }));
-    ASSERT_TRUE(test::waitUntil([&] { return page.conversationText().indexOf(QStringLiteral("ben thinks")) >= 0; }))
-        << page.conversationText().toStdString();
+    ASSERT_TRUE(test::waitUntil([&] {
+        return page.conversationText().indexOf(QStringLiteral("ben thinks")) >= 0;
+    })) << page.conversationText().toStdString();
+}
+
+// The queue owner's view: agreement between the reviewers, what waits for adjudication, and a
+// link that takes one reviewer's label as the final one.
+TEST(ReviewPage, TheOverviewShowsAgreementAndAdjudicates)
+{
+    ReviewFixture fixture;
+    auto reader = Database::openForReading(fixture.store.path).take();
+    const std::vector<std::int64_t> items = ReviewStore(*reader).queueItems(fixture.queueId);
+    ASSERT_GE(items.size(), 4u);
+    fixture.writer
+        ->write<int>(WritePriority::Interactive,
+                     [&items](WriteTransaction& tx) {
+                         ReviewStore review(tx.database());
+                         for (size_t i = 0; i < 4; ++i)
+                             for (const char* who : {"ana", "ben"}) {
+                                 Label label;
+                                 label.interactionId = items[i];
+                                 label.reviewer = who;
+                                 label.author = who;
+                                 // They disagree on the first item only.
+                                 label.verdict =
+                                     i == 0 && std::string(who) == "ben" ? Verdict::Pass : Verdict::Fail;
+                                 label.categories = {1};
+                                 label.status = LabelStatus::Submitted;
+                                 review.saveLabel(label);
+                             }
+                         return 0;
+                     })
+        .take();
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("lead"));
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+    QSignalSpy overview(&page, &ReviewPage::overviewLoaded);
+    page.showOverview(true);
+    ASSERT_TRUE(overview.wait(15000));
+    const QString text = page.overviewText();
+    EXPECT_NE(text.indexOf(QStringLiteral("Agreement")), -1);
+    EXPECT_NE(text.indexOf(QStringLiteral("75.0%")), -1) << text.toStdString(); // verdicts agree on 3 of 4
+    EXPECT_NE(text.indexOf(QStringLiteral("Waiting for adjudication (1)")), -1) << text.toStdString();
+    overview.clear();
+    page.adjudicateWith(items[0], QStringLiteral("ben"));
+    ASSERT_TRUE(overview.wait(15000));
+    EXPECT_NE(page.overviewText().indexOf(QStringLiteral("Waiting for adjudication (0)")), -1);
+    auto after = Database::openForReading(fixture.store.path).take();
+    const auto final = ReviewStore(*after).currentLabel(items[0], "");
+    ASSERT_TRUE(final);
+    EXPECT_EQ(final->status, LabelStatus::Final);
+    EXPECT_EQ(final->verdict, Verdict::Pass);
+    EXPECT_EQ(final->author, "lead");
 }
