@@ -104,15 +104,18 @@ TEST(ReviewPage, FiveItemsLabelledByKeyboardAlone)
     std::sort(stored.begin(), stored.end());
     std::sort(judged.begin(), judged.end());
     EXPECT_EQ(stored, judged);
-    EXPECT_NE(page.progressText().indexOf(QStringLiteral("5 done by you")), -1)
-        << page.progressText().toStdString();
+    EXPECT_TRUE(test::waitUntil([&] {
+        return page.progressText().indexOf(QStringLiteral("5 done by you")) >= 0;
+    })) << page.progressText().toStdString();
 
     // Undo: the last submit is taken back (a new version, not a deletion).
     EXPECT_EQ(page.undoStack()->count(), 5);
     press(&page, Qt::Key_Z, Qt::ControlModifier);
     ASSERT_TRUE(test::waitUntil([&] { return fixture.labelsOf("ana").size() == 4; }));
-    EXPECT_NE(page.progressText().indexOf(QStringLiteral("4 done by you")), -1)
-        << page.progressText().toStdString();
+    // The page hears of the write after it committed.
+    EXPECT_TRUE(test::waitUntil([&] {
+        return page.progressText().indexOf(QStringLiteral("4 done by you")) >= 0;
+    })) << page.progressText().toStdString();
 }
 
 // Typing in the corrected answer types: single-key shortcuts do not fire there.
