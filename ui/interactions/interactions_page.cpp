@@ -2,7 +2,7 @@
 
 #include "core/ingest/canonical_json.h"
 #include "core/review/review.h"
-#include "ui/settings.h"
+#include "ui/review/make_queue.h"
 #include "ui/widgets/conversation_html.h"
 
 #include <QApplication>
@@ -11,7 +11,6 @@
 #include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -311,10 +310,6 @@ QString InteractionsPage::countText() const
 
 void InteractionsPage::reviewThese()
 {
-    if (!m_writer) {
-        m_count->setText(tr("This store is open read-only: no queue can be made."));
-        return;
-    }
     QueueRequest request;
     std::set<int> rows; // the rows with anything selected, in order
     for (const QModelIndex& index : m_table->selectionModel()->selectedIndexes())
@@ -334,36 +329,18 @@ void InteractionsPage::reviewThese()
         request.interactionIds.clear();
         request.filter = m_model->filter();
     }
-    auto* dialog = new QInputDialog(this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(tr("Review these"));
-    dialog->setLabelText(request.order == QueueOrder::Given
+    const QString what = request.order == QueueOrder::Given
                              ? tr("A queue of the %n selected interaction(s), named:", nullptr,
                                   int(request.interactionIds.size()))
-                             : tr("A queue of this slice (%1), worst first, named:").arg(m_count->text()));
-    dialog->setTextValue(
-        tr("review %1").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
-    connect(dialog, &QInputDialog::textValueSelected, this, [this, request](const QString& name) mutable {
-        request.name = name.trimmed().toStdString();
-        request.owner = settings::reviewer.value().toStdString();
-        auto writer = m_writer;
-        m_details->add<ReviewQueue>(
-            [request, writer](JobContext& context) {
-                auto queue = createQueue(context.database(), *writer, request);
-                if (!queue)
-                    throw Failure(queue.error().message);
-                return *queue;
-            },
-            [this](ReviewQueue queue) {
-                m_count->setText(tr("Queue %1 made (%n interaction(s))", nullptr, int(queue.items))
-                                     .arg(QString::fromStdString(queue.name)));
-                Q_EMIT reviewQueue(QString::fromStdString(queue.name));
-            },
-            [this](const Error& error) {
-                m_count->setText(tr("No queue made: %1").arg(QString::fromStdString(error.message)));
-            });
-    });
-    dialog->open();
+                             : tr("A queue of this slice (%1), worst first, named:").arg(m_count->text());
+    askAndMakeQueue(
+        this, m_details, m_writer, request, what,
+        [this](const ReviewQueue& queue) {
+            m_count->setText(tr("Queue %1 made (%n interaction(s))", nullptr, int(queue.items))
+                                 .arg(QString::fromStdString(queue.name)));
+            Q_EMIT reviewQueue(QString::fromStdString(queue.name));
+        },
+        [this](const QString& error) { m_count->setText(tr("No queue made: %1").arg(error)); });
 }
 
 void InteractionsPage::showDetail(std::int64_t id)

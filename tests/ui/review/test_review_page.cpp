@@ -1,7 +1,9 @@
 #include "../widget_test_helpers.h"
+#include "core/metrics/drill_down.h"
 #include "core/review/review.h"
 #include "core/store/database.h"
 #include "core/store/review_store.h"
+#include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
 #include "ui/main_window.h"
 #include "ui/pages.h"
@@ -292,4 +294,38 @@ TEST(ReviewPage, TheOverviewShowsAgreementAndAdjudicates)
     EXPECT_EQ(final->status, LabelStatus::Final);
     EXPECT_EQ(final->verdict, Verdict::Pass);
     EXPECT_EQ(final->author, "lead");
+}
+
+// From what the Dashboard shows to what is reviewed: a breakdown bar opens its interactions in
+// Interactions, and "Review these…" there (nothing selected) makes a queue of exactly them.
+TEST(ReviewPage, ADashboardBarsInteractionsBecomeAQueue)
+{
+    test::DemoStore demo(300);
+    MainWindow window(QString::fromStdString(demo.path));
+    QSignalSpy loaded(window.interactions(), &Page::loaded);
+    window.show();
+    const MetricsFilter bar =
+        drillIntoBreakdown(MetricsFilter{}, Grouping{FilterField::Agent}, "support-bot");
+    Q_EMIT window.dashboard()->showInteractions(bar); // what a click on the bar does
+    ASSERT_TRUE(loaded.wait(15000));
+    EXPECT_EQ(window.currentScreen(), pageNames().indexOf(QStringLiteral("interactions")));
+    window.interactions()->table()->clearSelection();
+    window.interactions()->reviewButton()->click();
+    QInputDialog* dialog = nullptr;
+    ASSERT_TRUE(test::waitUntil([&] {
+        dialog = window.interactions()->findChild<QInputDialog*>();
+        return dialog != nullptr;
+    }));
+    dialog->setTextValue(QStringLiteral("support-bot bar"));
+    dialog->accept();
+    auto reader = Database::openForReading(demo.path).take();
+    std::optional<ReviewQueue> queue;
+    ASSERT_TRUE(test::waitUntil([&] {
+        queue = ReviewStore(*reader).queue("support-bot bar");
+        return queue.has_value();
+    }));
+    std::vector<std::int64_t> items = ReviewStore(*reader).queueItems(queue->id);
+    std::sort(items.begin(), items.end());
+    EXPECT_EQ(items, InteractionStore(*reader).idsOf(bar, 0, 1'000'000));
+    EXPECT_FALSE(items.empty());
 }
