@@ -118,6 +118,16 @@ ReviewPage::ReviewPage(QWidget* parent)
     centreLayout->addWidget(m_guidelines);
     m_conversation = new QTextBrowser(centre);
     m_conversation->setFocusPolicy(Qt::NoFocus);
+    m_conversation->setOpenLinks(false);
+    connect(m_conversation, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
+        const QStringList parts = url.toString().split(QLatin1Char(':'));
+        if (parts.size() == 3 && parts[0] == QLatin1String("judge")) {
+            if (parts[1] == QLatin1String("call"))
+                judgeToolCall(parts[2].toInt());
+            else
+                judgeTurn(parts[2].toInt());
+        }
+    });
     centreLayout->addWidget(m_conversation, 1);
     m_overview = new QTextBrowser(centre);
     m_overview->setOpenLinks(false);
@@ -637,8 +647,41 @@ void ReviewPage::present(LoadedItem item)
     m_item = std::move(item);
     const Interaction& in = m_item->detail.interaction;
     const std::optional<Label>& mine = m_item->mine;
+    m_judgedTurn = mine && mine->turn ? *mine->turn : judgedTurnOf(in);
+    m_judgedCall = mine ? mine->toolCall : std::nullopt;
+    renderConversation();
+    // The form: the reviewer's own label (a draft or a submitted one), else empty.
+    m_verdicts->setExclusive(false);
+    for (QAbstractButton* button : m_verdicts->buttons())
+        button->setChecked(mine && mine->verdict && m_verdicts->id(button) == int(*mine->verdict));
+    m_verdicts->setExclusive(true);
+    m_severities->setExclusive(false);
+    for (QAbstractButton* button : m_severities->buttons())
+        button->setChecked(mine && mine->severity && m_severities->id(button) == *mine->severity);
+    m_severities->setExclusive(true);
+    for (int i = 0; i < m_categories->count(); ++i) {
+        const bool checked = mine && std::count(mine->categories.begin(), mine->categories.end(),
+                                                m_taxonomy[size_t(i)].id) > 0;
+        m_categories->item(i)->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+    }
+    m_note->setPlainText(mine ? QString::fromStdString(mine->note) : QString());
+    m_corrected->setPlainText(mine && mine->corrected ? QString::fromStdString(*mine->corrected) : QString());
+    updateDiff();
+    m_dirty = false;
+    setFocus();
+    Q_EMIT itemShown();
+}
+
+void ReviewPage::renderConversation()
+{
+    if (!m_item)
+        return;
+    const Interaction& in = m_item->detail.interaction;
+    const std::optional<Label>& mine = m_item->mine;
     ConversationHtmlOptions options;
-    options.judgedTurn = mine && mine->turn ? *mine->turn : judgedTurnOf(in);
+    options.judgedTurn = m_judgedTurn;
+    options.judgedToolCall = m_judgedCall;
+    options.choosableJudgement = true;
     QString html = conversationHtml(in, options);
     // Blind by default: other reviewers' labels only once this reviewer has submitted theirs.
     const bool submittedMine = mine && mine->status != LabelStatus::Draft;
@@ -670,26 +713,29 @@ void ReviewPage::present(LoadedItem item)
         }
     }
     m_conversation->setHtml(html);
-    // The form: the reviewer's own label (a draft or a submitted one), else empty.
-    m_verdicts->setExclusive(false);
-    for (QAbstractButton* button : m_verdicts->buttons())
-        button->setChecked(mine && mine->verdict && m_verdicts->id(button) == int(*mine->verdict));
-    m_verdicts->setExclusive(true);
-    m_severities->setExclusive(false);
-    for (QAbstractButton* button : m_severities->buttons())
-        button->setChecked(mine && mine->severity && m_severities->id(button) == *mine->severity);
-    m_severities->setExclusive(true);
-    for (int i = 0; i < m_categories->count(); ++i) {
-        const bool checked = mine && std::count(mine->categories.begin(), mine->categories.end(),
-                                                m_taxonomy[size_t(i)].id) > 0;
-        m_categories->item(i)->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
-    }
-    m_note->setPlainText(mine ? QString::fromStdString(mine->note) : QString());
-    m_corrected->setPlainText(mine && mine->corrected ? QString::fromStdString(*mine->corrected) : QString());
+}
+
+void ReviewPage::judgeTurn(int message)
+{
+    if (!m_item || message < 0 || message >= static_cast<int>(m_item->detail.interaction.messages.size()))
+        return;
+    m_judgedTurn = message;
+    m_judgedCall.reset();
+    m_dirty = true;
+    renderConversation();
     updateDiff();
-    m_dirty = false;
-    setFocus();
-    Q_EMIT itemShown();
+}
+
+void ReviewPage::judgeToolCall(int call)
+{
+    if (!m_item || call < 0 || call >= static_cast<int>(m_item->detail.interaction.toolCalls.size()))
+        return;
+    m_judgedCall = call;
+    const int message = m_item->detail.interaction.toolCalls[size_t(call)].messageIndex;
+    if (message >= 0)
+        m_judgedTurn = message;
+    m_dirty = true;
+    renderConversation();
 }
 
 void ReviewPage::setVerdict(Verdict verdict)
@@ -721,8 +767,8 @@ void ReviewPage::editCorrected()
 {
     if (m_item && m_corrected->toPlainText().isEmpty()) {
         const Interaction& in = m_item->detail.interaction;
-        const int turn = judgedTurnOf(in);
-        if (turn >= 0)
+        const int turn = m_judgedTurn;
+        if (turn >= 0 && turn < static_cast<int>(in.messages.size()))
             m_corrected->setPlainText(QString::fromStdString(in.messages[size_t(turn)].content));
     }
     m_corrected->setFocus();
@@ -736,9 +782,10 @@ void ReviewPage::updateDiff()
         return;
     }
     const Interaction& in = m_item->detail.interaction;
-    const int turn = judgedTurnOf(in);
-    const QString original =
-        turn >= 0 ? QString::fromStdString(in.messages[size_t(turn)].content) : QString();
+    const int turn = m_judgedTurn;
+    const QString original = turn >= 0 && turn < static_cast<int>(in.messages.size())
+                                 ? QString::fromStdString(in.messages[size_t(turn)].content)
+                                 : QString();
     m_diff->setHtml(wordDiffHtml(original, m_corrected->toPlainText()));
 }
 
@@ -770,7 +817,9 @@ Label ReviewPage::formLabel() const
     label.reviewer = m_reviewer->text().trimmed().toStdString();
     label.author = label.reviewer;
     label.queueId = m_queue ? std::optional<std::int64_t>(m_queue->id) : std::nullopt;
-    label.turn = judgedTurnOf(m_item->detail.interaction);
+    if (m_judgedTurn >= 0)
+        label.turn = m_judgedTurn;
+    label.toolCall = m_judgedCall;
     label.verdict = verdict();
     label.categories = checkedCategories();
     label.severity = severity();

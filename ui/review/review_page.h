@@ -58,6 +58,11 @@ public:
 
     // The form, as the reviewer has filled it.
     std::optional<Verdict> verdict() const;
+    // Chooses what is judged (what the conversation's "judge this" links do).
+    void judgeTurn(int message);
+    void judgeToolCall(int call);
+    int judgedTurn() const { return m_judgedTurn; }
+    std::optional<int> judgedToolCall() const { return m_judgedCall; }
     std::vector<std::int64_t> checkedCategories() const;
     std::optional<int> severity() const;
 
@@ -126,6 +131,10 @@ private:
     int m_row = -1;
     std::optional<LoadedItem> m_item;
     bool m_dirty = false;
+    // What is judged in the shown item: a turn (the last assistant answer unless chosen) or a tool call.
+    int m_judgedTurn = -1;
+    std::optional<int> m_judgedCall;
+    void renderConversation();
     bool m_screenshotOverview = false;          // the form was changed since the item was shown
     std::map<std::int64_t, LoadedItem> m_ahead; // items read ahead, by interaction
     QString m_wantedQueue;

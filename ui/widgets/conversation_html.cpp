@@ -193,9 +193,13 @@ QString conversationHtml(const Interaction& in, const ConversationHtmlOptions& o
                                    : role == QLatin1String("assistant") ? QStringLiteral("#f1f3f4")
                                    : role == QLatin1String("tool")      ? QStringLiteral("#fef7e0")
                                                                         : QStringLiteral("#eeeeee");
-        const bool judged = options.judgedTurn && *options.judgedTurn == int(m);
+        const bool judged = options.judgedTurn && *options.judgedTurn == int(m) && !options.judgedToolCall;
         if (judged)
             html += tr("<div style=\"margin-top:10px;color:#b45309\"><b>&#9654; the judged turn</b></div>");
+        else if (options.choosableJudgement && role == QLatin1String("assistant"))
+            html += QStringLiteral("<div style=\"margin-top:10px\"><a href=\"judge:turn:%1\">%2</a></div>")
+                        .arg(m)
+                        .arg(tr("judge this turn"));
         html +=
             QStringLiteral("<table width=\"100%\" cellpadding=\"6\" style=\"background:%1;color:black;"
                            "margin-top:6px%5\"><tr><td><b>%2</b>%3<br>%4</td></tr></table>")
@@ -223,6 +227,10 @@ QString conversationHtml(const Interaction& in, const ConversationHtmlOptions& o
                             .arg(escaped(call.arguments),
                                  failed ? QStringLiteral("#ffebee") : QStringLiteral("#fafafa"),
                                  escaped(call.result));
+            if (options.judgedToolCall && *options.judgedToolCall == int(c))
+                html += tr(" <b style=\"color:#b45309\">&#9664; the judged tool call</b>");
+            else if (options.choosableJudgement)
+                html += QStringLiteral(" <a href=\"judge:call:%1\">%2</a>").arg(c).arg(tr("judge this call"));
             html += QStringLiteral("</div>");
         }
         html += signalBadges(int(m));

@@ -18,9 +18,13 @@ namespace winnow {
 
 struct ConversationHtmlOptions
 {
-    QStringList highlightTerms;      // search terms, marked in the text
-    std::set<int> expandedToolCalls; // tool calls shown with their arguments and result
-    std::optional<int> judgedTurn;   // a message marked as the one being judged
+    QStringList highlightTerms;        // search terms, marked in the text
+    std::set<int> expandedToolCalls;   // tool calls shown with their arguments and result
+    std::optional<int> judgedTurn;     // a message marked as the one being judged
+    std::optional<int> judgedToolCall; // or a tool call
+    // Links to choose what is judged: "judge:turn:N" on assistant messages, "judge:call:N" on tool
+    // calls.
+    bool choosableJudgement = false;
 };
 
 QString conversationHtml(const Interaction& interaction, const ConversationHtmlOptions& options = {});

@@ -329,3 +329,33 @@ TEST(ReviewPage, ADashboardBarsInteractionsBecomeAQueue)
     EXPECT_EQ(items, InteractionStore(*reader).idsOf(bar, 0, 1'000'000));
     EXPECT_FALSE(items.empty());
 }
+
+// A label may judge another turn, or a tool call, chosen from the conversation's links.
+TEST(ReviewPage, ALabelCanJudgeAToolCall)
+{
+    ReviewFixture fixture;
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("cy"));
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+    EXPECT_NE(page.conversationText().indexOf(QStringLiteral("judge this call")), -1)
+        << "the escalations queue's first item calls a tool";
+    const int lastAnswer = page.judgedTurn();
+    page.judgeToolCall(0);
+    EXPECT_NE(page.conversationText().indexOf(QStringLiteral("the judged tool call")), -1);
+    EXPECT_NE(page.judgedTurn(), lastAnswer); // the turn that made the call
+    page.activateWindow();
+    page.setFocus();
+    const std::int64_t judged = *page.shownInteraction();
+    press(&page, Qt::Key_F);
+    press(&page, Qt::Key_3);
+    press(&page, Qt::Key_Return, Qt::ControlModifier);
+    ASSERT_TRUE(test::waitUntil([&] { return fixture.labelsOf("cy").size() == 1; }));
+    const Label label = fixture.labelsOf("cy").front();
+    EXPECT_EQ(label.interactionId, judged);
+    EXPECT_EQ(label.toolCall, 0);
+    ASSERT_TRUE(label.turn);
+    EXPECT_NE(*label.turn, lastAnswer);
+}
