@@ -302,12 +302,17 @@ TEST(ReviewPage, ADashboardBarsInteractionsBecomeAQueue)
 {
     test::DemoStore demo(300);
     MainWindow window(QString::fromStdString(demo.path));
-    QSignalSpy loaded(window.interactions(), &Page::loaded);
+    QSignalSpy ready(&window, &MainWindow::storeReady);
+    QSignalSpy dashboardLoaded(window.dashboard(), &Page::loaded);
     window.show();
+    ASSERT_TRUE(ready.count() > 0 || ready.wait(15000));
+    ASSERT_TRUE(dashboardLoaded.count() > 0 || dashboardLoaded.wait(15000)); // the bar is on screen
+    QSignalSpy loaded(window.interactions(), &Page::loaded);
     const MetricsFilter bar =
         drillIntoBreakdown(MetricsFilter{}, Grouping{FilterField::Agent}, "support-bot");
     Q_EMIT window.dashboard()->showInteractions(bar); // what a click on the bar does
     ASSERT_TRUE(loaded.wait(15000));
+    ASSERT_TRUE(window.interactions()->model()->filter() == bar);
     EXPECT_EQ(window.currentScreen(), pageNames().indexOf(QStringLiteral("interactions")));
     window.interactions()->table()->clearSelection();
     window.interactions()->reviewButton()->click();
