@@ -7,6 +7,7 @@
 #include "ui/main_window.h"
 #include "ui/page.h"
 #include "ui/pages.h"
+#include "ui/review/review_page.h"
 
 #include <QApplication>
 #include <QEventLoop>
@@ -47,6 +48,8 @@ Runner defineScreenshot(CLI::App& command, const Context& context)
         window.show();
         window.showScreen(QString::fromStdString(a->screen));
         Page* page = window.page(QString::fromStdString(a->screen));
+        if (!context.reviewer.empty())
+            window.review()->setReviewer(QString::fromStdString(context.reviewer), false);
         if (!page->setScreenshotView(QString::fromStdString(a->view)))
             throw UsageError{"the " + a->screen + " screen has no view '" + a->view + "'"};
         QEventLoop loop;

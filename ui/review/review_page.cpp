@@ -136,7 +136,9 @@ ReviewPage::ReviewPage(QWidget* parent)
     connect(m_overview, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
         // adjudicate:INTERACTION:REVIEWER
         const QStringList parts = url.toString().split(QLatin1Char(':'));
-        if (parts.size() >= 3 && parts[0] == QLatin1String("adjudicate"))
+        if (parts.size() == 3 && parts[0] == QLatin1String("adjudicate") && parts[2].isEmpty())
+            writeFinalLabel(parts[1].toLongLong());
+        else if (parts.size() >= 3 && parts[0] == QLatin1String("adjudicate"))
             adjudicateWith(parts[1].toLongLong(),
                            QUrl::fromPercentEncoding(parts.mid(2).join(QLatin1Char(':')).toUtf8()));
     });
@@ -402,7 +404,18 @@ void ReviewPage::loadOverview()
                     agreementRow(QString::fromStdString(category.name), category.agreement, category.error);
             html += QStringLiteral("</table>");
             html += tr("<h4>Waiting for adjudication (%1)</h4>").arg(overview.waiting.size());
+            // Blind queues: a reviewer who is not the queue's owner sees the labels of an item
+            // only once they have submitted their own on it.
+            const std::string me = m_reviewer->text().trimmed().toStdString();
+            const bool seesAll = !m_queue || !m_queue->blind || m_queue->owner == me;
+            std::int64_t hidden = 0;
             for (const ItemToAdjudicate& item : overview.waiting) {
+                const bool mine = std::any_of(item.labels.begin(), item.labels.end(),
+                                              [&](const Label& label) { return label.reviewer == me; });
+                if (!seesAll && !mine) {
+                    ++hidden;
+                    continue;
+                }
                 html +=
                     QStringLiteral("<p><b>%1</b><br>").arg(QString::fromStdString(item.key).toHtmlEscaped());
                 for (const Label& label : item.labels) {
@@ -419,8 +432,13 @@ void ReviewPage::loadOverview()
                                 .arg(QString::fromUtf8(
                                     QUrl::toPercentEncoding(QString::fromStdString(label.reviewer))));
                 }
-                html += QStringLiteral("</p>");
+                html += tr("&nbsp;&nbsp;<a href=\"adjudicate:%1:\">write the final label</a></p>")
+                            .arg(item.interactionId);
             }
+            if (hidden)
+                html += tr("<p style=\"color:gray\"><i>%n more, whose labels you see once you have submitted "
+                           "yours (or as the queue's owner).</i></p>",
+                           nullptr, int(hidden));
             m_overview->setHtml(html);
             Q_EMIT overviewLoaded();
         },
@@ -429,6 +447,23 @@ void ReviewPage::loadOverview()
                 tr("Could not read the overview: %1").arg(QString::fromStdString(error.text())));
             Q_EMIT overviewLoaded();
         });
+}
+
+void ReviewPage::writeFinalLabel(std::int64_t interactionId)
+{
+    const int row = m_model->rowOf(interactionId);
+    if (row < 0)
+        return;
+    showOverview(false);
+    m_adjudicating = interactionId;
+    m_ahead.erase(interactionId);
+    m_item.reset();
+    showRow(row);
+}
+
+bool ReviewPage::adjudicating() const
+{
+    return m_adjudicating && m_item && m_item->detail.id == *m_adjudicating;
 }
 
 void ReviewPage::adjudicateWith(std::int64_t interactionId, const QString& reviewer)
@@ -452,13 +487,14 @@ void ReviewPage::adjudicateWith(std::int64_t interactionId, const QString& revie
         });
 }
 
-void ReviewPage::setReviewer(const QString& name)
+void ReviewPage::setReviewer(const QString& name, bool remember)
 {
     if (m_reviewer->text() != name)
         m_reviewer->setText(name);
-    if (settings::reviewer.value() == name && m_queue)
+    if (remember && settings::reviewer.value() == name && m_queue)
         return;
-    settings::reviewer.set(name);
+    if (remember)
+        settings::reviewer.set(name);
     m_ahead.clear();
     loadRows();
 }
@@ -567,6 +603,8 @@ void ReviewPage::showRow(int row)
     if (!queued)
         return;
     saveDraft();
+    if (m_adjudicating && *m_adjudicating != queued->interactionId)
+        m_adjudicating.reset();
     m_row = row;
     {
         const QSignalBlocker blocker(m_items->selectionModel());
@@ -686,7 +724,7 @@ void ReviewPage::renderConversation()
     // Blind by default: other reviewers' labels only once this reviewer has submitted theirs.
     const bool submittedMine = mine && mine->status != LabelStatus::Draft;
     if (!m_item->others.empty()) {
-        if (m_queue && m_queue->blind && !submittedMine) {
+        if (m_queue && m_queue->blind && !submittedMine && !adjudicating()) {
             html += tr(
                 "<p style=\"color:gray\"><i>%n other label(s), shown once you have submitted yours.</i></p>",
                 nullptr, int(m_item->others.size()));
@@ -843,6 +881,17 @@ void ReviewPage::submit()
         m_progress->setText(tr("Choose a verdict first: P, F or U."));
         return;
     }
+    if (adjudicating()) {
+        // The item's final label: no reviewer's, written by this one.
+        Label final = formLabel();
+        final.reviewer.clear();
+        final.status = LabelStatus::Final;
+        m_undo->push(new SubmitLabelCommand(this, m_store.writer, final, std::nullopt));
+        m_adjudicating.reset();
+        m_dirty = false;
+        showOverview(true);
+        return;
+    }
     m_undo->push(new SubmitLabelCommand(this, m_store.writer, formLabel(), m_item->mine));
     m_dirty = false;
     // On at once: the write commits behind (the next item was read ahead).
@@ -858,8 +907,12 @@ void ReviewPage::labelWritten(std::int64_t interactionId, LabelStatus status, co
     const int row = m_model->rowOf(interactionId);
     if (!error.isEmpty()) {
         m_progress->setText(tr("The label was not saved: %1").arg(error));
-        if (row >= 0)
-            m_model->setMine(row, std::nullopt);
+        return;
+    }
+    if (status == LabelStatus::Final) { // an adjudication: no reviewer's own label changed
+        if (m_overview->isVisible())
+            loadOverview();
+        Q_EMIT submitted();
         return;
     }
     if (row >= 0)
@@ -915,6 +968,8 @@ QString ReviewPage::progressText() const
 {
     if (!m_queue)
         return {};
+    if (adjudicating())
+        return tr("Writing the final label of this item (adjudication): Ctrl+Enter to save it");
     return tr("%1 of %2 · %3 done by you")
         .arg(m_row < 0 ? 0 : m_row + 1)
         .arg(m_model->rowCount())

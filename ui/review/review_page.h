@@ -50,9 +50,13 @@ public:
     QString overviewText() const;
     // Takes a reviewer's label as the item's final one (what an overview link does).
     void adjudicateWith(std::int64_t interactionId, const QString& reviewer);
+    // Opens the item in the form to write its final label (the next submit is the adjudication).
+    void writeFinalLabel(std::int64_t interactionId);
+    bool adjudicating() const;
     QString conversationText() const;
     std::optional<std::int64_t> shownInteraction() const;
-    void setReviewer(const QString& name);
+    // Who reviews; remembered for the next launch unless `remember` is false (a screenshot's).
+    void setReviewer(const QString& name, bool remember = true);
     // Opens the queue of this name (the first when empty).
     void openQueue(const QString& name);
 
@@ -135,7 +139,9 @@ private:
     int m_judgedTurn = -1;
     std::optional<int> m_judgedCall;
     void renderConversation();
-    bool m_screenshotOverview = false;          // the form was changed since the item was shown
+    bool m_screenshotOverview = false;
+    std::optional<std::int64_t> m_adjudicating; // the item whose final label the form writes          // the
+                                                // form was changed since the item was shown
     std::map<std::int64_t, LoadedItem> m_ahead; // items read ahead, by interaction
     QString m_wantedQueue;
 };

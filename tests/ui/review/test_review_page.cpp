@@ -284,6 +284,10 @@ TEST(ReviewPage, TheOverviewShowsAgreementAndAdjudicates)
     EXPECT_NE(text.indexOf(QStringLiteral("Agreement")), -1);
     EXPECT_NE(text.indexOf(QStringLiteral("75.0%")), -1) << text.toStdString(); // verdicts agree on 3 of 4
     EXPECT_NE(text.indexOf(QStringLiteral("Waiting for adjudication (1)")), -1) << text.toStdString();
+    // A blind queue: "lead" neither owns it nor labelled the item, so its labels stay hidden.
+    EXPECT_NE(text.indexOf(QStringLiteral("whose labels you see once you have submitted")), -1)
+        << text.toStdString();
+    EXPECT_EQ(text.indexOf(QStringLiteral("take this one")), -1);
     overview.clear();
     page.adjudicateWith(items[0], QStringLiteral("ben"));
     ASSERT_TRUE(overview.wait(15000));
@@ -363,4 +367,55 @@ TEST(ReviewPage, ALabelCanJudgeAToolCall)
     EXPECT_EQ(label.toolCall, 0);
     ASSERT_TRUE(label.turn);
     EXPECT_NE(*label.turn, lastAnswer);
+}
+
+// An adjudicator can write the final label themselves, in the same form.
+TEST(ReviewPage, AnAdjudicatorWritesTheFinalLabel)
+{
+    ReviewFixture fixture;
+    auto reader = Database::openForReading(fixture.store.path).take();
+    const std::int64_t item = ReviewStore(*reader).queueItems(fixture.queueId).at(1);
+    fixture.writer
+        ->write<int>(WritePriority::Interactive,
+                     [item](WriteTransaction& tx) {
+                         for (const char* who : {"ana", "ben"}) {
+                             Label label;
+                             label.interactionId = item;
+                             label.reviewer = who;
+                             label.author = who;
+                             label.verdict = std::string(who) == "ana" ? Verdict::Pass : Verdict::Fail;
+                             label.status = LabelStatus::Submitted;
+                             ReviewStore(tx.database()).saveLabel(label);
+                         }
+                         return 0;
+                     })
+        .take();
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("lead"));
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+    page.writeFinalLabel(item);
+    ASSERT_TRUE(test::waitUntil([&] { return page.adjudicating(); }));
+    EXPECT_NE(page.progressText().indexOf(QStringLiteral("adjudication")), -1);
+    EXPECT_NE(page.conversationText().indexOf(QStringLiteral("ben")), -1); // an adjudicator sees the labels
+    page.activateWindow();
+    page.setFocus();
+    QSignalSpy overview(&page, &ReviewPage::overviewLoaded);
+    press(&page, Qt::Key_U);
+    press(&page, Qt::Key_Return, Qt::ControlModifier);
+    ASSERT_TRUE(test::waitUntil([&] {
+        auto r = Database::openForReading(fixture.store.path).take();
+        const auto final = ReviewStore(*r).currentLabel(item, "");
+        return final && final->status == LabelStatus::Final;
+    }));
+    auto after = Database::openForReading(fixture.store.path).take();
+    const auto final = ReviewStore(*after).currentLabel(item, "");
+    EXPECT_EQ(final->verdict, Verdict::Unsure);
+    EXPECT_EQ(final->author, "lead");
+    EXPECT_FALSE(ReviewStore(*after).currentLabel(item, "lead")); // not a label of the adjudicator's own
+    ASSERT_TRUE(test::waitUntil([&] {
+        return page.overviewText().indexOf(QStringLiteral("Waiting for adjudication (0)")) >= 0;
+    })) << page.overviewText().toStdString();
 }

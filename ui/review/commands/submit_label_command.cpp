@@ -32,7 +32,8 @@ void SubmitLabelCommand::undo()
 void SubmitLabelCommand::write(Label label)
 {
     const std::int64_t interactionId = label.interactionId;
-    const LabelStatus status = label.status;
+    // An item's final label (no reviewer's) is told as such, however its status changes.
+    const LabelStatus status = label.reviewer.empty() ? LabelStatus::Final : label.status;
     QPointer<ReviewPage> page = m_page;
     m_writer->submit(
         WritePriority::Interactive,
