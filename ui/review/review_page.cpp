@@ -3,6 +3,7 @@
 #include "core/jobs/job_tracker.h"
 #include "core/review/review.h"
 #include "ui/review/commands/submit_label_command.h"
+#include "ui/review/taxonomy_dialog.h"
 #include "ui/settings.h"
 #include "ui/widgets/conversation_html.h"
 
@@ -96,6 +97,15 @@ ReviewPage::ReviewPage(QWidget* parent)
     m_overviewButton->setCheckable(true);
     m_overviewButton->setToolTip(tr("Progress, failure rate, agreement and adjudication of this queue"));
     bar->addWidget(m_overviewButton);
+    auto* taxonomy = new QPushButton(tr("Taxonomy…"), this);
+    taxonomy->setToolTip(tr("Add, rename, describe, retire or reorder the failure categories"));
+    bar->addWidget(taxonomy);
+    connect(taxonomy, &QPushButton::clicked, this, [this] {
+        auto* dialog = new TaxonomyDialog(m_store, m_reviewer->text().trimmed(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::finished, this, [this] { loadQueues(); }); // the categories as edited
+        dialog->open();
+    });
     auto* help = new QPushButton(tr("Shortcuts (?)"), this);
     bar->addWidget(help);
     layout->addLayout(bar);
