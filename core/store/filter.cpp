@@ -12,8 +12,8 @@ namespace {
 constexpr std::array<const char*, dimensionCount> dimensionNames = {"agent", "agent_version", "model",
                                                                     "intent", "channel"};
 constexpr std::array<const char*, filterFieldCount> fieldNames = {
-    "agent",   "agent_version", "model", "intent", "channel",  "outcome", "user",
-    "session", "signal",        "tool",  "thumb",  "metadata", "score"};
+    "agent", "agent_version", "model",    "intent", "channel", "outcome", "user",     "session", "signal",
+    "tool",  "thumb",         "metadata", "score",  "label",   "verdict", "category", "reviewed"};
 constexpr std::string_view metadataPrefix = "metadata.";
 constexpr std::string_view scorePrefix = "score.";
 
@@ -111,7 +111,8 @@ FilterField fieldOf(Dimension dimension)
 bool isGroupable(FilterField field)
 {
     return field != FilterField::Signal && field != FilterField::Tool && field != FilterField::Thumb &&
-           field != FilterField::Score;
+           field != FilterField::Score && field != FilterField::Label && field != FilterField::Verdict &&
+           field != FilterField::Category && field != FilterField::Reviewed;
 }
 
 Result<Grouping> parseGrouping(std::string_view text)
@@ -152,7 +153,8 @@ std::string filterFieldList()
     std::string list;
     for (const char* name : fieldNames)
         list += (list.empty() ? "" : ", ") + std::string(name);
-    return list.substr(0, list.rfind(", metadata")) + ", metadata.KEY, score.NAME";
+    return list.substr(0, list.rfind(", metadata")) +
+           ", metadata.KEY, score.NAME, label, verdict, category, reviewed";
 }
 
 std::optional<SignalKind> signalOf(const Condition& condition)
@@ -174,6 +176,14 @@ Status checkCondition(const Condition& condition)
     if (condition.field == FilterField::Thumb && condition.value != "down" && condition.value != "up" &&
         condition.value != "none")
         return Error{"thumb is down, up or none, not '" + condition.value + "'", {}};
+    if (condition.field == FilterField::Verdict && condition.value != "pass" && condition.value != "fail" &&
+        condition.value != "unsure")
+        return Error{"verdict is pass, fail or unsure, not '" + condition.value + "'", {}};
+    if (condition.field == FilterField::Reviewed && condition.value != "yes" && condition.value != "no")
+        return Error{"reviewed is yes or no, not '" + condition.value + "'", {}};
+    if ((condition.field == FilterField::Label || condition.field == FilterField::Category) &&
+        condition.value.empty())
+        return Error{std::string(filterFieldName(condition.field)) + " needs a value", {}};
     const bool keyed = condition.field == FilterField::Metadata || condition.field == FilterField::Score;
     if (keyed && condition.key.empty())
         return Error{

@@ -1,6 +1,7 @@
 #pragma once
 // A slice of the store: a time range [fromMs, toMs) and FIELD=VALUE conditions, all of which hold;
-// metadata.KEY=VALUE and score.NAME>=X (or <, <=, >, =) too.
+// metadata.KEY=VALUE and score.NAME>=X (or <, <=, >, =) too; review state (label=REVIEWER,
+// verdict=pass|fail|unsure, category=NAME, reviewed=yes|no).
 // The one description of "which interactions" that metrics, the interactions browser, deletes
 // and (later) review queues and exports share, with the one parser the command line and the app
 // use to read it.
@@ -36,8 +37,14 @@ enum class FilterField {
     Thumb,    // down, up or none
     Metadata, // a top-level key of the interaction's metadata (Condition::key)
     Score,    // a named score (Condition::key), compared with a number
+    // Review (labels as they stand: an item's adjudicated label where it has one, else every
+    // submitted label, so that an item its reviewers disagree on matches each of their answers).
+    Label,    // a reviewer who submitted a label on it
+    Verdict,  // pass, fail or unsure
+    Category, // a taxonomy category, by name (any case)
+    Reviewed, // yes (a label submitted) or no
 };
-constexpr int filterFieldCount = 13;
+constexpr int filterFieldCount = 17;
 const char* filterFieldName(FilterField field);
 std::optional<FilterField> parseFilterField(std::string_view name);
 // The rollup dimension a field is, if it is one.

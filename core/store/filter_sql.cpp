@@ -21,6 +21,20 @@ constexpr std::array<const char*, filterFieldCount> conditions = {
     "(CASE WHEN i.thumb < 0 THEN -1 WHEN i.thumb > 0 THEN 1 ELSE 0 END) = ?",
     nullptr, // metadata and score: conditionSql
     nullptr,
+    "EXISTS(SELECT 1 FROM current_labels l WHERE l.interaction_id = i.id AND l.status != 'draft' AND "
+    "l.reviewer = ?)",
+    // An item's adjudicated label where it has one, else each submitted label.
+    "EXISTS(SELECT 1 FROM current_labels l WHERE l.interaction_id = i.id AND l.status != 'draft' AND "
+    "l.verdict = ? AND (l.status = 'final' OR NOT EXISTS(SELECT 1 FROM current_labels f WHERE "
+    "f.interaction_id = i.id AND f.status = 'final')))",
+    "EXISTS(SELECT 1 FROM current_labels l JOIN label_categories c ON c.label_id = l.id JOIN "
+    "review_categories "
+    "rc ON rc.id = c.category_id WHERE l.interaction_id = i.id AND l.status != 'draft' AND rc.name = ? "
+    "COLLATE "
+    "NOCASE AND (l.status = 'final' OR NOT EXISTS(SELECT 1 FROM current_labels f WHERE f.interaction_id = "
+    "i.id "
+    "AND f.status = 'final')))",
+    "EXISTS(SELECT 1 FROM current_labels l WHERE l.interaction_id = i.id AND l.status != 'draft') = ?",
 };
 
 // A key's value in `ALIAS.json` as text; JSON true and false read back as the words a user types,
@@ -144,6 +158,8 @@ int bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p)
                 statement.bind(p++, *bound);
         } else if (condition.field == FilterField::Signal)
             statement.bind(p++, std::int64_t(1) << static_cast<int>(*signalOf(condition)));
+        else if (condition.field == FilterField::Reviewed)
+            statement.bind(p++, std::int64_t(condition.value == "yes" ? 1 : 0));
         else if (condition.field == FilterField::Thumb)
             statement.bind(p++, std::int64_t(condition.value == "down" ? -1
                                              : condition.value == "up" ? 1

@@ -304,3 +304,55 @@ TEST(Review, AStoreOfTheVersionBeforeGetsTheReviewTables)
     inWrite(upgraded, [](ReviewStore& review) { return review.saveLabel(label(1, "ana", Verdict::Pass)); });
     EXPECT_TRUE(ReviewStore(upgraded.reader()).currentLabel(1, "ana"));
 }
+
+// Slices by review state, for queues and metrics: label, verdict, category, reviewed.
+TEST(Review, SlicesByReviewState)
+{
+    test::TestStore store;
+    std::vector<Interaction> all;
+    for (int i = 1; i <= 6; ++i)
+        all.push_back(interaction("i" + std::to_string(i), 1000 + i));
+    store.write(all);
+    const std::int64_t tone = ReviewStore(store.reader()).categories()[8].id;
+    inWrite(store, [tone](ReviewStore& review) {
+        review.saveLabel(label(1, "ana", Verdict::Fail, {tone}));
+        review.saveLabel(label(2, "ana", Verdict::Pass));
+        review.saveLabel(label(3, "ana", Verdict::Fail));
+        review.saveLabel(label(3, "ben", Verdict::Pass)); // they disagree on 3
+        review.saveLabel(label(4, "ana", Verdict::Fail));
+        Label final = label(4, "", Verdict::Pass); // adjudicated: pass
+        final.status = LabelStatus::Final;
+        review.saveLabel(final);
+        Label draft = label(5, "ana", Verdict::Fail);
+        draft.status = LabelStatus::Draft; // a draft is not a review
+        return review.saveLabel(draft);
+    });
+    auto ids = [&](const std::string& condition) {
+        MetricsFilter filter;
+        filter.with(parseCondition(condition).take());
+        return InteractionStore(store.reader()).idsOf(filter, 0, 100);
+    };
+    using Ids = std::vector<std::int64_t>;
+    EXPECT_EQ(ids("reviewed=yes"), (Ids{1, 2, 3, 4}));
+    EXPECT_EQ(ids("reviewed=no"), (Ids{5, 6}));
+    EXPECT_EQ(ids("label=ben"), (Ids{3}));
+    EXPECT_EQ(ids("verdict=fail"), (Ids{1, 3})); // 4's adjudicated label says pass
+    EXPECT_EQ(ids("verdict=pass"), (Ids{2, 3, 4}));
+    EXPECT_EQ(ids("category=TONE"), (Ids{1}));
+    EXPECT_FALSE(parseCondition("verdict=maybe"));
+    EXPECT_FALSE(parseCondition("reviewed=perhaps"));
+    EXPECT_FALSE(parseCondition("category="));
+
+    // A queue of what nobody has reviewed yet.
+    QueueRequest request;
+    request.name = "unreviewed";
+    request.filter.with(parseCondition("reviewed=no").take());
+    auto queue = createQueue(store.reader(), *store.writer, request);
+    ASSERT_TRUE(queue);
+    EXPECT_EQ(queue->items, 2);
+    EXPECT_EQ(queue->conditions, "reviewed=no");
+    // And metrics over it.
+    MetricsQuery query;
+    query.filter.with(parseCondition("verdict=fail").take());
+    EXPECT_EQ(computeMetrics(store.reader(), query).summary.interactions, 2);
+}
