@@ -7,7 +7,6 @@
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
 #include "core/store/store_writer.h"
-#include "core/util/text.h"
 
 #include <QJsonArray>
 
@@ -75,11 +74,8 @@ Runner defineAdjudicate(CLI::App& command, const Context& context)
                 if (!written.verdict)
                     throw UsageError{"--verdict is pass, fail or unsure, not '" + a->verdict + "'"};
                 for (const std::string& name : a->categories) {
-                    const auto found =
-                        std::find_if(taxonomy.begin(), taxonomy.end(), [&](const ReviewCategory& c) {
-                            return toLowerAscii(c.name) == toLowerAscii(name) || std::to_string(c.id) == name;
-                        });
-                    if (found == taxonomy.end())
+                    const ReviewCategory* found = findCategory(taxonomy, name);
+                    if (!found)
                         throw UsageError{"no category '" + name + "' (winnow taxonomy)"};
                     written.categories.push_back(found->id);
                 }
@@ -104,13 +100,7 @@ Runner defineAdjudicate(CLI::App& command, const Context& context)
                 std::cout << "final label of " << a->interaction << " written\n";
             return exitOk;
         }
-        std::optional<std::int64_t> queueId;
-        if (!a->queue.empty()) {
-            const auto queue = review.queue(a->queue);
-            if (!queue)
-                throw CommandFailed{Error{"no queue '" + a->queue + "' (winnow queue list)", {}}};
-            queueId = queue->id;
-        }
+        const std::optional<std::int64_t> queueId = queueOption(*reader, a->queue);
         const std::vector<ItemToAdjudicate> waiting = adjudicationList(*reader, queueId);
         if (context.json) {
             QJsonArray items;

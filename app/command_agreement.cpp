@@ -76,13 +76,7 @@ Runner defineAgreement(CLI::App& command, const Context& context)
     setExamples(command, {"winnow agreement --queue weekly-sample", "winnow --json agreement"});
     return [&context, a]() -> int {
         const auto reader = openReader(context);
-        std::optional<std::int64_t> queueId;
-        if (!a->queue.empty()) {
-            const auto queue = ReviewStore(*reader).queue(a->queue);
-            if (!queue)
-                throw CommandFailed{Error{"no queue '" + a->queue + "' (winnow queue list)", {}}};
-            queueId = queue->id;
-        }
+        const std::optional<std::int64_t> queueId = queueOption(*reader, a->queue);
         const QueueAgreement measured = measureQueueAgreement(*reader, queueId, a->seed);
         if (context.json) {
             QJsonObject categories;

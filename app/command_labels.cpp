@@ -66,13 +66,7 @@ Runner defineLabels(CLI::App& command, const Context& context)
                           << " unchanged\n";
             return exitOk;
         }
-        std::optional<std::int64_t> queueId;
-        if (!a->queue.empty()) {
-            const auto queue = ReviewStore(*reader).queue(a->queue);
-            if (!queue)
-                throw CommandFailed{Error{"no queue '" + a->queue + "' (winnow queue list)", {}}};
-            queueId = queue->id;
-        }
+        const std::optional<std::int64_t> queueId = queueOption(*reader, a->queue);
         auto written = exportLabels(*reader, queueId, a->out);
         if (!written)
             throw CommandFailed{written.error()};

@@ -6,7 +6,6 @@
 #include "core/store/database.h"
 #include "core/store/review_store.h"
 #include "core/store/store_writer.h"
-#include "core/util/text.h"
 
 #include <QJsonArray>
 
@@ -24,10 +23,9 @@ struct TaxonomyArguments
 
 std::optional<ReviewCategory> findByName(Database& reader, const std::string& name)
 {
-    for (ReviewCategory& category : ReviewStore(reader).categories())
-        if (toLowerAscii(category.name) == toLowerAscii(name) || std::to_string(category.id) == name)
-            return std::move(category);
-    return std::nullopt;
+    const std::vector<ReviewCategory> taxonomy = ReviewStore(reader).categories();
+    const ReviewCategory* found = findCategory(taxonomy, name);
+    return found ? std::optional<ReviewCategory>(*found) : std::nullopt;
 }
 } // namespace
 

@@ -29,17 +29,13 @@ Runner defineAdjudicate(CLI::App&, const Context&);
 const std::vector<CommandSpec>& commands()
 {
     static const std::vector<CommandSpec> table = {
-        {"ingest", defineIngest},       {"index", defineIndex},
-        {"demo", defineDemo},           {"stats", defineStats},
-        {"sources", defineSources},     {"quarantine", defineQuarantine},
-        {"metrics", defineMetrics},     {"signals", defineSignals},
-        {"scores", defineScores},       {"feedback", defineFeedback},
-        {"prices", definePrices},       {"delete", defineDelete},
-        {"retention", defineRetention}, {"profile", defineProfile},
-        {"taxonomy", defineTaxonomy},   {"queue", defineQueue},
-        {"labels", defineLabels},       {"agreement", defineAgreement},
-        {"adjudicate", defineAdjudicate},
-        {"serve", defineServe},         {"screenshot", defineScreenshot, true},
+        {"ingest", defineIngest},         {"index", defineIndex},     {"demo", defineDemo},
+        {"stats", defineStats},           {"sources", defineSources}, {"quarantine", defineQuarantine},
+        {"metrics", defineMetrics},       {"signals", defineSignals}, {"scores", defineScores},
+        {"feedback", defineFeedback},     {"prices", definePrices},   {"delete", defineDelete},
+        {"retention", defineRetention},   {"profile", defineProfile}, {"taxonomy", defineTaxonomy},
+        {"queue", defineQueue},           {"labels", defineLabels},   {"agreement", defineAgreement},
+        {"adjudicate", defineAdjudicate}, {"serve", defineServe},     {"screenshot", defineScreenshot, true},
     };
     return table;
 }

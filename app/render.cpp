@@ -1,6 +1,7 @@
 #include "app/render.h"
 
 #include "core/store/database.h"
+#include "core/store/review_store.h"
 #include "core/store/schema.h"
 #include "core/store/store_writer.h"
 #include "core/util/text.h"
@@ -20,6 +21,16 @@ namespace winnow::cli {
 std::string Context::storePath() const
 {
     return dbPath.empty() ? Database::defaultPath() : dbPath;
+}
+
+std::optional<std::int64_t> queueOption(Database& reader, const std::string& name)
+{
+    if (name.empty())
+        return std::nullopt;
+    const auto queue = ReviewStore(reader).queue(name);
+    if (!queue)
+        throw CommandFailed{Error{"no queue '" + name + "' (winnow queue list)", {}}};
+    return queue->id;
 }
 
 std::string Context::reviewerName() const

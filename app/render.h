@@ -49,6 +49,8 @@ std::unique_ptr<Database> openReader(const Context& context);
 // The store's writer, creating the store when missing.
 std::shared_ptr<StoreWriter> openWriter(const Context& context);
 
+// --queue NAME as the queue's id (none without the option), or a CommandFailed naming it.
+std::optional<std::int64_t> queueOption(Database& reader, const std::string& name);
 // An ISO 8601 time for an option, or a UsageError naming it.
 std::int64_t parseTimeOption(const std::string& option, const std::string& text);
 // --from, --to and --where conditions as a filter, checked by core (reversed range, field, value).

@@ -117,7 +117,6 @@ public:
     void add(OtlpDecoded decoded, std::int64_t inputOffset, std::int64_t inputLine = 0);
     // A source kept before (OtlpSpan::source), JSON or protobuf.
     std::string addSource(std::string_view source, std::int64_t inputOffset);
-    bool keepsSources() const { return m_keepSources; }
 
     // Interactions of the traces whose root span has arrived.
     std::vector<Interaction> takeCompleted();

@@ -203,7 +203,6 @@ OtlpSettled OtlpRuns::settle(OtlpAssembler& assembler, Take take, std::int64_t n
             const std::string run = runOf(traceId);
             if (std::find(changedRuns.begin(), changedRuns.end(), run) == changedRuns.end())
                 changedRuns.push_back(run);
-            ++m_merged;
         }
     }
     std::vector<Interaction> taken = take == Take::Completed ? assembler.takeCompleted()
@@ -290,7 +289,6 @@ OtlpSettled OtlpRuns::settle(OtlpAssembler& assembler, Take take, std::int64_t n
                 out.runs.push_back({member, into, std::nullopt, {}, {}, {}, 0, 0});
         }
         registerEnd(into, *joined, conversationPrefixHashes(*joined));
-        ++m_joined;
         const auto target = std::find_if(runs.begin(), runs.end(),
                                          [&](const Run& run) { return run.head == into && !run.joined; });
         if (target != runs.end())

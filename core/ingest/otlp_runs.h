@@ -50,9 +50,6 @@ public:
     // when traces are taken because they went quiet (before `quietBefore`) or the input ended.
     OtlpSettled settle(OtlpAssembler& assembler, Take take, std::int64_t nowMs, std::int64_t quietBefore = 0);
 
-    std::int64_t mergedCount() const { return m_merged; }
-    std::int64_t joinedCount() const { return m_joined; }
-
 private:
     struct Recent
     {
@@ -82,8 +79,6 @@ private:
     std::unordered_map<std::string, std::uint64_t> m_endOfRun;
     std::unordered_map<std::uint64_t, std::vector<std::string>> m_prefixes; // strict prefix → runs
     std::unordered_map<std::string, std::vector<std::uint64_t>> m_prefixesOf;
-    std::int64_t m_merged = 0;
-    std::int64_t m_joined = 0;
 };
 
 // The hash of each prefix of the conversation (roles, content, names, tool calls): [k] for the

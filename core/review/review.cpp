@@ -259,11 +259,8 @@ LabelImport readLabelFile(Database& reader, const std::string& path)
         bool bad = false;
         if (const std::string* names = field("categories")) {
             for (const std::string& name : categoryNames(*names)) {
-                const auto found =
-                    std::find_if(taxonomy.begin(), taxonomy.end(), [&](const ReviewCategory& c) {
-                        return toLowerAscii(c.name) == toLowerAscii(name) || std::to_string(c.id) == name;
-                    });
-                if (found == taxonomy.end()) {
+                const ReviewCategory* found = findCategory(taxonomy, name);
+                if (!found) {
                     problem("no category '" + name + "' in the taxonomy (winnow taxonomy lists it)");
                     bad = true;
                     break;

@@ -113,6 +113,15 @@ ReviewQueue readQueue(const sql::Statement& s)
 
 } // namespace
 
+const ReviewCategory* findCategory(const std::vector<ReviewCategory>& taxonomy, std::string_view nameOrId)
+{
+    const std::string wanted = toLowerAscii(nameOrId);
+    for (const ReviewCategory& category : taxonomy)
+        if (toLowerAscii(category.name) == wanted || std::to_string(category.id) == nameOrId)
+            return &category;
+    return nullptr;
+}
+
 ReviewStore::ReviewStore(Database& database) : m_database(database) {}
 
 std::vector<ReviewCategory> ReviewStore::categories()
@@ -394,13 +403,6 @@ std::vector<ReviewStore::Candidate> ReviewStore::candidates(const MetricsFilter&
         list.push_back(candidate);
     }
     return list;
-}
-
-bool ReviewStore::interactionExists(std::int64_t id)
-{
-    sql::Statement select(m_database.connection(), "SELECT 1 FROM interactions WHERE id = ?1");
-    select.bind(1, id);
-    return select.step();
 }
 
 std::int64_t ReviewStore::createQueue(const ReviewQueue& queue,

@@ -89,6 +89,9 @@ struct QueueRow
     std::int64_t submitted = 0;      // by anyone
 };
 
+// A category by its name (any case) or its id.
+const ReviewCategory* findCategory(const std::vector<ReviewCategory>& taxonomy, std::string_view nameOrId);
+
 class ReviewStore
 {
 public:
@@ -131,7 +134,6 @@ public:
         std::optional<std::int64_t> startMs;
     };
     std::vector<Candidate> candidates(const MetricsFilter& filter);
-    bool interactionExists(std::int64_t id);
 
     std::int64_t createQueue(const ReviewQueue& queue, const std::vector<std::int64_t>& interactionIds);
     std::vector<ReviewQueue> queues();
