@@ -3,6 +3,7 @@
 #include "core/jobs/job_tracker.h"
 #include "core/metrics/drill_down.h"
 #include "core/store/interaction_store.h"
+#include "ui/review/make_queue.h"
 
 #include <QAreaSeries>
 #include <QBarCategoryAxis>
@@ -21,6 +22,8 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
+#include <QMenu>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QScrollArea>
@@ -30,6 +33,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
+#include <QXYSeries>
 
 #include <algorithm>
 #include <cmath>
@@ -99,18 +103,12 @@ QChart::ChartTheme themeFor(const QPalette& palette)
                                                              : QChart::ChartThemeLight;
 }
 
-QChartView* makeChartView(const QString& title, QWidget* parent)
+// A point's or bar's tooltip: its figures, and what a click does.
+void showSliceTip(const QString& figures)
 {
-    auto* chart = new QChart;
-    chart->setTheme(themeFor(parent->palette()));
-    chart->setTitle(title);
-    chart->setAnimationOptions(QChart::NoAnimation);
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    chart->setMargins(QMargins(4, 4, 4, 4));
-    auto* view = new QChartView(chart, parent);
-    view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumHeight(240);
-    return view;
+    QToolTip::showText(QCursor::pos(),
+                       figures + QLatin1Char('\n') +
+                           DashboardPage::tr("Click: its interactions · right-click: review them"));
 }
 
 // Nearest series point's bucket for a hovered or clicked x.
@@ -124,6 +122,21 @@ const std::pair<std::int64_t, MetricsSummary>* nearestBucket(const DashboardData
 }
 
 } // namespace
+
+QChartView* DashboardPage::makeChartView(const QString& title, QWidget* parent)
+{
+    auto* chart = new QChart;
+    chart->setTheme(themeFor(palette()));
+    chart->setTitle(title);
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    auto* view = new QChartView(chart, parent);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumHeight(240);
+    view->viewport()->installEventFilter(this);
+    return view;
+}
 
 DashboardPage::DashboardPage(QWidget* parent)
     : Page(parent), m_jobs(new JobTracker(this)), m_scoreJobs(new JobTracker(this))
@@ -341,6 +354,8 @@ bool DashboardPage::empty() const
 
 void DashboardPage::setStore(const StoreContext& store)
 {
+    m_writer = store.writer;
+    m_readOnlyReason = store.readOnlyReason;
     m_jobs->setStorePath(store.path);
     m_scoreJobs->setStorePath(store.path);
 }
@@ -697,17 +712,16 @@ void DashboardPage::buildScoreCharts()
         }
         const auto [from, to] = binRange(index);
         const bool last = index + 1 == int(d.counts.size());
-        QToolTip::showText(
-            QCursor::pos(),
+        showSliceTip(
             d.perValue
                 ? tr("%1 = %2: %3 interactions").arg(name, scoreText(from), count(qint64(set->at(index))))
                 : tr("%1 in [%2, %3%4: %5 interactions")
                       .arg(name, scoreText(from), scoreText(to),
                            last ? QStringLiteral("]") : QStringLiteral(")"), count(qint64(set->at(index)))));
     });
-    connect(set, &QBarSet::clicked, this, [this, binRange, d, name](int index) {
+    sliceOnBars(set, [this, binRange, d, name](int index) -> std::optional<MetricsFilter> {
         if (index < 0 || index >= int(d.counts.size()))
-            return;
+            return std::nullopt;
         const auto [from, to] = binRange(index);
         const std::string score = name.toStdString();
         MetricsFilter filter = m_filter;
@@ -722,7 +736,7 @@ void DashboardPage::buildScoreCharts()
             bound(Comparison::GreaterOrEqual, from);
             bound(index + 1 == int(d.counts.size()) ? Comparison::LessOrEqual : Comparison::Less, to);
         }
-        Q_EMIT showInteractions(filter);
+        return filter;
     });
 
     // The score's mean per value of the breakdown, most scored first (top ten).
@@ -766,17 +780,98 @@ void DashboardPage::buildScoreCharts()
             return;
         }
         const ScoreSummary& s = rows[size_t(index)]->summary;
-        QToolTip::showText(QCursor::pos(),
-                           tr("%1: mean %2 %3, 95% interval %4 – %5, n = %6")
-                               .arg(QString::fromStdString(rows[size_t(index)]->value), name,
-                                    scoreText(s.mean), scoreText(s.low), scoreText(s.high), count(s.n)));
+        showSliceTip(tr("%1: mean %2 %3, 95% interval %4 – %5, n = %6")
+                         .arg(QString::fromStdString(rows[size_t(index)]->value), name, scoreText(s.mean),
+                              scoreText(s.low), scoreText(s.high), count(s.n)));
     });
     const auto grouping = parseGrouping(m_breakdown->currentData().toString().toStdString());
     if (grouping)
-        connect(means, &QBarSet::clicked, this, [this, rows, field = *grouping](int index) {
-            if (index >= 0 && index < int(rows.size()))
-                Q_EMIT showInteractions(drillIntoBreakdown(m_filter, field, rows[size_t(index)]->value));
+        sliceOnBars(means, [this, rows, field = *grouping](int index) -> std::optional<MetricsFilter> {
+            if (index < 0 || index >= int(rows.size()))
+                return std::nullopt;
+            return drillIntoBreakdown(m_filter, field, rows[size_t(index)]->value);
         });
+}
+
+bool DashboardPage::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::MouseButtonPress)
+        m_pressedButton = static_cast<QMouseEvent*>(event)->button();
+    else if (event->type() == QEvent::ContextMenu)
+        return true; // a chart's menu is the slice's, offered on the press; not the window's
+    return Page::eventFilter(watched, event);
+}
+
+// A right press offers the menu at once: the right button's release may never reach the item
+// (the context menu event takes it). A left click opens the interactions.
+void DashboardPage::sliceOnBars(QBarSet* set, std::function<std::optional<MetricsFilter>(int)> sliceOf)
+{
+    connect(set, &QBarSet::pressed, this, [this, sliceOf](int index) {
+        if (m_pressedButton == Qt::RightButton)
+            if (auto slice = sliceOf(index))
+                offerSlice(*slice);
+    });
+    connect(set, &QBarSet::clicked, this, [this, sliceOf](int index) {
+        if (m_pressedButton != Qt::RightButton)
+            if (auto slice = sliceOf(index))
+                Q_EMIT showInteractions(*slice);
+    });
+}
+
+void DashboardPage::sliceOnPoints(QXYSeries* series,
+                                  std::function<std::optional<MetricsFilter>(const QPointF&)> sliceOf)
+{
+    connect(series, &QXYSeries::pressed, this, [this, sliceOf](const QPointF& point) {
+        if (m_pressedButton == Qt::RightButton)
+            if (auto slice = sliceOf(point))
+                offerSlice(*slice);
+    });
+    connect(series, &QXYSeries::clicked, this, [this, sliceOf](const QPointF& point) {
+        if (m_pressedButton != Qt::RightButton)
+            if (auto slice = sliceOf(point))
+                Q_EMIT showInteractions(*slice);
+    });
+}
+
+void DashboardPage::offerSlice(const MetricsFilter& slice)
+{
+    auto* menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(tr("Show These Interactions"), this, [this, slice] { Q_EMIT showInteractions(slice); });
+    QAction* review = menu->addAction(tr("Review These…"), this, [this, slice] { reviewSlice(slice); });
+    review->setEnabled(m_writer != nullptr);
+    if (!m_writer)
+        review->setToolTip(m_readOnlyReason);
+    menu->popup(QCursor::pos());
+}
+
+void DashboardPage::reviewSlice(const MetricsFilter& slice)
+{
+    QueueRequest request;
+    request.filter = slice;
+    QStringList parts;
+    if (!slice.where.empty())
+        parts << QString::fromStdString(conditionListText(slice.where));
+    auto date = [](std::int64_t ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    };
+    if (slice.fromMs && slice.toMs)
+        parts << tr("%1 to %2 (UTC)").arg(date(*slice.fromMs), date(*slice.toMs));
+    else if (slice.fromMs)
+        parts << tr("from %1 (UTC)").arg(date(*slice.fromMs));
+    else if (slice.toMs)
+        parts << tr("until %1 (UTC)").arg(date(*slice.toMs));
+    const QString what = parts.isEmpty() ? tr("A queue of every interaction, worst first, named:")
+                                         : tr("A queue of the interactions of %1, worst first, named:")
+                                               .arg(parts.join(QStringLiteral(" · ")));
+    askAndMakeQueue(
+        this, m_jobs->storePath(), m_writer, request, what,
+        [this](const ReviewQueue& queue) {
+            m_status->setText(tr("Queue %1 made (%n interaction(s))", nullptr, int(queue.items))
+                                  .arg(QString::fromStdString(queue.name)));
+            Q_EMIT reviewQueue(QString::fromStdString(queue.name));
+        },
+        [this](const QString& error) { m_status->setText(tr("No queue made: %1").arg(error)); });
 }
 
 void DashboardPage::changeEvent(QEvent* event)
@@ -837,7 +932,7 @@ void DashboardPage::buildCharts()
                 legend->setVisible(false);
             connect(marker, &QLineSeries::hovered, this, [name = marker->name()](const QPointF&, bool state) {
                 if (state)
-                    QToolTip::showText(QCursor::pos(), name);
+                    QToolTip::showText(QCursor::pos(), name); // a release marker, not a slice
             });
         }
     };
@@ -908,11 +1003,15 @@ void DashboardPage::buildCharts()
                 }
                 if (const auto* bucket = nearestBucket(*m_data, point.x())) {
                     const RateEstimate& r = bucket->second.rate(rate);
-                    QToolTip::showText(QCursor::pos(),
-                                       tr("%1: only %2 interactions; %3 (95% interval %4 – %5)")
-                                           .arg(bucketLabel(bucket->first, m_data->bucket), count(r.n),
-                                                percent(r.value), percent(r.low), percent(r.high)));
+                    showSliceTip(tr("%1: only %2 interactions; %3 (95% interval %4 – %5)")
+                                     .arg(bucketLabel(bucket->first, m_data->bucket), count(r.n),
+                                          percent(r.value), percent(r.low), percent(r.high)));
                 }
+            });
+            sliceOnPoints(faded, [this, rate](const QPointF& point) -> std::optional<MetricsFilter> {
+                if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
+                    return drillIntoBucket(m_data->filter, m_data->bucket, bucket->first, rate);
+                return std::nullopt;
             });
         }
         const Rate rate = spec.rate;
@@ -924,14 +1023,15 @@ void DashboardPage::buildCharts()
             }
             if (const auto* bucket = nearestBucket(*m_data, point.x())) {
                 const RateEstimate& r = bucket->second.rate(rate);
-                QToolTip::showText(QCursor::pos(), tr("%1, %2: %3 (%4 of %5)")
-                                                       .arg(bucketLabel(bucket->first, m_data->bucket), label,
-                                                            percent(r.value), count(r.hits), count(r.n)));
+                showSliceTip(tr("%1, %2: %3 (%4 of %5)")
+                                 .arg(bucketLabel(bucket->first, m_data->bucket), label, percent(r.value),
+                                      count(r.hits), count(r.n)));
             }
         });
-        connect(series, &QLineSeries::clicked, this, [this, rate](const QPointF& point) {
+        sliceOnPoints(series, [this, rate](const QPointF& point) -> std::optional<MetricsFilter> {
             if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
-                Q_EMIT showInteractions(drillIntoBucket(m_data->filter, m_data->bucket, bucket->first, rate));
+                return drillIntoBucket(m_data->filter, m_data->bucket, bucket->first, rate);
+            return std::nullopt;
         });
     }
     // Each line's 95% band, translucent in the line's colour.
@@ -999,15 +1099,15 @@ void DashboardPage::buildCharts()
                 return;
             }
             if (const auto* bucket = nearestBucket(*m_data, point.x()); bucket && bucket->second.*field)
-                QToolTip::showText(QCursor::pos(),
-                                   tr("%1, %2: %3 ms over %4 interactions")
-                                       .arg(bucketLabel(bucket->first, m_data->bucket), label,
-                                            QLocale().toString(*(bucket->second.*field), 'f', 0),
-                                            count(bucket->second.interactions)));
+                showSliceTip(tr("%1, %2: %3 ms over %4 interactions")
+                                 .arg(bucketLabel(bucket->first, m_data->bucket), label,
+                                      QLocale().toString(*(bucket->second.*field), 'f', 0),
+                                      count(bucket->second.interactions)));
         });
-        connect(series, &QLineSeries::clicked, this, [this](const QPointF& point) {
+        sliceOnPoints(series, [this](const QPointF& point) -> std::optional<MetricsFilter> {
             if (const auto* bucket = m_data ? nearestBucket(*m_data, point.x()) : nullptr)
-                Q_EMIT showInteractions(drillIntoBucket(m_data->filter, m_data->bucket, bucket->first));
+                return drillIntoBucket(m_data->filter, m_data->bucket, bucket->first);
+            return std::nullopt;
         });
     }
     latencyY->setRange(0, std::ceil(slowest * 1.1 / 1000) * 1000);
@@ -1050,16 +1150,14 @@ void DashboardPage::buildCharts()
                 QToolTip::hideText();
                 return;
             }
-            QToolTip::showText(QCursor::pos(), tr("%1, version %2: %3 interactions")
-                                                   .arg(bucketLabel(buckets[size_t(index)], m_data->bucket),
-                                                        QString::fromStdString(version),
-                                                        count(std::int64_t(set->at(index)))));
+            showSliceTip(tr("%1, version %2: %3 interactions")
+                             .arg(bucketLabel(buckets[size_t(index)], m_data->bucket),
+                                  QString::fromStdString(version), count(std::int64_t(set->at(index)))));
         });
-        connect(set, &QBarSet::clicked, this, [this, buckets, version](int index) {
+        sliceOnBars(set, [this, buckets, version](int index) -> std::optional<MetricsFilter> {
             if (index < 0 || index >= int(buckets.size()) || !m_data)
-                return;
-            Q_EMIT showInteractions(
-                drillIntoVolume(m_data->filter, m_data->bucket, buckets[size_t(index)], version));
+                return std::nullopt;
+            return drillIntoVolume(m_data->filter, m_data->bucket, buckets[size_t(index)], version);
         });
     }
     for (const auto& [start, n] : totals)
@@ -1147,18 +1245,16 @@ void DashboardPage::buildCharts()
         }
         const BreakdownRow& row = *rows[size_t(index)];
         const RateEstimate& r = row.summary.rate(Rate::Escalation);
-        QToolTip::showText(QCursor::pos(),
-                           tr("%1: %2 escalated (%3 of %4); success %5")
-                               .arg(QString::fromStdString(row.value), percent(r.value), count(r.hits),
-                                    count(r.n), percent(row.summary.rate(Rate::Success).value)));
+        showSliceTip(tr("%1: %2 escalated (%3 of %4); success %5")
+                         .arg(QString::fromStdString(row.value), percent(r.value), count(r.hits), count(r.n),
+                              percent(row.summary.rate(Rate::Success).value)));
     });
     const Grouping field = d.options.breakdown;
-    connect(set, &QBarSet::clicked, this, [this, rows, field, escalations](int index) {
+    sliceOnBars(set, [this, rows, field, escalations](int index) -> std::optional<MetricsFilter> {
         if (index < 0 || index >= int(rows.size()) || !m_data)
-            return;
-        Q_EMIT showInteractions(
-            drillIntoBreakdown(m_data->filter, field, rows[size_t(index)]->value,
-                               escalations ? std::optional(Rate::Escalation) : std::nullopt));
+            return std::nullopt;
+        return drillIntoBreakdown(m_data->filter, field, rows[size_t(index)]->value,
+                                  escalations ? std::optional(Rate::Escalation) : std::nullopt);
     });
 }
 

@@ -8,6 +8,9 @@
 #include "core/metrics/scores.h"
 #include "ui/page.h"
 
+#include <functional>
+#include <optional>
+
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -15,7 +18,9 @@ class QGridLayout;
 class QHBoxLayout;
 class QStackedWidget;
 
+class QBarSet;
 class QChartView;
+class QXYSeries;
 class QChart;
 
 namespace winnow {
@@ -46,6 +51,9 @@ public:
     QString scoreTileText(const QString& name) const;
     // The charts' theme follows the palette (light or dark).
     int chartTheme() const;
+    // "Review these…" on a point, bar or row: asks for a name and makes a queue of exactly the
+    // interactions the slice selects (the Review page opens it).
+    void reviewSlice(const MetricsFilter& slice);
 
 Q_SIGNALS:
     void loadDemoRequested();
@@ -54,8 +62,16 @@ Q_SIGNALS:
 
 protected:
     void changeEvent(QEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // A point, bar or row stands for a slice (none where the click missed): a left click opens
+    // its interactions; a right click offers them or a review queue of them.
+    void sliceOnBars(QBarSet* set, std::function<std::optional<MetricsFilter>(int)> sliceOf);
+    void sliceOnPoints(QXYSeries* series,
+                       std::function<std::optional<MetricsFilter>(const QPointF&)> sliceOf);
+    void offerSlice(const MetricsFilter& slice);
+    QChartView* makeChartView(const QString& title, QWidget* parent);
     void show(DashboardData data);
     void buildCharts();
     void placeCharts(bool timed);
@@ -74,6 +90,10 @@ private:
     QChartView* m_scoreDistribution = nullptr;
     QChartView* m_scoreBreakdown = nullptr;
     MetricsFilter m_filter;
+    std::shared_ptr<StoreWriter> m_writer;
+    QString m_readOnlyReason;
+    // The button of the last press on a chart: series say they were clicked, not with what.
+    Qt::MouseButton m_pressedButton = Qt::LeftButton;
     std::optional<DashboardData> m_data;
     QStackedWidget* m_stack = nullptr;
     QLabel* m_status = nullptr;

@@ -334,7 +334,7 @@ void InteractionsPage::reviewThese()
                                   int(request.interactionIds.size()))
                              : tr("A queue of this slice (%1), worst first, named:").arg(m_count->text());
     askAndMakeQueue(
-        this, m_details, m_writer, request, what,
+        this, m_details->storePath(), m_writer, request, what,
         [this](const ReviewQueue& queue) {
             m_count->setText(tr("Queue %1 made (%n interaction(s))", nullptr, int(queue.items))
                                  .arg(QString::fromStdString(queue.name)));

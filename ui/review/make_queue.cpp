@@ -9,7 +9,7 @@
 
 namespace winnow {
 
-void askAndMakeQueue(QWidget* parent, JobTracker* jobs, std::shared_ptr<StoreWriter> writer,
+void askAndMakeQueue(QWidget* parent, const std::string& storePath, std::shared_ptr<StoreWriter> writer,
                      QueueRequest request, const QString& what, std::function<void(const ReviewQueue&)> made,
                      std::function<void(const QString&)> failed)
 {
@@ -24,10 +24,12 @@ void askAndMakeQueue(QWidget* parent, JobTracker* jobs, std::shared_ptr<StoreWri
     dialog->setTextValue(QCoreApplication::translate("Review", "review %1")
                              .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
     QObject::connect(dialog, &QInputDialog::textValueSelected, dialog,
-                     [jobs, writer, request, made, failed](const QString& name) mutable {
+                     [parent, storePath, writer, request, made, failed](const QString& name) mutable {
                          request.name = name.trimmed().toStdString();
                          if (request.owner.empty())
                              request.owner = settings::reviewer.value().toStdString();
+                         auto* jobs = new JobTracker(parent);
+                         jobs->setStorePath(storePath);
                          jobs->add<ReviewQueue>(
                              [request, writer](JobContext& context) {
                                  auto queue = createQueue(context.database(), *writer, request);
@@ -35,8 +37,14 @@ void askAndMakeQueue(QWidget* parent, JobTracker* jobs, std::shared_ptr<StoreWri
                                      throw Failure(queue.error().message);
                                  return *queue;
                              },
-                             [made](ReviewQueue queue) { made(queue); },
-                             [failed](const Error& error) { failed(QString::fromStdString(error.message)); });
+                             [made, jobs](ReviewQueue queue) {
+                                 jobs->deleteLater();
+                                 made(queue);
+                             },
+                             [failed, jobs](const Error& error) {
+                                 jobs->deleteLater();
+                                 failed(QString::fromStdString(error.message));
+                             });
                      });
     dialog->open();
 }

@@ -9,7 +9,13 @@
 #include "ui/pages.h"
 #include "ui/review/review_page.h"
 
+#include <QAbstractBarSeries>
 #include <QAbstractItemModelTester>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QMenu>
+#include <QScrollArea>
 #include <QInputDialog>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -337,6 +343,91 @@ TEST(ReviewPage, ADashboardBarsInteractionsBecomeAQueue)
     std::sort(items.begin(), items.end());
     EXPECT_EQ(items, InteractionStore(*reader).idsOf(bar, 0, 1'000'000));
     EXPECT_FALSE(items.empty());
+}
+
+// The Dashboard itself offers "Review these…": a right click on the breakdown's top bar makes a
+// queue of exactly the interactions a left click on it shows, and the Review page opens it.
+TEST(ReviewPage, ARightClickOnADashboardBarMakesAQueueOfExactlyItsInteractions)
+{
+    test::DemoStore demo(300);
+    MainWindow window(QString::fromStdString(demo.path));
+    QSignalSpy ready(&window, &MainWindow::storeReady);
+    QSignalSpy dashboardLoaded(window.dashboard(), &Page::loaded);
+    window.resize(1400, 1000);
+    window.show();
+    ASSERT_TRUE(ready.count() > 0 || ready.wait(15000));
+    ASSERT_TRUE(dashboardLoaded.count() > 0 || dashboardLoaded.wait(15000));
+    const DashboardData* data = window.dashboard()->data();
+    ASSERT_TRUE(data && !data->report.breakdown.empty());
+    QChartView* view = nullptr;
+    QAbstractBarSeries* series = nullptr;
+    QBarSet* bars = nullptr;
+    for (QChartView* chart : window.dashboard()->findChildren<QChartView*>())
+        for (QAbstractSeries* each : chart->chart()->series())
+            if (auto* barSeries = qobject_cast<QAbstractBarSeries*>(each))
+                for (QBarSet* set : barSeries->barSets())
+                    if (set->label() == DashboardPage::tr("Escalation rate")) {
+                        view = chart;
+                        series = barSeries;
+                        bars = set;
+                    }
+    ASSERT_TRUE(bars);
+    // The breakdown scrolls into view; the top bar (drawn last) is clicked a quarter along.
+    auto* scroll = window.dashboard()->findChild<QScrollArea*>();
+    ASSERT_TRUE(scroll);
+    scroll->ensureWidgetVisible(view);
+    view->grab(); // lays the chart out: bars have their places once drawn
+    QTest::qWait(100);
+    const int top = int(bars->count()) - 1;
+    const QPointF inChart = view->chart()->mapToPosition(QPointF(bars->at(top) / 4, top), series);
+    const QPoint onScreen = view->mapFromScene(view->chart()->mapToScene(inChart));
+    const BreakdownRow& row = data->report.breakdown.front();
+    const MetricsFilter slice =
+        drillIntoBreakdown(data->filter, data->options.breakdown, row.value, Rate::Escalation);
+
+    QTest::mouseClick(view->viewport(), Qt::RightButton, {}, onScreen);
+    QMenu* menu = nullptr;
+    ASSERT_TRUE(test::waitUntil([&] {
+        menu = window.dashboard()->findChild<QMenu*>();
+        return menu != nullptr && menu->isVisible();
+    })) << "a right click on a bar offers a menu";
+    EXPECT_EQ(window.currentScreen(), pageNames().indexOf(QStringLiteral("dashboard")))
+        << "a right click does not open the interactions";
+    QAction* review = nullptr;
+    for (QAction* action : menu->actions())
+        if (action->text().startsWith(DashboardPage::tr("Review These")))
+            review = action;
+    ASSERT_TRUE(review && review->isEnabled());
+    menu->close();
+    review->trigger();
+    QInputDialog* dialog = nullptr;
+    ASSERT_TRUE(test::waitUntil([&] {
+        dialog = window.dashboard()->findChild<QInputDialog*>();
+        return dialog != nullptr;
+    }));
+    EXPECT_NE(dialog->labelText().indexOf(QString::fromStdString(row.value)), -1)
+        << "the dialog names the slice: " << dialog->labelText().toStdString();
+    dialog->setTextValue(QStringLiteral("top bar"));
+    dialog->accept();
+    auto reader = Database::openForReading(demo.path).take();
+    std::optional<ReviewQueue> queue;
+    ASSERT_TRUE(test::waitUntil([&] {
+        queue = ReviewStore(*reader).queue("top bar");
+        return queue.has_value() &&
+               window.currentScreen() == pageNames().indexOf(QStringLiteral("review"));
+    }));
+    std::vector<std::int64_t> items = ReviewStore(*reader).queueItems(queue->id);
+    std::sort(items.begin(), items.end());
+    EXPECT_EQ(items, InteractionStore(*reader).idsOf(slice, 0, 1'000'000));
+    EXPECT_EQ(std::int64_t(items.size()), row.summary.rate(Rate::Escalation).hits);
+
+    // A left click on the same bar opens exactly those interactions.
+    window.showScreen(QStringLiteral("dashboard"));
+    QSignalSpy interactionsLoaded(window.interactions(), &Page::loaded);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, onScreen);
+    ASSERT_TRUE(interactionsLoaded.wait(15000));
+    EXPECT_EQ(window.currentScreen(), pageNames().indexOf(QStringLiteral("interactions")));
+    EXPECT_TRUE(window.interactions()->model()->filter() == slice);
 }
 
 // A label may judge another turn, or a tool call, chosen from the conversation's links.
