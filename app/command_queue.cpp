@@ -38,6 +38,17 @@ QJsonObject rateJson(const RateEstimate& rate)
             {QStringLiteral("reviewed"), static_cast<qint64>(rate.n)}};
 }
 
+// A Markdown file, or standard input for "-".
+std::string readGuidelines(const std::string& path)
+{
+    if (path == "-")
+        return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw UsageError{"cannot read the guidelines " + path};
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 std::string percent(double value)
 {
     char text[16];
@@ -70,13 +81,34 @@ Runner defineQueue(CLI::App& command, const Context& context)
     create->add_flag("--open", a->open, "Reviewers see each other's labels before submitting theirs");
     create->add_option("--guidelines", a->guidelines, "A Markdown file with the queue's guidelines")
         ->type_name("FILE");
+    CLI::App* guidelines =
+        command.add_subcommand("guidelines", "Replace a queue's guidelines (what the Review screen shows)");
+    guidelines->add_option("name", a->name, "The queue's name")->required();
+    guidelines->add_option("file", a->guidelines, "A Markdown file, or - for standard input")
+        ->required()
+        ->type_name("FILE");
     CLI::App* list = command.add_subcommand("list", "Every queue with its progress (the default)");
-    for (CLI::App* sub : {create, list})
+    for (CLI::App* sub : {create, guidelines, list})
         sub->fallthrough();
     setExamples(command, {"winnow queue create escalations --where signal=escalation --from 2026-11-01",
                           "winnow queue create weekly-sample --sample 200 --seed 7 --overlap 2",
+                          "winnow queue guidelines escalations escalation-guidelines.md",
                           "winnow --reviewer ana --json queue list"});
-    return [&context, a, create]() -> int {
+    return [&context, a, create, guidelines]() -> int {
+        if (guidelines->parsed()) {
+            const std::string markdown = readGuidelines(a->guidelines);
+            auto writer = openWriter(context);
+            const std::optional<std::int64_t> queueId = queueOption(*openReader(context), a->name);
+            if (Status set = setQueueGuidelines(*writer, *queueId, markdown); !set)
+                throw CommandFailed{set.error()};
+            if (context.json)
+                printJson({{QStringLiteral("name"), q(a->name)},
+                           {QStringLiteral("guidelines_bytes"), static_cast<qint64>(markdown.size())}});
+            else
+                std::cout << "queue " << a->name << ": guidelines replaced (" << markdown.size()
+                          << " bytes)\n";
+            return exitOk;
+        }
         if (create->parsed()) {
             QueueRequest request;
             request.name = a->name;
@@ -89,13 +121,8 @@ Runner defineQueue(CLI::App& command, const Context& context)
             }
             request.overlap = a->overlap;
             request.blind = !a->open;
-            if (!a->guidelines.empty()) {
-                std::ifstream in(a->guidelines, std::ios::binary);
-                if (!in)
-                    throw UsageError{"cannot read the guidelines " + a->guidelines};
-                request.guidelines.assign(std::istreambuf_iterator<char>(in),
-                                          std::istreambuf_iterator<char>());
-            }
+            if (!a->guidelines.empty())
+                request.guidelines = readGuidelines(a->guidelines);
             auto writer = openWriter(context);
             const auto reader = openReader(context);
             auto queue = createQueue(*reader, *writer, request);

@@ -33,6 +33,8 @@ inline const Setting<QString> lastStore{"store/last", {}};
 inline const Setting<QStringList> recentStores{"store/recent", {}};
 // Who labels in the Review screen (asked once, kept).
 inline const Setting<QString> reviewer{"review/reviewer", {}};
+// Whether the Review screen keeps a queue's guidelines folded.
+inline const Setting<bool> guidelinesFolded{"review/guidelinesFolded", false};
 } // namespace settings
 
 } // namespace winnow

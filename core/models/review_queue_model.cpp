@@ -81,6 +81,13 @@ QVariant ReviewQueueModel::data(const QModelIndex& index, int role) const
         return QVariant::fromValue<qlonglong>(r->signalMask);
     case DoneRole:
         return r->mine && *r->mine != LabelStatus::Draft;
+    case Qt::ToolTipRole:
+        // What the narrow columns leave out: every signal, and who else has submitted.
+        if (index.column() == Signals)
+            return data(index, Qt::DisplayRole);
+        if (index.column() == Status && !r->mine && r->submitted)
+            return tr("Pending for you; %n other reviewer(s) submitted theirs", nullptr, int(r->submitted));
+        return {};
     case Qt::DisplayRole:
         switch (index.column()) {
         case Position:
@@ -99,7 +106,7 @@ QVariant ReviewQueueModel::data(const QModelIndex& index, int role) const
                 return tr("draft");
             if (r->mine)
                 return tr("done");
-            return r->submitted ? tr("pending (%n by others)", nullptr, int(r->submitted)) : tr("pending");
+            return r->submitted ? tr("pending (%1)").arg(r->submitted) : tr("pending");
         }
         return {};
     default:
@@ -109,7 +116,11 @@ QVariant ReviewQueueModel::data(const QModelIndex& index, int role) const
 
 QVariant ReviewQueueModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::ToolTipRole && section == Status)
+        return tr("Yours: pending, draft or done; in brackets, how many others submitted theirs");
+    if (role != Qt::DisplayRole)
         return {};
     switch (section) {
     case Position:

@@ -15,7 +15,7 @@ class ReviewQueueModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Position, Interaction, Signals, Status, ColumnCount };
+    enum Column { Position, Interaction, Status, Signals, ColumnCount };
     enum Role { InteractionIdRole = Qt::UserRole + 1, SignalMaskRole, DoneRole };
     using QAbstractTableModel::QAbstractTableModel;
 

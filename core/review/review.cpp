@@ -92,6 +92,19 @@ Result<std::vector<std::int64_t>> chooseQueueItems(Database& reader, const Queue
     return items;
 }
 
+Status setQueueGuidelines(StoreWriter& writer, std::int64_t queueId, std::string markdown)
+{
+    auto found = writer.write<bool>(WritePriority::Interactive, [queueId, &markdown](WriteTransaction& tx) {
+        tx.changed(StoreChange::Review);
+        return ReviewStore(tx.database()).setGuidelines(queueId, markdown);
+    });
+    if (!found)
+        return found.error();
+    if (!*found)
+        return Error{"no such queue: it was deleted meanwhile", {}};
+    return {};
+}
+
 Result<ReviewQueue> createQueue(Database& reader, StoreWriter& writer, const QueueRequest& request)
 {
     if (request.name.empty())

@@ -43,6 +43,9 @@ chooseQueueItems(Database& reader, const QueueRequest& request, std::int64_t* sl
 [[nodiscard]] Result<ReviewQueue> createQueue(Database& reader, StoreWriter& writer,
                                               const QueueRequest& request);
 
+// A queue's guidelines (Markdown) replaced, ahead of bulk writes.
+[[nodiscard]] Status setQueueGuidelines(StoreWriter& writer, std::int64_t queueId, std::string markdown);
+
 // One line of a label file (JSONL) or row (CSV), read and checked against the store.
 struct LabelFileProblem
 {

@@ -436,6 +436,13 @@ std::int64_t ReviewStore::createQueue(const ReviewQueue& queue,
     return id;
 }
 
+bool ReviewStore::setGuidelines(std::int64_t queueId, const std::string& markdown)
+{
+    sql::Statement update(m_database.connection(), "UPDATE review_queues SET guidelines = ?2 WHERE id = ?1");
+    update.bind(1, queueId).bind(2, std::string_view(markdown)).run();
+    return m_database.connection().changes() > 0;
+}
+
 std::vector<ReviewQueue> ReviewStore::queues()
 {
     std::vector<ReviewQueue> list;

@@ -136,6 +136,8 @@ public:
     std::vector<Candidate> candidates(const MetricsFilter& filter);
 
     std::int64_t createQueue(const ReviewQueue& queue, const std::vector<std::int64_t>& interactionIds);
+    // Replaces a queue's guidelines; false when there is no such queue.
+    bool setGuidelines(std::int64_t queueId, const std::string& markdown);
     std::vector<ReviewQueue> queues();
     std::optional<ReviewQueue> queue(const std::string& name);
     std::vector<std::int64_t> queueItems(std::int64_t queueId);

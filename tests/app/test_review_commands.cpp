@@ -128,6 +128,30 @@ TEST_F(Cli, QueuesLabelsAndAgreementFromTheCommandLine)
     EXPECT_EQ(query("SELECT count(*) FROM labels WHERE reviewer = 'cy'"), 0);
 }
 
+// A queue's guidelines are given at creation and replaced later, from a file or standard input.
+TEST_F(Cli, AQueuesGuidelinesAreReplaced)
+{
+    demoStore(100, 4);
+    std::ofstream(path("first.md")) << "# First\n";
+    ASSERT_EQ(run({"--db", db(), "queue", "create", "escalations", "--where", "signal=escalation",
+                   "--guidelines", path("first.md")})
+                  .exitCode,
+              0);
+    EXPECT_EQ(queryText("SELECT guidelines FROM review_queues WHERE name = 'escalations'"), "# First\n");
+    std::ofstream(path("second.md")) << "# Second\n\n- fail when the bot could answer\n";
+    auto replaced = run({"--db", db(), "--json", "queue", "guidelines", "escalations", path("second.md")});
+    ASSERT_EQ(replaced.exitCode, 0) << replaced.err;
+    EXPECT_EQ(replaced.json().value(QStringLiteral("guidelines_bytes")).toInt(), 43);
+    EXPECT_EQ(queryText("SELECT guidelines FROM review_queues WHERE name = 'escalations'"),
+              "# Second\n\n- fail when the bot could answer\n");
+    auto unknown = run({"--db", db(), "queue", "guidelines", "nope", path("second.md")});
+    EXPECT_EQ(unknown.exitCode, 1);
+    EXPECT_NE(unknown.err.find("no queue 'nope'"), std::string::npos) << unknown.err;
+    EXPECT_EQ(run({"--db", db(), "queue", "guidelines", "escalations", path("missing.md")}).exitCode, 2);
+    ASSERT_EQ(run({"--db", db(), "queue", "guidelines", "escalations", "-"}, path("first.md")).exitCode, 0);
+    EXPECT_EQ(queryText("SELECT guidelines FROM review_queues WHERE name = 'escalations'"), "# First\n");
+}
+
 TEST_F(Cli, TheTaxonomyIsEditedFromTheCommandLineWithItsHistory)
 {
     demoStore(10, 1);

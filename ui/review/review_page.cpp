@@ -3,6 +3,7 @@
 #include "core/jobs/job_tracker.h"
 #include "core/review/review.h"
 #include "ui/review/commands/submit_label_command.h"
+#include "ui/review/guidelines_dialog.h"
 #include "ui/review/taxonomy_dialog.h"
 #include "ui/settings.h"
 #include "ui/widgets/conversation_html.h"
@@ -11,6 +12,7 @@
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFontMetrics>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -25,6 +27,7 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QTimer>
+#include <QToolButton>
 #include <QUndoStack>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -116,16 +119,43 @@ ReviewPage::ReviewPage(QWidget* parent)
     m_items->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_items->setSelectionMode(QAbstractItemView::SingleSelection);
     m_items->verticalHeader()->hide();
+    // One line per item, all the same height: dense, and nothing measured per row.
+    m_items->setWordWrap(false);
+    m_items->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_items->verticalHeader()->setDefaultSectionSize(m_items->fontMetrics().height() + 8);
     m_items->horizontalHeader()->setStretchLastSection(true);
     m_items->setFocusPolicy(Qt::NoFocus);
 
     auto* centre = new QWidget(split);
     auto* centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
+    // The queue's guidelines: folded or not (remembered), edited in a dialog.
+    auto* guidelinesBar = new QHBoxLayout;
+    m_guidelinesToggle = new QToolButton(centre);
+    m_guidelinesToggle->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_guidelinesToggle->setAutoRaise(true);
+    m_guidelinesToggle->setCheckable(true);
+    m_guidelinesToggle->setChecked(!settings::guidelinesFolded.value());
+    m_guidelinesToggle->setFocusPolicy(Qt::NoFocus);
+    m_guidelinesToggle->setToolTip(tr("Show or fold the queue's guidelines (G)"));
+    m_editGuidelines = new QToolButton(centre);
+    m_editGuidelines->setAutoRaise(true);
+    m_editGuidelines->setFocusPolicy(Qt::NoFocus);
+    m_editGuidelines->setToolTip(tr("Write the queue's guidelines in Markdown"));
+    guidelinesBar->addWidget(m_guidelinesToggle);
+    guidelinesBar->addStretch();
+    guidelinesBar->addWidget(m_editGuidelines);
+    centreLayout->addLayout(guidelinesBar);
     m_guidelines = new QTextBrowser(centre);
-    m_guidelines->setMaximumHeight(110);
-    m_guidelines->hide();
+    m_guidelines->setMaximumHeight(150);
+    m_guidelines->setOpenExternalLinks(true);
+    m_guidelines->setFocusPolicy(Qt::NoFocus);
     centreLayout->addWidget(m_guidelines);
+    connect(m_guidelinesToggle, &QToolButton::toggled, this, [this](bool shown) {
+        settings::guidelinesFolded.set(!shown);
+        updateGuidelines();
+    });
+    connect(m_editGuidelines, &QToolButton::clicked, this, &ReviewPage::editGuidelines);
     m_conversation = new QTextBrowser(centre);
     m_conversation->setFocusPolicy(Qt::NoFocus);
     m_conversation->setOpenLinks(false);
@@ -206,10 +236,20 @@ ReviewPage::ReviewPage(QWidget* parent)
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 5);
     split->setStretchFactor(2, 3);
-    split->setSizes({380, 640, 400});
-    m_items->setColumnWidth(ReviewQueueModel::Position, 44);
-    m_items->setColumnWidth(ReviewQueueModel::Interaction, 130);
-    m_items->setColumnWidth(ReviewQueueModel::Signals, 110);
+    split->setSizes({420, 560, 380});
+    // Widths from the font, not the rows: a 100,000-item queue is not measured. The signals take
+    // what is left (elided; the tooltip has them all).
+    const QFontMetrics metrics(m_items->font());
+    const int padding = metrics.averageCharWidth() + 8;
+    m_items->horizontalHeader()->setMinimumSectionSize(metrics.horizontalAdvance(QStringLiteral("00")) +
+                                                       padding);
+    m_items->setColumnWidth(ReviewQueueModel::Position,
+                            metrics.horizontalAdvance(QStringLiteral("00000")) + padding);
+    m_items->setColumnWidth(ReviewQueueModel::Interaction,
+                            metrics.horizontalAdvance(QStringLiteral("demo-00000000")) + padding);
+    m_items->setColumnWidth(ReviewQueueModel::Status,
+                            metrics.horizontalAdvance(ReviewQueueModel::tr("pending (%1)").arg(99)) +
+                                padding);
     // A chosen verdict or severity reads at a glance.
     form->setStyleSheet(
         QStringLiteral("QPushButton:checked { background: #1565c0; color: white; font-weight: bold; }"));
@@ -217,7 +257,7 @@ ReviewPage::ReviewPage(QWidget* parent)
     m_shortcuts = new QLabel(tr("<b>1-9</b> categories · <b>P F U</b> verdict · <b>Shift+1-4</b> severity · "
                                 "<b>E</b> corrected answer · "
                                 "<b>Ctrl+Enter</b> submit and next · <b>J / K</b> next / previous · <b>S</b> "
-                                "skip · <b>Ctrl+Z</b> undo"),
+                                "skip · <b>Ctrl+Z</b> undo · <b>G</b> guidelines"),
                              this);
     m_shortcuts->hide();
     layout->addWidget(m_shortcuts);
@@ -260,6 +300,10 @@ ReviewPage::ReviewPage(QWidget* parent)
             [this, level] { setSeverity(level); }); // a US keyboard's Shift+digit
     }
     key(QKeySequence(Qt::Key_E), [this] { editCorrected(); });
+    key(QKeySequence(Qt::Key_G), [this] {
+        if (m_guidelinesToggle->isEnabled())
+            m_guidelinesToggle->toggle();
+    });
     key(QKeySequence(Qt::CTRL | Qt::Key_Return), [this] { submit(); });
     key(QKeySequence(Qt::CTRL | Qt::Key_Enter), [this] { submit(); });
     key(QKeySequence(Qt::Key_J), [this] { move(1); });
@@ -270,6 +314,7 @@ ReviewPage::ReviewPage(QWidget* parent)
     key(QKeySequence::Redo, [this] { m_undo->redo(); });
     key(QKeySequence(Qt::Key_Escape), [this] { setFocus(); }); // leave a text field
     updateProgress();
+    updateGuidelines();
 }
 
 void ReviewPage::setStore(const StoreContext& store)
@@ -564,11 +609,62 @@ void ReviewPage::loadQueues()
         });
 }
 
+void ReviewPage::updateGuidelines()
+{
+    const bool has = m_queue && !m_queue->guidelines.empty();
+    const bool shown = has && m_guidelinesToggle->isChecked();
+    m_guidelinesToggle->setVisible(m_queue.has_value());
+    m_editGuidelines->setVisible(m_queue.has_value());
+    m_guidelinesToggle->setEnabled(has);
+    m_guidelinesToggle->setText(has ? tr("Guidelines") : tr("No guidelines for this queue"));
+    m_guidelinesToggle->setArrowType(shown ? Qt::DownArrow : Qt::RightArrow);
+    m_editGuidelines->setText(has ? tr("Edit…") : tr("Write…"));
+    m_editGuidelines->setEnabled(static_cast<bool>(m_store.writer));
+    if (has && m_guidelinesText != m_queue->guidelines) {
+        m_guidelines->setMarkdown(QString::fromStdString(m_queue->guidelines));
+        m_guidelinesText = m_queue->guidelines;
+    }
+    m_guidelines->setVisible(shown);
+}
+
+bool ReviewPage::guidelinesShown() const
+{
+    return m_guidelines->isVisibleTo(this);
+}
+
+QString ReviewPage::guidelinesText() const
+{
+    return m_guidelines->toPlainText();
+}
+
+void ReviewPage::editGuidelines()
+{
+    if (!m_queue)
+        return;
+    auto* dialog = new GuidelinesDialog(m_store, m_queue->id, QString::fromStdString(m_queue->name),
+                                        QString::fromStdString(m_queue->guidelines), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const std::int64_t queueId = m_queue->id;
+    connect(dialog, &QDialog::accepted, this, [this, dialog, queueId] {
+        const std::string stored = dialog->markdown().toStdString();
+        for (ReviewQueue& queue : m_queueList)
+            if (queue.id == queueId)
+                queue.guidelines = stored;
+        if (m_queue && m_queue->id == queueId)
+            m_queue->guidelines = stored;
+        if (!stored.empty() && !m_guidelinesToggle->isChecked())
+            m_guidelinesToggle->setChecked(true); // what was just written is shown
+        updateGuidelines();
+    });
+    dialog->open();
+}
+
 void ReviewPage::loadRows()
 {
     const int index = m_queues->currentIndex();
     if (index < 0 || index >= static_cast<int>(m_queueList.size())) {
         m_queue.reset();
+        updateGuidelines();
         m_model->setRows({});
         updateProgress();
         Q_EMIT loaded();
@@ -576,8 +672,7 @@ void ReviewPage::loadRows()
     }
     const bool sameQueue = m_queue && m_queue->id == m_queueList[size_t(index)].id;
     m_queue = m_queueList[size_t(index)];
-    m_guidelines->setMarkdown(QString::fromStdString(m_queue->guidelines));
-    m_guidelines->setVisible(!m_queue->guidelines.empty());
+    updateGuidelines();
     const std::int64_t queueId = m_queue->id;
     const std::string reviewer = m_reviewer->text().trimmed().toStdString();
     const std::optional<std::int64_t> shown = shownInteraction();

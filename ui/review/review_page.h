@@ -24,6 +24,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QTableView;
 class QTextBrowser;
+class QToolButton;
 class QUndoStack;
 
 namespace winnow {
@@ -59,6 +60,10 @@ public:
     void setReviewer(const QString& name, bool remember = true);
     // Opens the queue of this name (the first when empty).
     void openQueue(const QString& name);
+    // The queue's guidelines: shown unless folded (G), edited in a dialog (what Edit… opens).
+    void editGuidelines();
+    bool guidelinesShown() const;
+    QString guidelinesText() const;
 
     // The form, as the reviewer has filled it.
     std::optional<Verdict> verdict() const;
@@ -92,6 +97,7 @@ private:
     void loadQueues();
     void loadOverview();
     void loadRows();
+    void updateGuidelines();
     void showRow(int row);
     void prefetch(int row);
     void present(LoadedItem item);
@@ -107,6 +113,9 @@ private:
     Label formLabel() const;
 
     StoreContext m_store;
+    QToolButton* m_guidelinesToggle = nullptr;
+    QToolButton* m_editGuidelines = nullptr;
+    std::string m_guidelinesText; // what m_guidelines renders
     JobTracker* m_queueJobs;
     JobTracker* m_itemJobs;
     JobTracker* m_prefetchJobs;

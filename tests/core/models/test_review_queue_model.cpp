@@ -62,7 +62,9 @@ TEST(ReviewQueueModel, ShowsWhereEachItemStandsForTheReviewer)
     QAbstractItemModelTester benTester(&bens, QAbstractItemModelTester::FailureReportingMode::Fatal);
     bens.setRows(ReviewStore(store.reader()).queueRows(queue->id, "cy"));
     EXPECT_EQ(bens.data(bens.index(bens.rowOf(3), ReviewQueueModel::Status)).toString(),
-              QStringLiteral("pending (2 by others)"));
+              QStringLiteral("pending (2)"));
+    EXPECT_EQ(bens.data(bens.index(bens.rowOf(3), ReviewQueueModel::Status), Qt::ToolTipRole).toString(),
+              QStringLiteral("Pending for you; 2 other reviewer(s) submitted theirs"));
 
     // A submit updates its row at once.
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);

@@ -7,20 +7,24 @@
 #include "ui/interactions/interactions_page.h"
 #include "ui/main_window.h"
 #include "ui/pages.h"
+#include "ui/review/guidelines_dialog.h"
 #include "ui/review/review_page.h"
+#include "ui/settings.h"
 
 #include <QAbstractBarSeries>
 #include <QAbstractItemModelTester>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
-#include <QMenu>
-#include <QScrollArea>
 #include <QInputDialog>
+#include <QMenu>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+#include <QPointer>
+#include <QTextBrowser>
 #include <QUndoStack>
 
 using namespace winnow;
@@ -413,8 +417,7 @@ TEST(ReviewPage, ARightClickOnADashboardBarMakesAQueueOfExactlyItsInteractions)
     std::optional<ReviewQueue> queue;
     ASSERT_TRUE(test::waitUntil([&] {
         queue = ReviewStore(*reader).queue("top bar");
-        return queue.has_value() &&
-               window.currentScreen() == pageNames().indexOf(QStringLiteral("review"));
+        return queue.has_value() && window.currentScreen() == pageNames().indexOf(QStringLiteral("review"));
     }));
     std::vector<std::int64_t> items = ReviewStore(*reader).queueItems(queue->id);
     std::sort(items.begin(), items.end());
@@ -428,6 +431,48 @@ TEST(ReviewPage, ARightClickOnADashboardBarMakesAQueueOfExactlyItsInteractions)
     ASSERT_TRUE(interactionsLoaded.wait(15000));
     EXPECT_EQ(window.currentScreen(), pageNames().indexOf(QStringLiteral("interactions")));
     EXPECT_TRUE(window.interactions()->model()->filter() == slice);
+}
+
+// A queue's guidelines are shown above the conversation, folded with G (remembered), and written
+// in the app: the dialog previews the Markdown and Save stores it.
+TEST(ReviewPage, GuidelinesAreShownFoldedAndWrittenInTheApp)
+{
+    ReviewFixture fixture;
+    settings::guidelinesFolded.set(false);
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("cy"));
+    QSignalSpy loaded(&page, &Page::loaded);
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(loaded.wait(15000));
+    EXPECT_FALSE(page.guidelinesShown()) << "the fixture's queue has none";
+
+    page.editGuidelines();
+    auto* dialog = page.findChild<GuidelinesDialog*>();
+    ASSERT_TRUE(dialog);
+    dialog->setMarkdown(QStringLiteral("# Escalations\n\nFail when the bot **could** have answered.\n"));
+    auto* preview = dialog->findChild<QTextBrowser*>();
+    ASSERT_TRUE(preview);
+    EXPECT_EQ(preview->toPlainText().indexOf(QStringLiteral("#")), -1) << "rendered, not the source";
+    EXPECT_NE(preview->toPlainText().indexOf(QStringLiteral("could have answered")), -1);
+    const QPointer<GuidelinesDialog> open = dialog;
+    dialog->save();
+    ASSERT_TRUE(test::waitUntil([&] { return page.guidelinesShown() && !open; })) << "saved, then closed";
+    EXPECT_NE(page.guidelinesText().indexOf(QStringLiteral("Fail when the bot could have answered.")), -1);
+    auto reader = Database::openForReading(fixture.store.path).take();
+    EXPECT_EQ(ReviewStore(*reader).queue("escalations")->guidelines,
+              "# Escalations\n\nFail when the bot **could** have answered.\n");
+
+    page.activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&page));
+    page.setFocus();
+    press(&page, Qt::Key_G);
+    EXPECT_FALSE(page.guidelinesShown());
+    EXPECT_TRUE(settings::guidelinesFolded.value()) << "folded stays folded at the next launch";
+    press(&page, Qt::Key_G);
+    EXPECT_TRUE(page.guidelinesShown());
+    EXPECT_FALSE(settings::guidelinesFolded.value());
 }
 
 // A label may judge another turn, or a tool call, chosen from the conversation's links.
