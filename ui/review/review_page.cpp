@@ -332,7 +332,7 @@ void ReviewPage::setStore(const StoreContext& store)
 
 void ReviewPage::refresh()
 {
-    loadQueues();
+    loadQueues(true);
     if (m_overview->isVisible())
         loadOverview();
 }
@@ -343,6 +343,7 @@ void ReviewPage::showOverview(bool shown)
         m_overviewButton->setChecked(shown);
     m_overview->setVisible(shown);
     m_conversation->setVisible(!shown);
+    updateGuidelines(); // folded under the overview: it needs the room
     if (shown)
         loadOverview();
 }
@@ -366,9 +367,9 @@ QString percent(double value)
 QString agreementRow(const QString& what, const std::optional<Agreement>& a, const std::string& error)
 {
     if (!a)
-        return QStringLiteral("<tr><td>%1</td><td colspan=\"5\"><i>%2</i></td></tr>")
+        return QStringLiteral("<tr><td nowrap>%1</td><td colspan=\"5\"><i>%2</i></td></tr>")
             .arg(what.toHtmlEscaped(), QString::fromStdString(error).toHtmlEscaped());
-    return QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td><td "
+    return QStringLiteral("<tr><td nowrap>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td><td "
                           "align=\"right\">%4</td><td align=\"right\">%5</td><td align=\"right\">%6 "
                           "(%7 – %8)</td></tr>")
         .arg(what.toHtmlEscaped())
@@ -560,7 +561,7 @@ void ReviewPage::openQueue(const QString& name)
     loadQueues();
 }
 
-void ReviewPage::loadQueues()
+void ReviewPage::loadQueues(bool keepShown)
 {
     struct Loaded
     {
@@ -572,23 +573,36 @@ void ReviewPage::loadQueues()
             ReviewStore review(context.database());
             return Loaded{review.queues(), review.categories()};
         },
-        [this](Loaded loaded) {
+        [this, keepShown](Loaded loaded) {
             const QString current = m_wantedQueue.isEmpty() ? m_queues->currentText() : m_wantedQueue;
+            const bool wantsAnother = !m_wantedQueue.isEmpty();
             m_wantedQueue.clear();
             m_queueList = std::move(loaded.queues);
-            m_taxonomy.clear();
+            std::vector<ReviewCategory> taxonomy;
             for (ReviewCategory& category : loaded.categories)
                 if (!category.retired)
-                    m_taxonomy.push_back(std::move(category));
-            m_categories->clear();
-            for (size_t i = 0; i < m_taxonomy.size(); ++i) {
-                auto* item =
-                    new QListWidgetItem((i < 9 ? QStringLiteral("%1  ").arg(i + 1) : QStringLiteral("    ")) +
-                                            QString::fromStdString(m_taxonomy[i].name),
-                                        m_categories);
-                item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
-                item->setCheckState(Qt::Unchecked);
-                item->setToolTip(QString::fromStdString(m_taxonomy[i].description));
+                    taxonomy.push_back(std::move(category));
+            auto same = [](const ReviewCategory& a, const ReviewCategory& b) {
+                return a.id == b.id && a.name == b.name && a.description == b.description;
+            };
+            if (!std::equal(taxonomy.begin(), taxonomy.end(), m_taxonomy.begin(), m_taxonomy.end(), same)) {
+                // Rebuilt only when it changed, keeping what the reviewer checked, without counting
+                // as an edit of the form.
+                const std::vector<std::int64_t> checked = checkedCategories();
+                const QSignalBlocker quiet(m_categories);
+                m_taxonomy = std::move(taxonomy);
+                m_categories->clear();
+                for (size_t i = 0; i < m_taxonomy.size(); ++i) {
+                    auto* item = new QListWidgetItem(
+                        (i < 9 ? QStringLiteral("%1  ").arg(i + 1) : QStringLiteral("    ")) +
+                            QString::fromStdString(m_taxonomy[i].name),
+                        m_categories);
+                    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+                    const bool wasChecked =
+                        std::find(checked.begin(), checked.end(), m_taxonomy[i].id) != checked.end();
+                    item->setCheckState(wasChecked ? Qt::Checked : Qt::Unchecked);
+                    item->setToolTip(QString::fromStdString(m_taxonomy[i].description));
+                }
             }
             m_queues->clear();
             for (const ReviewQueue& queue : m_queueList)
@@ -600,7 +614,7 @@ void ReviewPage::loadQueues()
                     "<h3>No review queues yet</h3><p>Make one from the command line, e.g. <code>winnow queue "
                     "create escalations --where signal=escalation</code>, and it appears here.</p>"));
             Q_EMIT queuesLoaded();
-            loadRows();
+            loadRows(keepShown && !wantsAnother);
         },
         [this](const Error& error) {
             m_conversation->setPlainText(
@@ -612,7 +626,7 @@ void ReviewPage::loadQueues()
 void ReviewPage::updateGuidelines()
 {
     const bool has = m_queue && !m_queue->guidelines.empty();
-    const bool shown = has && m_guidelinesToggle->isChecked();
+    const bool shown = has && m_guidelinesToggle->isChecked() && !m_overviewButton->isChecked();
     m_guidelinesToggle->setVisible(m_queue.has_value());
     m_editGuidelines->setVisible(m_queue.has_value());
     m_guidelinesToggle->setEnabled(has);
@@ -659,7 +673,7 @@ void ReviewPage::editGuidelines()
     dialog->open();
 }
 
-void ReviewPage::loadRows()
+void ReviewPage::loadRows(bool keepShown)
 {
     const int index = m_queues->currentIndex();
     if (index < 0 || index >= static_cast<int>(m_queueList.size())) {
@@ -680,13 +694,23 @@ void ReviewPage::loadRows()
         [queueId, reviewer](JobContext& context) {
             return ReviewStore(context.database()).queueRows(queueId, reviewer);
         },
-        [this, shown, sameQueue](std::vector<QueueRow> rows) {
+        [this, shown, sameQueue, keepShown](std::vector<QueueRow> rows) {
             m_model->setRows(std::move(rows));
+            int row = sameQueue && shown ? m_model->rowOf(*shown) : -1;
+            if (keepShown && row >= 0 && m_item) {
+                m_row = row;
+                const QSignalBlocker blocker(m_items->selectionModel());
+                m_items->selectRow(row);
+                updateProgress();
+                if (m_overview->isVisible())
+                    loadOverview();
+                Q_EMIT loaded();
+                return;
+            }
             updateProgress();
             if (m_overview->isVisible())
                 loadOverview();
             Q_EMIT loaded();
-            int row = sameQueue && shown ? m_model->rowOf(*shown) : -1;
             if (row < 0)
                 row = m_model->nextOpen(-1);
             if (row < 0 && m_model->rowCount() > 0)

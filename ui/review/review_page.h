@@ -94,9 +94,11 @@ private:
     static std::optional<LoadedItem> readItem(Database& database, std::int64_t id,
                                               const std::string& reviewer);
     void saveDraft();
-    void loadQueues();
+    // keepShown: a refresh after commits elsewhere (an ingest, another reviewer) leaves the item on
+    // screen and its form as the reviewer has it.
+    void loadQueues(bool keepShown = false);
     void loadOverview();
-    void loadRows();
+    void loadRows(bool keepShown = false);
     void updateGuidelines();
     void showRow(int row);
     void prefetch(int row);

@@ -17,6 +17,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QInputDialog>
+#include <QListWidget>
 #include <QMenu>
 #include <QPushButton>
 #include <QScrollArea>
@@ -473,6 +474,48 @@ TEST(ReviewPage, GuidelinesAreShownFoldedAndWrittenInTheApp)
     press(&page, Qt::Key_G);
     EXPECT_TRUE(page.guidelinesShown());
     EXPECT_FALSE(settings::guidelinesFolded.value());
+}
+
+// The window refreshes the page after every commit elsewhere (each second while an ingest runs):
+// the item on screen and the form as the reviewer has it stay, nothing is saved behind their back,
+// and a taxonomy edited meanwhile keeps their checked categories.
+TEST(ReviewPage, ARefreshLeavesTheFormAsTheReviewerHasIt)
+{
+    ReviewFixture fixture;
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("dee"));
+    QSignalSpy loaded(&page, &Page::loaded);
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+    const std::int64_t shown = *page.shownInteraction();
+    page.activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&page));
+    page.setFocus();
+    press(&page, Qt::Key_F);
+    press(&page, Qt::Key_2);
+    press(&page, Qt::Key_3, Qt::ShiftModifier);
+    const std::vector<std::int64_t> checked = page.checkedCategories();
+    ASSERT_EQ(checked.size(), 1u);
+
+    for (int round = 0; round < 2; ++round) {
+        if (round == 1) // a category added elsewhere meanwhile
+            ASSERT_TRUE(fixture.writer->write(WritePriority::Interactive, [](WriteTransaction& tx) {
+                ReviewStore(tx.database()).addCategory("leaked secret", "", "lead");
+            }));
+        loaded.clear();
+        page.refresh();
+        ASSERT_TRUE(loaded.wait(15000));
+        QTest::qWait(50); // anything the refresh set off
+        EXPECT_EQ(page.shownInteraction(), shown);
+        EXPECT_EQ(page.verdict(), Verdict::Fail);
+        EXPECT_EQ(page.checkedCategories(), checked);
+        EXPECT_EQ(page.severity(), 3);
+    }
+    auto reader = Database::openForReading(fixture.store.path).take();
+    EXPECT_FALSE(ReviewStore(*reader).currentLabel(shown, "dee")) << "no draft written by a refresh";
+    EXPECT_EQ(page.findChild<QListWidget*>()->count(), 11) << "the new category is offered";
 }
 
 // A label may judge another turn, or a tool call, chosen from the conversation's links.
