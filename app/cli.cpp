@@ -16,20 +16,45 @@ constexpr const char* description =
     "Without a command, opens the desktop app on the store.";
 } // namespace
 
+namespace {
+// The global options before a command: --db PATH, --reviewer NAME (or =), --json. Returns the
+// index of the first other argument.
+int scanGlobalOptions(int argc, char** argv, AppOptions& options)
+{
+    int i = 1;
+    for (; i < argc; ++i) {
+        const std::string arg = argv[i];
+        std::string* value = arg == "--db"         ? &options.dbPath
+                             : arg == "--reviewer" ? &options.reviewer
+                                                   : nullptr;
+        if (value) {
+            if (i + 1 < argc)
+                *value = argv[++i];
+            continue;
+        }
+        if (arg.rfind("--db=", 0) == 0)
+            options.dbPath = arg.substr(5);
+        else if (arg.rfind("--reviewer=", 0) == 0)
+            options.reviewer = arg.substr(11);
+        else if (arg != "--json")
+            break;
+    }
+    return i;
+}
+} // namespace
+
+AppOptions appOptions(int argc, char** argv)
+{
+    AppOptions options;
+    scanGlobalOptions(argc, argv, options);
+    return options;
+}
+
 bool hasCommand(int argc, char** argv)
 {
-    for (int i = 1; i < argc; ++i) {
+    AppOptions ignored;
+    for (int i = scanGlobalOptions(argc, argv, ignored); i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--db") {
-            ++i;
-            continue;
-        }
-        if (arg == "--reviewer") {
-            ++i;
-            continue;
-        }
-        if (arg.rfind("--db=", 0) == 0 || arg.rfind("--reviewer=", 0) == 0 || arg == "--json")
-            continue;
         if (arg == "--help" || arg == "-h")
             return true;
         // A word is a command (an unknown one is reported, not taken for the app); options of

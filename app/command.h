@@ -58,5 +58,12 @@ struct CommandFailed
 int run(int argc, char** argv);
 // Whether the arguments name a command (else `winnow` opens the desktop app).
 bool hasCommand(int argc, char** argv);
+// What the desktop app takes of the global options, as the commands take them.
+struct AppOptions
+{
+    std::string dbPath;   // --db: the store to open (else the one used last)
+    std::string reviewer; // --reviewer: who reviews, for this session (not remembered)
+};
+AppOptions appOptions(int argc, char** argv);
 
 } // namespace winnow::cli

@@ -16,6 +16,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -328,6 +329,33 @@ void ReviewPage::setStore(const StoreContext& store)
     m_item.reset();
     m_model->setRows({});
     loadQueues();
+}
+
+void ReviewPage::showEvent(QShowEvent* event)
+{
+    Page::showEvent(event);
+    if (m_askedReviewer)
+        return;
+    // After the events at hand: a name given right after showing (--reviewer) is not asked again.
+    QTimer::singleShot(0, this, [this] {
+        if (!m_askedReviewer && isVisible() && m_reviewer->text().trimmed().isEmpty())
+            askReviewer();
+    });
+}
+
+void ReviewPage::askReviewer()
+{
+    m_askedReviewer = true;
+    auto* dialog = new QInputDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Who reviews?"));
+    dialog->setLabelText(tr("Your name, stored with every label you write (the Reviewer field changes it):"));
+    dialog->setTextValue(qEnvironmentVariable("USER", qEnvironmentVariable("LOGNAME")));
+    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& name) {
+        if (!name.trimmed().isEmpty())
+            setReviewer(name.trimmed());
+    });
+    dialog->open();
 }
 
 void ReviewPage::refresh()

@@ -84,7 +84,12 @@ Q_SIGNALS:
     void itemShown(); // an item's conversation is on screen, its form ready
     void submitted(); // a label was written
 
+protected:
+    // The first time the screen shows without a reviewer, it asks for one (remembered).
+    void showEvent(QShowEvent* event) override;
+
 private:
+    void askReviewer();
     struct LoadedItem
     {
         InteractionDetail detail;
@@ -115,6 +120,7 @@ private:
     Label formLabel() const;
 
     StoreContext m_store;
+    bool m_askedReviewer = false;
     QToolButton* m_guidelinesToggle = nullptr;
     QToolButton* m_editGuidelines = nullptr;
     std::string m_guidelinesText; // what m_guidelines renders

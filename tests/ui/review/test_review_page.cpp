@@ -19,12 +19,12 @@
 #include <QInputDialog>
 #include <QListWidget>
 #include <QMenu>
+#include <QPointer>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
-#include <QPointer>
 #include <QTextBrowser>
 #include <QUndoStack>
 
@@ -516,6 +516,39 @@ TEST(ReviewPage, ARefreshLeavesTheFormAsTheReviewerHasIt)
     auto reader = Database::openForReading(fixture.store.path).take();
     EXPECT_FALSE(ReviewStore(*reader).currentLabel(shown, "dee")) << "no draft written by a refresh";
     EXPECT_EQ(page.findChild<QListWidget*>()->count(), 11) << "the new category is offered";
+}
+
+// The first time the Review screen shows without a reviewer it asks for one, offering the login
+// name; the answer is remembered. A name given right away (--reviewer) is not asked again.
+TEST(ReviewPage, AsksForTheReviewersNameTheFirstTime)
+{
+    ReviewFixture fixture;
+    qputenv("USER", "zed");
+    settings::reviewer.set(QString());
+    {
+        ReviewPage given;
+        given.show();
+        given.setReviewer(QStringLiteral("yan"), false);
+        QTest::qWait(50);
+        EXPECT_FALSE(given.findChild<QInputDialog*>()) << "a name was given";
+    }
+    ReviewPage page;
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    page.show();
+    QInputDialog* dialog = nullptr;
+    ASSERT_TRUE(test::waitUntil([&] {
+        dialog = page.findChild<QInputDialog*>();
+        return dialog != nullptr && dialog->isVisible();
+    }));
+    EXPECT_EQ(dialog->textValue(), QStringLiteral("zed"));
+    dialog->setTextValue(QStringLiteral("  Zed Q "));
+    dialog->accept();
+    EXPECT_EQ(settings::reviewer.value(), QStringLiteral("Zed Q"));
+    page.hide();
+    page.show();
+    QTest::qWait(50);
+    EXPECT_FALSE(page.findChild<QInputDialog*>()) << "asked once";
+    settings::reviewer.set(QStringLiteral("tester"));
 }
 
 // A label may judge another turn, or a tool call, chosen from the conversation's links.
