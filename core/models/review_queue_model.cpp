@@ -13,26 +13,52 @@ void ReviewQueueModel::setRows(std::vector<QueueRow> rows)
 {
     beginResetModel();
     m_rows = std::move(rows);
+    choose();
     endResetModel();
+}
+
+void ReviewQueueModel::setShow(Show show)
+{
+    if (show == m_show)
+        return;
+    beginResetModel();
+    m_show = show;
+    choose();
+    endResetModel();
+}
+
+void ReviewQueueModel::choose()
+{
+    m_shown.clear();
+    m_shown.reserve(m_rows.size());
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+        const std::optional<LabelStatus>& mine = m_rows[i].mine;
+        const bool draft = mine && *mine == LabelStatus::Draft;
+        const bool done = mine && !draft;
+        const bool shown = m_show == Show::All || (m_show == Show::ToDo && !done) ||
+                           (m_show == Show::Drafts && draft) || (m_show == Show::Done && done);
+        if (shown)
+            m_shown.push_back(i);
+    }
 }
 
 const QueueRow* ReviewQueueModel::rowAt(int row) const
 {
-    return row >= 0 && row < static_cast<int>(m_rows.size()) ? &m_rows[size_t(row)] : nullptr;
+    return row >= 0 && row < static_cast<int>(m_shown.size()) ? &m_rows[m_shown[size_t(row)]] : nullptr;
 }
 
 int ReviewQueueModel::rowOf(std::int64_t interactionId) const
 {
-    const auto found = std::find_if(m_rows.begin(), m_rows.end(),
-                                    [&](const QueueRow& r) { return r.interactionId == interactionId; });
-    return found == m_rows.end() ? -1 : static_cast<int>(found - m_rows.begin());
+    const auto found = std::find_if(m_shown.begin(), m_shown.end(),
+                                    [&](size_t i) { return m_rows[i].interactionId == interactionId; });
+    return found == m_shown.end() ? -1 : static_cast<int>(found - m_shown.begin());
 }
 
 void ReviewQueueModel::setMine(int row, std::optional<LabelStatus> status)
 {
     if (!rowAt(row))
         return;
-    QueueRow& r = m_rows[size_t(row)];
+    QueueRow& r = m_rows[m_shown[size_t(row)]];
     const bool wasSubmitted = r.mine && *r.mine != LabelStatus::Draft;
     const bool isSubmitted = status && *status != LabelStatus::Draft;
     r.submitted += (isSubmitted ? 1 : 0) - (wasSubmitted ? 1 : 0);
@@ -49,10 +75,10 @@ int ReviewQueueModel::doneCount() const
 
 int ReviewQueueModel::nextOpen(int row) const
 {
-    const int count = static_cast<int>(m_rows.size());
+    const int count = static_cast<int>(m_shown.size());
     for (int step = 1; step <= count; ++step) {
         const int candidate = ((row < 0 ? -1 : row) + step) % count;
-        const QueueRow& r = m_rows[size_t(candidate)];
+        const QueueRow& r = m_rows[m_shown[size_t(candidate)]];
         if (!r.mine || *r.mine == LabelStatus::Draft)
             return candidate;
     }
@@ -61,7 +87,7 @@ int ReviewQueueModel::nextOpen(int row) const
 
 int ReviewQueueModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+    return parent.isValid() ? 0 : static_cast<int>(m_shown.size());
 }
 
 int ReviewQueueModel::columnCount(const QModelIndex& parent) const

@@ -90,6 +90,19 @@ ReviewPage::ReviewPage(QWidget* parent)
     m_queues = new QComboBox(this);
     m_queues->setMinimumWidth(200);
     bar->addWidget(m_queues);
+    auto* showLabel = new QLabel(tr("Show"), this);
+    m_show = new QComboBox(this);
+    m_show->addItem(tr("All items"), int(ReviewQueueModel::Show::All));
+    m_show->addItem(tr("To do"), int(ReviewQueueModel::Show::ToDo));
+    m_show->addItem(tr("Drafts"), int(ReviewQueueModel::Show::Drafts));
+    m_show->addItem(tr("Done"), int(ReviewQueueModel::Show::Done));
+    m_show->setToolTip(tr("Which items the list shows, by where your label stands"));
+    m_show->setFocusPolicy(Qt::NoFocus);
+    showLabel->setBuddy(m_show);
+    bar->addWidget(showLabel);
+    bar->addWidget(m_show);
+    connect(m_show, &QComboBox::currentIndexChanged, this,
+            [this] { showItems(static_cast<ReviewQueueModel::Show>(m_show->currentData().toInt())); });
     bar->addWidget(new QLabel(tr("Reviewer"), this));
     m_reviewer = new QLineEdit(settings::reviewer.value(), this);
     m_reviewer->setPlaceholderText(tr("your name"));
@@ -1112,6 +1125,29 @@ void ReviewPage::move(int step)
     showRow(((m_row < 0 ? 0 : m_row) + step + count) % count);
 }
 
+void ReviewPage::showItems(ReviewQueueModel::Show show)
+{
+    if (m_show->currentData().toInt() != int(show)) {
+        m_show->setCurrentIndex(m_show->findData(int(show))); // comes back here
+        return;
+    }
+    const std::optional<std::int64_t> shown = shownInteraction();
+    m_model->setShow(show);
+    const int row = shown ? m_model->rowOf(*shown) : -1;
+    if (row >= 0) { // the item on screen stays, as the reviewer has it
+        m_row = row;
+        const QSignalBlocker blocker(m_items->selectionModel());
+        m_items->selectRow(row);
+        m_items->scrollTo(m_model->index(row, 0));
+    } else if (m_model->rowCount() > 0) {
+        const int open = m_model->nextOpen(-1);
+        showRow(open >= 0 ? open : 0);
+    } else {
+        m_row = -1;
+    }
+    updateProgress();
+}
+
 void ReviewPage::updateProgress()
 {
     if (!m_queue) {
@@ -1127,6 +1163,12 @@ QString ReviewPage::progressText() const
         return {};
     if (adjudicating())
         return tr("Writing the final label of this item (adjudication): Ctrl+Enter to save it");
+    if (m_model->show() != ReviewQueueModel::Show::All)
+        return tr("%1 of %2 shown (%3 in the queue) · %4 done by you")
+            .arg(m_row < 0 ? 0 : m_row + 1)
+            .arg(m_model->rowCount())
+            .arg(m_model->totalCount())
+            .arg(m_model->doneCount());
     return tr("%1 of %2 · %3 done by you")
         .arg(m_row < 0 ? 0 : m_row + 1)
         .arg(m_model->rowCount())

@@ -60,6 +60,8 @@ public:
     void setReviewer(const QString& name, bool remember = true);
     // Opens the queue of this name (the first when empty).
     void openQueue(const QString& name);
+    // Which items the list shows (what the Show box chooses).
+    void showItems(ReviewQueueModel::Show show);
     // The queue's guidelines: shown unless folded (G), edited in a dialog (what Edit… opens).
     void editGuidelines();
     bool guidelinesShown() const;
@@ -130,6 +132,7 @@ private:
     ReviewQueueModel* m_model;
     QUndoStack* m_undo;
     QComboBox* m_queues = nullptr;
+    QComboBox* m_show = nullptr;
     QLineEdit* m_reviewer = nullptr;
     QLabel* m_progress = nullptr;
     QTableView* m_items = nullptr;

@@ -79,3 +79,46 @@ TEST(ReviewQueueModel, ShowsWhereEachItemStandsForTheReviewer)
     model.setMine(1, std::nullopt);
     EXPECT_EQ(model.nextOpen(3), 1);
 }
+
+// The list filtered by where the reviewer's label stands: row numbers, lookups and the next open
+// item are the shown rows'; what was submitted while shown stays until the rows are set again.
+TEST(ReviewQueueModel, ShowsToDoDraftsOrDone)
+{
+    std::vector<QueueRow> rows(6);
+    for (size_t i = 0; i < rows.size(); ++i) {
+        rows[i].position = std::int64_t(i);
+        rows[i].interactionId = std::int64_t(10 + i);
+        rows[i].key = "k" + std::to_string(i);
+    }
+    rows[1].mine = LabelStatus::Submitted;
+    rows[2].mine = LabelStatus::Draft;
+    rows[4].mine = LabelStatus::Submitted;
+    ReviewQueueModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.setRows(rows);
+    EXPECT_EQ(model.rowCount(), 6);
+
+    model.setShow(ReviewQueueModel::Show::ToDo);
+    ASSERT_EQ(model.rowCount(), 4); // k0, k2 (a draft), k3, k5
+    EXPECT_EQ(model.totalCount(), 6);
+    EXPECT_EQ(model.data(model.index(1, ReviewQueueModel::Interaction)).toString(), QStringLiteral("k2"));
+    EXPECT_EQ(model.data(model.index(1, ReviewQueueModel::Position)).toLongLong(), 3);
+    EXPECT_EQ(model.rowOf(13), 2);
+    EXPECT_EQ(model.rowOf(11), -1) << "done: not shown";
+    EXPECT_EQ(model.doneCount(), 2) << "of the whole queue";
+    model.setMine(2, LabelStatus::Submitted); // k3 submitted while shown
+    EXPECT_EQ(model.rowCount(), 4);
+    EXPECT_EQ(model.nextOpen(1), 3) << "k5, past the submitted k3";
+    EXPECT_EQ(model.doneCount(), 3);
+
+    model.setShow(ReviewQueueModel::Show::Drafts);
+    ASSERT_EQ(model.rowCount(), 1);
+    EXPECT_EQ(model.rowAt(0)->key, "k2");
+    model.setShow(ReviewQueueModel::Show::Done);
+    ASSERT_EQ(model.rowCount(), 3);
+    EXPECT_EQ(model.rowAt(1)->key, "k3");
+    EXPECT_EQ(model.nextOpen(-1), -1);
+    model.setShow(ReviewQueueModel::Show::All);
+    EXPECT_EQ(model.rowCount(), 6);
+    EXPECT_EQ(model.rowAt(3)->mine, LabelStatus::Submitted);
+}

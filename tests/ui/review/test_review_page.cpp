@@ -551,6 +551,42 @@ TEST(ReviewPage, AsksForTheReviewersNameTheFirstTime)
     settings::reviewer.set(QStringLiteral("tester"));
 }
 
+// The list shows all items, those to do, drafts or done; the item on screen stays when it is
+// among them, else the first open one shown opens.
+TEST(ReviewPage, TheListShowsToDoOrDone)
+{
+    ReviewFixture fixture;
+    ReviewPage page;
+    page.resize(1400, 900);
+    page.show();
+    page.setReviewer(QStringLiteral("eve"));
+    page.setStore({fixture.store.path, fixture.writer, {}});
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
+    const int total = page.model()->rowCount();
+    page.activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&page));
+    page.setFocus();
+    std::vector<std::int64_t> done;
+    for (int i = 0; i < 2; ++i) {
+        done.push_back(*page.shownInteraction());
+        press(&page, Qt::Key_P);
+        press(&page, Qt::Key_Return, Qt::ControlModifier);
+        ASSERT_TRUE(test::waitUntil([&] { return *page.shownInteraction() != done.back(); }));
+    }
+    const std::int64_t onScreen = *page.shownInteraction();
+    page.showItems(ReviewQueueModel::Show::ToDo);
+    EXPECT_EQ(page.model()->rowCount(), total - 2);
+    EXPECT_EQ(page.shownInteraction(), onScreen) << "still to do: it stays";
+    EXPECT_NE(page.progressText().indexOf(QStringLiteral("shown (%1 in the queue)").arg(total)), -1)
+        << page.progressText().toStdString();
+    page.showItems(ReviewQueueModel::Show::Done);
+    ASSERT_EQ(page.model()->rowCount(), 2);
+    ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() != onScreen; }));
+    EXPECT_NE(std::find(done.begin(), done.end(), *page.shownInteraction()), done.end());
+    page.showItems(ReviewQueueModel::Show::All);
+    EXPECT_EQ(page.model()->rowCount(), total);
+}
+
 // A label may judge another turn, or a tool call, chosen from the conversation's links.
 TEST(ReviewPage, ALabelCanJudgeAToolCall)
 {
