@@ -18,6 +18,7 @@ namespace {
 struct LabelsArguments
 {
     std::string file, out, queue;
+    std::vector<std::string> maps;
 };
 } // namespace
 
@@ -33,18 +34,28 @@ Runner defineLabels(CLI::App& command, const Context& context)
         "in its history.");
     CLI::App* import = command.add_subcommand("import", "Add the labels of a file");
     import->add_option("file", a->file, "FILE.jsonl or FILE.csv")->required();
+    repeatable(import->add_option("--map", a->maps,
+                                  "TARGET=SOURCE: read a label field from a column or key of another name "
+                                  "(repeatable), e.g. --map interaction_id=conversation --map verdict=label"))
+        ->type_name("TARGET=SOURCE");
     CLI::App* exported = command.add_subcommand("export", "Write the submitted labels to a file");
     exported->add_option("--queue", a->queue, "Only the labels of this queue's items")->type_name("NAME");
     exported->add_option("--out", a->out, "FILE.jsonl")->required()->type_name("FILE");
     command.require_subcommand(1);
     for (CLI::App* sub : {import, exported})
         sub->fallthrough();
-    setExamples(command, {"winnow labels export --queue escalations --out ana.jsonl",
-                          "winnow --db team.db labels import ana.jsonl"});
+    setExamples(command,
+                {"winnow labels export --queue escalations --out ana.jsonl",
+                 "winnow --db team.db labels import ana.jsonl",
+                 "winnow labels import tool.csv --map interaction_id=conversation --map reviewer=annotator"});
     return [&context, a, import]() -> int {
         const auto reader = openReader(context);
         if (import->parsed()) {
-            const LabelImport read = readLabelFile(*reader, a->file);
+            ColumnMapping mapping;
+            for (const std::string& spec : a->maps)
+                if (Status added = addLabelMapping(mapping, spec); !added)
+                    throw UsageError{added.error().message};
+            const LabelImport read = readLabelFile(*reader, a->file, mapping);
             if (!read.problems.empty()) {
                 for (const LabelFileProblem& problem : read.problems)
                     std::cerr << "winnow: " << a->file

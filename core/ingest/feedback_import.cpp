@@ -18,14 +18,8 @@ namespace winnow {
 
 namespace {
 
-const char* const fixedTargets[] = {"interaction_id", "trace_id", "session", "thumb",
-                                    "rating",         "comment",  "outcome"};
-
-bool isTarget(const std::string& target)
-{
-    return std::find(std::begin(fixedTargets), std::end(fixedTargets), target) != std::end(fixedTargets) ||
-           (target.rfind("score.", 0) == 0 && target.size() > 6);
-}
+const std::vector<std::string> feedbackTargets = {"interaction_id", "trace_id", "session", "thumb",
+                                                  "rating",         "comment",  "outcome", "score."};
 
 std::optional<double> number(std::string_view text)
 {
@@ -42,14 +36,10 @@ std::optional<double> number(std::string_view text)
 
 // One record from named fields (a CSV row, a JSON object's values as text): its reason when it
 // cannot be read.
-std::string fill(FeedbackRecord& record, const std::map<std::string, std::string>& fields,
-                 const FeedbackMapping& mapping)
+std::string fill(FeedbackRecord& record, const FieldRecord& row, const FeedbackMapping& mapping)
 {
-    auto field = [&](const std::string& target) -> const std::string* {
-        const auto source = mapping.find(target);
-        const auto found = fields.find(source == mapping.end() ? target : source->second);
-        return found == fields.end() || found->second.empty() ? nullptr : &found->second;
-    };
+    const std::map<std::string, std::string>& fields = row.fields;
+    auto field = [&](const std::string& target) { return mappedColumn(row, mapping, target); };
     if (const auto* id = field("interaction_id"))
         record.interactionId = *id;
     if (const auto* trace = field("trace_id"))
@@ -104,16 +94,7 @@ std::string fill(FeedbackRecord& record, const std::map<std::string, std::string
 
 Status addFeedbackMapping(FeedbackMapping& mapping, const std::string& text)
 {
-    const size_t equals = text.find('=');
-    const std::string target = text.substr(0, equals);
-    if (equals == std::string::npos || equals + 1 == text.size() || !isTarget(target))
-        return Error{
-            "--map is TARGET=SOURCE with a target among interaction_id, trace_id, session, thumb, rating, "
-            "comment, outcome, score.NAME; not '" +
-                text + "'",
-            {}};
-    mapping[target] = text.substr(equals + 1);
-    return {};
+    return addColumnMapping(mapping, text, feedbackTargets);
 }
 
 Result<std::vector<FeedbackRecord>> readFeedbackFile(const std::string& path, const FeedbackMapping& mapping,
@@ -129,7 +110,7 @@ Result<std::vector<FeedbackRecord>> readFeedbackFile(const std::string& path, co
     for (const FieldRecord& row : *rows) {
         FeedbackRecord record;
         record.line = row.line;
-        if (std::string reason = fill(record, row.fields, mapping); !reason.empty())
+        if (std::string reason = fill(record, row, mapping); !reason.empty())
             problems.push_back({row.line, reason});
         else
             records.push_back(std::move(record));
@@ -165,7 +146,8 @@ std::vector<FeedbackRecord> parseFeedbackJson(std::string_view body, std::vector
         }
         FeedbackRecord record;
         record.line = index;
-        if (std::string reason = fill(record, fieldsOfJsonObject(object), {}); !reason.empty())
+        if (std::string reason = fill(record, FieldRecord{index, fieldsOfJsonObject(object)}, {});
+            !reason.empty())
             problems.push_back({index, reason});
         else
             records.push_back(std::move(record));

@@ -6,6 +6,7 @@
 // `score.NAME`. Signals and rollups follow in the same transaction; records that match nothing
 // or say nothing readable are reported with their line.
 
+#include "core/ingest/field_records.h"
 #include "core/signals/detectors.h"
 #include "core/store/feedback_store.h"
 #include "core/util/result.h"
@@ -33,7 +34,7 @@ struct FeedbackProblem
 
 // Target → the column or key it is read from, for files that name them otherwise
 // (--map interaction_id=conversation_id --map score.csat=csat).
-using FeedbackMapping = std::map<std::string, std::string>;
+using FeedbackMapping = ColumnMapping;
 // "TARGET=SOURCE" with a known target; an Error says which targets there are.
 Status addFeedbackMapping(FeedbackMapping& mapping, const std::string& text);
 

@@ -1,5 +1,7 @@
 #include "core/ingest/field_records.h"
 
+#include <algorithm>
+
 #include "core/util/text.h"
 
 #include <fstream>
@@ -71,6 +73,32 @@ std::map<std::string, std::string> fieldsOfJsonObject(simdjson::dom::object obje
             fields[name] = simdjson::minify(value);
     }
     return fields;
+}
+
+Status addColumnMapping(ColumnMapping& mapping, const std::string& text,
+                        const std::vector<std::string>& targets)
+{
+    const size_t equals = text.find('=');
+    const std::string target = text.substr(0, equals);
+    const bool known = std::any_of(targets.begin(), targets.end(), [&](const std::string& t) {
+        return t.back() == '.' ? target.size() > t.size() && target.rfind(t, 0) == 0 : target == t;
+    });
+    if (equals == std::string::npos || equals + 1 == text.size() || !known) {
+        std::string names;
+        for (const std::string& t : targets)
+            names += (names.empty() ? "" : ", ") + (t.back() == '.' ? t + "NAME" : t);
+        return Error{"--map is TARGET=SOURCE with a target among " + names + "; not '" + text + "'", {}};
+    }
+    mapping[target] = text.substr(equals + 1);
+    return {};
+}
+
+const std::string* mappedColumn(const FieldRecord& record, const ColumnMapping& mapping,
+                                const std::string& target)
+{
+    const auto source = mapping.find(target);
+    const auto found = record.fields.find(source == mapping.end() ? target : source->second);
+    return found == record.fields.end() || found->second.empty() ? nullptr : &found->second;
 }
 
 Result<std::vector<FieldRecord>> readFieldRecords(const std::string& path,

@@ -30,6 +30,17 @@ struct FieldRecordProblem
 // A JSON object's fields as text (strings as they are, other values as JSON).
 std::map<std::string, std::string> fieldsOfJsonObject(simdjson::dom::object object);
 
+// Target → the column or key another tool's file holds it in (--map TARGET=SOURCE); a target
+// not mapped is read from its own name.
+using ColumnMapping = std::map<std::string, std::string>;
+// Adds "TARGET=SOURCE" when TARGET is one of `targets` (one ending in '.' stands for any name
+// after it: "score." takes score.csat); else an Error naming the targets there are.
+Status addColumnMapping(ColumnMapping& mapping, const std::string& text,
+                        const std::vector<std::string>& targets);
+// A target's value in a record (none when it is absent or empty).
+const std::string* mappedColumn(const FieldRecord& record, const ColumnMapping& mapping,
+                                const std::string& target);
+
 // Every record; records that cannot be read at all (a row of the wrong width, a line that is not
 // a JSON object) are problems with their line. An error when the file cannot be read.
 Result<std::vector<FieldRecord>> readFieldRecords(const std::string& path,

@@ -225,7 +225,15 @@ std::string labelJson(const Label& label, const std::string& interactionKey,
 
 } // namespace
 
-LabelImport readLabelFile(Database& reader, const std::string& path)
+Status addLabelMapping(ColumnMapping& mapping, const std::string& text)
+{
+    static const std::vector<std::string> targets = {"interaction_id", "reviewer", "verdict",
+                                                     "categories",     "severity", "note",
+                                                     "corrected",      "turn",     "created_at"};
+    return addColumnMapping(mapping, text, targets);
+}
+
+LabelImport readLabelFile(Database& reader, const std::string& path, const ColumnMapping& mapping)
 {
     LabelImport result;
     std::vector<FieldRecordProblem> unreadable;
@@ -240,10 +248,7 @@ LabelImport readLabelFile(Database& reader, const std::string& path)
     InteractionStore interactions(reader);
     const std::vector<ReviewCategory> taxonomy = review.categories();
     for (const FieldRecord& row : *rows) {
-        auto field = [&](const char* name) -> const std::string* {
-            const auto it = row.fields.find(name);
-            return it == row.fields.end() || it->second.empty() ? nullptr : &it->second;
-        };
+        auto field = [&](const char* name) { return mappedColumn(row, mapping, name); };
         auto problem = [&](std::string message) {
             result.problems.push_back({row.line, std::move(message)});
         };

@@ -3,6 +3,7 @@
 // sample), labels exchanged as JSONL or CSV, and the agreement between reviewers on a queue.
 // The app and the command line call these same functions.
 
+#include "core/ingest/field_records.h"
 #include "core/metrics/metrics.h"
 #include "core/review/agreement.h"
 #include "core/store/filter.h"
@@ -59,7 +60,11 @@ struct LabelImport
 };
 // Reads every row first: an unknown interaction, an unknown category, a bad verdict or severity is
 // a problem naming its line.
-LabelImport readLabelFile(Database& reader, const std::string& path);
+// Label fields are read from columns or keys of other names with a mapping (--map
+// interaction_id=conversation, addLabelMapping).
+LabelImport readLabelFile(Database& reader, const std::string& path, const ColumnMapping& mapping = {});
+// "TARGET=SOURCE" with a label field as the target; an Error names them.
+Status addLabelMapping(ColumnMapping& mapping, const std::string& text);
 struct LabelImportSummary
 {
     std::int64_t added = 0;

@@ -152,6 +152,34 @@ TEST_F(Cli, AQueuesGuidelinesAreReplaced)
     EXPECT_EQ(queryText("SELECT guidelines FROM review_queues WHERE name = 'escalations'"), "# First\n");
 }
 
+// Labels from another tool's export, whose columns are named otherwise, come in through --map.
+TEST_F(Cli, LabelsOfAnotherToolAreMappedOnImport)
+{
+    demoStore(50, 4);
+    const std::string first = queryText("SELECT key FROM interactions ORDER BY id LIMIT 1");
+    const std::string second = queryText("SELECT key FROM interactions ORDER BY id LIMIT 1 OFFSET 1");
+    std::ofstream(path("tool.csv")) << "conversation,annotator,label,tags,comment\n"
+                                    << first << ",kim,fail,tone;incomplete task,rude\n"
+                                    << second << ",kim,pass,,\n";
+    auto unmapped = run({"--db", db(), "labels", "import", path("tool.csv")});
+    EXPECT_EQ(unmapped.exitCode, 1);
+    EXPECT_NE(unmapped.err.find("tool.csv:2: interaction_id, reviewer and verdict are required"),
+              std::string::npos)
+        << unmapped.err;
+    auto mapped = run({"--db", db(), "--json", "labels", "import", path("tool.csv"), "--map",
+                       "interaction_id=conversation", "--map", "reviewer=annotator", "--map", "verdict=label",
+                       "--map", "categories=tags", "--map", "note=comment"});
+    ASSERT_EQ(mapped.exitCode, 0) << mapped.err;
+    EXPECT_EQ(mapped.json().value(QStringLiteral("added")).toInt(), 2);
+    EXPECT_EQ(query("SELECT count(*) FROM current_labels WHERE reviewer = 'kim' AND verdict = 'fail' AND note = "
+                    "'rude'"),
+              1);
+    EXPECT_EQ(query("SELECT count(*) FROM label_categories"), 2);
+    auto bad = run({"--db", db(), "labels", "import", path("tool.csv"), "--map", "annotator=reviewer"});
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("a target among interaction_id, reviewer, verdict"), std::string::npos) << bad.err;
+}
+
 TEST_F(Cli, TheTaxonomyIsEditedFromTheCommandLineWithItsHistory)
 {
     demoStore(10, 1);
