@@ -47,6 +47,14 @@ struct ReviewFixture
         EXPECT_TRUE(queue) << queue.error().text();
         queueId = queue ? queue->id : 0;
     }
+    // Shows the page on this store as `reviewer` (the first item arrives on a worker).
+    void open(ReviewPage& page, const QString& reviewer)
+    {
+        page.resize(1400, 900);
+        page.show();
+        page.setReviewer(reviewer);
+        page.setStore({store.path, writer, {}});
+    }
     std::vector<Label> labelsOf(const std::string& reviewer)
     {
         auto reader = Database::openForReading(store.path).take();
@@ -73,10 +81,7 @@ TEST(ReviewPage, FiveItemsLabelledByKeyboardAlone)
     ReviewFixture fixture;
     ReviewPage page;
     QAbstractItemModelTester tester(page.model(), QAbstractItemModelTester::FailureReportingMode::Fatal);
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("ana"));
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("ana"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
     const int items = page.model()->rowCount();
     ASSERT_GE(items, 6);
@@ -136,10 +141,7 @@ TEST(ReviewPage, TheCorrectedAnswerIsTypedNotTakenForShortcuts)
 {
     ReviewFixture fixture;
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("ben"));
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("ben"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
     page.activateWindow();
     page.setFocus();
@@ -217,10 +219,7 @@ TEST(ReviewPage, OthersLabelsStayHiddenUntilSubmitAndDraftsAreKept)
                               })
         .take();
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("ana"));
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("ana"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction() == first; }));
     EXPECT_EQ(page.conversationText().indexOf(QStringLiteral("ben thinks")), -1);
     EXPECT_NE(page.conversationText().indexOf(QStringLiteral("shown once you have submitted yours")), -1);
@@ -283,10 +282,7 @@ TEST(ReviewPage, TheOverviewShowsAgreementAndAdjudicates)
                      })
         .take();
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("lead"));
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("lead"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
     QSignalSpy overview(&page, &ReviewPage::overviewLoaded);
     page.showOverview(true);
@@ -441,11 +437,8 @@ TEST(ReviewPage, GuidelinesAreShownFoldedAndWrittenInTheApp)
     ReviewFixture fixture;
     settings::guidelinesFolded.set(false);
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("cy"));
     QSignalSpy loaded(&page, &Page::loaded);
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("cy"));
     ASSERT_TRUE(loaded.wait(15000));
     EXPECT_FALSE(page.guidelinesShown()) << "the fixture's queue has none";
 
@@ -483,11 +476,8 @@ TEST(ReviewPage, ARefreshLeavesTheFormAsTheReviewerHasIt)
 {
     ReviewFixture fixture;
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("dee"));
     QSignalSpy loaded(&page, &Page::loaded);
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("dee"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
     const std::int64_t shown = *page.shownInteraction();
     page.activateWindow();
@@ -557,10 +547,7 @@ TEST(ReviewPage, TheListShowsToDoOrDone)
 {
     ReviewFixture fixture;
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("eve"));
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("eve"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
     const int total = page.model()->rowCount();
     page.activateWindow();
@@ -592,10 +579,7 @@ TEST(ReviewPage, ALabelCanJudgeAToolCall)
 {
     ReviewFixture fixture;
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("cy"));
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("cy"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
     EXPECT_NE(page.conversationText().indexOf(QStringLiteral("judge this call")), -1)
         << "the escalations queue's first item calls a tool";
@@ -639,10 +623,7 @@ TEST(ReviewPage, AnAdjudicatorWritesTheFinalLabel)
                      })
         .take();
     ReviewPage page;
-    page.resize(1400, 900);
-    page.show();
-    page.setReviewer(QStringLiteral("lead"));
-    page.setStore({fixture.store.path, fixture.writer, {}});
+    fixture.open(page, QStringLiteral("lead"));
     ASSERT_TRUE(test::waitUntil([&] { return page.shownInteraction().has_value(); }));
     page.writeFinalLabel(item);
     ASSERT_TRUE(test::waitUntil([&] { return page.adjudicating(); }));
