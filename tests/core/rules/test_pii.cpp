@@ -1,0 +1,166 @@
+#include "core/rules/pii.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace winnow;
+
+namespace {
+// The texts found of one kind in a text.
+std::vector<std::string> found(PiiEntity entity, const std::string& text)
+{
+    std::vector<std::string> texts;
+    for (const TextSpan& span : findPii(entity, text))
+        texts.push_back(text.substr(span.begin, span.end - span.begin));
+    return texts;
+}
+using Texts = std::vector<std::string>;
+} // namespace
+
+// Test card numbers the networks publish (Stripe, PayPal, Adyen test sets), and their one-digit
+// Luhn failures.
+TEST(Pii, CardsPassLuhnAndAKnownIssuer)
+{
+    for (const char* valid :
+         {"4111111111111111", "4012888888881881", "5555555555554444", "5105105105105100", "2223003122003222",
+          "378282246310005", "371449635398431", "6011111111111117", "6011000990139424", "3530111333300000",
+          "3566002020360505", "30569309025904", "38520000023237", "6200000000000005", "4222222222222"})
+        EXPECT_TRUE(cardValid(valid)) << valid;
+    for (const char* invalid : {"4111111111111112", "5555555555554445", "378282246310006", "6011111111111118",
+                                "1234567812345678", "0000000000000000", "4111111111111",
+                                "41111111111111111111", "9111111111111111" /* passes Luhn? no issuer */})
+        EXPECT_FALSE(cardValid(invalid)) << invalid;
+    EXPECT_TRUE(cardValid("4111 1111 1111 1111"));
+    EXPECT_TRUE(cardValid("4111-1111-1111-1111"));
+    EXPECT_FALSE(cardValid("4111 1111-1111 1111")) << "mixed separators";
+    EXPECT_EQ(found(PiiEntity::Card, "paid with 4111 1111 1111 1111, thanks"), Texts{"4111 1111 1111 1111"});
+    EXPECT_TRUE(found(PiiEntity::Card, "order ORD-4111111111111111 shipped").empty()) << "part of an id";
+    EXPECT_TRUE(found(PiiEntity::Card, "tracking 1Z999AA10123456784").empty());
+}
+
+// IBAN examples of the registry (one per country) and the same with a digit changed.
+TEST(Pii, IbansPassMod97AndTheirCountrysLength)
+{
+    for (const char* valid : {"DE89370400440532013000",
+                              "GB82WEST12345698765432",
+                              "FR1420041010050500013M02606",
+                              "NL91ABNA0417164300",
+                              "BE68539007547034",
+                              "CH9300762011623852957",
+                              "ES9121000418450200051332",
+                              "IT60X0542811101000000123456",
+                              "NO9386011117947",
+                              "PL61109010140000071219812874",
+                              "SE4550000000058398257466",
+                              "AT611904300234573201",
+                              "MT84MALT011000012345MTLCAST001S",
+                              "LC55HEMM000100010012001200023015",
+                              "SA0380000000608010167519",
+                              "BR1800360305000010009795493C1",
+                              "UA213223130000026007233566001",
+                              "RU0204452560040702810412345678901",
+                              "GB82 WEST 1234 5698 7654 32",
+                              "DE89 3704 0044 0532 0130 00"})
+        EXPECT_TRUE(ibanValid(valid)) << valid;
+    for (const char* invalid :
+         {"DE89370400440532013001", "GB82WEST12345698765431", "DE8937040044053201300",
+          "XX89370400440532013000", "NO938601111794", "de89370400440532013000", "FR1420041010050500013M0260"})
+        EXPECT_FALSE(ibanValid(invalid)) << invalid;
+    EXPECT_EQ(found(PiiEntity::Iban, "pay to DE89 3704 0044 0532 0130 00 AND NOT LATER"),
+              Texts{"DE89 3704 0044 0532 0130 00"})
+        << "the country's length says where it ends";
+    EXPECT_EQ(found(PiiEntity::Iban, "IBAN: GB82WEST12345698765432."), Texts{"GB82WEST12345698765432"});
+}
+
+// The ranges the SSA never issues, one delimiter used twice, and numbers in advertising.
+TEST(Pii, UsSocialSecurityNumbersOutsideTheNeverIssuedRanges)
+{
+    for (const char* valid : {"536-22-1234", "001-01-0001", "899-99-9999", "123-45-6780", "536 22 1234"})
+        EXPECT_TRUE(usSsnValid(valid)) << valid;
+    for (const char* invalid :
+         {"000-12-3456", "666-12-3456", "900-12-3456", "999-12-3456", "536-00-1234", "536-22-0000",
+          "111-11-1111", "536-22 1234", "536 22-1234", "078-05-1120", "123-45-6789", "536221234"})
+        EXPECT_FALSE(usSsnValid(invalid)) << invalid;
+    EXPECT_EQ(found(PiiEntity::UsSsn, "SSN: 536-22-1234."), Texts{"536-22-1234"});
+    EXPECT_TRUE(found(PiiEntity::UsSsn, "ref 536-22-1234-99").empty()) << "part of a longer reference";
+}
+
+TEST(Pii, IpAddressesParse)
+{
+    for (const char* valid : {"203.0.113.7", "10.0.0.1", "255.255.255.255", "0.0.0.0", "2001:db8::1", "::1",
+                              "fe80::1ff:fe23:4567:890a", "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+                              "::ffff:192.0.2.128", "2001:DB8:0:0:8:800:200C:417A"})
+        EXPECT_TRUE(ipValid(valid)) << valid;
+    for (const char* invalid : {"256.1.1.1", "1.2.3", "01.2.3.4", "1.2.3.4.5", "2001:db8:::1", "12:30:45",
+                                "2001:db8::g", "::", "1:2:3:4:5:6:7:8:9"})
+        EXPECT_FALSE(ipValid(invalid)) << invalid;
+    EXPECT_EQ(found(PiiEntity::Ip, "from 203.0.113.7 and 2001:db8::1, at 12:30:45"),
+              (Texts{"203.0.113.7", "2001:db8::1"}));
+    EXPECT_TRUE(found(PiiEntity::Ip, "release v10.0.0.1 and 1.2.3.4.5").empty()) << "versions";
+}
+
+TEST(Pii, EmailsIncludingInternationalisedDomains)
+{
+    for (const char* valid : {"jane.doe@example.com", "a+tag@sub.example.co.uk", "josé@exämple.de",
+                              "user@例子.广告", "o'brien@example.ie" /* local part stops at the quote */})
+        EXPECT_FALSE(found(PiiEntity::Email, std::string("mail ") + valid + " now").empty()) << valid;
+    for (const char* invalid : {"@example", "jane@localhost", "jane..doe@example.com", ".jane@example.com",
+                                "jane@-example.com", "jane@example.c0m"})
+        EXPECT_TRUE(found(PiiEntity::Email, std::string("mail ") + invalid + " now").empty()) << invalid;
+    EXPECT_EQ(found(PiiEntity::Email, "write to <jane.doe@example.com>."), Texts{"jane.doe@example.com"});
+}
+
+TEST(Pii, PhonesInInternationalOrNorthAmericanForm)
+{
+    EXPECT_EQ(found(PiiEntity::Phone, "My number is +1 415-555-8163."), Texts{"+1 415-555-8163"});
+    EXPECT_EQ(found(PiiEntity::Phone, "call (415) 555-8163 today"), Texts{"(415) 555-8163"});
+    EXPECT_EQ(found(PiiEntity::Phone, "call +44 20 7946 0958"), Texts{"+44 20 7946 0958"});
+    EXPECT_EQ(found(PiiEntity::Phone, "or 415.555.8163"), Texts{"415.555.8163"});
+    for (const char* negative : {"on 2026-11-30", "order 123-456-7890", "id 555-123-4567", "v1.2.3",
+                                 "ticket INC-415-555-8163", "+1 2", "2026-11-30-0042", "3.14159", "12:30:45"})
+        EXPECT_TRUE(found(PiiEntity::Phone, negative).empty()) << negative;
+}
+
+TEST(Pii, UrlsWithoutTheSentencesPunctuation)
+{
+    EXPECT_EQ(found(PiiEntity::Url, "see https://example.com/a?b=1."), Texts{"https://example.com/a?b=1"});
+    EXPECT_EQ(found(PiiEntity::Url, "(see https://en.wikipedia.org/wiki/Foo_(bar))"),
+              Texts{"https://en.wikipedia.org/wiki/Foo_(bar)"});
+    EXPECT_EQ(found(PiiEntity::Url, "at www.example.org, or"), Texts{"www.example.org"});
+    EXPECT_TRUE(found(PiiEntity::Url, "http://localhost is not public").empty());
+}
+
+TEST(Pii, SecretsByTheirKnownShapes)
+{
+    EXPECT_EQ(found(PiiEntity::AwsAccessKey, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"),
+              Texts{"AKIAIOSFODNN7EXAMPLE"});
+    EXPECT_TRUE(found(PiiEntity::AwsAccessKey, "AKIAIOSFODNN7EXAMPLEX").empty());
+    EXPECT_EQ(found(PiiEntity::GithubToken, "token: ghp_16C7e42F292c6912E7710c838347Ae178B4a").size(), 1u);
+    EXPECT_EQ(
+        found(PiiEntity::GithubToken,
+              "github_pat_11ABCDEFG0abcdefghijkl_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234")
+            .size(),
+        1u);
+    EXPECT_EQ(found(PiiEntity::SlackToken, "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx").size(),
+              1u);
+    const std::string jwt =
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
+        "IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    EXPECT_EQ(found(PiiEntity::Jwt, "Authorization: Bearer " + jwt), Texts{jwt});
+    EXPECT_FALSE(jwtValid("eyJub3QiOiJhIHRva2VuIn0.eyJhIjoxfQ.notatokenatall")) << "a header without alg";
+    const std::string key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+                            "-----END OPENSSH PRIVATE KEY-----";
+    EXPECT_EQ(found(PiiEntity::PrivateKey, "here:\n" + key + "\nbye"), Texts{key});
+    EXPECT_TRUE(found(PiiEntity::PrivateKey, "-----BEGIN PUBLIC KEY-----").empty());
+}
+
+// Every entity finds its own example and not its non-example (what version 1's rules embed).
+TEST(Pii, EachSpecFindsItsExample)
+{
+    for (const PiiSpec& spec : piiSpecs()) {
+        EXPECT_FALSE(findPii(spec.entity, spec.example).empty()) << spec.name;
+        EXPECT_TRUE(findPii(spec.entity, spec.nonExample).empty()) << spec.name;
+        EXPECT_EQ(findPiiSpec(spec.name), &spec);
+    }
+}
