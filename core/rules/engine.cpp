@@ -1,0 +1,510 @@
+#include "core/rules/engine.h"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+namespace winnow {
+
+namespace {
+
+constexpr size_t maxPatternLength = 4096;
+constexpr size_t maxTerms = 100'000;
+constexpr size_t maxTermLength = 200;
+constexpr int64_t maxPatternMemory = 32 << 20;
+constexpr size_t excerptBytes = 200;
+
+bool contains(const std::vector<std::string>& list, const std::string& value)
+{
+    return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// What a text rule's regular expression is, flags included, so that one RE2::Set can hold all.
+std::string effectivePattern(const Rule& rule)
+{
+    const Detector& d = rule.detector;
+    switch (d.kind) {
+    case DetectorKind::Pattern: {
+        std::string p = d.wholeWord ? "\\b(?:" + d.pattern + ")\\b" : "(?:" + d.pattern + ")";
+        if (!d.caseSensitive)
+            p.insert(0, "(?i)");
+        return p;
+    }
+    case DetectorKind::Keywords: {
+        std::string alternatives;
+        // A word boundary on the sides a term has a word character: "c++" ends where "+" does.
+        auto wordy = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+        for (const std::string& term : d.terms) {
+            if (term.empty())
+                continue;
+            if (!alternatives.empty())
+                alternatives += '|';
+            if (wordy(term.front()))
+                alternatives += "\\b";
+            alternatives += re2::RE2::QuoteMeta(term);
+            if (wordy(term.back()))
+                alternatives += "\\b";
+        }
+        return "(?i)(?:" + alternatives + ")";
+    }
+    case DetectorKind::Pii:
+        return "(?:" + std::string(piiSpec(d.entity).pattern) + ")";
+    default:
+        return {};
+    }
+}
+
+re2::RE2::Options patternOptions()
+{
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(maxPatternMemory);
+    return options;
+}
+
+// The bracket left open (or closed without opening) in a pattern, skipping escapes and classes.
+std::optional<size_t> unbalanced(const std::string& pattern, bool open)
+{
+    std::vector<size_t> opened;
+    bool inClass = false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\') {
+            ++i;
+        } else if (inClass) {
+            inClass = c != ']';
+        } else if (c == '[') {
+            inClass = true;
+        } else if (c == '(') {
+            opened.push_back(i);
+        } else if (c == ')') {
+            if (opened.empty())
+                return open ? std::nullopt : std::optional(i);
+            opened.pop_back();
+        }
+    }
+    if (open && !opened.empty())
+        return opened.back();
+    return std::nullopt;
+}
+
+// A pattern's error as people read it: what RE2 says, and where in the pattern (RE2 names the
+// fragment; for a bracket it names the whole pattern, so the bracket is found here).
+std::string patternError(const std::string& pattern)
+{
+    const re2::RE2 re(pattern, patternOptions());
+    if (re.ok())
+        return {};
+    std::string message = re.error();
+    std::optional<size_t> at;
+    if (re.error_code() == re2::RE2::ErrorMissingParen)
+        at = unbalanced(pattern, true);
+    else if (re.error_code() == re2::RE2::ErrorUnexpectedParen)
+        at = unbalanced(pattern, false);
+    else if (!re.error_arg().empty() && re.error_arg() != pattern)
+        if (const size_t found = pattern.find(re.error_arg()); found != std::string::npos)
+            at = found;
+    if (at)
+        message += " at character " + std::to_string(*at + 1);
+    return message;
+}
+
+std::string excerptOf(std::string_view text)
+{
+    if (text.size() <= excerptBytes)
+        return std::string(text);
+    size_t cut = excerptBytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut; // not inside a code point
+    return std::string(text.substr(0, cut)) + "…";
+}
+
+std::optional<double> parseNumber(std::string_view text)
+{
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+        text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.remove_suffix(1);
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+double figureOf(const Interaction& in, ThresholdMetric metric)
+{
+    switch (metric) {
+    case ThresholdMetric::CostUsd:
+        return in.costUsd.value_or(0);
+    case ThresholdMetric::LatencyMs:
+        return in.latencyMs.value_or(0);
+    case ThresholdMetric::Tokens:
+        return double(in.inputTokens.value_or(0) + in.outputTokens.value_or(0));
+    case ThresholdMetric::Turns:
+        return double(std::count_if(in.messages.begin(), in.messages.end(),
+                                    [](const Message& m) { return m.role == "user"; }));
+    case ThresholdMetric::ToolErrors:
+        return double(std::count_if(in.toolCalls.begin(), in.toolCalls.end(), [](const ToolCall& c) {
+            return c.status == "error" || !c.error.empty();
+        }));
+    }
+    return 0;
+}
+
+// Whether an assistant answer breaks a structure rule: not JSON, or not of the shape.
+bool breaksStructure(const Detector& d, std::string_view answer, simdjson::dom::parser& parser)
+{
+    simdjson::dom::element root;
+    if (parser.parse(answer.data(), answer.size()).get(root))
+        return true;
+    if (d.shape.empty())
+        return false;
+    simdjson::dom::object object;
+    if (root.get_object().get(object))
+        return true;
+    for (const auto& [key, type] : d.shape) {
+        simdjson::dom::element value;
+        if (object.at_key(key).get(value))
+            return true;
+        const auto t = value.type();
+        const bool right = (type == "string" && t == simdjson::dom::element_type::STRING) ||
+                           (type == "number" && (t == simdjson::dom::element_type::INT64 ||
+                                                 t == simdjson::dom::element_type::UINT64 ||
+                                                 t == simdjson::dom::element_type::DOUBLE)) ||
+                           (type == "boolean" && t == simdjson::dom::element_type::BOOL) ||
+                           (type == "object" && t == simdjson::dom::element_type::OBJECT) ||
+                           (type == "array" && t == simdjson::dom::element_type::ARRAY) ||
+                           (type == "null" && t == simdjson::dom::element_type::NULL_VALUE);
+        if (!right)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+std::int64_t codePointOffset(std::string_view text, size_t byteOffset)
+{
+    std::int64_t points = 0;
+    const size_t end = std::min(byteOffset, text.size());
+    for (size_t i = 0; i < end; ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80)
+            ++points;
+    return points;
+}
+
+struct RuleEngine::Compiled
+{
+    struct Entry
+    {
+        size_t rule;
+        std::unique_ptr<re2::RE2> re;
+        const PiiSpec* pii = nullptr;
+    };
+    std::vector<Entry> entries; // the set's patterns, in the set's order
+    std::unique_ptr<re2::RE2::Set> set;
+    std::vector<size_t> otherRules;                          // tool policies, thresholds, structure
+    std::vector<std::unique_ptr<re2::RE2>> argumentPatterns; // by rule index (null when none)
+};
+
+RuleEngine::~RuleEngine() = default;
+
+Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> rules, std::int64_t version)
+{
+    std::shared_ptr<RuleEngine> engine(new RuleEngine);
+    engine->m_version = version;
+    rules.erase(std::remove_if(rules.begin(), rules.end(),
+                               [](const Rule& r) { return r.status == RuleStatus::Disabled; }),
+                rules.end());
+    engine->m_rules = std::move(rules);
+    auto compiled = std::make_unique<Compiled>();
+    re2::RE2::Options setOptions = patternOptions();
+    setOptions.set_max_mem(int64_t(256) << 20);
+    compiled->set = std::make_unique<re2::RE2::Set>(setOptions, re2::RE2::UNANCHORED);
+    compiled->argumentPatterns.resize(engine->m_rules.size());
+    std::string errors;
+    for (size_t i = 0; i < engine->m_rules.size(); ++i) {
+        const Rule& rule = engine->m_rules[i];
+        const std::string pattern = effectivePattern(rule);
+        if (pattern.empty()) {
+            compiled->otherRules.push_back(i);
+            if (!rule.detector.argumentPattern.empty()) {
+                auto re = std::make_unique<re2::RE2>(rule.detector.argumentPattern, patternOptions());
+                if (!re->ok())
+                    errors += "\n  " + rule.id + ": " + patternError(rule.detector.argumentPattern);
+                compiled->argumentPatterns[i] = std::move(re);
+            }
+            continue;
+        }
+        auto re = std::make_unique<re2::RE2>(pattern, patternOptions());
+        std::string setError;
+        if (!re->ok() || compiled->set->Add(pattern, &setError) < 0) {
+            const std::string own = rule.detector.kind == DetectorKind::Pattern
+                                        ? patternError(rule.detector.pattern)
+                                        : std::string();
+            errors += "\n  " + rule.id + ": " + (own.empty() ? re->error() + setError : own);
+            continue;
+        }
+        compiled->entries.push_back(
+            {i, std::move(re),
+             rule.detector.kind == DetectorKind::Pii ? &piiSpec(rule.detector.entity) : nullptr});
+    }
+    if (!errors.empty())
+        return Error{"these rules do not compile:" + errors, {}};
+    if (!compiled->entries.empty() && !compiled->set->Compile())
+        return Error{"the rules' patterns together need more memory than allowed", {}};
+    engine->m_compiled = std::move(compiled);
+    return std::shared_ptr<const RuleEngine>(std::move(engine));
+}
+
+void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::string& agent,
+                          const std::string& tool, std::vector<TextHit>& hits) const
+{
+    const Compiled& c = *m_compiled;
+    if (c.entries.empty() || text.empty())
+        return;
+    std::vector<int> matched;
+    re2::RE2::Set::ErrorInfo error{};
+    const re2::StringPiece input(text.data(), text.size());
+    if (!c.set->Match(input, &matched, &error)) {
+        if (error.kind != re2::RE2::Set::kOutOfMemory)
+            return;
+        // The set's DFA ran out of its memory on this text: each pattern on its own instead.
+        matched.clear();
+        for (size_t i = 0; i < c.entries.size(); ++i)
+            matched.push_back(int(i));
+    }
+    std::sort(matched.begin(), matched.end());
+    const bool filtered = scope != ScopeAllTexts || !agent.empty() || !tool.empty();
+    for (const int index : matched) {
+        const Compiled::Entry& entry = c.entries[size_t(index)];
+        const Rule& rule = m_rules[entry.rule];
+        if (!(rule.texts & scope))
+            continue;
+        if (filtered) {
+            if (!rule.agents.empty() && !contains(rule.agents, agent))
+                continue;
+            if (!rule.tools.empty() && (scope & (ScopeToolArguments | ScopeToolResults)) &&
+                !contains(rule.tools, tool))
+                continue;
+        }
+        size_t at = 0;
+        re2::StringPiece match;
+        while (at <= text.size() &&
+               entry.re->Match(input, at, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
+            TextSpan span{size_t(match.data() - text.data()),
+                          size_t(match.data() - text.data()) + match.size()};
+            at = std::max(span.end, span.begin + 1);
+            if (span.end == span.begin)
+                continue; // an empty match finds nothing
+            if (entry.pii && !entry.pii->accept(text, span))
+                continue;
+            hits.push_back(
+                {entry.rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)});
+        }
+    }
+}
+
+std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope) const
+{
+    std::vector<TextHit> hits;
+    scanInto(text, scope, {}, {}, hits);
+    const TextSpan whole{0, text.size()};
+    const std::int64_t length = codePointOffset(text, text.size());
+    simdjson::dom::parser parser;
+    for (const size_t i : m_compiled->otherRules) {
+        const Detector& d = m_rules[i].detector;
+        bool hit = false;
+        if (d.kind == DetectorKind::Threshold) {
+            const auto value = parseNumber(text);
+            hit = value && d.above && *value > *d.above;
+        } else if (d.kind == DetectorKind::Structure) {
+            hit = (scope & ScopeAssistant) && breaksStructure(d, text, parser);
+        } else if (d.kind == DetectorKind::ToolPolicy) {
+            // Only a text of the form "TOOL {arguments}" is a tool call.
+            const size_t space = text.find(' ');
+            if (space == 0 || space == std::string_view::npos || text.substr(space + 1).substr(0, 1) != "{")
+                continue;
+            ToolCall call;
+            call.name = std::string(text.substr(0, space));
+            call.arguments =
+                space == std::string_view::npos ? std::string() : std::string(text.substr(space + 1));
+            Interaction one;
+            one.toolCalls.push_back(call);
+            Rule alone = m_rules[i];
+            alone.status = RuleStatus::Monitor;
+            auto engine = compile({alone}, 0);
+            hit = engine && !(*engine)->scan(one).empty();
+        }
+        if (hit)
+            hits.push_back({i, whole, 0, length});
+    }
+    std::stable_sort(hits.begin(), hits.end(), [](const TextHit& a, const TextHit& b) {
+        return a.bytes.begin != b.bytes.begin ? a.bytes.begin < b.bytes.begin : a.rule < b.rule;
+    });
+    return hits;
+}
+
+std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
+{
+    std::vector<RuleHit> hits;
+    if (m_rules.empty())
+        return hits;
+    std::vector<TextHit> found;
+    auto take = [&](std::string_view text, int message, int call) {
+        for (const TextHit& h : found)
+            hits.push_back({m_rules[h.rule].id, m_version, message, call, h.start, h.end,
+                            excerptOf(text.substr(h.bytes.begin, h.bytes.end - h.bytes.begin))});
+        found.clear();
+    };
+    // The tool whose result a message is.
+    std::vector<const ToolCall*> resultOf(in.messages.size(), nullptr);
+    for (const ToolCall& call : in.toolCalls)
+        if (call.resultMessageIndex >= 0 && size_t(call.resultMessageIndex) < resultOf.size())
+            resultOf[size_t(call.resultMessageIndex)] = &call;
+    for (size_t i = 0; i < in.messages.size(); ++i) {
+        const Message& m = in.messages[i];
+        unsigned scope = 0; // the system prompt is the operator's, not the conversation's
+        if (m.role == "user")
+            scope = ScopeUser;
+        else if (m.role == "assistant")
+            scope = ScopeAssistant;
+        else if (m.role == "tool")
+            scope = ScopeToolResults;
+        if (!scope)
+            continue;
+        const std::string tool = resultOf[i] ? resultOf[i]->name : m.name;
+        scanInto(m.content, scope, in.agent, tool, found);
+        take(m.content, int(i), -1);
+    }
+    for (size_t i = 0; i < in.toolCalls.size(); ++i) {
+        const ToolCall& call = in.toolCalls[i];
+        scanInto(call.arguments, ScopeToolArguments, in.agent, call.name, found);
+        take(call.arguments, -1, int(i));
+        if (call.resultMessageIndex < 0 && !call.result.empty()) {
+            scanInto(call.result, ScopeToolResults, in.agent, call.name, found);
+            take(call.result, -1, int(i));
+        }
+    }
+    simdjson::dom::parser parser;
+    for (const size_t r : m_compiled->otherRules) {
+        const Rule& rule = m_rules[r];
+        if (!rule.agents.empty() && !contains(rule.agents, in.agent))
+            continue;
+        const Detector& d = rule.detector;
+        if (d.kind == DetectorKind::Threshold) {
+            const double value = figureOf(in, d.metric);
+            if (d.above && value > *d.above) {
+                char text[64];
+                std::snprintf(text, sizeof text, "%s %g > %g", thresholdMetricName(d.metric), value,
+                              *d.above);
+                hits.push_back({rule.id, m_version, -1, -1, 0, 0, text});
+            }
+        } else if (d.kind == DetectorKind::Structure) {
+            for (size_t i = 0; i < in.messages.size(); ++i) {
+                const Message& m = in.messages[i];
+                if (m.role != "assistant" || m.content.empty())
+                    continue;
+                if (breaksStructure(d, m.content, parser))
+                    hits.push_back({rule.id, m_version, int(i), -1, 0,
+                                    codePointOffset(m.content, m.content.size()), excerptOf(m.content)});
+            }
+        } else if (d.kind == DetectorKind::ToolPolicy) {
+            for (size_t i = 0; i < in.toolCalls.size(); ++i) {
+                const ToolCall& call = in.toolCalls[i];
+                if (!rule.tools.empty() && !contains(rule.tools, call.name))
+                    continue;
+                std::string why;
+                if (contains(d.deniedTools, call.name))
+                    why = "denied tool " + call.name;
+                else if (!d.allowedTools.empty() && !contains(d.allowedTools, call.name))
+                    why = "tool " + call.name + " is not allowed";
+                else if (!d.argument.empty() && (d.tool.empty() || d.tool == call.name)) {
+                    simdjson::dom::element root;
+                    simdjson::dom::element value;
+                    if (!parser.parse(call.arguments).get(root) && !root.at_key(d.argument).get(value)) {
+                        std::string text;
+                        if (value.is_string())
+                            text = std::string(value.get_string().value());
+                        else
+                            text = simdjson::to_string(value);
+                        const auto number = parseNumber(text);
+                        const auto& pattern = m_compiled->argumentPatterns[r];
+                        if ((pattern && re2::RE2::PartialMatch(text, *pattern)) ||
+                            (d.above && number && *number > *d.above))
+                            why = call.name + " " + d.argument + "=" + text;
+                    }
+                }
+                if (!why.empty())
+                    hits.push_back({rule.id, m_version, -1, int(i), 0, 0, excerptOf(why)});
+            }
+        }
+    }
+    return hits;
+}
+
+std::vector<std::string> ruleProblems(const Rule& rule)
+{
+    std::vector<std::string> problems;
+    const Detector& d = rule.detector;
+    if (d.kind == DetectorKind::Pattern) {
+        if (d.pattern.empty())
+            problems.push_back("pattern: is empty");
+        if (d.pattern.size() > maxPatternLength)
+            problems.push_back("pattern: is longer than " + std::to_string(maxPatternLength) + " characters");
+    }
+    if (d.kind == DetectorKind::Keywords) {
+        if (d.terms.size() > maxTerms)
+            problems.push_back("terms: more than " + std::to_string(maxTerms));
+        for (const std::string& term : d.terms)
+            if (term.empty() || term.size() > maxTermLength) {
+                problems.push_back("terms: each term has 1 to " + std::to_string(maxTermLength) +
+                                   " characters");
+                break;
+            }
+    }
+    if (!problems.empty())
+        return problems;
+    Rule trial = rule;
+    trial.status = RuleStatus::Monitor; // a disabled rule's examples are checked all the same
+    auto engine = RuleEngine::compile({trial}, 0);
+    if (!engine) {
+        // "these rules do not compile:\n  ID: message": the message is the problem.
+        const std::string& message = engine.error().message;
+        const size_t colon = message.find(": ", message.find('\n'));
+        problems.push_back("pattern: " + (colon == std::string::npos ? message : message.substr(colon + 2)));
+        return problems;
+    }
+    const unsigned scope = trial.texts ? trial.texts : ScopeAllTexts;
+    for (const std::string& example : rule.mustMatch)
+        if ((*engine)->scanText(example, scope).empty())
+            problems.push_back("examples: does not match '" + example + "', which it must");
+    for (const std::string& example : rule.mustNotMatch)
+        if (!(*engine)->scanText(example, scope).empty())
+            problems.push_back("examples: matches '" + example + "', which it must not");
+    return problems;
+}
+
+Status checkRulePack(const RulePack& pack)
+{
+    std::string message;
+    size_t count = 0;
+    for (const Rule& rule : pack.rules)
+        for (const std::string& problem : ruleProblems(rule)) {
+            message += "\n  " + rule.id + "." + problem;
+            ++count;
+        }
+    if (count)
+        return Error{"the rule pack is refused (" + std::to_string(count) + " problem" +
+                         (count == 1 ? "" : "s") + "):" + message,
+                     {}};
+    return {};
+}
+
+} // namespace winnow
