@@ -93,6 +93,8 @@ void printSummary(const IngestSummary& summary)
               << "seconds      " << summary.seconds << "\n";
     if (!summary.signalsError.empty())
         std::cerr << "winnow: no signals were detected: " << summary.signalsError << "\n";
+    if (!summary.rulesError.empty())
+        std::cerr << "winnow: no guardrail rules ran: " << summary.rulesError << "\n";
     if (!summary.indexError.empty())
         std::cerr << "winnow: the search index is behind: " << summary.indexError << " (run winnow index)\n";
     if (summary.storeError)

@@ -1,5 +1,7 @@
 #include "core/ingest/ingestor.h"
 
+#include "core/rules/rules.h"
+
 #include "core/ingest/batch.h"
 #include "core/ingest/otlp.h"
 #include "core/ingest/otlp_runs.h"
@@ -254,9 +256,10 @@ class Producer
 public:
     using Sink = std::function<bool(Batch&& batch)>;
     Producer(const IngestOptions& options, int fd, Layout layout, SourcePosition start, Sink sink,
-             SignalDetector* detector, const PriceTable* prices, const std::string& storePath)
+             SignalDetector* detector, const PriceTable* prices, const RuleEngine* rules,
+             const std::string& storePath)
         : m_options(options), m_fd(fd), m_layout(layout), m_sink(std::move(sink)), m_records(options.mapping),
-          m_detector(detector), m_prices(prices), m_position(start)
+          m_detector(detector), m_prices(prices), m_rules(rules), m_position(start)
     {
         m_batch.position = start;
         if (m_layout.format == InputFormat::Otlp) {
@@ -377,12 +380,14 @@ private:
             quarantine(line, offset, std::move(reason), interaction.key); // an OTLP trace: named by its key
             return;
         }
-        // Derived data, made with its source: an estimated cost first (the rollups count it), then
-        // the signals.
+        // Derived data, made with its source: an estimated cost first (the rollups and the cost
+        // rules read it), then the signals and the guardrail hits.
         if (m_prices)
             m_prices->estimate(interaction);
         if (m_detector)
             interaction.signals = m_detector->detect(interaction);
+        if (m_rules)
+            interaction.ruleHits = m_rules->scan(interaction);
         addToBatch(m_batch, std::move(interaction));
     }
 
@@ -574,6 +579,7 @@ private:
     simdjson::dom::parser m_json;
     RecordParser m_records;
     SignalDetector* m_detector; // may be null
+    const RuleEngine* m_rules;  // may be null
     const PriceTable* m_prices; // may be null
     OtlpAssembler m_otlp;
     static constexpr std::int64_t committedSourcesInMemory = 128ll << 20;
@@ -723,14 +729,21 @@ IngestSummary Ingestor::ingest(const std::vector<std::string>& paths)
     // The store's detector settings and prices, read through the writer (the one connection sure
     // to be current).
     auto prices = std::make_shared<std::vector<ModelPrice>>();
-    auto settings = m_writer.write<std::string>(WritePriority::Bulk, [prices](WriteTransaction& tx) {
-        *prices = PriceStore(tx.database()).prices();
-        return SettingsStore(tx.database()).get(storeSettings::detectors);
-    });
+    auto rules =
+        std::make_shared<Result<std::shared_ptr<const RuleEngine>>>(std::shared_ptr<const RuleEngine>());
+    auto settings = m_writer.write<std::string>(
+        WritePriority::Bulk, [prices, rules, current = m_rules](WriteTransaction& tx) {
+            *prices = PriceStore(tx.database()).prices();
+            *rules = loadAppliedRules(tx.database(), current);
+            return SettingsStore(tx.database()).get(storeSettings::detectors);
+        });
     if (!settings) {
         summary.storeError = settings.error();
         return summary;
     }
+    m_rules = *rules ? **rules : nullptr;
+    if (!*rules)
+        summary.rulesError = rules->error().message;
     m_prices = PriceTable(std::move(*prices));
     DetectorSettings detectorSettings;
     if (!settings->empty()) {
@@ -1025,7 +1038,7 @@ FileReport Ingestor::run(int fd, const std::string& path, bool seekable)
             showProgress();
             return accepted;
         },
-        m_detector.get(), &m_prices, m_writer.path());
+        m_detector.get(), &m_prices, m_rules.get(), m_writer.path());
     producer.run();
     // The last batches commit; progress is told as they do.
     while (true) {

@@ -21,6 +21,8 @@
 
 namespace winnow {
 
+class RuleEngine;
+
 class BackgroundIndexer;
 class Database;
 class SignalDetector;
@@ -98,6 +100,7 @@ struct IngestSummary
     bool cancelled = false;
     std::string indexError;          // the search index could not be brought up to date
     std::string signalsError;        // the store's detector settings are broken: no signals were found
+    std::string rulesError;          // the applied rules version cannot be read: no rule ran
     std::optional<Error> storeError; // the store refused a write: the run stopped there
     std::vector<FileReport> files;
     int unreadable() const;
@@ -137,7 +140,8 @@ private:
     // Shared by the files of one ingest() so repeats are found across them.
     std::unique_ptr<SignalDetector> m_detector;
     PriceTable m_prices;
-    std::unique_ptr<Database> m_reader; // opened when --replace needs it
+    std::shared_ptr<const RuleEngine> m_rules; // the applied version; null without one
+    std::unique_ptr<Database> m_reader;        // opened when --replace needs it
     IngestProgress m_progress;
     std::optional<Error> m_storeError;
 };

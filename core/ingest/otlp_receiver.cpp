@@ -6,6 +6,7 @@
 #include "core/ingest/otlp_runs.h"
 #include "core/ingest/pricing.h"
 #include "core/ingest/validation.h"
+#include "core/rules/rules.h"
 #include "core/signals/detectors.h"
 #include "core/signals/rebuild.h"
 #include "core/store/database.h"
@@ -178,16 +179,22 @@ public:
     {
         auto prices = std::make_shared<std::vector<ModelPrice>>();
         auto waiting = std::make_shared<std::vector<OtlpSource>>();
+        auto rules =
+            std::make_shared<Result<std::shared_ptr<const RuleEngine>>>(std::shared_ptr<const RuleEngine>());
         auto prepared = m_store->write<std::pair<std::int64_t, std::string>>(
-            WritePriority::Interactive, [prices, waiting](WriteTransaction& tx) {
+            WritePriority::Interactive, [prices, waiting, rules](WriteTransaction& tx) {
                 const std::int64_t source = SourceStore(tx.database()).sourceFor(otlpSourceName, "otlp").id;
                 *prices = PriceStore(tx.database()).prices();
+                *rules = loadAppliedRules(tx.database());
                 OtlpSourceStore otlp(tx.database());
                 *waiting = otlp.waiting();
                 return std::pair(source, SettingsStore(tx.database()).get(storeSettings::detectors));
             });
         if (!prepared)
             return prepared.error().text();
+        if (!*rules)
+            return "the store's rules: " + rules->error().message;
+        m_rules = **rules;
         m_prices = PriceTable(std::move(*prices));
         // The spans acknowledged before a restart wait again, as they arrived; they are stored already.
         for (const OtlpSource& source : *waiting)
@@ -379,6 +386,8 @@ private:
             }
             m_prices.estimate(in);
             in.signals = m_detector->detect(in);
+            if (m_rules)
+                in.ruleHits = m_rules->scan(in);
             addToBatch(*batch, std::move(in));
         }
         batch->position = {m_sourceId, ++m_committedBatches, 0};
@@ -413,7 +422,8 @@ private:
     bool m_stopping = false;
     std::unique_ptr<SignalDetector> m_detector;
     PriceTable m_prices;
-    std::unique_ptr<Database> m_reader; // the worker's own, for committed traces' sources
+    std::shared_ptr<const RuleEngine> m_rules; // the applied version when the receiver started
+    std::unique_ptr<Database> m_reader;        // the worker's own, for committed traces' sources
     std::unique_ptr<OtlpRuns> m_runs;
     OtlpAssembler m_assembler;
     simdjson::dom::parser m_parser;

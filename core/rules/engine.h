@@ -20,20 +20,6 @@ class RE2;
 
 namespace winnow {
 
-// One rule found in one interaction: where (a message, or a tool call's arguments or result), the
-// span in code points of that text, and what it matched.
-struct RuleHit
-{
-    std::string ruleId;
-    std::int64_t version = 0;
-    int messageIndex = -1;
-    int toolCallIndex = -1;
-    std::int64_t start = 0; // code points
-    std::int64_t end = 0;
-    std::string excerpt;
-    bool operator==(const RuleHit&) const = default;
-};
-
 // One rule found in one text (the test box, `winnow rules test`, the examples).
 struct TextHit
 {

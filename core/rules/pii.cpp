@@ -1,5 +1,6 @@
 #include "core/rules/pii.h"
 
+#include <QString>
 #include <re2/re2.h>
 
 #include <arpa/inet.h>
@@ -63,8 +64,30 @@ std::string_view slice(std::string_view text, const TextSpan& span)
     return text.substr(span.begin, span.end - span.begin);
 }
 
+// The candidate pattern takes any non-ASCII character as a possible letter (Unicode letter classes
+// make RE2 slow to compile and its DFA large); here non-ASCII punctuation ends the address
+// ("«jane@example.com»", "jane@example.com—thanks").
 bool acceptEmail(std::string_view text, TextSpan& span)
 {
+    const QString candidate = QString::fromUtf8(text.data() + span.begin, qsizetype(span.end - span.begin));
+    const qsizetype at = candidate.indexOf(QLatin1Char('@'));
+    if (at < 0)
+        return false;
+    auto stray = [&](qsizetype i) {
+        const QChar c = candidate[i];
+        return c.unicode() >= 0x80 && !c.isLetterOrNumber() && !c.isSurrogate();
+    };
+    // The address starts after the last stray character before the @ and ends at the first after it.
+    qsizetype first = at;
+    while (first > 0 && !stray(first - 1))
+        --first;
+    qsizetype last = at + 1;
+    while (last < candidate.size() && !stray(last))
+        ++last;
+    while (last > at + 1 && candidate[last - 1] == QLatin1Char('.'))
+        --last;
+    span.begin += size_t(candidate.left(first).toUtf8().size());
+    span.end = span.begin + size_t(candidate.mid(first, last - first).toUtf8().size());
     return emailValid(slice(text, span));
 }
 
@@ -404,7 +427,7 @@ const std::vector<PiiSpec>& piiSpecs()
 {
     static const std::vector<PiiSpec> specs = {
         {PiiEntity::Email, "email", "pii.email", "Email address",
-         R"([\p{L}\p{N}._%+\-]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63})",
+         R"([A-Za-z0-9._%+\-\x{80}-\x{10FFFF}]+@(?:[A-Za-z0-9\-\x{80}-\x{10FFFF}]+\.)+[A-Za-z\x{80}-\x{10FFFF}]{2,63})",
          acceptEmail, "write to jane.doe@example.com", "the @example handle"},
         {PiiEntity::Phone, "phone", "pii.phone", "Phone number",
          R"(\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,6}|(?:\(\d{3}\) ?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b)",

@@ -390,6 +390,16 @@ const char* thresholdMetricName(ThresholdMetric metric)
     return nameOf(metricNames, metric);
 }
 
+std::map<std::string, std::string> ruleFields(const Rule& rule)
+{
+    std::map<std::string, std::string> fields;
+    const QJsonObject json = ruleJson(rule);
+    for (auto it = json.begin(); it != json.end(); ++it)
+        fields[it.key().toStdString()] =
+            QJsonDocument(QJsonArray{it.value()}).toJson(QJsonDocument::Compact).toStdString();
+    return fields;
+}
+
 std::string rulePackJson(const RulePack& pack)
 {
     QJsonArray rules;

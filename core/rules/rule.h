@@ -8,6 +8,7 @@
 #include "core/util/result.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,6 +93,9 @@ struct RulePack
 
 constexpr const char* rulePackSchema = "winnow.rule-pack";
 constexpr int rulePackSchemaVersion = 1;
+
+// A rule's fields as the pack writes them (name → compact JSON): what a diff compares.
+std::map<std::string, std::string> ruleFields(const Rule& rule);
 
 // The pack as JSON, with the sha256 of its content (the same pack, the same bytes).
 std::string rulePackJson(const RulePack& pack);

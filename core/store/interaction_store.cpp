@@ -47,7 +47,10 @@ public:
               "role, model, tool_name, input_tokens, output_tokens FROM spans WHERE interaction_id = ?1 "
               "ORDER BY seq"),
           m_signals(db, "SELECT kind, message_seq, confidence, reason FROM signals WHERE interaction_id = ?1 "
-                        "ORDER BY message_seq, kind")
+                        "ORDER BY message_seq, kind"),
+          m_ruleHits(db,
+                     "SELECT rule_id, version, coalesce(message_seq, -1), coalesce(tool_call_seq, -1), "
+                     "start_char, end_char, excerpt FROM rule_hits WHERE interaction_id = ?1 ORDER BY rowid")
     {
     }
 
@@ -140,11 +143,17 @@ public:
                     {kind, static_cast<int>(m_signals.int64(1)), m_signals.real(2), m_signals.text(3)});
         }
         m_signals.reset();
+        m_ruleHits.bind(1, stored.id);
+        while (m_ruleHits.step())
+            in.ruleHits.push_back({m_ruleHits.text(0), m_ruleHits.int64(1), int(m_ruleHits.int64(2)),
+                                   int(m_ruleHits.int64(3)), m_ruleHits.int64(4), m_ruleHits.int64(5),
+                                   m_ruleHits.text(6)});
+        m_ruleHits.reset();
         return stored;
     }
 
 private:
-    sql::Statement m_messages, m_calls, m_scores, m_spans, m_signals;
+    sql::Statement m_messages, m_calls, m_scores, m_spans, m_signals, m_ruleHits;
 };
 
 constexpr const char* listColumns =
@@ -553,9 +562,10 @@ struct InteractionWriter::Statements
         : insertInteraction(db, R"sql(
 INSERT INTO interactions(key, source_id, start_ms, end_ms, latency_ms, session, user, agent, agent_version,
     model, channel, intent, input_tokens, output_tokens, cost_usd, outcome, thumb, rating, feedback_comment,
-    first_message_id, message_count, first_tool_call_id, tool_call_count, signal_mask, id, cost_estimated)
+    first_message_id, message_count, first_tool_call_id, tool_call_count, signal_mask, id, cost_estimated,
+    rule_hits)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
-    ?25, ?26)
+    ?25, ?26, ?27)
 ON CONFLICT(key) DO NOTHING)sql"),
           scores(db, "INSERT OR REPLACE INTO scores(interaction_id, name, value)", 3),
           spans(
@@ -576,6 +586,10 @@ ON CONFLICT(key) DO NOTHING)sql"),
               11),
           signals(db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason)",
                   5),
+          ruleHits(db,
+                   "INSERT INTO rule_hits(interaction_id, rule_id, version, message_seq, tool_call_seq, "
+                   "start_char, end_char, excerpt)",
+                   8),
           nextIds(db,
                   "SELECT (SELECT coalesce(max(id), 0) FROM messages), (SELECT value FROM store_state WHERE "
                   "key = 'message_id_floor'), (SELECT coalesce(max(id), 0) FROM tool_calls), (SELECT value "
@@ -590,6 +604,7 @@ ON CONFLICT(key) DO NOTHING)sql"),
           deleteMessages(db, "DELETE FROM messages WHERE id >= ?1 AND id < ?2"),
           deleteToolCalls(db, "DELETE FROM tool_calls WHERE id >= ?1 AND id < ?2"),
           deleteSignals(db, "DELETE FROM signals WHERE interaction_id = ?1"),
+          deleteRuleHits(db, "DELETE FROM rule_hits WHERE interaction_id = ?1"),
           deleteScores(db, "DELETE FROM scores WHERE interaction_id = ?1"),
           deleteSpans(db, "DELETE FROM spans WHERE interaction_id = ?1"),
           deleteMetadata(db, "DELETE FROM interaction_metadata WHERE interaction_id = ?1"),
@@ -605,8 +620,10 @@ ON CONFLICT(key) DO NOTHING)sql"),
     RowInserter messages;
     RowInserter toolCalls;
     RowInserter signals; // a detector naming the same message twice keeps the first
-    sql::Statement nextIds, ranges, tombstones, deleteMessages, deleteToolCalls, deleteSignals, deleteScores,
-        deleteSpans, deleteMetadata, deleteInteraction, raiseFloor, forgetDeletions;
+    RowInserter ruleHits;
+    sql::Statement nextIds, ranges, tombstones, deleteMessages, deleteToolCalls, deleteSignals,
+        deleteRuleHits, deleteScores, deleteSpans, deleteMetadata, deleteInteraction, raiseFloor,
+        forgetDeletions;
     TextStore texts;
 };
 
@@ -641,7 +658,7 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
         const Interaction* parent;
         std::int64_t textId = 0; // a message's long text, stored once
     };
-    std::vector<Child> scoreRows, metadataRows, messageRows, toolCallRows, signalRows, spanRows;
+    std::vector<Child> scoreRows, metadataRows, messageRows, toolCallRows, signalRows, spanRows, ruleHitRows;
     if (rollups)
         m_rollups.merge(*rollups);
     for (const Interaction& in : interactions) {
@@ -668,6 +685,7 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
             s.bind(26, 1);
         else
             s.bindNull(26);
+        s.bind(27, static_cast<std::int64_t>(in.ruleHits.size()));
         s.run();
         RollupFacts facts = RollupFacts::of(in, mask);
         if (db.changes() == 0) {
@@ -693,6 +711,8 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
             toolCallRows.push_back({nextToolCallId++, id, i, &in});
         for (size_t i = 0; i < in.signals.size(); ++i)
             signalRows.push_back({0, id, i, &in});
+        for (size_t i = 0; i < in.ruleHits.size(); ++i)
+            ruleHitRows.push_back({0, id, i, &in});
         for (size_t i = 0; i < in.spans.size(); ++i)
             spanRows.push_back({0, id, i, &in});
     }
@@ -752,6 +772,15 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
         st.bind(p, row.interactionId).bind(p + 1, std::string_view(signalKindName(signal.kind)));
         st.bind(p + 2, signal.messageIndex).bind(p + 3, signal.confidence).bind(p + 4, signal.reason);
     });
+    w.ruleHits.insert(ruleHitRows, [](sql::Statement& st, int p, const Child& row) {
+        const RuleHit& hit = row.parent->ruleHits[row.index];
+        st.bind(p, row.interactionId).bind(p + 1, hit.ruleId).bind(p + 2, hit.version);
+        if (hit.messageIndex >= 0)
+            st.bind(p + 3, hit.messageIndex);
+        if (hit.toolCallIndex >= 0)
+            st.bind(p + 4, hit.toolCallIndex);
+        st.bind(p + 5, hit.start).bind(p + 6, hit.end).bind(p + 7, hit.excerpt);
+    });
     return result;
 }
 
@@ -786,6 +815,7 @@ std::int64_t InteractionWriter::remove(const std::vector<std::int64_t>& ids)
             highestToolCall = std::max(highestToolCall, *firstToolCall + toolCallCount - 1);
         }
         w.deleteSignals.bind(1, id).run();
+        w.deleteRuleHits.bind(1, id).run();
         w.deleteScores.bind(1, id).run();
         w.deleteSpans.bind(1, id).run();
         w.deleteMetadata.bind(1, id).run();

@@ -84,6 +84,21 @@ struct Signal
     std::string reason;
 };
 
+// A guardrail rule found in an interaction (core/rules): where (a message, or a tool call's
+// arguments or result), the span in code points of that text, and what it matched. Written with
+// the interaction, by the version that found it.
+struct RuleHit
+{
+    std::string ruleId;
+    std::int64_t version = 0;
+    int messageIndex = -1;
+    int toolCallIndex = -1;
+    std::int64_t start = 0; // code points
+    std::int64_t end = 0;
+    std::string excerpt;
+    bool operator==(const RuleHit&) const = default;
+};
+
 // One span of the trace an interaction was assembled from, as it happened: what the detail pane
 // draws as a waterfall ("which LLM call was slow, which tool failed").
 struct SpanRecord
@@ -125,6 +140,7 @@ struct Interaction
     std::vector<Message> messages;
     std::vector<ToolCall> toolCalls;
     std::vector<Signal> signals;
+    std::vector<RuleHit> ruleHits;
 };
 
 struct QuarantinedRecord

@@ -24,10 +24,12 @@ enum CountField {
     CountInputTokens,
     CountOutputTokens,
     CountPriced,
-    CountCostEstimated
+    CountCostEstimated,
+    CountGuardrail
 };
-constexpr std::array<const char*, 7> countNames = {
-    "interactions", "success", "thumbs_down", "input_tokens", "output_tokens", "priced", "cost_estimated"};
+constexpr std::array<const char*, 8> countNames = {"interactions",   "success",       "thumbs_down",
+                                                   "input_tokens",   "output_tokens", "priced",
+                                                   "cost_estimated", "guardrail"};
 constexpr const char* costName = "cost_usd";
 constexpr const char* histogramName = "latency_histogram";
 constexpr const char* signalPrefix = "signal.";
@@ -51,6 +53,8 @@ std::int64_t countOf(const RollupCounts& c, int field)
         return c.costEstimated;
     case CountOutputTokens:
         return c.outputTokens;
+    case CountGuardrail:
+        return c.guardrail;
     }
     return 0;
 }
@@ -70,6 +74,8 @@ std::int64_t& countRef(RollupCounts& c, int field)
         return c.priced;
     case CountCostEstimated:
         return c.costEstimated;
+    case CountGuardrail:
+        return c.guardrail;
     default:
         return c.interactions;
     }
@@ -318,6 +324,7 @@ void RollupCounts::add(const RollupCounts& o)
     costUsd += o.costUsd;
     priced += o.priced;
     costEstimated += o.costEstimated;
+    guardrail += o.guardrail;
 }
 
 RollupFacts RollupFacts::of(const Interaction& in, std::int64_t signalMask)
@@ -338,6 +345,7 @@ RollupFacts RollupFacts::of(const Interaction& in, std::int64_t signalMask)
     facts.costUsd = in.costUsd.value_or(0);
     facts.priced = in.costUsd.has_value();
     facts.costEstimated = in.costUsd && in.costEstimated;
+    facts.guardrail = !in.ruleHits.empty();
     // The store keeps the last score of a name; so do the rollups.
     for (size_t i = 0; i < in.scores.size(); ++i) {
         const bool replacedLater =
@@ -433,6 +441,7 @@ void addToCell(RollupDelta::Cell& cell, const RollupFacts& facts, int sign)
     c.costUsd += sign * facts.costUsd;
     c.priced += facts.priced ? sign : 0;
     c.costEstimated += facts.costEstimated ? sign : 0;
+    c.guardrail += facts.guardrail ? sign : 0;
     if (facts.latencyMs) {
         c.latencyCount += sign;
         cell.histogram.emplace_back(latencyBin(*facts.latencyMs), sign);
@@ -726,7 +735,7 @@ std::string factsSql(const char* rest)
     return std::string(factColumns) + successOutcomeSql("outcome") +
            ", coalesce(thumb, 0) < 0, signal_mask, latency_ms, coalesce(input_tokens, 0), "
            "coalesce(output_tokens, 0), coalesce(cost_usd, 0), cost_usd IS NOT NULL, "
-           "coalesce(cost_estimated, 0) "
+           "coalesce(cost_estimated, 0), rule_hits > 0 "
            "FROM interactions " +
            rest;
 }
@@ -746,6 +755,7 @@ void readFactsRow(const sql::Statement& s, RollupFacts& facts)
     facts.costUsd = s.real(13);
     facts.priced = s.int64(14) != 0;
     facts.costEstimated = s.int64(15) != 0;
+    facts.guardrail = s.int64(16) != 0;
     facts.scores.clear();
 }
 

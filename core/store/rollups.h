@@ -117,6 +117,7 @@ struct RollupCounts
     double costUsd = 0;
     std::int64_t priced = 0;        // interactions with a cost, logged or estimated
     std::int64_t costEstimated = 0; // of those, estimated from the price table
+    std::int64_t guardrail = 0;     // interactions a guardrail rule hit
     void add(const RollupCounts& other);
 };
 
@@ -135,6 +136,7 @@ struct RollupFacts
     double costUsd = 0;
     bool priced = false;
     bool costEstimated = false;
+    bool guardrail = false;    // a rule of the applied version hit it
     std::vector<Score> scores; // the last of each name, as the store keeps them
 
     static RollupFacts of(const Interaction& interaction, std::int64_t signalMask);

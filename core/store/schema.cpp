@@ -1,6 +1,8 @@
 #include "core/store/schema.h"
+#include "core/rules/rule.h"
 
 #include "core/store/rollups.h"
+#include "core/util/text.h"
 
 #include <algorithm>
 #include <string>
@@ -424,9 +426,73 @@ CREATE VIEW current_labels AS
     SELECT l.* FROM labels l WHERE NOT EXISTS (SELECT 1 FROM labels n WHERE n.replaces = l.id);
 )sql";
 
+// Guardrail rules: immutable numbered versions (each a rule pack as JSON, with its state in the
+// approval flow and the backtest figures at publish time), the one working draft, what happened to
+// each version (submitted, approved, rejected with a reason, published), and the hits of the
+// applied version, written with their interaction. rule_hits on an interaction counts its hits,
+// for the rollups' guardrail count.
+constexpr const char* rulesV8 = R"sql(
+CREATE TABLE rule_versions(
+    number INTEGER PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'rejected')),
+    author TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    pack_json TEXT NOT NULL,
+    backtest_json TEXT NOT NULL DEFAULT '',
+    published_ms INTEGER
+);
+CREATE TABLE rule_draft(
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    author TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    pack_json TEXT NOT NULL
+);
+CREATE TABLE rule_events(
+    id INTEGER PRIMARY KEY,
+    version INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('submitted', 'approved', 'rejected', 'published')),
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE rule_hits(
+    interaction_id INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    message_seq INTEGER,
+    tool_call_seq INTEGER,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    excerpt TEXT NOT NULL
+);
+CREATE INDEX rule_hits_by_interaction ON rule_hits(interaction_id);
+CREATE INDEX rule_hits_by_rule ON rule_hits(rule_id, interaction_id);
+ALTER TABLE interactions ADD COLUMN rule_hits INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
+}
+
+// Version 1 of the rules, published by Winnow itself. In a store made now it applies from the
+// first interaction; a store upgraded with interactions in it says so (rules_scanned_version is
+// set only where every interaction was scanned: `winnow rules run` does it).
+void publishFirstRuleVersion(sql::Connection& db)
+{
+    const RulePack pack = defaultRulePack();
+    sql::Statement insert(db,
+                          "INSERT INTO rule_versions(number, state, author, created_ms, comment, pack_json, "
+                          "published_ms) VALUES(1, 'published', ?1, ?2, ?3, ?4, ?2)");
+    const std::int64_t now = nowMs();
+    insert.bind(1, std::string_view(pack.author)).bind(2, now).bind(3, std::string_view(pack.comment));
+    insert.bind(4, rulePackJson(pack)).run();
+    sql::Statement event(
+        db, "INSERT INTO rule_events(version, at_ms, actor, action) VALUES(1, ?1, ?2, 'published')");
+    event.bind(1, now).bind(2, std::string_view(pack.author)).run();
+    if (db.queryInt("SELECT NOT EXISTS (SELECT 1 FROM interactions)"))
+        db.exec("INSERT OR REPLACE INTO store_state(key, value) VALUES('rules_scanned_version', 1)");
 }
 
 } // namespace
@@ -451,6 +517,7 @@ const std::vector<Migration>& migrations()
         {6, "otlp sources", otlpSourcesV6},
         {6, "texts", textsV6},
         {7, "review", reviewV7},
+        {8, "rules", rulesV8, publishFirstRuleVersion},
     };
     return registry;
 }

@@ -21,6 +21,8 @@ namespace storeSettings {
 inline const StoreSetting<std::int64_t> retentionDays{"retention_days", 0};
 // The signal detectors' settings as JSON (core/signals); empty for the defaults.
 inline const StoreSetting<std::string> detectors{"detectors", {}};
+// 1: a rules version is published only once an approver other than its author approves it.
+inline const StoreSetting<std::int64_t> rulesNeedApproval{"rules_need_approval", 0};
 } // namespace storeSettings
 
 class SettingsStore

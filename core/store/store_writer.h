@@ -51,7 +51,8 @@ enum : unsigned {
     Settings = 1u << 3,
     Profiles = 1u << 4,
     Review = 1u << 5, // labels, queues, the taxonomy
-    Everything = (1u << 6) - 1,
+    Rules = 1u << 6,  // rule versions, the draft, rule hits
+    Everything = (1u << 7) - 1,
 };
 }
 

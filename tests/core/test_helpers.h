@@ -81,6 +81,15 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 8: rules.
+    db.exec("DROP TABLE rule_versions; DROP TABLE rule_draft; DROP TABLE rule_events; DROP TABLE rule_hits; "
+            "ALTER TABLE interactions DROP COLUMN rule_hits; DELETE FROM store_state WHERE key = "
+            "'rules_scanned_version'; DELETE FROM rollups WHERE metric_id IN (SELECT id FROM rollup_metrics "
+            "WHERE name = 'guardrail')");
+    if (version == 7) {
+        db.exec("PRAGMA user_version = 7");
+        return;
+    }
     // Version 7: review.
     db.exec("DROP VIEW current_labels; DROP TABLE label_categories; DROP TABLE labels; DROP TABLE "
             "review_queue_items; DROP TABLE review_queues; DROP TABLE review_category_events; DROP TABLE "

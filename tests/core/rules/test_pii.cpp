@@ -109,6 +109,9 @@ TEST(Pii, EmailsIncludingInternationalisedDomains)
                                 "jane@-example.com", "jane@example.c0m"})
         EXPECT_TRUE(found(PiiEntity::Email, std::string("mail ") + invalid + " now").empty()) << invalid;
     EXPECT_EQ(found(PiiEntity::Email, "write to <jane.doe@example.com>."), Texts{"jane.doe@example.com"});
+    EXPECT_EQ(found(PiiEntity::Email, "«jane@example.com»"), Texts{"jane@example.com"});
+    EXPECT_EQ(found(PiiEntity::Email, "jane@example.com—thanks"), Texts{"jane@example.com"});
+    EXPECT_EQ(found(PiiEntity::Email, "mail josé@exämple.de."), Texts{"josé@exämple.de"});
 }
 
 TEST(Pii, PhonesInInternationalOrNorthAmericanForm)

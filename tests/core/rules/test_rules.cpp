@@ -1,0 +1,197 @@
+#include "../test_helpers.h"
+#include "core/demo/generator.h"
+#include "core/rules/rules.h"
+#include "core/store/settings_store.h"
+
+#include <gtest/gtest.h>
+
+using namespace winnow;
+
+namespace {
+
+std::int64_t guardrailRollup(test::TestStore& store)
+{
+    return store.queryInt("SELECT coalesce(sum(value), 0) FROM rollups r JOIN rollup_metrics m ON m.id = "
+                          "r.metric_id WHERE m.name = 'guardrail' AND r.granularity = 1 AND r.level = 0");
+}
+
+std::string demoFile(const test::TempDir& dir, int interactions)
+{
+    DemoOptions demo;
+    demo.interactions = interactions;
+    demo.seed = 3;
+    const std::string path = dir.path("demo.jsonl");
+    EXPECT_EQ(writeDemo(demo, DemoFormat::Jsonl, path), "");
+    return path;
+}
+
+} // namespace
+
+// A new store starts with version 1 published and applied; an ingest writes each interaction's
+// hits with it and counts them in the rollups; a delete takes them away.
+TEST(Rules, IngestWritesTheAppliedVersionsHitsWithTheirInteractions)
+{
+    test::TestStore store;
+    RuleStore rules(store.reader());
+    const auto applied = rules.applied();
+    ASSERT_TRUE(applied);
+    EXPECT_EQ(applied->number, 1);
+    EXPECT_EQ(applied->author, "winnow");
+    EXPECT_EQ(rules.scannedVersion(), 1) << "an empty store is all scanned";
+    const auto summary = store.ingest({demoFile(store.dir(), 400)});
+    EXPECT_EQ(summary.ingested, 400);
+    EXPECT_EQ(summary.rulesError, "");
+    const std::int64_t withHits = store.queryInt("SELECT count(*) FROM interactions WHERE rule_hits > 0");
+    EXPECT_GT(withHits, 10) << "the demo's personal data";
+    EXPECT_EQ(store.queryInt("SELECT count(DISTINCT interaction_id) FROM rule_hits"), withHits);
+    EXPECT_EQ(store.queryInt("SELECT sum(rule_hits) FROM interactions"),
+              store.queryInt("SELECT count(*) FROM rule_hits"));
+    EXPECT_EQ(guardrailRollup(store), withHits);
+    EXPECT_GT(store.queryInt("SELECT count(*) FROM rule_hits WHERE rule_id = 'pii.phone'"), 0);
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM rule_hits WHERE version != 1"), 0);
+
+    // Read back with the interaction.
+    const std::int64_t id = store.queryInt("SELECT min(interaction_id) FROM rule_hits");
+    const auto detail = InteractionStore(store.reader()).detail(id);
+    ASSERT_TRUE(detail);
+    ASSERT_FALSE(detail->interaction.ruleHits.empty());
+    const RuleHit& hit = detail->interaction.ruleHits.front();
+    EXPECT_FALSE(hit.excerpt.empty());
+    EXPECT_GT(hit.end, hit.start);
+
+    ASSERT_TRUE(store.writer->write(WritePriority::Interactive,
+                                    [id](WriteTransaction& tx) { tx.interactions().remove({id}); }));
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM rule_hits WHERE interaction_id = " + std::to_string(id)),
+              0);
+    EXPECT_EQ(guardrailRollup(store), withHits - 1);
+}
+
+// A store from before rules gets version 1 without hits on what it holds, and says so until a run
+// over every interaction; the run's totals equal an ingest's.
+TEST(Rules, AnUpgradedStoreIsScannedByARun)
+{
+    test::TempDir dir;
+    const std::string file = demoFile(dir, 300);
+    std::int64_t hitsAtIngest = 0, guardrailAtIngest = 0;
+    {
+        test::TestStore fresh(dir.path("fresh.db"));
+        fresh.ingest({file});
+        hitsAtIngest = fresh.queryInt("SELECT count(*) FROM rule_hits");
+        guardrailAtIngest = guardrailRollup(fresh);
+    }
+    const std::string old = dir.path("old.db");
+    {
+        test::TestStore store(old);
+        store.ingest({file});
+    }
+    test::downgradeToSchema(old, 7);
+    test::TestStore store(old); // the writer upgrades it
+    RuleStore rules(store.reader());
+    ASSERT_TRUE(rules.applied());
+    EXPECT_FALSE(rules.scannedVersion()) << "its interactions were not scanned";
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM rule_hits"), 0);
+    std::vector<std::int64_t> told;
+    auto run = runRules(store.reader(), *store.writer, std::nullopt,
+                        [&](std::int64_t done, std::int64_t) { told.push_back(done); });
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_EQ(run->interactions, 300);
+    EXPECT_FALSE(told.empty());
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM rule_hits"), hitsAtIngest);
+    EXPECT_EQ(guardrailRollup(store), guardrailAtIngest);
+    EXPECT_EQ(RuleStore(store.reader()).scannedVersion(), 1);
+    // Again: the same hits, not twice as many.
+    ASSERT_TRUE(runRules(store.reader(), *store.writer));
+    EXPECT_EQ(store.queryInt("SELECT count(*) FROM rule_hits"), hitsAtIngest);
+    EXPECT_EQ(guardrailRollup(store), guardrailAtIngest);
+}
+
+// Versions are immutable and numbered; with the store's policy a version waits for an approver
+// other than its author; a rejection keeps its reason; rolling back publishes the old rules again.
+TEST(Rules, PublishingApprovalRejectionAndRollBack)
+{
+    test::TestStore store;
+    RulePack pack = defaultRulePack();
+    pack.rules[0].status = RuleStatus::Enforce;
+    auto published = publishPack(store.reader(), *store.writer, pack, "ana", "enforce email");
+    ASSERT_TRUE(published) << published.error().message;
+    EXPECT_EQ(published->version, 2);
+    EXPECT_EQ(published->state, RuleVersionState::Published);
+    EXPECT_EQ(RuleStore(store.reader()).applied()->number, 2);
+
+    ASSERT_TRUE(store.writer->write(WritePriority::Interactive, [](WriteTransaction& tx) {
+        SettingsStore(tx.database()).set(storeSettings::rulesNeedApproval, 1);
+    }));
+    pack.rules[1].status = RuleStatus::Disabled;
+    auto pending = publishPack(store.reader(), *store.writer, pack, "ana", "disable phone");
+    ASSERT_TRUE(pending);
+    EXPECT_EQ(pending->state, RuleVersionState::Pending);
+    EXPECT_EQ(RuleStore(store.reader()).applied()->number, 2) << "not applied before approval";
+    const Status self = approveVersion(store.reader(), *store.writer, pending->version, "ana");
+    ASSERT_FALSE(self);
+    EXPECT_NE(self.error().message.find("someone else approves it"), std::string::npos);
+    ASSERT_TRUE(approveVersion(store.reader(), *store.writer, pending->version, "ben"));
+    EXPECT_EQ(RuleStore(store.reader()).applied()->number, 3);
+
+    auto another = publishPack(store.reader(), *store.writer, defaultRulePack(), "ana", "back to defaults");
+    ASSERT_TRUE(another);
+    EXPECT_FALSE(rejectVersion(store.reader(), *store.writer, another->version, "ben", "")) << "says why";
+    ASSERT_TRUE(
+        rejectVersion(store.reader(), *store.writer, another->version, "ben", "email must stay enforced"));
+    EXPECT_EQ(RuleStore(store.reader()).version(another->version)->state, RuleVersionState::Rejected);
+    EXPECT_FALSE(approveVersion(store.reader(), *store.writer, another->version, "cy"))
+        << "rejected is final";
+
+    const auto events = RuleStore(store.reader()).events(another->version);
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].action, "submitted");
+    EXPECT_EQ(events[1].action, "rejected");
+    EXPECT_EQ(events[1].actor, "ben");
+    EXPECT_EQ(events[1].reason, "email must stay enforced");
+
+    ASSERT_TRUE(store.writer->write(WritePriority::Interactive, [](WriteTransaction& tx) {
+        SettingsStore(tx.database()).set(storeSettings::rulesNeedApproval, 0);
+    }));
+    auto rolledBack = rollBackTo(store.reader(), *store.writer, 1, "ana");
+    ASSERT_TRUE(rolledBack);
+    EXPECT_EQ(rolledBack->version, 5);
+    const auto v1 = versionPack(store.reader(), 1);
+    const auto v5 = versionPack(store.reader(), 5);
+    ASSERT_TRUE(v1 && v5);
+    EXPECT_TRUE(diffPacks(*v1, *v5).empty()) << "the same rules";
+    EXPECT_EQ(RuleStore(store.reader()).version(5)->comment, "Roll back to version 1");
+
+    // A pack whose rule fails its own example is not stored.
+    RulePack broken = defaultRulePack();
+    broken.rules[0].mustMatch = {"no address here"};
+    auto refused = publishPack(store.reader(), *store.writer, broken, "ana", "broken");
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("pii.email.examples: does not match 'no address here'"),
+              std::string::npos)
+        << refused.error().message;
+    EXPECT_EQ(RuleStore(store.reader()).versions().size(), 5u);
+}
+
+TEST(Rules, ADiffNamesWhatChangedRuleByRule)
+{
+    RulePack before = defaultRulePack();
+    RulePack after = before;
+    after.rules[0].status = RuleStatus::Enforce;
+    after.rules[1].detector.entity = PiiEntity::Email;
+    after.rules.erase(after.rules.begin() + 2);
+    Rule added;
+    added.id = "new.rule";
+    added.title = "New";
+    added.detector.pattern = "x";
+    after.rules.push_back(added);
+    const auto changes = diffPacks(before, after);
+    ASSERT_EQ(changes.size(), 4u);
+    auto find = [&](const std::string& id) {
+        return *std::find_if(changes.begin(), changes.end(),
+                             [&](const RuleChange& c) { return c.ruleId == id; });
+    };
+    EXPECT_EQ(find("pii.email").kind, RuleChange::Kind::Changed);
+    EXPECT_EQ(find("pii.email").fields, std::vector<std::string>{"status"});
+    EXPECT_EQ(find("pii.phone").fields, std::vector<std::string>{"detector"});
+    EXPECT_EQ(find(before.rules[2].id).kind, RuleChange::Kind::Removed);
+    EXPECT_EQ(find("new.rule").kind, RuleChange::Kind::Added);
+}
