@@ -13,6 +13,8 @@ std::optional<Condition> conditionForRate(Rate rate)
         return Condition{FilterField::Signal, signalKindName(*kind)};
     if (rate == Rate::ThumbsDown)
         return Condition{FilterField::Thumb, "down"};
+    if (rate == Rate::Guardrail)
+        return Condition{FilterField::Rule, anyRule};
     return std::nullopt;
 }
 

@@ -11,9 +11,9 @@
 namespace winnow {
 
 namespace {
-constexpr std::array<const char*, rateCount> rateNames = {"success",     "escalation",     "correction",
-                                                          "repeat",      "partial",        "tool_error",
-                                                          "thumbs_down", "handoff_offered"};
+constexpr std::array<const char*, rateCount> rateNames = {"success",     "escalation",      "correction",
+                                                          "repeat",      "partial",         "tool_error",
+                                                          "thumbs_down", "handoff_offered", "guardrail"};
 constexpr std::int64_t hourMs = 3'600'000;
 constexpr std::int64_t dayMs = 86'400'000;
 } // namespace
@@ -56,6 +56,7 @@ std::optional<SignalKind> signalOfRate(Rate rate)
         return SignalKind::HandoffOffered;
     case Rate::Success:
     case Rate::ThumbsDown:
+    case Rate::Guardrail:
         break;
     }
     return std::nullopt;
@@ -162,6 +163,7 @@ MetricsSummary summaryFromCounts(const RollupCounts& c)
     summary.interactions = c.interactions;
     summary.rate(Rate::Success) = wilsonRate(c.success, c.interactions);
     summary.rate(Rate::ThumbsDown) = wilsonRate(c.thumbsDown, c.interactions);
+    summary.rate(Rate::Guardrail) = wilsonRate(c.guardrail, c.interactions);
     for (Rate rate : allRates)
         if (const auto kind = signalOfRate(rate))
             summary.rate(rate) = wilsonRate(c.signals[static_cast<int>(*kind)], c.interactions);
@@ -224,6 +226,7 @@ void RowSummary::add(const MetricRow& row)
     m_counts.costUsd += row.costUsd;
     m_counts.priced += row.priced;
     m_counts.costEstimated += row.costEstimated;
+    m_counts.guardrail += row.guardrail;
 }
 
 MetricsSummary RowSummary::summary()
@@ -525,6 +528,7 @@ private:
         c.interactions = 1;
         c.success = facts.success;
         c.thumbsDown = facts.thumbsDown;
+        c.guardrail = facts.guardrail;
         for (int k = 0; k < signalKindCount; ++k)
             c.signals[k] = (facts.signalMask >> k) & 1;
         c.latencyCount = facts.latencyMs ? 1 : 0;

@@ -23,11 +23,21 @@ namespace winnow {
 class Database;
 
 // The rates every summary carries.
-enum class Rate { Success, Escalation, Correction, Repeat, Partial, ToolError, ThumbsDown, HandoffOffered };
-constexpr int rateCount = 8;
-constexpr std::array<Rate, rateCount> allRates = {Rate::Success,    Rate::Escalation,    Rate::Correction,
-                                                  Rate::Repeat,     Rate::Partial,       Rate::ToolError,
-                                                  Rate::ThumbsDown, Rate::HandoffOffered};
+enum class Rate {
+    Success,
+    Escalation,
+    Correction,
+    Repeat,
+    Partial,
+    ToolError,
+    ThumbsDown,
+    HandoffOffered,
+    Guardrail, // a guardrail rule of the applied version hit it
+};
+constexpr int rateCount = 9;
+constexpr std::array<Rate, rateCount> allRates = {Rate::Success,    Rate::Escalation,     Rate::Correction,
+                                                  Rate::Repeat,     Rate::Partial,        Rate::ToolError,
+                                                  Rate::ThumbsDown, Rate::HandoffOffered, Rate::Guardrail};
 // As named in JSON and on the command line: success, escalation, ..., thumbs_down.
 const char* rateName(Rate rate);
 std::optional<Rate> parseRate(std::string_view name);

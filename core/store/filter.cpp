@@ -12,8 +12,8 @@ namespace {
 constexpr std::array<const char*, dimensionCount> dimensionNames = {"agent", "agent_version", "model",
                                                                     "intent", "channel"};
 constexpr std::array<const char*, filterFieldCount> fieldNames = {
-    "agent", "agent_version", "model",    "intent", "channel", "outcome", "user",     "session", "signal",
-    "tool",  "thumb",         "metadata", "score",  "label",   "verdict", "category", "reviewed"};
+    "agent", "agent_version", "model",    "intent", "channel", "outcome", "user",     "session",  "signal",
+    "tool",  "thumb",         "metadata", "score",  "label",   "verdict", "category", "reviewed", "rule"};
 constexpr std::string_view metadataPrefix = "metadata.";
 constexpr std::string_view scorePrefix = "score.";
 
@@ -112,7 +112,7 @@ bool isGroupable(FilterField field)
 {
     return field != FilterField::Signal && field != FilterField::Tool && field != FilterField::Thumb &&
            field != FilterField::Score && field != FilterField::Label && field != FilterField::Verdict &&
-           field != FilterField::Category && field != FilterField::Reviewed;
+           field != FilterField::Category && field != FilterField::Reviewed && field != FilterField::Rule;
 }
 
 Result<Grouping> parseGrouping(std::string_view text)
@@ -154,7 +154,7 @@ std::string filterFieldList()
     for (const char* name : fieldNames)
         list += (list.empty() ? "" : ", ") + std::string(name);
     return list.substr(0, list.rfind(", metadata")) +
-           ", metadata.KEY, score.NAME, label, verdict, category, reviewed";
+           ", metadata.KEY, score.NAME, label, verdict, category, reviewed, rule";
 }
 
 std::optional<SignalKind> signalOf(const Condition& condition)
@@ -181,7 +181,8 @@ Status checkCondition(const Condition& condition)
         return Error{"verdict is pass, fail or unsure, not '" + condition.value + "'", {}};
     if (condition.field == FilterField::Reviewed && condition.value != "yes" && condition.value != "no")
         return Error{"reviewed is yes or no, not '" + condition.value + "'", {}};
-    if ((condition.field == FilterField::Label || condition.field == FilterField::Category) &&
+    if ((condition.field == FilterField::Label || condition.field == FilterField::Category ||
+         condition.field == FilterField::Rule) &&
         condition.value.empty())
         return Error{std::string(filterFieldName(condition.field)) + " needs a value", {}};
     const bool keyed = condition.field == FilterField::Metadata || condition.field == FilterField::Score;

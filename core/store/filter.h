@@ -43,8 +43,11 @@ enum class FilterField {
     Verdict,  // pass, fail or unsure
     Category, // a taxonomy category, by name (any case)
     Reviewed, // yes (a label submitted) or no
+    Rule,     // a guardrail rule that hit it (its id), or * for any
 };
-constexpr int filterFieldCount = 17;
+constexpr int filterFieldCount = 18;
+// rule=* : any guardrail rule hit it.
+constexpr const char* anyRule = "*";
 const char* filterFieldName(FilterField field);
 std::optional<FilterField> parseFilterField(std::string_view name);
 // The rollup dimension a field is, if it is one.

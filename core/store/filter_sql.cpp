@@ -35,6 +35,7 @@ constexpr std::array<const char*, filterFieldCount> conditions = {
     "i.id "
     "AND f.status = 'final')))",
     "EXISTS(SELECT 1 FROM current_labels l WHERE l.interaction_id = i.id AND l.status != 'draft') = ?",
+    "i.id IN (SELECT h.interaction_id FROM rule_hits h WHERE h.rule_id = ?)",
 };
 
 // A key's value in `ALIAS.json` as text; JSON true and false read back as the words a user types,
@@ -93,6 +94,8 @@ std::string conditionSql(const Condition& condition)
         return in +
                "CAST(json_extract(m.json, ?) AS TEXT) = ? AND json_type(m.json, ?) NOT IN ('true', 'false'))";
     }
+    if (condition.field == FilterField::Rule && condition.value == anyRule)
+        return "i.rule_hits > 0";
     if (condition.field == FilterField::Score) {
         if (!scoreBound(condition))
             return "i.id NOT IN (SELECT s.interaction_id FROM scores s WHERE s.name = ?)";
@@ -158,6 +161,8 @@ int bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p)
                 statement.bind(p++, *bound);
         } else if (condition.field == FilterField::Signal)
             statement.bind(p++, std::int64_t(1) << static_cast<int>(*signalOf(condition)));
+        else if (condition.field == FilterField::Rule && condition.value == anyRule)
+            continue; // i.rule_hits > 0 takes no value
         else if (condition.field == FilterField::Reviewed)
             statement.bind(p++, std::int64_t(condition.value == "yes" ? 1 : 0));
         else if (condition.field == FilterField::Thumb)

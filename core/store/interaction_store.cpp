@@ -250,8 +250,8 @@ void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::
             ", coalesce(i.thumb, 0), i.signal_mask, i.latency_ms, coalesce(i.input_tokens, 0), "
             "coalesce(i.output_tokens, 0), coalesce(i.cost_usd, 0), " +
             group.value + ", " + scoreColumn +
-            ", i.cost_usd IS NOT NULL, coalesce(i.cost_estimated, 0) FROM interactions i" + group.join +
-            whereClause(filter));
+            ", i.cost_usd IS NOT NULL, coalesce(i.cost_estimated, 0), i.rule_hits > 0 FROM interactions i" +
+            group.join + whereClause(filter));
     int first = bindGrouping(select, groupBy, 1);
     if (!scoreName.empty())
         select.bind(first++, std::string_view(scoreName));
@@ -271,6 +271,7 @@ void InteractionStore::forEachMetricRow(const MetricsFilter& filter, const std::
         row.score = select.optionalReal(10);
         row.priced = select.int64(11) != 0;
         row.costEstimated = select.int64(12) != 0;
+        row.guardrail = select.int64(13) != 0;
         visit(row);
     }
 }

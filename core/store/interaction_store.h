@@ -57,6 +57,7 @@ struct MetricRow
     std::int64_t outputTokens = 0;
     double costUsd = 0;
     bool priced = false, costEstimated = false;
+    bool guardrail = false;      // a guardrail rule hit it
     std::string group;           // the grouping field's value, when one was asked for
     std::optional<double> score; // the named score, when one was asked for
 };

@@ -76,6 +76,7 @@ struct RateSeries
 {
     Rate rate;
     const char* label;
+    const char* colour = nullptr; // the theme's five colours come round again on the sixth line
 };
 constexpr RateSeries rateSeries[] = {
     {Rate::Escalation, QT_TRANSLATE_NOOP("DashboardPage", "Escalation")},
@@ -83,6 +84,7 @@ constexpr RateSeries rateSeries[] = {
     {Rate::Repeat, QT_TRANSLATE_NOOP("DashboardPage", "Repeat")},
     {Rate::ThumbsDown, QT_TRANSLATE_NOOP("DashboardPage", "Thumbs down")},
     {Rate::ToolError, QT_TRANSLATE_NOOP("DashboardPage", "Tool error")},
+    {Rate::Guardrail, QT_TRANSLATE_NOOP("DashboardPage", "Guardrail"), "#8d6e63"},
 };
 
 // Removes a chart's series and axes, and frees the axes: QChart::removeAxis() leaves them to the
@@ -180,6 +182,7 @@ DashboardPage::DashboardPage(QWidget* parent)
         {tr("Correction"), tr("A user turn that says the assistant got it wrong")},
         {tr("Repeat"), tr("The same question again within the repeat window")},
         {tr("Thumbs down"), tr("Explicit negative feedback")},
+        {tr("Guardrail"), tr("A guardrail rule of the applied version hit it (the Rules screen)")},
         {tr("p90 latency"), tr("90th percentile of the interactions' latency (exact)")},
         {tr("Cost"), tr("Total cost in the range")},
     };
@@ -514,11 +517,10 @@ void DashboardPage::show(DashboardData data)
     };
     setTile(tr("Interactions"), count(now.interactions),
             change(double(now.interactions), before ? double(before->interactions) : 0, false), 0);
-    const std::pair<QString, Rate> rateTiles[] = {{tr("Success"), Rate::Success},
-                                                  {tr("Escalation"), Rate::Escalation},
-                                                  {tr("Correction"), Rate::Correction},
-                                                  {tr("Repeat"), Rate::Repeat},
-                                                  {tr("Thumbs down"), Rate::ThumbsDown}};
+    const std::pair<QString, Rate> rateTiles[] = {
+        {tr("Success"), Rate::Success},        {tr("Escalation"), Rate::Escalation},
+        {tr("Correction"), Rate::Correction},  {tr("Repeat"), Rate::Repeat},
+        {tr("Thumbs down"), Rate::ThumbsDown}, {tr("Guardrail"), Rate::Guardrail}};
     for (const auto& [title, rate] : rateTiles) {
         const RateEstimate& r = now.rate(rate);
         int tone = 0;
@@ -978,6 +980,8 @@ void DashboardPage::buildCharts()
         }
         series->replace(points);
         rates->addSeries(series);
+        if (spec.colour) // after adding: the chart gives each new series the theme's next colour
+            series->setColor(QColor(QLatin1String(spec.colour)));
         series->attachAxis(ratesX);
         series->attachAxis(ratesY);
         bands.push_back({series, upper, lower});

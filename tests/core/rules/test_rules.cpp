@@ -1,5 +1,7 @@
 #include "../test_helpers.h"
 #include "core/demo/generator.h"
+#include "core/metrics/drill_down.h"
+#include "core/metrics/metrics.h"
 #include "core/rules/rules.h"
 #include "core/store/settings_store.h"
 
@@ -194,4 +196,39 @@ TEST(Rules, ADiffNamesWhatChangedRuleByRule)
     EXPECT_EQ(find("pii.phone").fields, std::vector<std::string>{"detector"});
     EXPECT_EQ(find(before.rules[2].id).kind, RuleChange::Kind::Removed);
     EXPECT_EQ(find("new.rule").kind, RuleChange::Kind::Added);
+}
+
+// A rule's hits are a slice (rule=ID, rule=* for any), and the guardrail hit rate a rate like the
+// others: from the rollups and from a scan alike.
+TEST(Rules, HitsAreASliceAndARate)
+{
+    test::TestStore store;
+    store.ingest({demoFile(store.dir(), 500)});
+    const std::int64_t any = store.queryInt("SELECT count(*) FROM interactions WHERE rule_hits > 0");
+    const std::int64_t phones =
+        store.queryInt("SELECT count(DISTINCT interaction_id) FROM rule_hits WHERE rule_id = 'pii.phone'");
+    ASSERT_GT(phones, 0);
+    MetricsFilter byRule;
+    byRule.with(FilterField::Rule, "pii.phone");
+    EXPECT_EQ(std::int64_t(InteractionStore(store.reader()).idsOf(byRule, 0, 100000).size()), phones);
+    MetricsFilter anyRuleFilter;
+    anyRuleFilter.with(FilterField::Rule, anyRule);
+    EXPECT_EQ(computeMetrics(store.reader(), anyRuleFilter).interactions, any);
+    auto parsed = parseCondition("rule=pii.phone");
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->field, FilterField::Rule);
+    EXPECT_FALSE(checkCondition(Condition{FilterField::Rule, ""}));
+
+    MetricsQuery all;
+    const MetricsReport fromRollups = computeMetrics(store.reader(), all);
+    const MetricsReport scanned = computeMetricsByScanning(store.reader(), all);
+    EXPECT_EQ(fromRollups.summary.rate(Rate::Guardrail).hits, any);
+    EXPECT_EQ(scanned.summary.rate(Rate::Guardrail).hits, any);
+    EXPECT_EQ(fromRollups.summary.rate(Rate::Guardrail).n, 500);
+    MetricsQuery agent;
+    agent.filter.with(FilterField::Tool, "update_address"); // a slice the rollups cannot answer
+    const std::int64_t inSlice = computeMetrics(store.reader(), agent).summary.rate(Rate::Guardrail).hits;
+    EXPECT_GT(inSlice, 0) << "addresses are personal data";
+    EXPECT_EQ(inSlice, computeMetricsByScanning(store.reader(), agent).summary.rate(Rate::Guardrail).hits);
+    EXPECT_EQ(conditionForRate(Rate::Guardrail)->value, "*");
 }
