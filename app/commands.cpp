@@ -25,17 +25,33 @@ Runner defineLabels(CLI::App&, const Context&);
 Runner defineAgreement(CLI::App&, const Context&);
 Runner defineTaxonomy(CLI::App&, const Context&);
 Runner defineAdjudicate(CLI::App&, const Context&);
+Runner defineRules(CLI::App&, const Context&);
 
 const std::vector<CommandSpec>& commands()
 {
     static const std::vector<CommandSpec> table = {
-        {"ingest", defineIngest},         {"index", defineIndex},     {"demo", defineDemo},
-        {"stats", defineStats},           {"sources", defineSources}, {"quarantine", defineQuarantine},
-        {"metrics", defineMetrics},       {"signals", defineSignals}, {"scores", defineScores},
-        {"feedback", defineFeedback},     {"prices", definePrices},   {"delete", defineDelete},
-        {"retention", defineRetention},   {"profile", defineProfile}, {"taxonomy", defineTaxonomy},
-        {"queue", defineQueue},           {"labels", defineLabels},   {"agreement", defineAgreement},
-        {"adjudicate", defineAdjudicate}, {"serve", defineServe},     {"screenshot", defineScreenshot, true},
+        {"ingest", defineIngest},
+        {"index", defineIndex},
+        {"demo", defineDemo},
+        {"stats", defineStats},
+        {"sources", defineSources},
+        {"quarantine", defineQuarantine},
+        {"metrics", defineMetrics},
+        {"signals", defineSignals},
+        {"scores", defineScores},
+        {"feedback", defineFeedback},
+        {"prices", definePrices},
+        {"delete", defineDelete},
+        {"retention", defineRetention},
+        {"profile", defineProfile},
+        {"taxonomy", defineTaxonomy},
+        {"queue", defineQueue},
+        {"labels", defineLabels},
+        {"agreement", defineAgreement},
+        {"adjudicate", defineAdjudicate},
+        {"rules", defineRules},
+        {"serve", defineServe},
+        {"screenshot", defineScreenshot, true},
     };
     return table;
 }
