@@ -4,6 +4,7 @@
 #include "app/command.h"
 #include "app/render.h"
 
+#include "core/rules/backtest.h"
 #include "core/rules/rules.h"
 #include "core/store/database.h"
 #include "core/store/store_writer.h"
@@ -23,7 +24,8 @@ namespace {
 
 struct RulesArguments
 {
-    std::string pack, pattern, text, input, out, comment, reason, file;
+    std::string pack, pattern, text, input, out, comment, reason, file, from, to;
+    std::vector<std::string> where;
     std::int64_t version = 0;
     std::vector<std::int64_t> versions;
     bool caseSensitive = false, wholeWord = false, draft = false, publish = false;
@@ -133,6 +135,16 @@ Runner defineRules(CLI::App& command, const Context& context)
     auto* inputOption =
         test->add_option("--input", a->input, "A file: each line one text")->type_name("FILE");
     textOption->excludes(inputOption);
+    CLI::App* backtestCommand = command.add_subcommand(
+        "backtest", "What rules would have caught in the stored history, against the labels");
+    backtestCommand->add_option("--pack", a->pack, "Rules of this pack file")->type_name("FILE");
+    backtestCommand->add_option("--version", a->version, "Rules of this stored version")->type_name("N");
+    backtestCommand->add_flag("--draft", a->draft, "The working draft");
+    backtestCommand->add_option("--from", a->from, "From this time")->type_name("TIME");
+    backtestCommand->add_option("--to", a->to, "Up to this time")->type_name("TIME");
+    repeatable(
+        backtestCommand->add_option("--where", a->where, "FIELD=VALUE (repeatable), as in winnow metrics"))
+        ->type_name("FIELD=VALUE");
     CLI::App* publish = command.add_subcommand("publish", "Make the draft, or a pack file, a new version");
     publish->add_option("--pack", a->pack, "Publish this pack file instead of the draft")->type_name("FILE");
     publish->add_option("--comment", a->comment, "What changed and why")->type_name("TEXT");
@@ -157,8 +169,8 @@ Runner defineRules(CLI::App& command, const Context& context)
     imported->add_flag("--publish", a->publish, "Publish it at once");
     imported->add_option("--comment", a->comment, "With --publish: what changed and why")->type_name("TEXT");
     command.require_subcommand(1);
-    for (CLI::App* sub :
-         {list, show, test, publish, approve, reject, rollback, diff, run, exported, imported})
+    for (CLI::App* sub : {list, show, test, backtestCommand, publish, approve, reject, rollback, diff, run,
+                          exported, imported})
         sub->fallthrough();
     setExamples(command,
                 {"winnow rules list",
@@ -166,10 +178,63 @@ Runner defineRules(CLI::App& command, const Context& context)
                  "winnow rules test --pattern \"refund(ed)?\" --input answers.txt",
                  "winnow rules export --out rules-v1.json",
                  "winnow --reviewer ana rules import rules.json --publish --comment \"enforce email\"",
-                 "winnow --reviewer ben rules approve 3", "winnow rules run"});
+                 "winnow --reviewer ben rules approve 3", "winnow rules run",
+                 "winnow rules backtest --draft --from 2026-11-01 --where agent=support-bot --json"});
 
-    return [&context, a, list, show, test, publish, approve, reject, rollback, diff, run, exported,
-            imported]() -> int {
+    return [&context, a, list, show, test, backtestCommand, publish, approve, reject, rollback, diff, run,
+            exported, imported]() -> int {
+        if (backtestCommand->parsed()) {
+            const MetricsFilter slice = parseFilterOptions(a->from, a->to, a->where);
+            const auto reader = openReader(context);
+            RulePack pack;
+            if (!a->pack.empty())
+                pack = packFile(a->pack);
+            else if (a->draft) {
+                auto draft = draftPack(*reader);
+                if (!draft)
+                    throw CommandFailed{draft.error()};
+                pack = *draft;
+            } else
+                pack = storedPack(context, a->version
+                                               ? a->version
+                                               : RuleStore(*reader).applied().value_or(RuleVersion{}).number);
+            stopOnInterrupt();
+            auto report = backtest(*reader, pack.rules, slice, {}, &interrupted());
+            if (!report)
+                throw CommandFailed{report.error()};
+            if (context.json) {
+                std::cout << backtestJson(*report) << "\n";
+                return exitOk;
+            }
+            auto percent = [](double v) {
+                char text[16];
+                std::snprintf(text, sizeof text, "%.1f%%", v * 100);
+                return std::string(text);
+            };
+            auto rate = [&](const RateEstimate& r) {
+                return r.n == 0
+                           ? std::string("-")
+                           : percent(r.value) + " (" + std::to_string(r.hits) + "/" + std::to_string(r.n) +
+                                 ", " + percent(r.low) + "-" + percent(r.high) + ")";
+            };
+            std::cout << report->scanned << " interactions, " << report->bytes / 1'000'000
+                      << " MB of text in " << report->seconds << " s"
+                      << (report->comparedWith
+                              ? ", compared with the stored hits of version " +
+                                    std::to_string(*report->comparedWith)
+                              : std::string(
+                                    ", the stored hits are not all of one version: no new or lost hits"))
+                      << (report->cancelled ? " (interrupted)" : "") << "\n\n";
+            TextTable table({"rule", "hits", "hit rate", "new", "lost", "precision (fail of reviewed hits)",
+                             "recall (hit of labelled failures)"});
+            for (const RuleBacktest& b : report->rules)
+                table.add({b.ruleId, std::to_string(b.hits), percent(b.hitRate.value),
+                           report->comparedWith ? std::to_string(b.newHits) : "-",
+                           report->comparedWith ? std::to_string(b.lostHits) : "-", rate(b.precision),
+                           rate(b.recall)});
+            table.print(std::cout);
+            return exitOk;
+        }
         if (test->parsed()) {
             std::vector<Rule> rules;
             if (!a->pattern.empty()) {

@@ -577,29 +577,37 @@ Result<std::int64_t> adjudicate(Database& reader, StoreWriter& writer, std::int6
     });
 }
 
-LabelCounts labelCounts(Database& reader, const MetricsFilter& filter)
+std::map<std::int64_t, FinalVerdict> finalVerdicts(Database& reader, const MetricsFilter& filter)
 {
-    LabelCounts counts;
-    ReviewStore review(reader);
     std::map<std::int64_t, std::vector<Label>> byItem;
-    for (Label& label : review.submittedLabelsOf(filter))
+    for (Label& label : ReviewStore(reader).submittedLabelsOf(filter))
         byItem[label.interactionId].push_back(std::move(label));
-    std::map<std::int64_t, std::int64_t> categoryFailures;
+    std::map<std::int64_t, FinalVerdict> verdicts;
     for (const auto& [item, labels] : byItem) {
         std::vector<const Label*> pointers;
         for (const Label& label : labels)
             pointers.push_back(&label);
         const Label* decided = finalLabel(pointers);
-        if (!decided || !decided->verdict)
-            continue;
+        if (decided && decided->verdict)
+            verdicts[item] = {*decided->verdict, decided->categories};
+    }
+    return verdicts;
+}
+
+LabelCounts labelCounts(Database& reader, const MetricsFilter& filter)
+{
+    LabelCounts counts;
+    ReviewStore review(reader);
+    std::map<std::int64_t, std::int64_t> categoryFailures;
+    for (const auto& [item, decided] : finalVerdicts(reader, filter)) {
         ++counts.reviewed;
-        switch (*decided->verdict) {
+        switch (decided.verdict) {
         case Verdict::Pass:
             ++counts.pass;
             break;
         case Verdict::Fail:
             ++counts.fail;
-            for (const std::int64_t category : decided->categories)
+            for (const std::int64_t category : decided.categories)
                 ++categoryFailures[category];
             break;
         case Verdict::Unsure:

@@ -11,6 +11,7 @@
 #include "core/util/result.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,6 +113,15 @@ std::vector<ItemToAdjudicate> adjudicationList(Database& reader, std::optional<s
                                               std::int64_t interactionId, const std::string& adjudicator,
                                               const std::string& pickReviewer,
                                               std::optional<Label> final = std::nullopt);
+
+// The final label of each reviewed interaction of a slice (those with one): its verdict and its
+// categories by id, primary first.
+struct FinalVerdict
+{
+    Verdict verdict = Verdict::Unsure;
+    std::vector<std::int64_t> categories;
+};
+std::map<std::int64_t, FinalVerdict> finalVerdicts(Database& reader, const MetricsFilter& filter);
 
 // The final labels of a slice, counted: what `winnow metrics --json` reports as `labels`.
 struct LabelCounts

@@ -2,7 +2,9 @@
 #include "core/demo/generator.h"
 #include "core/metrics/drill_down.h"
 #include "core/metrics/metrics.h"
+#include "core/rules/backtest.h"
 #include "core/rules/rules.h"
+#include "core/store/review_store.h"
 #include "core/store/settings_store.h"
 
 #include <gtest/gtest.h>
@@ -231,4 +233,73 @@ TEST(Rules, HitsAreASliceAndARate)
     EXPECT_GT(inSlice, 0) << "addresses are personal data";
     EXPECT_EQ(inSlice, computeMetricsByScanning(store.reader(), agent).summary.rate(Rate::Guardrail).hits);
     EXPECT_EQ(conditionForRate(Rate::Guardrail)->value, "*");
+}
+
+// A backtest counts hits, compares them with the stored version's, and measures agreement with
+// reviewers' final labels: recall on the failures of the rule's category, precision on its
+// reviewed hits.
+TEST(Rules, ABacktestAgreesWithReviewersOrNot)
+{
+    test::TestStore store;
+    std::vector<Interaction> all;
+    const char* texts[] = {"mail me at a@example.com", "mine is b@example.com", "no address", "nothing"};
+    for (int i = 0; i < 4; ++i) {
+        Interaction in;
+        in.key = "k" + std::to_string(i);
+        in.startMs = 1'700'000'000'000 + i * 86'400'000LL;
+        in.messages = {{"user", texts[i]}, {"assistant", "ok"}};
+        all.push_back(in);
+    }
+    store.write(all);
+    const std::int64_t unsafe =
+        store.queryInt("SELECT id FROM review_categories WHERE name = 'unsafe or non-compliant content'");
+    ASSERT_TRUE(store.writer->write(WritePriority::Interactive, [unsafe](WriteTransaction& tx) {
+        ReviewStore review(tx.database());
+        auto label = [&](std::int64_t id, Verdict verdict) {
+            Label l;
+            l.interactionId = id;
+            l.reviewer = l.author = "ana";
+            l.verdict = verdict;
+            if (verdict == Verdict::Fail)
+                l.categories = {unsafe};
+            l.status = LabelStatus::Submitted;
+            review.saveLabel(l);
+        };
+        label(1, Verdict::Fail); // hit, failed: caught
+        label(2, Verdict::Pass); // hit, passed
+        label(3, Verdict::Fail); // missed
+    }));
+    Rule email = defaultRulePack().rules[0];
+    ASSERT_EQ(email.id, "pii.email");
+    auto report = backtest(store.reader(), {email}, MetricsFilter{});
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_EQ(report->scanned, 4);
+    ASSERT_EQ(report->rules.size(), 1u);
+    const RuleBacktest& b = report->rules[0];
+    EXPECT_EQ(b.hits, 2);
+    EXPECT_EQ(b.recall.hits, 1);
+    EXPECT_EQ(b.recall.n, 2);
+    EXPECT_EQ(b.precision.hits, 1);
+    EXPECT_EQ(b.precision.n, 2);
+    EXPECT_LT(b.recall.low, 0.5);
+    EXPECT_GT(b.recall.high, 0.5);
+    EXPECT_EQ(b.hitsPerDay.size(), 2u);
+    EXPECT_EQ(report->comparedWith, 1) << "an empty store starts scanned by version 1";
+    EXPECT_EQ(b.newHits, 2) << "written without the rules: nothing stored";
+    EXPECT_EQ(b.examples, (std::vector<std::int64_t>{1, 2}));
+
+    // A slice: one day, or one condition.
+    MetricsFilter day;
+    day.fromMs = 1'700'000'000'000;
+    day.toMs = 1'700'000'000'000 + 86'400'000LL;
+    auto first = backtest(store.reader(), {email}, day);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->scanned, 1);
+    EXPECT_EQ(first->rules[0].hits, 1);
+    MetricsFilter passed;
+    passed.with(FilterField::Verdict, "pass");
+    auto reviewedPass = backtest(store.reader(), {email}, passed);
+    ASSERT_TRUE(reviewedPass);
+    EXPECT_EQ(reviewedPass->scanned, 1);
+    EXPECT_NE(backtestJson(*report).find("\"recall\""), std::string::npos);
 }
