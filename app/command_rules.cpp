@@ -217,7 +217,7 @@ Runner defineRules(CLI::App& command, const Context& context)
                            : percent(r.value) + " (" + std::to_string(r.hits) + "/" + std::to_string(r.n) +
                                  ", " + percent(r.low) + "-" + percent(r.high) + ")";
             };
-            std::cout << report->scanned << " interactions, " << report->bytes / 1'000'000
+            std::cout << report->scanned << " interactions, " << double(report->bytes) / 1e6
                       << " MB of text in " << report->seconds << " s"
                       << (report->comparedWith
                               ? ", compared with the stored hits of version " +

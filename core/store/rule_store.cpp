@@ -118,6 +118,21 @@ std::vector<std::pair<std::string, std::int64_t>> RuleStore::hitCounts()
     return counts;
 }
 
+std::map<std::string, std::map<std::int64_t, std::int64_t>> RuleStore::hitsPerDay(std::int64_t fromMs,
+                                                                                 std::int64_t toMs)
+{
+    sql::Statement select(m_database.connection(),
+                          "SELECT h.rule_id, i.start_ms - (i.start_ms % 86400000) - (CASE WHEN i.start_ms % 86400000 < 0 "
+                          "THEN 86400000 ELSE 0 END), count(DISTINCT h.interaction_id) FROM rule_hits h JOIN "
+                          "interactions i ON i.id = h.interaction_id WHERE i.start_ms >= ?1 AND i.start_ms < ?2 "
+                          "GROUP BY 1, 2");
+    select.bind(1, fromMs).bind(2, toMs);
+    std::map<std::string, std::map<std::int64_t, std::int64_t>> days;
+    while (select.step())
+        days[select.text(0)][select.int64(1)] = select.int64(2);
+    return days;
+}
+
 void RuleStore::saveDraft(const std::string& packJson, const std::string& author)
 {
     sql::Statement upsert(m_database.connection(),

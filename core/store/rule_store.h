@@ -6,6 +6,7 @@
 #include "core/store/records.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,8 @@ public:
     std::optional<std::int64_t> scannedVersion();
     // Hits of stored interactions per rule (all time).
     std::vector<std::pair<std::string, std::int64_t>> hitCounts();
+    // Interactions hit per rule and day (UTC day start) among those that started in [fromMs, toMs).
+    std::map<std::string, std::map<std::int64_t, std::int64_t>> hitsPerDay(std::int64_t fromMs, std::int64_t toMs);
 
     // Writing.
     void saveDraft(const std::string& packJson, const std::string& author);
