@@ -264,7 +264,7 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> 
 }
 
 void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::string& agent,
-                          const std::string& tool, std::vector<TextHit>& hits) const
+                          const std::string& tool, std::vector<TextHit>& hits, std::vector<TextHit>* rejected) const
 {
     const Compiled& c = *m_compiled;
     if (c.entries.empty() || text.empty())
@@ -303,8 +303,12 @@ void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::stri
             at = std::max(span.end, span.begin + 1);
             if (span.end == span.begin)
                 continue; // an empty match finds nothing
-            if (entry.pii && !entry.pii->accept(text, span))
+            if (entry.pii && !entry.pii->accept(text, span)) {
+                if (rejected)
+                    rejected->push_back(
+                        {entry.rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)});
                 continue;
+            }
             hits.push_back(
                 {entry.rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)});
         }
@@ -313,8 +317,14 @@ void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::stri
 
 std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope) const
 {
+    std::vector<TextHit> rejected;
+    return scanText(text, scope, rejected);
+}
+
+std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope, std::vector<TextHit>& rejected) const
+{
     std::vector<TextHit> hits;
-    scanInto(text, scope, {}, {}, hits);
+    scanInto(text, scope, {}, {}, hits, &rejected);
     const TextSpan whole{0, text.size()};
     const std::int64_t length = codePointOffset(text, text.size());
     simdjson::dom::parser parser;

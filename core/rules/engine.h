@@ -47,12 +47,15 @@ public:
     // "TOOL {arguments}", thresholds a number, structure rules an answer; so every rule's examples
     // are tried the same way.
     std::vector<TextHit> scanText(std::string_view text, unsigned scope = ScopeAllTexts) const;
+    // The same, with the candidates a validator turned down (a card number failing Luhn, an
+    // address that does not parse): what the editor's test box shows.
+    std::vector<TextHit> scanText(std::string_view text, unsigned scope, std::vector<TextHit>& rejected) const;
 
 private:
     struct Compiled;
     RuleEngine() = default;
     void scanInto(std::string_view text, unsigned scope, const std::string& agent, const std::string& tool,
-                  std::vector<TextHit>& hits) const;
+                  std::vector<TextHit>& hits, std::vector<TextHit>* rejected = nullptr) const;
     std::vector<Rule> m_rules;
     std::int64_t m_version = 0;
     std::unique_ptr<Compiled> m_compiled;

@@ -274,3 +274,17 @@ TEST(RulePack, RoundTripsAndRefusesWhatIsWrong)
     EXPECT_FALSE(parseRulePack("{not json"));
     EXPECT_FALSE(parseRulePack(R"({"schema":"winnow.rule-pack","schema_version":2,"rules":[]})"));
 }
+
+// The test box shows what a validator turned down, and which rule's it was.
+TEST(RulesEngine, RejectedCandidatesAreShownWithTheirRule)
+{
+    auto engine = engineOf(defaultRulePack().rules);
+    std::vector<TextHit> rejected;
+    const auto hits = engine->scanText("card 4111 1111 1111 1112 and SSN 666-12-3456", ScopeAllTexts, rejected);
+    EXPECT_TRUE(hits.empty());
+    std::vector<std::string> ids;
+    for (const TextHit& r : rejected)
+        ids.push_back(engine->rules()[r.rule].id);
+    EXPECT_NE(std::find(ids.begin(), ids.end(), "pii.card"), ids.end());
+    EXPECT_NE(std::find(ids.begin(), ids.end(), "pii.us_ssn"), ids.end());
+}
