@@ -3,6 +3,7 @@
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
 #include "ui/review/review_page.h"
+#include "ui/rules/rules_page.h"
 #include "ui/sources/sources_page.h"
 #include "ui/widgets/placeholder_page.h"
 
@@ -28,12 +29,7 @@ const std::vector<PageSpec>& pageSpecs()
         {"review", QT_TRANSLATE_NOOP("MainWindow", "Review"),
          [](QWidget* parent) -> Page* { return new ReviewPage(parent); }},
         {"rules", QT_TRANSLATE_NOOP("MainWindow", "Rules"),
-         [](QWidget* parent) {
-             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Rules"),
-                                QT_TRANSLATE_NOOP("MainWindow",
-                                                  "Guardrail rules: patterns, PII detectors and tool "
-                                                  "policies, backtested on stored history."));
-         }},
+         [](QWidget* parent) -> Page* { return new RulesPage(parent); }},
         {"monitors", QT_TRANSLATE_NOOP("MainWindow", "Monitors"),
          [](QWidget* parent) {
              return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Monitors"),

@@ -93,6 +93,13 @@ bool acceptEmail(std::string_view text, TextSpan& span)
 
 bool acceptPhone(std::string_view text, TextSpan& span)
 {
+    // "(call +1 415-555-8163)": the closing bracket is the sentence's.
+    while (span.end > span.begin && text[span.end - 1] == ')') {
+        const std::string_view number = slice(text, span);
+        if (std::count(number.begin(), number.end(), '(') >= std::count(number.begin(), number.end(), ')'))
+            break;
+        --span.end;
+    }
     return standsAlone(text, span) && phoneValid(slice(text, span));
 }
 

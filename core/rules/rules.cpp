@@ -60,7 +60,8 @@ Result<RulePack> draftPack(Database& database)
     return RulePack{};
 }
 
-Status saveDraftPack(StoreWriter& writer, const RulePack& pack, const std::string& author)
+Status saveDraftPack(StoreWriter& writer, const RulePack& pack, const std::string& author,
+                     std::function<bool()> stillWanted)
 {
     if (Status checked = checkRulePack(pack); !checked)
         return checked;
@@ -68,7 +69,9 @@ Status saveDraftPack(StoreWriter& writer, const RulePack& pack, const std::strin
     draft.version = 0;
     draft.publishedMs = 0;
     const std::string json = rulePackJson(draft);
-    return writer.write(WritePriority::Interactive, [json, author](WriteTransaction& tx) {
+    return writer.write(WritePriority::Interactive, [json, author, stillWanted](WriteTransaction& tx) {
+        if (stillWanted && !stillWanted())
+            return;
         RuleStore(tx.database()).saveDraft(json, author);
         tx.changed(StoreChange::Rules);
     });

@@ -26,8 +26,11 @@ Result<std::shared_ptr<const RuleEngine>> loadAppliedRules(Database& database,
 
 // The working draft: the applied version's rules until someone saves one.
 Result<RulePack> draftPack(Database& database);
-// Checks every rule (patterns, examples) and saves the draft (an interactive write).
-Status saveDraftPack(StoreWriter& writer, const RulePack& pack, const std::string& author);
+// Checks every rule (patterns, examples) and saves the draft (an interactive write). `stillWanted`
+// is asked on the writer's thread, in write order: a save overtaken by a publish asked after it is
+// skipped, not written over the published state.
+Status saveDraftPack(StoreWriter& writer, const RulePack& pack, const std::string& author,
+                     std::function<bool()> stillWanted = {});
 
 struct PublishResult
 {

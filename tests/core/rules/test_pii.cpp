@@ -118,6 +118,7 @@ TEST(Pii, PhonesInInternationalOrNorthAmericanForm)
 {
     EXPECT_EQ(found(PiiEntity::Phone, "My number is +1 415-555-8163."), Texts{"+1 415-555-8163"});
     EXPECT_EQ(found(PiiEntity::Phone, "call (415) 555-8163 today"), Texts{"(415) 555-8163"});
+    EXPECT_EQ(found(PiiEntity::Phone, "(mail or +1 415-555-8163)"), Texts{"+1 415-555-8163"});
     EXPECT_EQ(found(PiiEntity::Phone, "call +44 20 7946 0958"), Texts{"+44 20 7946 0958"});
     EXPECT_EQ(found(PiiEntity::Phone, "or 415.555.8163"), Texts{"415.555.8163"});
     for (const char* negative : {"on 2026-11-30", "order 123-456-7890", "id 555-123-4567", "v1.2.3",
