@@ -1,8 +1,7 @@
 #pragma once
 // The dashboard: KPI tiles against the previous period, and Qt Charts of rates, latency
 // percentiles, volume by agent version and a breakdown. Everything it shows is computed by one
-// job on a worker (loadDashboard); a newer request supersedes an older one. The only code that
-// includes Qt Charts.
+// job on a worker (loadDashboard); a newer request supersedes an older one.
 
 #include "core/metrics/dashboard.h"
 #include "core/metrics/scores.h"

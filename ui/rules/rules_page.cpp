@@ -303,6 +303,7 @@ RulesPage::RulesPage(QWidget* parent)
         {tr("Rule"), tr("Hits"), tr("Hit rate"), tr("New"), tr("Lost"), tr("Precision"), tr("Recall")});
     m_backtestTable->verticalHeader()->hide();
     m_backtestTable->setWordWrap(false);
+    m_backtestTable->verticalHeader()->setDefaultSectionSize(m_backtestTable->fontMetrics().height() + 10);
     m_backtestTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_backtestTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_backtestTable->horizontalHeader()->setStretchLastSection(true);
@@ -336,6 +337,7 @@ RulesPage::RulesPage(QWidget* parent)
         {tr("Version"), tr("State"), tr("Author"), tr("Created"), tr("Comment")});
     m_versionTable->verticalHeader()->hide();
     m_versionTable->setWordWrap(false);
+    m_versionTable->verticalHeader()->setDefaultSectionSize(m_versionTable->fontMetrics().height() + 10);
     m_versionTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_versionTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_versionTable->horizontalHeader()->setStretchLastSection(true);
