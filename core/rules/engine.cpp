@@ -269,7 +269,8 @@ void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::stri
     const Compiled& c = *m_compiled;
     if (c.entries.empty() || text.empty())
         return;
-    std::vector<int> matched;
+    thread_local std::vector<int> matched; // per text: no allocation once it has grown
+    matched.clear();
     re2::RE2::Set::ErrorInfo error{};
     const re2::StringPiece input(text.data(), text.size());
     if (!c.set->Match(input, &matched, &error)) {
@@ -374,7 +375,8 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
         found.clear();
     };
     // The tool whose result a message is.
-    std::vector<const ToolCall*> resultOf(in.messages.size(), nullptr);
+    thread_local std::vector<const ToolCall*> resultOf;
+    resultOf.assign(in.messages.size(), nullptr);
     for (const ToolCall& call : in.toolCalls)
         if (call.resultMessageIndex >= 0 && size_t(call.resultMessageIndex) < resultOf.size())
             resultOf[size_t(call.resultMessageIndex)] = &call;
@@ -402,7 +404,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
             take(call.result, -1, int(i));
         }
     }
-    simdjson::dom::parser parser;
+    thread_local simdjson::dom::parser parser;
     for (const size_t r : m_compiled->otherRules) {
         const Rule& rule = m_rules[r];
         if (!rule.agents.empty() && !contains(rule.agents, in.agent))

@@ -50,7 +50,7 @@ public:
                         "ORDER BY message_seq, kind"),
           m_ruleHits(db,
                      "SELECT rule_id, version, coalesce(message_seq, -1), coalesce(tool_call_seq, -1), "
-                     "start_char, end_char, excerpt FROM rule_hits WHERE interaction_id = ?1 ORDER BY rowid")
+                     "start_char, end_char, excerpt FROM rule_hits WHERE interaction_id = ?1 ORDER BY seq")
     {
     }
 
@@ -588,9 +588,9 @@ ON CONFLICT(key) DO NOTHING)sql"),
           signals(db, "INSERT OR IGNORE INTO signals(interaction_id, kind, message_seq, confidence, reason)",
                   5),
           ruleHits(db,
-                   "INSERT INTO rule_hits(interaction_id, rule_id, version, message_seq, tool_call_seq, "
+                   "INSERT INTO rule_hits(interaction_id, seq, rule_id, version, message_seq, tool_call_seq, "
                    "start_char, end_char, excerpt)",
-                   8),
+                   9),
           nextIds(db,
                   "SELECT (SELECT coalesce(max(id), 0) FROM messages), (SELECT value FROM store_state WHERE "
                   "key = 'message_id_floor'), (SELECT coalesce(max(id), 0) FROM tool_calls), (SELECT value "
@@ -775,12 +775,13 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
     });
     w.ruleHits.insert(ruleHitRows, [](sql::Statement& st, int p, const Child& row) {
         const RuleHit& hit = row.parent->ruleHits[row.index];
-        st.bind(p, row.interactionId).bind(p + 1, hit.ruleId).bind(p + 2, hit.version);
+        st.bind(p, row.interactionId).bind(p + 1, static_cast<std::int64_t>(row.index));
+        st.bind(p + 2, hit.ruleId).bind(p + 3, hit.version);
         if (hit.messageIndex >= 0)
-            st.bind(p + 3, hit.messageIndex);
+            st.bind(p + 4, hit.messageIndex);
         if (hit.toolCallIndex >= 0)
-            st.bind(p + 4, hit.toolCallIndex);
-        st.bind(p + 5, hit.start).bind(p + 6, hit.end).bind(p + 7, hit.excerpt);
+            st.bind(p + 5, hit.toolCallIndex);
+        st.bind(p + 6, hit.start).bind(p + 7, hit.end).bind(p + 8, hit.excerpt);
     });
     return result;
 }

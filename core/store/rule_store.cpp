@@ -119,13 +119,14 @@ std::vector<std::pair<std::string, std::int64_t>> RuleStore::hitCounts()
 }
 
 std::map<std::string, std::map<std::int64_t, std::int64_t>> RuleStore::hitsPerDay(std::int64_t fromMs,
-                                                                                 std::int64_t toMs)
+                                                                                  std::int64_t toMs)
 {
-    sql::Statement select(m_database.connection(),
-                          "SELECT h.rule_id, i.start_ms - (i.start_ms % 86400000) - (CASE WHEN i.start_ms % 86400000 < 0 "
-                          "THEN 86400000 ELSE 0 END), count(DISTINCT h.interaction_id) FROM rule_hits h JOIN "
-                          "interactions i ON i.id = h.interaction_id WHERE i.start_ms >= ?1 AND i.start_ms < ?2 "
-                          "GROUP BY 1, 2");
+    sql::Statement select(
+        m_database.connection(),
+        "SELECT h.rule_id, i.start_ms - (i.start_ms % 86400000) - (CASE WHEN i.start_ms % 86400000 < 0 "
+        "THEN 86400000 ELSE 0 END), count(DISTINCT h.interaction_id) FROM rule_hits h JOIN "
+        "interactions i ON i.id = h.interaction_id WHERE i.start_ms >= ?1 AND i.start_ms < ?2 "
+        "GROUP BY 1, 2");
     select.bind(1, fromMs).bind(2, toMs);
     std::map<std::string, std::map<std::int64_t, std::int64_t>> days;
     while (select.step())
@@ -205,8 +206,8 @@ void RuleStore::replaceHits(const std::vector<StoredInteraction>& interactions, 
     sql::Connection& db = m_database.connection();
     sql::Statement remove(db, "DELETE FROM rule_hits WHERE interaction_id = ?1");
     sql::Statement insert(
-        db, "INSERT INTO rule_hits(interaction_id, rule_id, version, message_seq, tool_call_seq, "
-            "start_char, end_char, excerpt) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        db, "INSERT INTO rule_hits(interaction_id, seq, rule_id, version, message_seq, tool_call_seq, "
+            "start_char, end_char, excerpt) VALUES(?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     sql::Statement count(db, "UPDATE interactions SET rule_hits = ?2 WHERE id = ?1");
     for (const StoredInteraction& stored : interactions) {
         const std::optional<RollupFacts> before = readStoredFacts(db, stored.id);
@@ -214,8 +215,9 @@ void RuleStore::replaceHits(const std::vector<StoredInteraction>& interactions, 
             continue; // deleted meanwhile
         const std::vector<RuleHit>& hits = stored.interaction.ruleHits;
         remove.bind(1, stored.id).run();
+        std::int64_t seq = 0;
         for (const RuleHit& hit : hits) {
-            insert.bind(1, stored.id).bind(2, std::string_view(hit.ruleId)).bind(3, hit.version);
+            insert.bind(1, stored.id).bind(9, seq++).bind(2, std::string_view(hit.ruleId)).bind(3, hit.version);
             if (hit.messageIndex >= 0)
                 insert.bind(4, hit.messageIndex);
             if (hit.toolCallIndex >= 0)

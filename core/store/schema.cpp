@@ -458,15 +458,16 @@ CREATE TABLE rule_events(
 );
 CREATE TABLE rule_hits(
     interaction_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
     rule_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     message_seq INTEGER,
     tool_call_seq INTEGER,
     start_char INTEGER NOT NULL,
     end_char INTEGER NOT NULL,
-    excerpt TEXT NOT NULL
-);
-CREATE INDEX rule_hits_by_interaction ON rule_hits(interaction_id);
+    excerpt TEXT NOT NULL,
+    PRIMARY KEY(interaction_id, seq)
+) WITHOUT ROWID;
 CREATE INDEX rule_hits_by_rule ON rule_hits(rule_id, interaction_id);
 ALTER TABLE interactions ADD COLUMN rule_hits INTEGER NOT NULL DEFAULT 0;
 )sql";
