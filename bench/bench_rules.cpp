@@ -166,7 +166,8 @@ int main(int argc, char** argv)
             if (m.role != "system")
                 bytes += static_cast<long long>(m.content.size());
         for (const ToolCall& c : interaction.toolCalls)
-            bytes += static_cast<long long>(c.arguments.size() + (c.resultMessageIndex < 0 ? c.result.size() : 0));
+            bytes +=
+                static_cast<long long>(c.arguments.size() + (c.resultMessageIndex < 0 ? c.result.size() : 0));
         chunk.push_back(std::move(interaction));
         ++interactions;
         if (chunk.size() == 10000)
@@ -174,10 +175,12 @@ int main(int argc, char** argv)
     }
     run();
     const double mb = double(bytes) / 1e6;
-    std::printf("rules                 %zu (%zu regular expressions in the baseline)\n", rules.size(), baseline.size());
+    std::printf("rules                 %zu (%zu regular expressions in the baseline)\n", rules.size(),
+                baseline.size());
     std::printf("interactions          %lld\n", interactions);
     std::printf("text                  %.1f MB\n", mb);
-    std::printf("engine                %.2f s  %.1f MB/s  %lld hits\n", engineSeconds, mb / engineSeconds, hits);
+    std::printf("engine                %.2f s  %.1f MB/s  %lld hits\n", engineSeconds, mb / engineSeconds,
+                hits);
     std::printf("QRegularExpression    %.2f s  %.1f MB/s  %lld matches (candidates, no validation)\n",
                 baselineSeconds, mb / baselineSeconds, baselineHits);
     std::printf("ratio                 %.1fx\n", baselineSeconds / engineSeconds);

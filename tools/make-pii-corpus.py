@@ -113,7 +113,7 @@ def sentence_with(entity, value, template):
 
 def main():
     lines = []
-    for _ in range(6):
+    for _ in range(20):
         for entity, values in [("card", [spaced_card(c) for c in CARDS]), ("iban", [grouped_iban(i) for i in IBANS]),
                                ("email", EMAILS), ("phone", PHONES), ("us_ssn", [ssn() for _ in range(10)]),
                                ("ip", IPS), ("url", URLS)]:
@@ -123,7 +123,7 @@ def main():
         for template in SECRET_TEMPLATES:
             lines.append(sentence_with(entity, value, template))
     # Sentences with two entities.
-    for _ in range(40):
+    for _ in range(60):
         a, b = random.choice(EMAILS), random.choice(PHONES)
         text = "Reach me at {} or on {}.".format(a, b)
         lines.append({"text": text, "spans": [
@@ -142,9 +142,9 @@ def main():
     lines.append(sentence_with("private_key", key, "here is my key:\n{}\nthanks"))
     for text in NEGATIVES:
         lines.append({"text": text, "spans": []})
-    for _ in range(3):
+    for prefix in ["Note: ", "FYI ", "Agent said: ", "(internal) "]:
         for text in NEGATIVES:
-            lines.append({"text": "Note: " + text, "spans": []})
+            lines.append({"text": prefix + text, "spans": []})
     for entity, text in MISSED:
         value = {"us_ssn": "536221234", "phone": text.split(": ")[-1], "email": "\"john smith\"@example.com"}[entity]
         if entity == "phone" and "Ruf" in text:

@@ -103,8 +103,24 @@ bool acceptPhone(std::string_view text, TextSpan& span)
     return standsAlone(text, span) && phoneValid(slice(text, span));
 }
 
+// The token just before a span, past one space ("DE89" in "DE89 3704 0044 ...").
+std::string_view tokenBefore(std::string_view text, const TextSpan& span)
+{
+    if (span.begin < 2 || text[span.begin - 1] != ' ')
+        return {};
+    size_t start = span.begin - 1;
+    while (start > 0 && isAlnum(text[start - 1]))
+        --start;
+    return text.substr(start, span.begin - 1 - start);
+}
+
 bool acceptCard(std::string_view text, TextSpan& span)
 {
+    // The digits of an IBAN, after its country and check digits, are no card.
+    const std::string_view before = tokenBefore(text, span);
+    if (before.size() == 4 && std::isupper(static_cast<unsigned char>(before[0])) &&
+        std::isupper(static_cast<unsigned char>(before[1])) && isDigit(before[2]) && isDigit(before[3]))
+        return false;
     return standsAlone(text, span) && cardValid(slice(text, span));
 }
 
@@ -160,9 +176,13 @@ bool acceptIp(std::string_view text, TextSpan& span)
 {
     const std::string_view candidate = slice(text, span);
     if (candidate.find(':') == std::string_view::npos) {
-        // "v1.2.3.4" and "1.2.3.4.5" are versions; "10.0.0.1" is an address.
+        // "v1.2.3.4", "1.2.3.4.5" and "version 1.2.3.4" are versions; "10.0.0.1" is an address.
         const char b = before(text, span);
         if (b == 'v' || b == 'V')
+            return false;
+        std::string word(tokenBefore(text, span));
+        std::transform(word.begin(), word.end(), word.begin(), ::tolower);
+        if (word == "version" || word == "release" || word == "build" || word == "firmware")
             return false;
         return standsAlone(text, span) && ipValid(candidate);
     }

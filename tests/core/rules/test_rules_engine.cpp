@@ -280,7 +280,8 @@ TEST(RulesEngine, RejectedCandidatesAreShownWithTheirRule)
 {
     auto engine = engineOf(defaultRulePack().rules);
     std::vector<TextHit> rejected;
-    const auto hits = engine->scanText("card 4111 1111 1111 1112 and SSN 666-12-3456", ScopeAllTexts, rejected);
+    const auto hits =
+        engine->scanText("card 4111 1111 1111 1112 and SSN 666-12-3456", ScopeAllTexts, rejected);
     EXPECT_TRUE(hits.empty());
     std::vector<std::string> ids;
     for (const TextHit& r : rejected)
