@@ -6,6 +6,7 @@
 
 #include "core/rules/backtest.h"
 #include "core/rules/rules.h"
+#include "core/rules/suggest.h"
 #include "core/store/database.h"
 #include "core/store/store_writer.h"
 
@@ -24,7 +25,7 @@ namespace {
 
 struct RulesArguments
 {
-    std::string pack, pattern, text, input, out, comment, reason, file, from, to;
+    std::string pack, pattern, text, input, out, comment, reason, file, from, to, category, add;
     std::vector<std::string> where;
     std::int64_t version = 0;
     std::vector<std::int64_t> versions;
@@ -145,6 +146,15 @@ Runner defineRules(CLI::App& command, const Context& context)
     repeatable(
         backtestCommand->add_option("--where", a->where, "FIELD=VALUE (repeatable), as in winnow metrics"))
         ->type_name("FIELD=VALUE");
+    CLI::App* suggest = command.add_subcommand(
+        "suggest",
+        "Rules proposed from a category's labelled failures, each with its backtest; new error types");
+    suggest->add_option("--category", a->category, "The review category")->required();
+    suggest->add_option("--from", a->from, "From this time")->type_name("TIME");
+    suggest->add_option("--to", a->to, "Up to this time")->type_name("TIME");
+    repeatable(suggest->add_option("--where", a->where, "FIELD=VALUE (repeatable), as in winnow metrics"))
+        ->type_name("FIELD=VALUE");
+    suggest->add_option("--add", a->add, "Add this suggested rule (its id) to the draft")->type_name("ID");
     CLI::App* publish = command.add_subcommand("publish", "Make the draft, or a pack file, a new version");
     publish->add_option("--pack", a->pack, "Publish this pack file instead of the draft")->type_name("FILE");
     publish->add_option("--comment", a->comment, "What changed and why")->type_name("TEXT");
@@ -181,8 +191,94 @@ Runner defineRules(CLI::App& command, const Context& context)
                  "winnow --reviewer ben rules approve 3", "winnow rules run",
                  "winnow rules backtest --draft --from 2026-11-01 --where agent=support-bot --json"});
 
-    return [&context, a, list, show, test, backtestCommand, publish, approve, reject, rollback, diff, run,
-            exported, imported]() -> int {
+    return [&context, a, list, show, test, backtestCommand, suggest, publish, approve, reject, rollback, diff,
+            run, exported, imported]() -> int {
+        if (suggest->parsed()) {
+            const MetricsFilter slice = parseFilterOptions(a->from, a->to, a->where);
+            const auto reader = openReader(context);
+            auto found = suggestRules(*reader, a->category, slice);
+            if (!found)
+                throw CommandFailed{found.error()};
+            if (!a->add.empty()) {
+                const auto chosen =
+                    std::find_if(found->rules.begin(), found->rules.end(),
+                                 [&](const RuleSuggestion& s) { return s.rule.id == a->add; });
+                if (chosen == found->rules.end())
+                    throw UsageError{"no suggestion " + a->add +
+                                     " (winnow rules suggest --category ... lists them)"};
+                auto draft = draftPack(*reader);
+                if (!draft)
+                    throw CommandFailed{draft.error()};
+                draft->rules.push_back(chosen->rule);
+                if (Status saved = saveDraftPack(*openWriter(context), *draft, context.reviewerName());
+                    !saved)
+                    throw CommandFailed{saved.error()};
+                std::cout << "the draft now holds " << a->add
+                          << " (winnow rules publish makes it a version)\n";
+                return exitOk;
+            }
+            auto rateJson = [](const RateEstimate& r) {
+                return QJsonObject{{QStringLiteral("value"), r.value},
+                                   {QStringLiteral("low"), r.low},
+                                   {QStringLiteral("high"), r.high},
+                                   {QStringLiteral("hits"), static_cast<qint64>(r.hits)},
+                                   {QStringLiteral("n"), static_cast<qint64>(r.n)}};
+            };
+            if (context.json) {
+                QJsonArray list, types;
+                for (const RuleSuggestion& s : found->rules) {
+                    QJsonObject entry{
+                        {QStringLiteral("id"), q(s.rule.id)},
+                        {QStringLiteral("kind"), QString::fromLatin1(detectorKindName(s.rule.detector.kind))},
+                        {QStringLiteral("title"), q(s.rule.title)},
+                        {QStringLiteral("why"), q(s.why)},
+                        {QStringLiteral("failures_hit"), static_cast<qint64>(s.failuresHit)},
+                        {QStringLiteral("others_hit"), static_cast<qint64>(s.othersHit)},
+                        {QStringLiteral("lift"), s.lift}};
+                    if (s.backtest)
+                        entry.insert(
+                            QStringLiteral("backtest"),
+                            QJsonObject{{QStringLiteral("hits"), static_cast<qint64>(s.backtest->hits)},
+                                        {QStringLiteral("precision"), rateJson(s.backtest->precision)},
+                                        {QStringLiteral("recall"), rateJson(s.backtest->recall)}});
+                    list.append(entry);
+                }
+                for (const NewErrorType& t : found->newErrorTypes) {
+                    QJsonArray ids;
+                    for (const std::int64_t id : t.interactions)
+                        ids.append(static_cast<qint64>(id));
+                    types.append(QJsonObject{{QStringLiteral("phrase"), q(t.phrase)},
+                                             {QStringLiteral("recent"), static_cast<qint64>(t.recent)},
+                                             {QStringLiteral("before"), static_cast<qint64>(t.before)},
+                                             {QStringLiteral("interactions"), ids}});
+                }
+                printJson({{QStringLiteral("category"), q(found->category)},
+                           {QStringLiteral("failures"), static_cast<qint64>(found->failures)},
+                           {QStringLiteral("others"), static_cast<qint64>(found->others)},
+                           {QStringLiteral("suggestions"), list},
+                           {QStringLiteral("new_error_types"), types}});
+                return exitOk;
+            }
+            std::cout << found->failures << " failures labelled " << found->category << ", against "
+                      << found->others << " others\n\n";
+            if (found->rules.empty())
+                std::cout << "no phrase, tool or figure separates them well enough\n";
+            for (const RuleSuggestion& s : found->rules) {
+                std::cout << s.rule.id << " (" << detectorKindName(s.rule.detector.kind) << "): " << s.why
+                          << "\n";
+                if (s.backtest)
+                    std::cout << "  backtest: " << s.backtest->hits << " hits; precision "
+                              << s.backtest->precision.hits << "/" << s.backtest->precision.n << ", recall "
+                              << s.backtest->recall.hits << "/" << s.backtest->recall.n << "\n";
+            }
+            if (!found->newErrorTypes.empty()) {
+                std::cout << "\nnew error types (recent failures, rare before):\n";
+                for (const NewErrorType& t : found->newErrorTypes)
+                    std::cout << "  \"" << t.phrase << "\": " << t.recent << " recent, " << t.before
+                              << " before\n";
+            }
+            return exitOk;
+        }
         if (backtestCommand->parsed()) {
             const MetricsFilter slice = parseFilterOptions(a->from, a->to, a->where);
             const auto reader = openReader(context);

@@ -126,3 +126,38 @@ TEST_F(Cli, RulePacksAreExportedImportedPublishedAndApproved)
     EXPECT_EQ(query("SELECT count(*) FROM rule_hits WHERE version != 3"), 0);
     EXPECT_EQ(query("SELECT value FROM store_state WHERE key = 'rules_scanned_version'"), 3);
 }
+
+// Suggestions from a category's labelled failures, each with its backtest; one is added to the
+// draft by its id.
+TEST_F(Cli, RulesAreSuggestedFromLabelledFailures)
+{
+    demoStore(400, 4);
+    std::ofstream labels(path("labels.csv"));
+    labels << "interaction_id,reviewer,verdict,categories\n";
+    for (int i = 0; i < 12; ++i)
+        labels << queryText("SELECT key FROM interactions WHERE signal_mask & 1 ORDER BY id LIMIT 1 OFFSET " +
+                            std::to_string(i))
+               << ",ana,fail,missed escalation\n";
+    labels.close();
+    ASSERT_EQ(run({"--db", db(), "labels", "import", path("labels.csv")}).exitCode, 0);
+    auto suggested = run({"--db", db(), "--json", "rules", "suggest", "--category", "missed escalation"});
+    ASSERT_EQ(suggested.exitCode, 0) << suggested.err;
+    EXPECT_EQ(suggested.json().value(QStringLiteral("failures")).toInt(), 12);
+    const QJsonArray list = suggested.json().value(QStringLiteral("suggestions")).toArray();
+    ASSERT_FALSE(list.isEmpty()) << suggested.out;
+    const QJsonObject first = list.at(0).toObject();
+    EXPECT_TRUE(first.contains(QStringLiteral("backtest")));
+    EXPECT_EQ(first.value(QStringLiteral("failures_hit")).toInt(), first.value(QStringLiteral("backtest"))
+                                                                       .toObject()
+                                                                       .value(QStringLiteral("recall"))
+                                                                       .toObject()
+                                                                       .value(QStringLiteral("hits"))
+                                                                       .toInt());
+    const QString id = first.value(QStringLiteral("id")).toString();
+    ASSERT_EQ(
+        run({"--db", db(), "rules", "suggest", "--category", "missed escalation", "--add", id.toStdString()})
+            .exitCode,
+        0);
+    EXPECT_NE(queryText("SELECT pack_json FROM rule_draft").find(id.toStdString()), std::string::npos);
+    EXPECT_EQ(run({"--db", db(), "rules", "suggest", "--category", "nope"}).exitCode, 1);
+}

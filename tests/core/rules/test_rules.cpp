@@ -4,6 +4,7 @@
 #include "core/metrics/metrics.h"
 #include "core/rules/backtest.h"
 #include "core/rules/rules.h"
+#include "core/rules/suggest.h"
 #include "core/store/review_store.h"
 #include "core/store/settings_store.h"
 
@@ -302,4 +303,75 @@ TEST(Rules, ABacktestAgreesWithReviewersOrNot)
     ASSERT_TRUE(reviewedPass);
     EXPECT_EQ(reviewedPass->scanned, 1);
     EXPECT_NE(backtestJson(*report).find("\"recall\""), std::string::npos);
+}
+
+// Rules suggested from labelled failures: the phrase, the tool and the figure that come with them,
+// each with its evidence and backtest; a phrase new in the recent failures is a new error type.
+TEST(Rules, SuggestionsComeFromLabelledFailures)
+{
+    test::TestStore store;
+    std::vector<Interaction> all;
+    const std::int64_t day = 86'400'000LL, start = 1'700'000'000'000;
+    for (int i = 0; i < 80; ++i) {
+        Interaction in;
+        in.key = "k" + std::to_string(i);
+        in.startMs = start + i * day / 4; // 20 days
+        const bool fails = i % 8 == 0;
+        const bool recentNew = fails && i >= 56;
+        in.messages = {{"user", fails ? "my refund was denied again, why" : "where is my parcel today"},
+                       {"assistant", recentNew ? "sorry I cannot find order records now" : "let me check that"}};
+        in.costUsd = fails ? 0.9 : 0.01;
+        if (fails) {
+            ToolCall call;
+            call.name = "issue_refund";
+            call.arguments = "{}";
+            in.toolCalls.push_back(call);
+        }
+        all.push_back(in);
+    }
+    store.write(all);
+    const std::int64_t category = store.queryInt("SELECT id FROM review_categories WHERE name = 'incomplete task'");
+    ASSERT_TRUE(store.writer->write(WritePriority::Interactive, [category](WriteTransaction& tx) {
+        ReviewStore review(tx.database());
+        for (std::int64_t id = 1; id <= 80; ++id) {
+            Label l;
+            l.interactionId = id;
+            l.reviewer = l.author = "ana";
+            l.status = LabelStatus::Submitted;
+            l.verdict = (id - 1) % 8 == 0 ? Verdict::Fail : Verdict::Pass;
+            if (l.verdict == Verdict::Fail)
+                l.categories = {category};
+            review.saveLabel(l);
+        }
+    }));
+    auto suggestions = suggestRules(store.reader(), "Incomplete Task", MetricsFilter{});
+    ASSERT_TRUE(suggestions) << suggestions.error().message;
+    EXPECT_EQ(suggestions->failures, 10);
+    EXPECT_EQ(suggestions->others, 70);
+    auto find = [&](DetectorKind kind) {
+        return std::find_if(suggestions->rules.begin(), suggestions->rules.end(),
+                            [&](const RuleSuggestion& s) { return s.rule.detector.kind == kind; });
+    };
+    const auto phrase = find(DetectorKind::Keywords);
+    ASSERT_NE(phrase, suggestions->rules.end());
+    EXPECT_NE(phrase->rule.detector.terms.front().find("refund"), std::string::npos) << phrase->why;
+    EXPECT_EQ(phrase->failuresHit, 10);
+    EXPECT_EQ(phrase->othersHit, 0);
+    ASSERT_TRUE(phrase->backtest);
+    EXPECT_EQ(phrase->backtest->recall.hits, 10) << "it catches every labelled failure";
+    EXPECT_EQ(phrase->backtest->precision.n, 10);
+    EXPECT_TRUE(ruleProblems(phrase->rule).empty()) << "a draft rule that can be saved";
+    const auto tool = find(DetectorKind::ToolPolicy);
+    ASSERT_NE(tool, suggestions->rules.end());
+    EXPECT_EQ(tool->rule.detector.deniedTools, std::vector<std::string>{"issue_refund"});
+    const auto cost = find(DetectorKind::Threshold);
+    ASSERT_NE(cost, suggestions->rules.end());
+    EXPECT_EQ(cost->rule.detector.metric, ThresholdMetric::CostUsd);
+    ASSERT_FALSE(suggestions->newErrorTypes.empty());
+    EXPECT_NE(suggestions->newErrorTypes.front().phrase.find("find order"), std::string::npos)
+        << suggestions->newErrorTypes.front().phrase;
+    EXPECT_EQ(suggestions->newErrorTypes.front().before, 0);
+
+    EXPECT_FALSE(suggestRules(store.reader(), "no such category", MetricsFilter{}));
+    EXPECT_FALSE(suggestRules(store.reader(), "tone", MetricsFilter{})) << "no failure labelled tone";
 }
