@@ -6,6 +6,7 @@
 #include "core/store/review_store.h"
 #include "core/store/rollups.h"
 #include "core/util/text.h"
+#include "ui/review/make_queue.h"
 #include "ui/rules/commands/rule_commands.h"
 #include "ui/rules/sparkline_delegate.h"
 #include "ui/settings.h"
@@ -118,6 +119,17 @@ RulesPage::RulesPage(QWidget* parent)
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
     bar->addWidget(m_status, 1);
+    auto* showHits = new QPushButton(tr("Show Hits"), this);
+    showHits->setToolTip(tr("The interactions the selected rule hit, in Interactions"));
+    auto* reviewHits = new QPushButton(tr("Review Hits…"), this);
+    reviewHits->setToolTip(tr("A review queue of the interactions the selected rule hit"));
+    bar->addWidget(showHits);
+    bar->addWidget(reviewHits);
+    connect(showHits, &QPushButton::clicked, this, [this] {
+        if (const auto slice = hitsOfSelected())
+            Q_EMIT showInteractions(*slice);
+    });
+    connect(reviewHits, &QPushButton::clicked, this, &RulesPage::reviewHitsOfSelected);
     auto* add = new QPushButton(tr("New Rule"), this);
     auto* remove = new QPushButton(tr("Delete Rule"), this);
     auto* publish = new QPushButton(tr("Publish…"), this);
@@ -756,6 +768,35 @@ void RulesPage::removeSelected()
         return;
     m_undo->push(new ChangeRuleCommand(this, size_t(m_table->currentIndex().row()), *rule, std::nullopt,
                                        tr("Delete %1").arg(QString::fromStdString(rule->id))));
+}
+
+std::optional<MetricsFilter> RulesPage::hitsOfSelected() const
+{
+    const std::optional<Rule> rule = selectedRule();
+    if (!rule)
+        return std::nullopt;
+    MetricsFilter slice = m_filter;
+    slice.with(FilterField::Rule, rule->id);
+    return slice;
+}
+
+void RulesPage::reviewHitsOfSelected()
+{
+    const auto slice = hitsOfSelected();
+    if (!slice)
+        return;
+    QueueRequest request;
+    request.filter = *slice;
+    askAndMakeQueue(
+        this, m_loadJobs->storePath(), m_store.writer, request,
+        tr("A queue of the interactions %1 hit (in the filter's slice), worst first, named:")
+            .arg(QString::fromStdString(selectedRule()->id)),
+        [this](const ReviewQueue& queue) {
+            m_status->setText(tr("Queue %1 made (%n interaction(s))", nullptr, int(queue.items))
+                                  .arg(QString::fromStdString(queue.name)));
+            Q_EMIT reviewQueue(QString::fromStdString(queue.name));
+        },
+        [this](const QString& error) { m_status->setText(tr("No queue made: %1").arg(error)); });
 }
 
 QString RulesPage::problemsText() const

@@ -61,6 +61,9 @@ public:
     void editSelected(const std::function<void(Rule&)>& change, const QString& what);
     void addRule();
     void removeSelected();
+    // The selected rule's hits as a slice (the filter's, narrowed to them); a review queue of them.
+    std::optional<MetricsFilter> hitsOfSelected() const;
+    void reviewHitsOfSelected();
     QString problemsText() const;
     QString statusText() const;
     void setTestText(const QString& text);

@@ -1,7 +1,11 @@
 #include "../widget_test_helpers.h"
 #include "core/rules/rules.h"
 #include "core/store/database.h"
+#include "core/store/review_store.h"
+#include "core/store/sqlite.h"
 #include "ui/rules/rules_page.h"
+
+#include <QInputDialog>
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -103,4 +107,35 @@ TEST(RulesPage, TestBacktestAndPublish)
     ASSERT_TRUE(test::waitUntil([&] { return f.page.versionText().contains(QStringLiteral("pii.phone")); }));
     EXPECT_NE(f.page.versionText().indexOf(QStringLiteral("changed pii.phone (status)")), -1)
         << f.page.versionText().toStdString();
+}
+
+// A rule's hits are a slice: shown in Interactions, or made a review queue of exactly them.
+TEST(RulesPage, ARulesHitsBecomeAReviewQueue)
+{
+    RulesFixture f;
+    f.page.selectRule(QStringLiteral("pii.phone"));
+    const auto slice = f.page.hitsOfSelected();
+    ASSERT_TRUE(slice);
+    QSignalSpy shown(&f.page, &Page::showInteractions);
+    QSignalSpy queued(&f.page, &Page::reviewQueue);
+    f.page.reviewHitsOfSelected();
+    QInputDialog* dialog = nullptr;
+    ASSERT_TRUE(test::waitUntil([&] {
+        dialog = f.page.findChild<QInputDialog*>();
+        return dialog != nullptr;
+    }));
+    dialog->setTextValue(QStringLiteral("phones"));
+    dialog->accept();
+    ASSERT_TRUE(queued.count() > 0 || queued.wait(15000));
+    auto reader = Database::openForReading(f.store.path).take();
+    const auto queue = ReviewStore(*reader).queue("phones");
+    ASSERT_TRUE(queue);
+    std::vector<std::int64_t> items = ReviewStore(*reader).queueItems(queue->id);
+    std::sort(items.begin(), items.end());
+    EXPECT_EQ(items, InteractionStore(*reader).idsOf(*slice, 0, 1'000'000));
+    EXPECT_EQ(
+        std::int64_t(items.size()),
+        sql::Connection(f.store.path, sql::Connection::Mode::ReadOnly)
+            .queryInt("SELECT count(DISTINCT interaction_id) FROM rule_hits WHERE rule_id = 'pii.phone'"));
+    EXPECT_FALSE(items.empty());
 }
