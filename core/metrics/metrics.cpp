@@ -269,20 +269,28 @@ MetricsReport computeMetricsByScanning(Database& database, const MetricsQuery& q
     std::map<std::int64_t, RowSummary> buckets;
     std::map<std::string, RowSummary, std::less<>> groups;
     std::vector<std::int64_t> ids;
+    auto addToGroup = [&](const MetricRow& row) {
+        auto group = groups.find(row.group);
+        if (group == groups.end())
+            group = groups.emplace(row.group, RowSummary(threshold)).first;
+        group->second.add(row);
+    };
+    // A rule breakdown puts an interaction in the group of each rule that hit it: the whole and the
+    // buckets are counted on a pass of their own.
+    const bool multiValued = query.breakdown && query.breakdown->field == FilterField::Rule;
     interactions.forEachMetricRow(
-        query.filter, query.breakdown, query.successScore, [&](const MetricRow& row) {
+        query.filter, multiValued ? std::nullopt : query.breakdown, query.successScore,
+        [&](const MetricRow& row) {
             whole.add(row);
             ids.push_back(row.id);
             if (query.bucket && row.startMs)
                 buckets.try_emplace(bucketStart(*row.startMs, *query.bucket), threshold)
                     .first->second.add(row);
-            if (query.breakdown) {
-                auto group = groups.find(row.group);
-                if (group == groups.end())
-                    group = groups.emplace(row.group, RowSummary(threshold)).first;
-                group->second.add(row);
-            }
+            if (query.breakdown && !multiValued)
+                addToGroup(row);
         });
+    if (multiValued)
+        interactions.forEachMetricRow(query.filter, query.breakdown, query.successScore, addToGroup);
     report.summary = whole.summary();
     std::sort(ids.begin(), ids.end());
     for (const auto& [name, total] : interactions.scoreTotals(ids))

@@ -112,7 +112,7 @@ bool isGroupable(FilterField field)
 {
     return field != FilterField::Signal && field != FilterField::Tool && field != FilterField::Thumb &&
            field != FilterField::Score && field != FilterField::Label && field != FilterField::Verdict &&
-           field != FilterField::Category && field != FilterField::Reviewed && field != FilterField::Rule;
+           field != FilterField::Category && field != FilterField::Reviewed;
 }
 
 Result<Grouping> parseGrouping(std::string_view text)
@@ -126,7 +126,7 @@ Result<Grouping> parseGrouping(std::string_view text)
     if (!field || !isGroupable(*field) || *field == FilterField::Metadata)
         return Error{"cannot break down by '" + std::string(text) +
                          "' (agent, agent_version, model, intent, channel, outcome, user, session, "
-                         "metadata.KEY)",
+                         "metadata.KEY, rule)",
                      {}};
     return Grouping{*field, {}};
 }

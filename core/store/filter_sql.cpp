@@ -110,6 +110,10 @@ GroupingSql groupingSql(const std::optional<Grouping>& grouping)
 {
     if (!grouping)
         return {"NULL", {}};
+    if (grouping->field == FilterField::Rule) // an interaction is in the group of each rule that hit it
+        return {
+            "gh.rule_id",
+            " JOIN (SELECT DISTINCT interaction_id, rule_id FROM rule_hits) gh ON gh.interaction_id = i.id"};
     if (grouping->field != FilterField::Metadata)
         return {groupColumn(grouping->field), {}};
     // A join rather than a subquery per row: measured 15% faster at a million interactions.

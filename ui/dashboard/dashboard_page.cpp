@@ -230,7 +230,7 @@ DashboardPage::DashboardPage(QWidget* parent)
          {std::pair{FilterField::AgentVersion, tr("Agent version")},
           std::pair{FilterField::Agent, tr("Agent")}, std::pair{FilterField::Model, tr("Model")},
           std::pair{FilterField::Intent, tr("Intent")}, std::pair{FilterField::Channel, tr("Channel")},
-          std::pair{FilterField::Outcome, tr("Outcome")}})
+          std::pair{FilterField::Outcome, tr("Outcome")}, std::pair{FilterField::Rule, tr("Guardrail rule")}})
         m_breakdown->addItem(label, QString::fromLatin1(filterFieldName(field)));
     m_fixedBreakdowns = m_breakdown->count();
     breakdownLabel->setBuddy(m_breakdown);

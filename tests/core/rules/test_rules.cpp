@@ -234,6 +234,17 @@ TEST(Rules, HitsAreASliceAndARate)
     EXPECT_GT(inSlice, 0) << "addresses are personal data";
     EXPECT_EQ(inSlice, computeMetricsByScanning(store.reader(), agent).summary.rate(Rate::Guardrail).hits);
     EXPECT_EQ(conditionForRate(Rate::Guardrail)->value, "*");
+
+    // A breakdown by rule: an interaction in the group of each rule that hit it, the whole counted once.
+    MetricsQuery perRule;
+    perRule.breakdown = Grouping{FilterField::Rule, {}};
+    const MetricsReport broken = computeMetrics(store.reader(), perRule);
+    EXPECT_EQ(broken.summary.interactions, 500);
+    const auto phoneRow = std::find_if(broken.breakdown.begin(), broken.breakdown.end(),
+                                       [](const BreakdownRow& r) { return r.value == "pii.phone"; });
+    ASSERT_NE(phoneRow, broken.breakdown.end());
+    EXPECT_EQ(phoneRow->summary.interactions, phones);
+    EXPECT_TRUE(parseGrouping("rule"));
 }
 
 // A backtest counts hits, compares them with the stored version's, and measures agreement with
@@ -318,8 +329,9 @@ TEST(Rules, SuggestionsComeFromLabelledFailures)
         in.startMs = start + i * day / 4; // 20 days
         const bool fails = i % 8 == 0;
         const bool recentNew = fails && i >= 56;
-        in.messages = {{"user", fails ? "my refund was denied again, why" : "where is my parcel today"},
-                       {"assistant", recentNew ? "sorry I cannot find order records now" : "let me check that"}};
+        in.messages = {
+            {"user", fails ? "my refund was denied again, why" : "where is my parcel today"},
+            {"assistant", recentNew ? "sorry I cannot find order records now" : "let me check that"}};
         in.costUsd = fails ? 0.9 : 0.01;
         if (fails) {
             ToolCall call;
@@ -330,7 +342,8 @@ TEST(Rules, SuggestionsComeFromLabelledFailures)
         all.push_back(in);
     }
     store.write(all);
-    const std::int64_t category = store.queryInt("SELECT id FROM review_categories WHERE name = 'incomplete task'");
+    const std::int64_t category =
+        store.queryInt("SELECT id FROM review_categories WHERE name = 'incomplete task'");
     ASSERT_TRUE(store.writer->write(WritePriority::Interactive, [category](WriteTransaction& tx) {
         ReviewStore review(tx.database());
         for (std::int64_t id = 1; id <= 80; ++id) {
