@@ -8,6 +8,7 @@
 
 #include "core/models/rule_list_model.h"
 #include "core/rules/backtest.h"
+#include "core/rules/suggest.h"
 #include "core/store/rule_store.h"
 #include "ui/page.h"
 
@@ -74,6 +75,11 @@ public:
     const std::vector<RuleVersion>& versions() const { return m_versions; }
     void showVersion(std::int64_t number);
     QString versionText() const;
+    // Suggestions from a category's labelled failures (over the filter's slice).
+    void suggestFor(const QString& category);
+    const std::optional<Suggestions>& suggestions() const { return m_suggestions; }
+    void addSuggestion(int index);
+    void reviewNewErrorType(int index);
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -82,6 +88,7 @@ Q_SIGNALS:
     void draftSaved();
     void backtestFinished();
     void published(std::int64_t version);
+    void suggested();
 
 private:
     void load();
@@ -108,6 +115,7 @@ private:
     std::vector<RuleVersion> m_versions;
     std::optional<std::int64_t> m_shownVersion;
     std::optional<BacktestReport> m_backtest;
+    std::optional<Suggestions> m_suggestions;
     bool m_filling = false;
     std::shared_ptr<std::atomic<int>> m_draftGeneration = std::make_shared<std::atomic<int>>(0);
     QString m_screenshotView;
@@ -149,6 +157,10 @@ private:
     QLabel* m_backtestStatus;
     QTableWidget* m_backtestTable;
     QChartView* m_hitsChart;
+    QComboBox* m_suggestCategory;
+    QLabel* m_suggestStatus;
+    QTableWidget* m_suggestTable;
+    QTableWidget* m_errorTypes;
     QTableWidget* m_versionTable;
     QTextBrowser* m_versionDetail;
     QPushButton* m_approve;

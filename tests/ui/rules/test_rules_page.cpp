@@ -139,3 +139,43 @@ TEST(RulesPage, ARulesHitsBecomeAReviewQueue)
             .queryInt("SELECT count(DISTINCT interaction_id) FROM rule_hits WHERE rule_id = 'pii.phone'"));
     EXPECT_FALSE(items.empty());
 }
+
+// Suggestions from labelled failures in the screen; one added to the draft is an undoable edit.
+TEST(RulesPage, SuggestionsAreAddedToTheDraft)
+{
+    RulesFixture f;
+    const std::int64_t category = sql::Connection(f.store.path, sql::Connection::Mode::ReadOnly)
+                                      .queryInt("SELECT id FROM review_categories WHERE name = 'missed escalation'");
+    std::vector<std::int64_t> escalated;
+    {
+        sql::Connection reader(f.store.path, sql::Connection::Mode::ReadOnly);
+        sql::Statement select(reader, "SELECT id FROM interactions WHERE signal_mask & 1 ORDER BY id LIMIT 12");
+        while (select.step())
+            escalated.push_back(select.int64(0));
+    }
+    ASSERT_TRUE(f.writer->write(WritePriority::Interactive, [&](WriteTransaction& tx) {
+        ReviewStore review(tx.database());
+        for (const std::int64_t id : escalated) {
+            Label l;
+            l.interactionId = id;
+            l.reviewer = l.author = "ana";
+            l.status = LabelStatus::Submitted;
+            l.verdict = Verdict::Fail;
+            l.categories = {category};
+            review.saveLabel(l);
+        }
+    }));
+    f.page.setFilter(MetricsFilter{}); // all time: the labels' interactions
+    QSignalSpy suggested(&f.page, &RulesPage::suggested);
+    f.page.suggestFor(QStringLiteral("missed escalation"));
+    ASSERT_TRUE(suggested.wait(30000));
+    ASSERT_TRUE(f.page.suggestions());
+    EXPECT_EQ(f.page.suggestions()->failures, 12);
+    ASSERT_FALSE(f.page.suggestions()->rules.empty());
+    const size_t before = f.page.draftRules().size();
+    f.page.addSuggestion(0);
+    EXPECT_EQ(f.page.draftRules().size(), before + 1);
+    EXPECT_EQ(f.page.draftRules().back().id, f.page.suggestions()->rules[0].rule.id);
+    f.page.undoStack()->undo();
+    EXPECT_EQ(f.page.draftRules().size(), before);
+}
