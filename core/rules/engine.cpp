@@ -137,26 +137,6 @@ std::optional<double> parseNumber(std::string_view text)
     return value;
 }
 
-double figureOf(const Interaction& in, ThresholdMetric metric)
-{
-    switch (metric) {
-    case ThresholdMetric::CostUsd:
-        return in.costUsd.value_or(0);
-    case ThresholdMetric::LatencyMs:
-        return in.latencyMs.value_or(0);
-    case ThresholdMetric::Tokens:
-        return double(in.inputTokens.value_or(0) + in.outputTokens.value_or(0));
-    case ThresholdMetric::Turns:
-        return double(std::count_if(in.messages.begin(), in.messages.end(),
-                                    [](const Message& m) { return m.role == "user"; }));
-    case ThresholdMetric::ToolErrors:
-        return double(std::count_if(in.toolCalls.begin(), in.toolCalls.end(), [](const ToolCall& c) {
-            return c.status == "error" || !c.error.empty();
-        }));
-    }
-    return 0;
-}
-
 // Whether an assistant answer breaks a structure rule: not JSON, or not of the shape.
 bool breaksStructure(const Detector& d, std::string_view answer, simdjson::dom::parser& parser)
 {
@@ -188,6 +168,26 @@ bool breaksStructure(const Detector& d, std::string_view answer, simdjson::dom::
 }
 
 } // namespace
+
+double interactionFigure(const Interaction& in, ThresholdMetric metric)
+{
+    switch (metric) {
+    case ThresholdMetric::CostUsd:
+        return in.costUsd.value_or(0);
+    case ThresholdMetric::LatencyMs:
+        return in.latencyMs.value_or(0);
+    case ThresholdMetric::Tokens:
+        return double(in.inputTokens.value_or(0) + in.outputTokens.value_or(0));
+    case ThresholdMetric::Turns:
+        return double(std::count_if(in.messages.begin(), in.messages.end(),
+                                    [](const Message& m) { return m.role == "user"; }));
+    case ThresholdMetric::ToolErrors:
+        return double(std::count_if(in.toolCalls.begin(), in.toolCalls.end(), [](const ToolCall& c) {
+            return c.status == "error" || !c.error.empty();
+        }));
+    }
+    return 0;
+}
 
 std::int64_t codePointOffset(std::string_view text, size_t byteOffset)
 {
@@ -264,7 +264,8 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> 
 }
 
 void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::string& agent,
-                          const std::string& tool, std::vector<TextHit>& hits, std::vector<TextHit>* rejected) const
+                          const std::string& tool, std::vector<TextHit>& hits,
+                          std::vector<TextHit>* rejected) const
 {
     const Compiled& c = *m_compiled;
     if (c.entries.empty() || text.empty())
@@ -306,8 +307,8 @@ void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::stri
                 continue; // an empty match finds nothing
             if (entry.pii && !entry.pii->accept(text, span)) {
                 if (rejected)
-                    rejected->push_back(
-                        {entry.rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)});
+                    rejected->push_back({entry.rule, span, codePointOffset(text, span.begin),
+                                         codePointOffset(text, span.end)});
                 continue;
             }
             hits.push_back(
@@ -322,7 +323,8 @@ std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope)
     return scanText(text, scope, rejected);
 }
 
-std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope, std::vector<TextHit>& rejected) const
+std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope,
+                                          std::vector<TextHit>& rejected) const
 {
     std::vector<TextHit> hits;
     scanInto(text, scope, {}, {}, hits, &rejected);
@@ -411,7 +413,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
             continue;
         const Detector& d = rule.detector;
         if (d.kind == DetectorKind::Threshold) {
-            const double value = figureOf(in, d.metric);
+            const double value = interactionFigure(in, d.metric);
             if (d.above && value > *d.above) {
                 char text[64];
                 std::snprintf(text, sizeof text, "%s %g > %g", thresholdMetricName(d.metric), value,

@@ -49,7 +49,8 @@ public:
     std::vector<TextHit> scanText(std::string_view text, unsigned scope = ScopeAllTexts) const;
     // The same, with the candidates a validator turned down (a card number failing Luhn, an
     // address that does not parse): what the editor's test box shows.
-    std::vector<TextHit> scanText(std::string_view text, unsigned scope, std::vector<TextHit>& rejected) const;
+    std::vector<TextHit> scanText(std::string_view text, unsigned scope,
+                                  std::vector<TextHit>& rejected) const;
 
 private:
     struct Compiled;
@@ -66,6 +67,9 @@ private:
 std::vector<std::string> ruleProblems(const Rule& rule);
 // Every rule of a pack checked; one Error listing them.
 Status checkRulePack(const RulePack& pack);
+
+// An interaction's figure a threshold rule reads (cost, latency, tokens, user turns, tool errors).
+double interactionFigure(const Interaction& interaction, ThresholdMetric metric);
 
 // An offset in bytes of UTF-8 text as an offset in code points.
 std::int64_t codePointOffset(std::string_view text, size_t byteOffset);

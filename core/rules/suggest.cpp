@@ -112,26 +112,6 @@ std::string slug(const std::string& text)
     return s.substr(0, 40);
 }
 
-double figure(const Interaction& in, ThresholdMetric metric)
-{
-    switch (metric) {
-    case ThresholdMetric::CostUsd:
-        return in.costUsd.value_or(0);
-    case ThresholdMetric::LatencyMs:
-        return in.latencyMs.value_or(0);
-    case ThresholdMetric::Tokens:
-        return double(in.inputTokens.value_or(0) + in.outputTokens.value_or(0));
-    case ThresholdMetric::Turns:
-        return double(std::count_if(in.messages.begin(), in.messages.end(),
-                                    [](const Message& m) { return m.role == "user"; }));
-    case ThresholdMetric::ToolErrors:
-        return double(std::count_if(in.toolCalls.begin(), in.toolCalls.end(), [](const ToolCall& c) {
-            return c.status == "error" || !c.error.empty();
-        }));
-    }
-    return 0;
-}
-
 std::string share(std::int64_t part, std::int64_t whole)
 {
     char text[32];
@@ -304,9 +284,9 @@ Result<Suggestions> suggestRules(Database& reader, const std::string& category, 
           ThresholdMetric::Turns, ThresholdMetric::ToolErrors}) {
         std::vector<double> f, o;
         for (const Interaction& in : failed)
-            f.push_back(figure(in, metric));
+            f.push_back(interactionFigure(in, metric));
         for (const Interaction& in : passed)
-            o.push_back(figure(in, metric));
+            o.push_back(interactionFigure(in, metric));
         // Candidate thresholds: the quantiles of both together (a failure above a pass's value).
         std::vector<double> both = f;
         both.insert(both.end(), o.begin(), o.end());
