@@ -20,7 +20,7 @@ namespace winnow {
 namespace {
 
 constexpr std::int64_t dayMs = 86'400'000;
-constexpr size_t exampleCount = 50;
+constexpr size_t exampleCount = 1000; // enough to review, not the whole store
 
 std::int64_t textBytes(const Interaction& in)
 {

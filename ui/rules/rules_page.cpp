@@ -113,7 +113,8 @@ struct Loaded
 
 RulesPage::RulesPage(QWidget* parent)
     : Page(parent), m_loadJobs(new JobTracker(this)), m_saveJobs(new JobTracker(this)),
-      m_backtestJobs(new JobTracker(this)), m_model(new RuleListModel(this)), m_undo(new QUndoStack(this))
+      m_backtestJobs(new JobTracker(this)), m_runJobs(new JobTracker(this)), m_model(new RuleListModel(this)),
+      m_undo(new QUndoStack(this))
 {
     auto* layout = new QVBoxLayout(this);
     auto* bar = new QHBoxLayout;
@@ -131,6 +132,16 @@ RulesPage::RulesPage(QWidget* parent)
             Q_EMIT showInteractions(*slice);
     });
     connect(reviewHits, &QPushButton::clicked, this, &RulesPage::reviewHitsOfSelected);
+    m_runOverStore = new QPushButton(tr("Run Over Store"), this);
+    m_runOverStore->setToolTip(tr("Give every stored interaction the applied version's hits (after a "
+                                  "publish); cancel stops at the last commit"));
+    bar->addWidget(m_runOverStore);
+    connect(m_runOverStore, &QPushButton::clicked, this, [this] {
+        if (m_runJobs->busy())
+            m_runJobs->reset();
+        else
+            runOverStore();
+    });
     auto* add = new QPushButton(tr("New Rule"), this);
     auto* remove = new QPushButton(tr("Delete Rule"), this);
     auto* publish = new QPushButton(tr("Publish…"), this);
@@ -341,6 +352,25 @@ RulesPage::RulesPage(QWidget* parent)
             runBacktest();
     });
     connect(m_backtestTable, &QTableWidget::currentCellChanged, this, [this] { drawHitsPerDay(); });
+    auto* reviewBacktest = new QPushButton(tr("Review These…"), backtestTab);
+    reviewBacktest->setToolTip(tr("A review queue of the interactions the selected rule would flag"));
+    backtestBar->addWidget(reviewBacktest);
+    connect(reviewBacktest, &QPushButton::clicked, this, [this] {
+        const int row = m_backtestTable->currentRow();
+        if (!m_backtest || row < 0 || row >= int(m_backtest->rules.size()) ||
+            m_backtest->rules[size_t(row)].examples.empty())
+            return;
+        const RuleBacktest& b = m_backtest->rules[size_t(row)];
+        QueueRequest request;
+        request.order = QueueOrder::Given;
+        request.interactionIds = b.examples;
+        askAndMakeQueue(
+            this, m_loadJobs->storePath(), m_store.writer, request,
+            tr("A queue of the %n interaction(s) %1 would flag, named:", nullptr, int(b.examples.size()))
+                .arg(QString::fromStdString(b.ruleId)),
+            [this](const ReviewQueue& queue) { Q_EMIT reviewQueue(QString::fromStdString(queue.name)); },
+            [this](const QString& error) { m_backtestStatus->setText(tr("No queue made: %1").arg(error)); });
+    });
 
     // Suggestions from labelled failures.
     auto* suggestTab = new QWidget(m_tabs);
@@ -480,7 +510,7 @@ bool RulesPage::eventFilter(QObject* watched, QEvent* event)
 void RulesPage::setStore(const StoreContext& store)
 {
     m_store = store;
-    for (JobTracker* jobs : {m_loadJobs, m_saveJobs, m_backtestJobs})
+    for (JobTracker* jobs : {m_loadJobs, m_saveJobs, m_backtestJobs, m_runJobs})
         jobs->setStorePath(store.path);
     m_undo->clear();
     m_backtest.reset();
@@ -554,7 +584,7 @@ void RulesPage::load()
             QString status =
                 loaded.applied ? tr("Version %1 applies").arg(*loaded.applied) : tr("No version applies");
             if (loaded.applied && loaded.scanned != loaded.applied)
-                status += tr(" · the stored interactions do not all have its hits (winnow rules run)");
+                status += tr(" · the stored interactions do not all have its hits: Run Over Store");
             status +=
                 loaded.hasDraft ? tr(" · editing the draft") : tr(" · the draft is the applied version");
             m_status->setText(status);
@@ -964,6 +994,52 @@ void RulesPage::runBacktest()
             m_backtestStatus->setText(
                 tr("The backtest failed: %1").arg(QString::fromStdString(error.message)));
             Q_EMIT backtestFinished();
+        });
+}
+
+void RulesPage::runOverStore()
+{
+    if (!m_store.writer) {
+        m_status->setText(m_store.readOnlyReason);
+        return;
+    }
+    auto writer = m_store.writer;
+    m_runOverStore->setText(tr("Cancel Run"));
+    connect(
+        m_runJobs, &JobTracker::progress, this,
+        [this](double fraction, const QString& what) {
+            m_status->setText(tr("Running the applied version over the store: %1% %2")
+                                  .arg(qRound(fraction * 100))
+                                  .arg(what));
+        },
+        Qt::UniqueConnection);
+    m_runJobs->startLong<RulesRunSummary>(
+        [writer](JobContext& context) {
+            auto summary = runRules(
+                context.database(), *writer, std::nullopt,
+                [&context](std::int64_t done, std::int64_t total) {
+                    context.progress(total ? double(done) / double(total) : -1,
+                                     RulesPage::tr("%1 of %2").arg(done).arg(total));
+                },
+                &context.cancelFlag());
+            if (!summary)
+                throw Failure(summary.error());
+            return *summary;
+        },
+        [this](RulesRunSummary summary) {
+            m_runOverStore->setText(tr("Run Over Store"));
+            m_status->setText(tr("Version %1 ran over %2 interactions: %3 hits in %4 of them")
+                                  .arg(summary.version)
+                                  .arg(summary.interactions)
+                                  .arg(summary.hits)
+                                  .arg(summary.withHits));
+            Q_EMIT ranOverStore();
+            load();
+        },
+        [this](const Error& error) {
+            m_runOverStore->setText(tr("Run Over Store"));
+            m_status->setText(tr("The run stopped: %1").arg(QString::fromStdString(error.message)));
+            Q_EMIT ranOverStore();
         });
 }
 

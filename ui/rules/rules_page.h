@@ -72,6 +72,8 @@ public:
     void runBacktest();
     const std::optional<BacktestReport>& backtestReport() const { return m_backtest; }
     void publishDraft(const QString& comment);
+    // The applied version over every stored interaction, as a job with progress and cancel.
+    void runOverStore();
     const std::vector<RuleVersion>& versions() const { return m_versions; }
     void showVersion(std::int64_t number);
     QString versionText() const;
@@ -89,6 +91,7 @@ Q_SIGNALS:
     void backtestFinished();
     void published(std::int64_t version);
     void suggested();
+    void ranOverStore();
 
 private:
     void load();
@@ -106,6 +109,7 @@ private:
     JobTracker* m_loadJobs;
     JobTracker* m_saveJobs;
     JobTracker* m_backtestJobs;
+    JobTracker* m_runJobs;
     StoreContext m_store;
     MetricsFilter m_filter;
     RuleListModel* m_model;
@@ -154,6 +158,7 @@ private:
     QPlainTextEdit* m_testInput;
     QTextBrowser* m_testResult;
     QPushButton* m_runBacktest;
+    QPushButton* m_runOverStore;
     QLabel* m_backtestStatus;
     QTableWidget* m_backtestTable;
     QChartView* m_hitsChart;

@@ -103,6 +103,18 @@ TEST(RulesPage, TestBacktestAndPublish)
     EXPECT_NE(version->backtestJson.find("\"recall\""), std::string::npos) << "the figures at publish time";
     EXPECT_FALSE(RuleStore(*reader).draft()) << "published: the draft is the applied version again";
     ASSERT_TRUE(test::waitUntil([&] { return f.page.versions().size() == 2; }));
+    // The stored interactions get version 2's hits by a run over the store, as a job.
+    QSignalSpy ran(&f.page, &RulesPage::ranOverStore);
+    f.page.runOverStore();
+    ASSERT_TRUE(ran.wait(30000));
+    {
+        auto after = Database::openForReading(f.store.path).take();
+        EXPECT_EQ(RuleStore(*after).scannedVersion(), 2);
+        EXPECT_EQ(sql::Connection(f.store.path, sql::Connection::Mode::ReadOnly)
+                      .queryInt("SELECT count(*) FROM rule_hits WHERE rule_id = 'pii.phone'"),
+                  0)
+            << "disabled in version 2";
+    }
     f.page.showVersion(2);
     ASSERT_TRUE(test::waitUntil([&] { return f.page.versionText().contains(QStringLiteral("pii.phone")); }));
     EXPECT_NE(f.page.versionText().indexOf(QStringLiteral("changed pii.phone (status)")), -1)
@@ -144,12 +156,14 @@ TEST(RulesPage, ARulesHitsBecomeAReviewQueue)
 TEST(RulesPage, SuggestionsAreAddedToTheDraft)
 {
     RulesFixture f;
-    const std::int64_t category = sql::Connection(f.store.path, sql::Connection::Mode::ReadOnly)
-                                      .queryInt("SELECT id FROM review_categories WHERE name = 'missed escalation'");
+    const std::int64_t category =
+        sql::Connection(f.store.path, sql::Connection::Mode::ReadOnly)
+            .queryInt("SELECT id FROM review_categories WHERE name = 'missed escalation'");
     std::vector<std::int64_t> escalated;
     {
         sql::Connection reader(f.store.path, sql::Connection::Mode::ReadOnly);
-        sql::Statement select(reader, "SELECT id FROM interactions WHERE signal_mask & 1 ORDER BY id LIMIT 12");
+        sql::Statement select(reader,
+                              "SELECT id FROM interactions WHERE signal_mask & 1 ORDER BY id LIMIT 12");
         while (select.step())
             escalated.push_back(select.int64(0));
     }
