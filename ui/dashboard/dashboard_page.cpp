@@ -902,8 +902,9 @@ void DashboardPage::buildCharts()
     // Without a start time nothing can be drawn over time: those charts step aside for the
     // scores and the breakdown.
     placeCharts(d.span.has_value());
-    m_rates->chart()->setTitle(d.span ? tr("Rates (95% interval shaded)")
-                                      : tr("Rates: no interaction has a time"));
+    m_rates->chart()->setTitle(
+        d.span ? tr("Rates (95% interval shaded; click the legend to show or hide a line)")
+               : tr("Rates: no interaction has a time"));
     m_latency->chart()->setTitle(d.span ? tr("Latency") : tr("Latency: no interaction has a time"));
     m_volume->chart()->setTitle(d.span ? tr("Volume by agent version")
                                        : tr("Volume by agent version: no interaction has a time"));
@@ -966,8 +967,13 @@ void DashboardPage::buildCharts()
         auto* series = new QLineSeries;
         series->setName(tr(spec.label));
         series->setPointsVisible(d.report.series.size() <= 60);
+        // A line clicked off in the legend stays in it (to be clicked on again), without points,
+        // and out of the axis scale: the guardrail rate (off at first) would squash the others.
+        const bool hidden = m_hiddenRates.count(spec.rate) > 0;
         QList<QPointF> points, sparse, upper, lower;
         for (const auto& [start, summary] : d.report.series) {
+            if (hidden)
+                break;
             const RateEstimate& r = summary.rate(spec.rate);
             if (!dense(summary)) {
                 sparse.append(QPointF(qreal(start), r.value * 100));
@@ -985,6 +991,20 @@ void DashboardPage::buildCharts()
         series->attachAxis(ratesX);
         series->attachAxis(ratesY);
         bands.push_back({series, upper, lower});
+        for (QLegendMarker* marker : rates->legend()->markers(series)) {
+            if (hidden) {
+                QFont font = marker->font();
+                font.setStrikeOut(true);
+                marker->setFont(font);
+                marker->setLabelBrush(palette().brush(QPalette::Disabled, QPalette::Text));
+            }
+            const Rate rate = spec.rate;
+            connect(marker, &QLegendMarker::clicked, this, [this, rate] {
+                if (!m_hiddenRates.erase(rate))
+                    m_hiddenRates.insert(rate);
+                buildCharts();
+            });
+        }
         if (!sparse.isEmpty()) {
             auto* faded = new QScatterSeries;
             faded->setName(tr("%1, few interactions").arg(tr(spec.label)));

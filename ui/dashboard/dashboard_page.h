@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -94,6 +95,7 @@ private:
     // The button of the last press on a chart: series say they were clicked, not with what.
     Qt::MouseButton m_pressedButton = Qt::LeftButton;
     std::optional<DashboardData> m_data;
+    std::set<Rate> m_hiddenRates{Rate::Guardrail}; // rate lines clicked off in the legend
     QStackedWidget* m_stack = nullptr;
     QLabel* m_status = nullptr;
     QComboBox* m_breakdown = nullptr;

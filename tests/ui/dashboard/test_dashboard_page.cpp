@@ -14,6 +14,8 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QPointer>
 #include <QScatterSeries>
@@ -302,4 +304,35 @@ TEST(DashboardPage, SparseBucketsAreFadedAndRatesCarryTheirInterval)
     ASSERT_TRUE(loaded.wait(15000));
     EXPECT_LE(int(rates->findChildren<QLineSeries*>().size()), before);
     EXPECT_EQ(window.dashboard()->data()->withheld, ComparisonWithheld::LogsBeginInside);
+}
+
+// The guardrail line starts off (it would squash the others' scale); a click on its legend entry
+// shows it, another hides it again.
+TEST(DashboardPage, RateLinesAreShownOrHiddenFromTheLegend)
+{
+    test::DemoStore demo(300);
+    MainWindow window(QString::fromStdString(demo.path));
+    QSignalSpy loaded(window.dashboard(), &Page::loaded);
+    window.resize(1440, 900);
+    window.show();
+    ASSERT_TRUE(loaded.wait(15000));
+    auto guardrailLine = [&]() -> QLineSeries* {
+        QChart* rates = chartTitled(window.dashboard(), DashboardPage::tr("Rates"));
+        for (QAbstractSeries* series : rates->series())
+            if (auto* line = qobject_cast<QLineSeries*>(series);
+                line && line->name() == DashboardPage::tr("Guardrail"))
+                return line;
+        return nullptr;
+    };
+    ASSERT_TRUE(guardrailLine());
+    EXPECT_EQ(guardrailLine()->count(), 0) << "off at first";
+    QChart* rates = chartTitled(window.dashboard(), DashboardPage::tr("Rates"));
+    QList<QLegendMarker*> markers = rates->legend()->markers(guardrailLine());
+    ASSERT_EQ(markers.size(), 1);
+    Q_EMIT markers.first()->clicked();
+    ASSERT_TRUE(guardrailLine());
+    EXPECT_GT(guardrailLine()->count(), 0) << "shown after a click on its legend entry";
+    markers = chartTitled(window.dashboard(), DashboardPage::tr("Rates"))->legend()->markers(guardrailLine());
+    Q_EMIT markers.first()->clicked();
+    EXPECT_EQ(guardrailLine()->count(), 0);
 }
