@@ -38,7 +38,9 @@ Runner defineScreenshot(CLI::App& command, const Context& context)
         "Render a screen of the app offscreen at 1440x900, once its data has arrived, as a PNG.");
     command.add_option("--screen", a->screen, "The screen")->check(CLI::IsMember(names));
     command.add_option("--out", a->out, "The PNG to write")->required()->type_name("FILE.png");
-    command.add_option("--view", a->view, "Another view of the screen (review: overview; rules: test, backtest, suggestions, versions)");
+    command.add_option(
+        "--view", a->view,
+        "Another view of the screen (review: overview; rules: test, backtest, suggestions, versions)");
     command.add_option("--timeout", a->timeoutSeconds, "Give up after this many seconds (1 to 3600)")
         ->check(CLI::Range(1, 3600));
     setExamples(command, {"winnow --db agents.db screenshot --screen interactions --out interactions.png"});

@@ -7,7 +7,7 @@ TEST_F(Cli, ScreenshotRendersTheWindowAt1440By900)
 {
     std::ofstream(path("a.jsonl")) << "{\"id\":\"1\"}\n";
     ASSERT_EQ(run({"--db", db(), "ingest", path("a.jsonl")}).exitCode, 0);
-    for (const char* screen : {"dashboard", "interactions", "sources", "review"}) {
+    for (const char* screen : {"dashboard", "interactions", "sources", "review", "rules"}) {
         auto shot = run({"--db", db(), "screenshot", "--screen", screen, "--out", path("shot.png")});
         ASSERT_EQ(shot.exitCode, 0) << screen << ": " << shot.err;
         const std::string png = test::slurp(path("shot.png"));
@@ -21,6 +21,11 @@ TEST_F(Cli, ScreenshotRendersTheWindowAt1440By900)
         EXPECT_EQ(be32(16), 1440); // IHDR width and height
         EXPECT_EQ(be32(20), 900);
     }
+    for (const char* view : {"test", "backtest", "versions"})
+        EXPECT_EQ(run({"--db", db(), "screenshot", "--screen", "rules", "--view", view, "--out", path("v.png")})
+                      .exitCode,
+                  0)
+            << view;
     EXPECT_EQ(run({"--db", db(), "screenshot"}).exitCode, 2);
     EXPECT_EQ(run({"--db", db(), "screenshot", "--screen", "nowhere", "--out", path("x.png")}).exitCode, 2);
 }
