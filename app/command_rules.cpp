@@ -8,6 +8,7 @@
 #include "core/rules/rules.h"
 #include "core/rules/suggest.h"
 #include "core/store/database.h"
+#include "core/store/settings_store.h"
 #include "core/store/store_writer.h"
 
 #include <QDateTime>
@@ -25,7 +26,7 @@ namespace {
 
 struct RulesArguments
 {
-    std::string pack, pattern, text, input, out, comment, reason, file, from, to, category, add;
+    std::string pack, pattern, text, input, out, comment, reason, file, from, to, category, add, approval;
     std::vector<std::string> where;
     std::int64_t version = 0;
     std::vector<std::int64_t> versions;
@@ -158,6 +159,9 @@ Runner defineRules(CLI::App& command, const Context& context)
     CLI::App* publish = command.add_subcommand("publish", "Make the draft, or a pack file, a new version");
     publish->add_option("--pack", a->pack, "Publish this pack file instead of the draft")->type_name("FILE");
     publish->add_option("--comment", a->comment, "What changed and why")->type_name("TEXT");
+    CLI::App* policy =
+        command.add_subcommand("policy", "Whether a version needs an approver other than its author");
+    policy->add_option("--need-approval", a->approval, "yes or no")->check(CLI::IsMember({"yes", "no"}));
     CLI::App* approve =
         command.add_subcommand("approve", "Approve a pending version (someone other than its author)");
     approve->add_option("version", a->version, "The version")->required();
@@ -179,8 +183,8 @@ Runner defineRules(CLI::App& command, const Context& context)
     imported->add_flag("--publish", a->publish, "Publish it at once");
     imported->add_option("--comment", a->comment, "With --publish: what changed and why")->type_name("TEXT");
     command.require_subcommand(1);
-    for (CLI::App* sub : {list, show, test, backtestCommand, publish, approve, reject, rollback, diff, run,
-                          exported, imported})
+    for (CLI::App* sub : {list, show, test, backtestCommand, suggest, policy, publish, approve, reject,
+                          rollback, diff, run, exported, imported})
         sub->fallthrough();
     setExamples(command,
                 {"winnow rules list",
@@ -191,8 +195,28 @@ Runner defineRules(CLI::App& command, const Context& context)
                  "winnow --reviewer ben rules approve 3", "winnow rules run",
                  "winnow rules backtest --draft --from 2026-11-01 --where agent=support-bot --json"});
 
-    return [&context, a, list, show, test, backtestCommand, suggest, publish, approve, reject, rollback, diff,
-            run, exported, imported]() -> int {
+    return [&context, a, list, show, test, backtestCommand, suggest, policy, publish, approve, reject,
+            rollback, diff, run, exported, imported]() -> int {
+        if (policy->parsed()) {
+            if (!a->approval.empty()) {
+                const std::int64_t need = a->approval == "yes" ? 1 : 0;
+                Status set =
+                    openWriter(context)->write(WritePriority::Interactive, [need](WriteTransaction& tx) {
+                        SettingsStore(tx.database()).set(storeSettings::rulesNeedApproval, need);
+                        tx.changed(StoreChange::Settings);
+                    });
+                if (!set)
+                    throw CommandFailed{set.error()};
+            }
+            const bool needs = SettingsStore(*openReader(context)).get(storeSettings::rulesNeedApproval) != 0;
+            if (context.json)
+                printJson({{QStringLiteral("need_approval"), needs}});
+            else
+                std::cout << (needs
+                                  ? "a version is published once someone other than its author approves it\n"
+                                  : "a version is published by its author\n");
+            return exitOk;
+        }
         if (suggest->parsed()) {
             const MetricsFilter slice = parseFilterOptions(a->from, a->to, a->where);
             const auto reader = openReader(context);

@@ -103,10 +103,9 @@ TEST_F(Cli, RulePacksAreExportedImportedPublishedAndApproved)
     EXPECT_EQ(changes.at(0).toObject().value(QStringLiteral("rule")).toString(), QStringLiteral("pii.email"));
 
     // The store asks for approval: ana's next version waits; she cannot approve it, ben can.
-    {
-        sql::Connection writable(db());
-        writable.exec("INSERT OR REPLACE INTO settings(key, value) VALUES('rules_need_approval', '1')");
-    }
+    auto policy = run({"--db", db(), "--json", "rules", "policy", "--need-approval", "yes"});
+    ASSERT_EQ(policy.exitCode, 0) << policy.err;
+    EXPECT_TRUE(policy.json().value(QStringLiteral("need_approval")).toBool());
     auto pending =
         run({"--db", db(), "--json", "--reviewer", "ana", "rules", "publish", "--pack", path("v1.json")});
     ASSERT_EQ(pending.exitCode, 0) << pending.err;
