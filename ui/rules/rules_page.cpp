@@ -482,6 +482,10 @@ RulesPage::RulesPage(QWidget* parent)
     for (QComboBox* combo : {m_kind, m_entity, m_metric, m_ruleStatus, m_severity, m_action, m_category})
         connect(combo, &QComboBox::activated, this, &RulesPage::formCommitted);
     connect(m_kind, &QComboBox::currentIndexChanged, m_detector, &QStackedWidget::setCurrentIndex);
+    // The detector's fields take the height of the kind shown, not of the tallest kind.
+    connect(m_detector, &QStackedWidget::currentChanged, this,
+            [this] { m_detector->setFixedHeight(m_detector->currentWidget()->sizeHint().height()); });
+    m_detector->setFixedHeight(m_detector->currentWidget()->sizeHint().height());
     for (QCheckBox* box : {m_caseSensitive, m_wholeWord, m_scope[0], m_scope[1], m_scope[2], m_scope[3]})
         connect(box, &QCheckBox::clicked, this, &RulesPage::formCommitted);
     connect(m_above, &QDoubleSpinBox::editingFinished, this, &RulesPage::formCommitted);
