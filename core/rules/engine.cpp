@@ -167,6 +167,33 @@ bool breaksStructure(const Detector& d, std::string_view answer, simdjson::dom::
     return false;
 }
 
+// Why a tool call breaks a tool policy rule (a denied tool, one outside the allowed ones, an
+// argument matching the rule's pattern or above its bound); empty when it does not.
+std::string toolPolicyBreach(const Rule& rule, const re2::RE2* argumentPattern, const ToolCall& call,
+                             simdjson::dom::parser& parser)
+{
+    const Detector& d = rule.detector;
+    if (!rule.tools.empty() && !contains(rule.tools, call.name))
+        return {};
+    if (contains(d.deniedTools, call.name))
+        return "denied tool " + call.name;
+    if (!d.allowedTools.empty() && !contains(d.allowedTools, call.name))
+        return "tool " + call.name + " is not allowed";
+    if (d.argument.empty() || (!d.tool.empty() && d.tool != call.name))
+        return {};
+    simdjson::dom::element root;
+    simdjson::dom::element value;
+    if (parser.parse(call.arguments).get(root) || root.at_key(d.argument).get(value))
+        return {};
+    const std::string text =
+        value.is_string() ? std::string(value.get_string().value()) : simdjson::to_string(value);
+    const auto number = parseNumber(text);
+    if ((argumentPattern && re2::RE2::PartialMatch(text, *argumentPattern)) ||
+        (d.above && number && *number > *d.above))
+        return call.name + " " + d.argument + "=" + text;
+    return {};
+}
+
 } // namespace
 
 double interactionFigure(const Interaction& in, ThresholdMetric metric)
@@ -346,14 +373,8 @@ std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope,
                 continue;
             ToolCall call;
             call.name = std::string(text.substr(0, space));
-            call.arguments =
-                space == std::string_view::npos ? std::string() : std::string(text.substr(space + 1));
-            Interaction one;
-            one.toolCalls.push_back(call);
-            Rule alone = m_rules[i];
-            alone.status = RuleStatus::Monitor;
-            auto engine = compile({alone}, 0);
-            hit = engine && !(*engine)->scan(one).empty();
+            call.arguments = std::string(text.substr(space + 1));
+            hit = !toolPolicyBreach(m_rules[i], m_compiled->argumentPatterns[i].get(), call, parser).empty();
         }
         if (hit)
             hits.push_back({i, whole, 0, length});
@@ -431,30 +452,8 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
             }
         } else if (d.kind == DetectorKind::ToolPolicy) {
             for (size_t i = 0; i < in.toolCalls.size(); ++i) {
-                const ToolCall& call = in.toolCalls[i];
-                if (!rule.tools.empty() && !contains(rule.tools, call.name))
-                    continue;
-                std::string why;
-                if (contains(d.deniedTools, call.name))
-                    why = "denied tool " + call.name;
-                else if (!d.allowedTools.empty() && !contains(d.allowedTools, call.name))
-                    why = "tool " + call.name + " is not allowed";
-                else if (!d.argument.empty() && (d.tool.empty() || d.tool == call.name)) {
-                    simdjson::dom::element root;
-                    simdjson::dom::element value;
-                    if (!parser.parse(call.arguments).get(root) && !root.at_key(d.argument).get(value)) {
-                        std::string text;
-                        if (value.is_string())
-                            text = std::string(value.get_string().value());
-                        else
-                            text = simdjson::to_string(value);
-                        const auto number = parseNumber(text);
-                        const auto& pattern = m_compiled->argumentPatterns[r];
-                        if ((pattern && re2::RE2::PartialMatch(text, *pattern)) ||
-                            (d.above && number && *number > *d.above))
-                            why = call.name + " " + d.argument + "=" + text;
-                    }
-                }
+                const std::string why =
+                    toolPolicyBreach(rule, m_compiled->argumentPatterns[r].get(), in.toolCalls[i], parser);
                 if (!why.empty())
                     hits.push_back({rule.id, m_version, -1, int(i), 0, 0, excerptOf(why)});
             }
