@@ -66,31 +66,6 @@ std::string when(std::int64_t ms)
         .toStdString();
 }
 
-QString detectorSummary(const Rule& rule)
-{
-    const Detector& d = rule.detector;
-    switch (d.kind) {
-    case DetectorKind::Pattern:
-        return q(d.pattern);
-    case DetectorKind::Keywords:
-        return QStringLiteral("%1 terms").arg(d.terms.size());
-    case DetectorKind::Pii:
-        return QString::fromLatin1(piiSpec(d.entity).name);
-    case DetectorKind::ToolPolicy:
-        return !d.deniedTools.empty()    ? QStringLiteral("deny ") + q(d.deniedTools.front())
-               : !d.allowedTools.empty() ? QStringLiteral("allow %1 tools").arg(d.allowedTools.size())
-                                         : QStringLiteral("argument ") + q(d.argument);
-    case DetectorKind::Threshold:
-        return QStringLiteral("%1 > %2")
-            .arg(QString::fromLatin1(thresholdMetricName(d.metric)))
-            .arg(d.above.value_or(0));
-    case DetectorKind::Structure:
-        return d.shape.empty() ? QStringLiteral("valid JSON")
-                               : QStringLiteral("JSON of %1 keys").arg(d.shape.size());
-    }
-    return {};
-}
-
 void printPublished(const Context& context, const PublishResult& result)
 {
     if (context.json)
@@ -475,7 +450,7 @@ Runner defineRules(CLI::App& command, const Context& context)
             TextTable ruleTable({"rule", "kind", "detects", "status", "severity", "action", "hits"});
             for (const Rule& r : rules)
                 ruleTable.add({r.id, detectorKindName(r.detector.kind),
-                               detectorSummary(r).left(40).toStdString(), ruleStatusName(r.status),
+                               q(detectorSummary(r)).left(40).toStdString(), ruleStatusName(r.status),
                                ruleSeverityName(r.severity), ruleActionName(r.action),
                                std::to_string(hits[r.id])});
             ruleTable.print(std::cout);

@@ -579,8 +579,8 @@ private:
     simdjson::dom::parser m_json;
     RecordParser m_records;
     SignalDetector* m_detector; // may be null
-    const RuleEngine* m_rules;  // may be null
     const PriceTable* m_prices; // may be null
+    const RuleEngine* m_rules;  // may be null
     OtlpAssembler m_otlp;
     static constexpr std::int64_t committedSourcesInMemory = 128ll << 20;
     std::unique_ptr<Database> m_reader; // the parser's own, to read committed traces' sources

@@ -8,29 +8,6 @@ namespace winnow {
 namespace {
 constexpr std::int64_t dayMs = 86'400'000;
 
-QString detects(const Rule& rule)
-{
-    const Detector& d = rule.detector;
-    switch (d.kind) {
-    case DetectorKind::Pattern:
-        return QString::fromStdString(d.pattern);
-    case DetectorKind::Keywords:
-        return RuleListModel::tr("%n term(s)", nullptr, int(d.terms.size()));
-    case DetectorKind::Pii:
-        return QString::fromLatin1(piiSpec(d.entity).title);
-    case DetectorKind::ToolPolicy:
-        if (!d.deniedTools.empty())
-            return RuleListModel::tr("deny %1").arg(QString::fromStdString(d.deniedTools.front()));
-        if (!d.allowedTools.empty())
-            return RuleListModel::tr("only %n tool(s)", nullptr, int(d.allowedTools.size()));
-        return RuleListModel::tr("argument %1").arg(QString::fromStdString(d.argument));
-    case DetectorKind::Threshold:
-        return QStringLiteral("%1 > %2").arg(QString::fromLatin1(thresholdMetricName(d.metric))).arg(d.above.value_or(0));
-    case DetectorKind::Structure:
-        return d.shape.empty() ? RuleListModel::tr("valid JSON") : RuleListModel::tr("JSON shape");
-    }
-    return {};
-}
 } // namespace
 
 void RuleListModel::setRules(std::vector<Rule> rules)
@@ -40,8 +17,8 @@ void RuleListModel::setRules(std::vector<Rule> rules)
     endResetModel();
 }
 
-void RuleListModel::setHits(std::map<std::string, std::map<std::int64_t, std::int64_t>> perDay, std::int64_t fromDay,
-                            std::int64_t toDay)
+void RuleListModel::setHits(std::map<std::string, std::map<std::int64_t, std::int64_t>> perDay,
+                            std::int64_t fromDay, std::int64_t toDay)
 {
     m_perDay = std::move(perDay);
     m_fromDay = fromDay;
@@ -91,7 +68,8 @@ QVariant RuleListModel::data(const QModelIndex& index, int role) const
     if (role == TrendRole) {
         QVariantList days;
         const auto found = m_perDay.find(rule->id);
-        for (std::int64_t day = m_fromDay; day < m_toDay && m_toDay - m_fromDay <= 400 * dayMs; day += dayMs) {
+        for (std::int64_t day = m_fromDay; day < m_toDay && m_toDay - m_fromDay <= 400 * dayMs;
+             day += dayMs) {
             qlonglong n = 0;
             if (found != m_perDay.end())
                 if (const auto d = found->second.find(day); d != found->second.end())
@@ -113,7 +91,7 @@ QVariant RuleListModel::data(const QModelIndex& index, int role) const
     case Title:
         return QString::fromStdString(rule->title);
     case Kind:
-        return detects(*rule);
+        return QString::fromStdString(detectorSummary(*rule));
     case Status:
         return QString::fromLatin1(ruleStatusName(rule->status));
     case Severity:

@@ -405,13 +405,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
             resultOf[size_t(call.resultMessageIndex)] = &call;
     for (size_t i = 0; i < in.messages.size(); ++i) {
         const Message& m = in.messages[i];
-        unsigned scope = 0; // the system prompt is the operator's, not the conversation's
-        if (m.role == "user")
-            scope = ScopeUser;
-        else if (m.role == "assistant")
-            scope = ScopeAssistant;
-        else if (m.role == "tool")
-            scope = ScopeToolResults;
+        const unsigned scope = textScopeOfRole(m.role);
         if (!scope)
             continue;
         const std::string tool = resultOf[i] ? resultOf[i]->name : m.name;

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 namespace winnow {
@@ -388,6 +389,45 @@ const char* ruleActionName(RuleAction action)
 const char* thresholdMetricName(ThresholdMetric metric)
 {
     return nameOf(metricNames, metric);
+}
+
+unsigned textScopeOfRole(std::string_view role)
+{
+    if (role == "user")
+        return ScopeUser;
+    if (role == "assistant")
+        return ScopeAssistant;
+    if (role == "tool")
+        return ScopeToolResults;
+    return 0;
+}
+
+std::string detectorSummary(const Rule& rule)
+{
+    const Detector& d = rule.detector;
+    switch (d.kind) {
+    case DetectorKind::Pattern:
+        return d.pattern;
+    case DetectorKind::Keywords:
+        return std::to_string(d.terms.size()) + (d.terms.size() == 1 ? " term" : " terms");
+    case DetectorKind::Pii:
+        return piiSpec(d.entity).title;
+    case DetectorKind::ToolPolicy:
+        if (!d.deniedTools.empty())
+            return "deny " + d.deniedTools.front();
+        if (!d.allowedTools.empty())
+            return "only " + std::to_string(d.allowedTools.size()) +
+                   (d.allowedTools.size() == 1 ? " tool" : " tools");
+        return "argument " + d.argument;
+    case DetectorKind::Threshold: {
+        char above[32];
+        std::snprintf(above, sizeof above, "%g", d.above.value_or(0));
+        return std::string(thresholdMetricName(d.metric)) + " > " + above;
+    }
+    case DetectorKind::Structure:
+        return d.shape.empty() ? "valid JSON" : "JSON shape";
+    }
+    return {};
 }
 
 std::map<std::string, std::string> ruleFields(const Rule& rule)

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace winnow {
@@ -26,6 +27,10 @@ enum TextScope : unsigned {
     ScopeToolResults = 8,
     ScopeAllTexts = 15,
 };
+
+// The text scope of a message by its role; none for the system prompt (the operator's, not the
+// conversation's) and any other role.
+unsigned textScopeOfRole(std::string_view role);
 
 enum class RuleStatus { Enforce, Monitor, Disabled };
 enum class RuleSeverity { Low, Medium, High, Critical };
@@ -93,6 +98,9 @@ struct RulePack
 
 constexpr const char* rulePackSchema = "winnow.rule-pack";
 constexpr int rulePackSchemaVersion = 1;
+
+// What a rule detects, in a few words ("Email address", "deny delete_account", "cost_usd > 0.5").
+std::string detectorSummary(const Rule& rule);
 
 // A rule's fields as the pack writes them (name → compact JSON): what a diff compares.
 std::map<std::string, std::string> ruleFields(const Rule& rule);

@@ -68,7 +68,7 @@ std::map<std::string, unsigned> phrasesOf(const Interaction& in, size_t minWords
 {
     std::map<std::string, unsigned> phrases;
     for (const Message& m : in.messages) {
-        const unsigned scope = m.role == "user" ? ScopeUser : m.role == "assistant" ? ScopeAssistant : 0;
+        const unsigned scope = textScopeOfRole(m.role) & (ScopeUser | ScopeAssistant); // what people wrote
         if (!scope)
             continue;
         // Phrases stay inside a clause: "agent now; they'll" is not something anyone wrote.
