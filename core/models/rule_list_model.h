@@ -29,6 +29,8 @@ public:
     void setHits(std::map<std::string, std::map<std::int64_t, std::int64_t>> perDay, std::int64_t fromDay,
                  std::int64_t toDay);
     void setProblems(std::map<std::string, std::string> problems);
+    // Rule id → why it cannot be saved.
+    const std::map<std::string, std::string>& problems() const { return m_problems; }
     const std::vector<Rule>& rules() const { return m_rules; }
     const Rule* ruleAt(int row) const;
     int rowOf(const std::string& id) const;

@@ -136,6 +136,10 @@ RulesPage::RulesPage(QWidget* parent)
     m_runOverStore->setToolTip(tr("Give every stored interaction the applied version's hits (after a "
                                   "publish); cancel stops at the last commit"));
     bar->addWidget(m_runOverStore);
+    connect(m_runJobs, &JobTracker::progress, this, [this](double fraction, const QString& what) {
+        m_status->setText(
+            tr("Running the applied version over the store: %1% %2").arg(qRound(fraction * 100)).arg(what));
+    });
     connect(m_runOverStore, &QPushButton::clicked, this, [this] {
         if (m_runJobs->busy())
             m_runJobs->reset();
@@ -537,7 +541,6 @@ void RulesPage::load()
     if (m_loadJobs->storePath().empty())
         return;
     const MetricsFilter filter = m_filter;
-    const bool keepDraft = !m_undo->isClean() || !m_draft.empty();
     m_loadJobs->start<Loaded>(
         [filter](JobContext& context) {
             Database& db = context.database();
@@ -561,7 +564,7 @@ void RulesPage::load()
                     loaded.categories.push_back(category.name);
             return loaded;
         },
-        [this, keepDraft](Loaded read) {
+        [this](Loaded read) {
             Loaded& loaded = read;
             m_versions = std::move(loaded.versions);
             m_categories = std::move(loaded.categories);
@@ -578,7 +581,7 @@ void RulesPage::load()
                 m_suggestCategory->setCurrentIndex(std::max(0, m_suggestCategory->findText(suggesting)));
             }
             // An edit in progress is kept over a reload (another window's commit).
-            if (!keepDraft || m_draft.empty()) {
+            if (m_draft.empty()) {
                 m_draft = loaded.draft.rules;
                 m_model->setRules(m_draft);
                 if (m_model->rowCount() > 0 && !m_table->currentIndex().isValid())
@@ -682,8 +685,7 @@ std::optional<Rule> RulesPage::selectedRule() const
 void RulesPage::showSelected()
 {
     const std::optional<Rule> rule = selectedRule();
-    for (QWidget* w : std::initializer_list<QWidget*>{m_tabs->widget(0)})
-        w->setEnabled(rule.has_value());
+    m_tabs->widget(0)->setEnabled(rule.has_value()); // the rule form
     if (rule)
         showRuleInForm(*rule);
     drawHitsPerDay();
@@ -901,9 +903,9 @@ void RulesPage::updateTest()
         m_testResult->clear();
         return;
     }
-    std::vector<Rule> rules;
+    std::vector<Rule> rules; // those that can be saved (draftChanged checked them)
     for (const Rule& rule : m_draft)
-        if (ruleProblems(rule).empty())
+        if (!m_model->problems().count(rule.id))
             rules.push_back(rule);
     auto engine = RuleEngine::compile(rules, 0);
     if (!engine) {
@@ -1009,14 +1011,6 @@ void RulesPage::runOverStore()
     }
     auto writer = m_store.writer;
     m_runOverStore->setText(tr("Cancel Run"));
-    connect(
-        m_runJobs, &JobTracker::progress, this,
-        [this](double fraction, const QString& what) {
-            m_status->setText(tr("Running the applied version over the store: %1% %2")
-                                  .arg(qRound(fraction * 100))
-                                  .arg(what));
-        },
-        Qt::UniqueConnection);
     m_runJobs->startLong<RulesRunSummary>(
         [writer](JobContext& context) {
             auto summary = runRules(
