@@ -738,20 +738,15 @@ void ReviewPage::loadRows(bool keepShown)
         [this, shown, sameQueue, keepShown](std::vector<QueueRow> rows) {
             m_model->setRows(std::move(rows));
             int row = sameQueue && shown ? m_model->rowOf(*shown) : -1;
-            if (keepShown && row >= 0 && m_item) {
-                m_row = row;
-                const QSignalBlocker blocker(m_items->selectionModel());
-                m_items->selectRow(row);
-                updateProgress();
-                if (m_overview->isVisible())
-                    loadOverview();
-                Q_EMIT loaded();
-                return;
-            }
+            const bool keep = keepShown && row >= 0 && m_item;
+            if (keep)
+                markRow(row, false);
             updateProgress();
             if (m_overview->isVisible())
                 loadOverview();
             Q_EMIT loaded();
+            if (keep)
+                return;
             if (row < 0)
                 row = m_model->nextOpen(-1);
             if (row < 0 && m_model->rowCount() > 0)
@@ -767,6 +762,17 @@ void ReviewPage::loadRows(bool keepShown)
         });
 }
 
+void ReviewPage::markRow(int row, bool scroll)
+{
+    m_row = row;
+    {
+        const QSignalBlocker blocker(m_items->selectionModel()); // selecting is not asking to show it
+        m_items->selectRow(row);
+    }
+    if (scroll)
+        m_items->scrollTo(m_model->index(row, 0));
+}
+
 void ReviewPage::showRow(int row)
 {
     const QueueRow* queued = m_model->rowAt(row);
@@ -775,12 +781,7 @@ void ReviewPage::showRow(int row)
     saveDraft();
     if (m_adjudicating && *m_adjudicating != queued->interactionId)
         m_adjudicating.reset();
-    m_row = row;
-    {
-        const QSignalBlocker blocker(m_items->selectionModel());
-        m_items->selectRow(row);
-    }
-    m_items->scrollTo(m_model->index(row, 0));
+    markRow(row, true);
     updateProgress();
     const std::int64_t id = queued->interactionId;
     if (const auto ahead = m_ahead.find(id); ahead != m_ahead.end()) {
@@ -1135,10 +1136,7 @@ void ReviewPage::showItems(ReviewQueueModel::Show show)
     m_model->setShow(show);
     const int row = shown ? m_model->rowOf(*shown) : -1;
     if (row >= 0) { // the item on screen stays, as the reviewer has it
-        m_row = row;
-        const QSignalBlocker blocker(m_items->selectionModel());
-        m_items->selectRow(row);
-        m_items->scrollTo(m_model->index(row, 0));
+        markRow(row, true);
     } else if (m_model->rowCount() > 0) {
         const int open = m_model->nextOpen(-1);
         showRow(open >= 0 ? open : 0);

@@ -107,6 +107,8 @@ private:
     void loadOverview();
     void loadRows(bool keepShown = false);
     void updateGuidelines();
+    // The row the list marks as the one on screen, without showing it again.
+    void markRow(int row, bool scroll);
     void showRow(int row);
     void prefetch(int row);
     void present(LoadedItem item);

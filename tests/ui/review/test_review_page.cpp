@@ -490,10 +490,11 @@ TEST(ReviewPage, ARefreshLeavesTheFormAsTheReviewerHasIt)
     ASSERT_EQ(checked.size(), 1u);
 
     for (int round = 0; round < 2; ++round) {
-        if (round == 1) // a category added elsewhere meanwhile
+        if (round == 1) { // a category added elsewhere meanwhile
             ASSERT_TRUE(fixture.writer->write(WritePriority::Interactive, [](WriteTransaction& tx) {
                 ReviewStore(tx.database()).addCategory("leaked secret", "", "lead");
             }));
+        }
         loaded.clear();
         page.refresh();
         ASSERT_TRUE(loaded.wait(15000));
