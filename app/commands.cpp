@@ -26,6 +26,8 @@ Runner defineAgreement(CLI::App&, const Context&);
 Runner defineTaxonomy(CLI::App&, const Context&);
 Runner defineAdjudicate(CLI::App&, const Context&);
 Runner defineRules(CLI::App&, const Context&);
+Runner defineExport(CLI::App&, const Context&);
+Runner defineBatches(CLI::App&, const Context&);
 
 const std::vector<CommandSpec>& commands()
 {
@@ -50,6 +52,8 @@ const std::vector<CommandSpec>& commands()
         {"agreement", defineAgreement},
         {"adjudicate", defineAdjudicate},
         {"rules", defineRules},
+        {"export", defineExport},
+        {"batches", defineBatches},
         {"serve", defineServe},
         {"screenshot", defineScreenshot, true},
     };

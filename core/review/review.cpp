@@ -186,6 +186,9 @@ std::vector<std::string> categoryNames(const std::string& text)
     return names;
 }
 
+
+} // namespace
+
 std::string labelJson(const Label& label, const std::string& interactionKey,
                       const std::vector<ReviewCategory>& taxonomy)
 {
@@ -222,8 +225,6 @@ std::string labelJson(const Label& label, const std::string& interactionKey,
     json += "}";
     return json;
 }
-
-} // namespace
 
 Status addLabelMapping(ColumnMapping& mapping, const std::string& text)
 {
@@ -577,20 +578,45 @@ Result<std::int64_t> adjudicate(Database& reader, StoreWriter& writer, std::int6
     });
 }
 
-std::map<std::int64_t, FinalVerdict> finalVerdicts(Database& reader, const MetricsFilter& filter)
+int defaultJudgedTurn(const Interaction& interaction)
+{
+    for (int m = static_cast<int>(interaction.messages.size()) - 1; m >= 0; --m)
+        if (interaction.messages[size_t(m)].role == "assistant" && !interaction.messages[size_t(m)].content.empty())
+            return m;
+    return static_cast<int>(interaction.messages.size()) - 1;
+}
+
+std::map<std::int64_t, Label> finalLabels(Database& reader, const MetricsFilter& filter)
 {
     std::map<std::int64_t, std::vector<Label>> byItem;
     for (Label& label : ReviewStore(reader).submittedLabelsOf(filter))
         byItem[label.interactionId].push_back(std::move(label));
-    std::map<std::int64_t, FinalVerdict> verdicts;
+    std::map<std::int64_t, Label> decidedLabels;
     for (const auto& [item, labels] : byItem) {
         std::vector<const Label*> pointers;
         for (const Label& label : labels)
             pointers.push_back(&label);
         const Label* decided = finalLabel(pointers);
-        if (decided && decided->verdict)
-            verdicts[item] = {*decided->verdict, decided->categories};
+        if (!decided)
+            continue;
+        Label label = *decided;
+        if (!label.corrected && !label.reviewer.empty())
+            for (const Label* other : pointers)
+                if (other->corrected && !other->reviewer.empty()) {
+                    label.corrected = other->corrected;
+                    break;
+                }
+        decidedLabels.emplace(item, std::move(label));
     }
+    return decidedLabels;
+}
+
+std::map<std::int64_t, FinalVerdict> finalVerdicts(Database& reader, const MetricsFilter& filter)
+{
+    std::map<std::int64_t, FinalVerdict> verdicts;
+    for (const auto& [item, label] : finalLabels(reader, filter))
+        if (label.verdict)
+            verdicts[item] = {*label.verdict, label.categories};
     return verdicts;
 }
 

@@ -74,6 +74,9 @@ struct LabelImportSummary
 // Writes the labels of a checked file in one operation; a label equal to the reviewer's current
 // one adds nothing, a different one supersedes it (which stays in its history).
 [[nodiscard]] Result<LabelImportSummary> importLabels(StoreWriter& writer, const std::vector<Label>& labels);
+// A label as one JSON object: the interaction by its key, categories by name.
+std::string labelJson(const Label& label, const std::string& interactionKey,
+                      const std::vector<ReviewCategory>& taxonomy);
 // Every current submitted label (of a queue's items), one JSON object a line.
 [[nodiscard]] Result<std::int64_t> exportLabels(Database& reader, std::optional<std::int64_t> queueId,
                                                 const std::string& path);
@@ -113,6 +116,14 @@ std::vector<ItemToAdjudicate> adjudicationList(Database& reader, std::optional<s
                                               std::int64_t interactionId, const std::string& adjudicator,
                                               const std::string& pickReviewer,
                                               std::optional<Label> final = std::nullopt);
+
+// The assistant turn a label judges when it does not say: the last assistant message with text (else
+// the last message; -1 for none).
+int defaultJudgedTurn(const Interaction& interaction);
+
+// The final label of each reviewed interaction of a slice (those with one). When agreeing reviewers
+// wrote it, the corrected answer is the first of theirs that has one.
+std::map<std::int64_t, Label> finalLabels(Database& reader, const MetricsFilter& filter);
 
 // The final label of each reviewed interaction of a slice (those with one): its verdict and its
 // categories by id, primary first.

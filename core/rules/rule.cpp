@@ -354,7 +354,7 @@ Rule readRule(const QJsonObject& json, const std::string& where, std::vector<std
     r.action = in.choice("action", actionNames, RuleAction::Flag);
     r.redactToken = in.text("redact_token", false);
     if (r.action == RuleAction::Redact && r.redactToken.empty())
-        in.problem("redact_token", "is required when the action is redact (\"[EMAIL]\")");
+        in.problem("redact_token", "is required when the action is redact (\"<EMAIL>\")");
     r.category = in.text("category", false);
     {
         const QJsonObject examplesJson = in.object("examples");
@@ -552,7 +552,7 @@ RulePack defaultRulePack()
         if (r.action == RuleAction::Redact) {
             std::string token = spec.name;
             std::transform(token.begin(), token.end(), token.begin(), ::toupper);
-            r.redactToken = "[" + token + "]";
+            r.redactToken = "<" + token + ">";
         }
         r.category = unsafe;
         r.mustMatch = {spec.example};

@@ -79,7 +79,7 @@ struct Rule
     RuleStatus status = RuleStatus::Monitor;
     RuleSeverity severity = RuleSeverity::Medium;
     RuleAction action = RuleAction::Flag;
-    std::string redactToken; // Redact: what replaces the match ("[EMAIL]")
+    std::string redactToken; // Redact: what replaces the match ("<EMAIL>")
     std::string category;    // the review-taxonomy category it guards against
     std::vector<std::string> mustMatch;
     std::vector<std::string> mustNotMatch;

@@ -13,7 +13,8 @@ constexpr std::array<const char*, dimensionCount> dimensionNames = {"agent", "ag
                                                                     "intent", "channel"};
 constexpr std::array<const char*, filterFieldCount> fieldNames = {
     "agent", "agent_version", "model",    "intent", "channel", "outcome", "user",     "session",  "signal",
-    "tool",  "thumb",         "metadata", "score",  "label",   "verdict", "category", "reviewed", "rule"};
+    "tool",  "thumb",         "metadata", "score",  "label",   "verdict", "category", "reviewed", "rule",
+    "exported"};
 constexpr std::string_view metadataPrefix = "metadata.";
 constexpr std::string_view scorePrefix = "score.";
 
@@ -112,7 +113,8 @@ bool isGroupable(FilterField field)
 {
     return field != FilterField::Signal && field != FilterField::Tool && field != FilterField::Thumb &&
            field != FilterField::Score && field != FilterField::Label && field != FilterField::Verdict &&
-           field != FilterField::Category && field != FilterField::Reviewed;
+           field != FilterField::Category && field != FilterField::Reviewed &&
+           field != FilterField::Exported;
 }
 
 Result<Grouping> parseGrouping(std::string_view text)
@@ -179,8 +181,10 @@ Status checkCondition(const Condition& condition)
     if (condition.field == FilterField::Verdict && condition.value != "pass" && condition.value != "fail" &&
         condition.value != "unsure")
         return Error{"verdict is pass, fail or unsure, not '" + condition.value + "'", {}};
-    if (condition.field == FilterField::Reviewed && condition.value != "yes" && condition.value != "no")
-        return Error{"reviewed is yes or no, not '" + condition.value + "'", {}};
+    if ((condition.field == FilterField::Reviewed || condition.field == FilterField::Exported) &&
+        condition.value != "yes" && condition.value != "no")
+        return Error{std::string(filterFieldName(condition.field)) + " is yes or no, not '" + condition.value + "'",
+                     {}};
     if ((condition.field == FilterField::Label || condition.field == FilterField::Category ||
          condition.field == FilterField::Rule) &&
         condition.value.empty())

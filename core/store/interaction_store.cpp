@@ -217,6 +217,24 @@ std::optional<InteractionDetail> InteractionStore::detail(std::int64_t id)
     return detail;
 }
 
+std::vector<StoredInteraction> InteractionStore::whole(const std::vector<std::int64_t>& ids)
+{
+    sql::Connection& db = m_database.connection();
+    ReadSnapshot snapshot(m_database);
+    sql::Statement select(db, std::string("SELECT ") + interactionColumns +
+                                  ", i.signal_mask FROM interactions i WHERE i.id = ?1");
+    WholeReader reader(db);
+    std::vector<StoredInteraction> result;
+    result.reserve(ids.size());
+    for (const std::int64_t id : ids) {
+        select.bind(1, id);
+        if (select.step())
+            result.push_back(reader.read(select));
+        select.reset();
+    }
+    return result;
+}
+
 std::vector<StoredInteraction> InteractionStore::after(InteractionCursor& cursor, std::int64_t limit)
 {
     sql::Connection& db = m_database.connection();

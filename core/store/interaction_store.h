@@ -93,6 +93,8 @@ public:
 
     StoreStats stats();
     std::optional<InteractionDetail> detail(std::int64_t id);
+    // Whole interactions of these ids, in the order given (ids not stored are passed over).
+    std::vector<StoredInteraction> whole(const std::vector<std::int64_t>& ids);
     // Whole interactions in (start time, id) order after `cursor`, which is moved to the last one.
     std::vector<StoredInteraction> after(InteractionCursor& cursor, std::int64_t limit);
 

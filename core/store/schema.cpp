@@ -472,6 +472,29 @@ CREATE INDEX rule_hits_by_rule ON rule_hits(rule_id, interaction_id);
 ALTER TABLE interactions ADD COLUMN rule_hits INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Export batches: each batch written to a folder, with its definition (how to make it again) and
+// its manifest, and the lineage of every interaction it holds (which split it went to). Only a
+// batch whose files were all written and checked is recorded.
+constexpr const char* exportsV9 = R"sql(
+CREATE TABLE export_batches(
+    id INTEGER PRIMARY KEY,
+    format TEXT NOT NULL,
+    definition_json TEXT NOT NULL,
+    out_dir TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL,
+    examples INTEGER NOT NULL,
+    manifest_json TEXT NOT NULL
+);
+CREATE TABLE export_items(
+    interaction_id INTEGER NOT NULL,
+    batch_id INTEGER NOT NULL REFERENCES export_batches(id),
+    split TEXT NOT NULL,
+    PRIMARY KEY(interaction_id, batch_id)
+) WITHOUT ROWID;
+CREATE INDEX export_items_by_batch ON export_items(batch_id);
+)sql";
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
@@ -519,6 +542,7 @@ const std::vector<Migration>& migrations()
         {6, "texts", textsV6},
         {7, "review", reviewV7},
         {8, "rules", rulesV8, publishFirstRuleVersion},
+        {9, "exports", exportsV9},
     };
     return registry;
 }

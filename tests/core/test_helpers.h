@@ -81,6 +81,12 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 9: export batches.
+    db.exec("DROP TABLE export_items; DROP TABLE export_batches");
+    if (version == 8) {
+        db.exec("PRAGMA user_version = 8");
+        return;
+    }
     // Version 8: rules.
     db.exec("DROP TABLE rule_versions; DROP TABLE rule_draft; DROP TABLE rule_events; DROP TABLE rule_hits; "
             "ALTER TABLE interactions DROP COLUMN rule_hits; DELETE FROM store_state WHERE key = "

@@ -841,22 +841,13 @@ void ReviewPage::prefetch(int row)
         });
 }
 
-int ReviewPage::judgedTurnOf(const Interaction& interaction) const
-{
-    for (int m = static_cast<int>(interaction.messages.size()) - 1; m >= 0; --m)
-        if (interaction.messages[size_t(m)].role == "assistant" &&
-            !interaction.messages[size_t(m)].content.empty())
-            return m;
-    return static_cast<int>(interaction.messages.size()) - 1;
-}
-
 void ReviewPage::present(LoadedItem item)
 {
     m_ahead.erase(item.detail.id); // `item` may have been read ahead: it is ours now
     m_item = std::move(item);
     const Interaction& in = m_item->detail.interaction;
     const std::optional<Label>& mine = m_item->mine;
-    m_judgedTurn = mine && mine->turn ? *mine->turn : judgedTurnOf(in);
+    m_judgedTurn = mine && mine->turn ? *mine->turn : defaultJudgedTurn(in);
     m_judgedCall = mine ? mine->toolCall : std::nullopt;
     renderConversation();
     // The form: the reviewer's own label (a draft or a submitted one), else empty.

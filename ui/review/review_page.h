@@ -120,7 +120,6 @@ private:
     void move(int step);
     void updateProgress();
     void updateDiff();
-    int judgedTurnOf(const Interaction& interaction) const;
     Label formLabel() const;
 
     StoreContext m_store;

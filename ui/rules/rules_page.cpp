@@ -276,7 +276,7 @@ RulesPage::RulesPage(QWidget* parent)
                                   RuleAction::Escalate};
     fillCombo(m_action, ruleActionName, actions);
     m_redactToken = new QLineEdit(form);
-    m_redactToken->setPlaceholderText(QStringLiteral("[EMAIL]"));
+    m_redactToken->setPlaceholderText(QStringLiteral("<EMAIL>"));
     m_category = new QComboBox(form);
     m_mustMatch = new QPlainTextEdit(form);
     m_mustMatch->setMaximumHeight(60);

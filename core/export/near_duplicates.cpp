@@ -1,0 +1,139 @@
+#include "core/export/near_duplicates.h"
+
+#include "core/util/text.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace winnow {
+
+namespace {
+
+constexpr int bands = 10;
+constexpr int rowsPerBand = minHashBins / bands;
+constexpr std::uint64_t empty = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+// Kept texts compared with one new text at most: bounds the time on templated conversations whose
+// bands collide often without being near-duplicates.
+constexpr size_t maxComparisons = 256;
+
+std::uint64_t mix(std::uint64_t x)
+{
+    // splitmix64's finaliser: every input bit moves every output bit.
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+bool wordByte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+} // namespace
+
+MinHashSignature minHashSignature(std::string_view text)
+{
+    MinHashSignature signature;
+    signature.fill(empty);
+    std::string word;
+    std::uint64_t previous[2] = {0, 0};
+    int words = 0;
+    auto addShingle = [&signature](std::uint64_t shingle) {
+        const std::uint64_t h = mix(shingle);
+        const size_t bin = size_t(h % minHashBins);
+        const std::uint64_t value = h / minHashBins;
+        signature[bin] = std::min(signature[bin], value);
+    };
+    auto endWord = [&] {
+        if (word.empty())
+            return;
+        const std::uint64_t h = hash64(word);
+        word.clear();
+        if (words >= 2)
+            addShingle(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1] * 31 + h);
+        previous[0] = previous[1];
+        previous[1] = h;
+        ++words;
+    };
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (wordByte(byte))
+            word += (byte >= 'A' && byte <= 'Z') ? char(byte - 'A' + 'a') : c;
+        else
+            endWord();
+    }
+    endWord();
+    if (words == 1)
+        addShingle(previous[1]);
+    else if (words == 2)
+        addShingle(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1]);
+    // Empty bins take the nearest filled bin to their right, marked by the distance, so that two
+    // short texts compare on what they have rather than on agreeing emptiness.
+    for (int b = 0; b < minHashBins; ++b) {
+        if (signature[size_t(b)] != empty)
+            continue;
+        for (int d = 1; d < minHashBins; ++d) {
+            const std::uint64_t v = signature[size_t((b + d) % minHashBins)];
+            if (v != empty && v < empty / 2) {
+                signature[size_t(b)] = mix(v + std::uint64_t(d)) | (empty / 2 + 1);
+                break;
+            }
+        }
+    }
+    return signature;
+}
+
+double estimatedSimilarity(const MinHashSignature& a, const MinHashSignature& b)
+{
+    int same = 0;
+    for (int i = 0; i < minHashBins; ++i)
+        same += a[size_t(i)] == b[size_t(i)];
+    return double(same) / minHashBins;
+}
+
+NearDuplicateFilter::NearDuplicateFilter(double threshold) : m_threshold(threshold) {}
+
+std::optional<std::int64_t> NearDuplicateFilter::add(std::int64_t item, std::string_view text)
+{
+    const MinHashSignature signature = minHashSignature(text);
+    std::array<std::uint64_t, bands> keys;
+    for (int band = 0; band < bands; ++band) {
+        std::uint64_t key = mix(std::uint64_t(band) + 1);
+        for (int r = 0; r < rowsPerBand; ++r)
+            key = mix(key ^ signature[size_t(band * rowsPerBand + r)]);
+        keys[size_t(band)] = key;
+    }
+    // Every kept text sharing a band is compared once (the first band it shares).
+    std::vector<std::uint32_t> compared;
+    for (int band = 0; band < bands; ++band) {
+        const auto head = m_bandHead.find(keys[size_t(band)]);
+        if (head == m_bandHead.end())
+            continue;
+        for (std::uint32_t entry = head->second; entry != none; entry = m_bandNext[entry]) {
+            const std::uint32_t kept = entry / bands;
+            if (std::find(compared.begin(), compared.end(), kept) != compared.end())
+                continue;
+            if (compared.size() == maxComparisons)
+                break;
+            compared.push_back(kept);
+            if (estimatedSimilarity(signature, m_kept[kept]) >= m_threshold)
+                return m_keptItems[kept];
+        }
+    }
+    const auto kept = static_cast<std::uint32_t>(m_kept.size());
+    m_kept.push_back(signature);
+    m_keptItems.push_back(item);
+    for (int band = 0; band < bands; ++band) {
+        const std::uint32_t entry = kept * bands + std::uint32_t(band);
+        auto [head, added] = m_bandHead.try_emplace(keys[size_t(band)], entry);
+        m_bandNext.push_back(added ? none : head->second);
+        head->second = entry;
+    }
+    return std::nullopt;
+}
+
+} // namespace winnow

@@ -1,0 +1,42 @@
+#pragma once
+// Near-duplicate removal for export batches: a MinHash signature of each text's word shingles (one
+// hash per shingle spread over the signature's bins, empty bins filled from their neighbours),
+// locality-sensitive bands to find the texts worth comparing, and the estimated Jaccard
+// similarity of the signatures to decide. Texts are taken in order: the first of a cluster stays.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace winnow {
+
+constexpr int minHashBins = 60;
+using MinHashSignature = std::array<std::uint64_t, minHashBins>;
+
+// Over the lower-cased word 3-shingles of the text (its words, when it has fewer than three).
+MinHashSignature minHashSignature(std::string_view text);
+// The share of bins two signatures agree on: an estimate of the texts' Jaccard similarity.
+double estimatedSimilarity(const MinHashSignature& a, const MinHashSignature& b);
+
+class NearDuplicateFilter
+{
+public:
+    // Texts at least `threshold` similar (0 < threshold <= 1) to one kept are duplicates.
+    explicit NearDuplicateFilter(double threshold);
+
+    // The item kept before that this text nearly repeats; none when it is new (it is then kept,
+    // under `item`).
+    std::optional<std::int64_t> add(std::int64_t item, std::string_view text);
+
+private:
+    double m_threshold;
+    std::vector<MinHashSignature> m_kept;
+    std::vector<std::int64_t> m_keptItems;
+    std::unordered_map<std::uint64_t, std::uint32_t> m_bandHead; // band key → last kept entry
+    std::vector<std::uint32_t> m_bandNext;                      // per (kept, band): the one before
+};
+
+} // namespace winnow
