@@ -312,73 +312,75 @@ void split(std::vector<Item>& items, double trainFraction, std::uint64_t seed)
 Status checkWrittenFile(const fs::path& path, ExportFormat format, const Redactor* redactor)
 {
     std::ifstream in(path, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const std::string name = path.filename().string();
     auto failure = [&name](std::int64_t line, const std::string& message) {
         return Error{message, Location{name, line, -1, {}}};
     };
-    if (format == ExportFormat::Csv) {
-        std::string error;
-        const std::vector<CsvRow> rows = readCsv(text, &error);
-        if (!error.empty())
-            return failure(0, error);
-        for (size_t r = 0; r < rows.size(); ++r) {
-            if (r == 0) {
-                if (rows[r].fields.size() != readCsv(csvHeader()).front().fields.size())
-                    return failure(rows[r].line, "the header does not have the format's columns");
-                continue;
-            }
-            if (rows[r].fields.size() != rows[0].fields.size())
-                return failure(rows[r].line, "a row must have " + std::to_string(rows[0].fields.size()) + " fields");
-            if (redactor)
-                for (const std::string& field : rows[r].fields)
-                    if (const std::string rule = redactor->firstFinding(field); !rule.empty())
-                        return failure(rows[r].line, "redaction post-check: rule " + rule + " still finds something");
-        }
-        return {};
-    }
     simdjson::dom::parser parser;
+    std::string finding;
+    std::function<void(simdjson::dom::element)> walk = [&](simdjson::dom::element value) {
+        if (!finding.empty())
+            return;
+        if (value.is_object()) {
+            simdjson::dom::object object;
+            if (value.get_object().get(object))
+                return;
+            for (const auto field : object) {
+                finding = redactor->firstFinding(field.key);
+                if (!finding.empty())
+                    return;
+                walk(field.value);
+                if (!finding.empty())
+                    return;
+            }
+        } else if (value.is_array()) {
+            simdjson::dom::array array;
+            if (value.get_array().get(array))
+                return;
+            for (const auto item : array)
+                walk(item);
+        } else if (value.is_string()) {
+            std::string_view text;
+            if (value.get_string().get(text))
+                return;
+            finding = redactor->firstFinding(text);
+        } else if (value.is_number()) {
+            finding = redactor->firstFinding(simdjson::minify(value));
+        }
+    };
+    const size_t csvColumns = readCsv(csvHeader()).front().fields.size();
     std::int64_t line = 0;
-    size_t at = 0;
-    while (at < text.size()) {
-        const size_t end = text.find('\n', at);
-        const std::string_view record(text.data() + at, (end == std::string::npos ? text.size() : end) - at);
-        at = end == std::string::npos ? text.size() : end + 1;
+    std::string text;
+    for (std::string next; std::getline(in, next);) {
         ++line;
-        if (const auto broken = checkRecord(format, record))
+        if (format == ExportFormat::Csv) {
+            // A quoted field may hold newlines: a row ends where its quotes balance.
+            const std::int64_t rowLine = line;
+            text = next;
+            while (std::count(text.begin(), text.end(), '"') % 2 != 0 && std::getline(in, next)) {
+                ++line;
+                text += "\n" + next;
+            }
+            std::string error;
+            const std::vector<CsvRow> rows = readCsv(text, &error);
+            if (!error.empty() || rows.size() != 1)
+                return failure(rowLine, error.empty() ? "a row must be one CSV record" : error);
+            if (rows[0].fields.size() != csvColumns)
+                return failure(rowLine, "a row must have " + std::to_string(csvColumns) + " fields");
+            if (redactor && rowLine > 1)
+                for (const std::string& field : rows[0].fields)
+                    if (const std::string rule = redactor->firstFinding(field); !rule.empty())
+                        return failure(rowLine, "redaction post-check: rule " + rule + " still finds something");
+            continue;
+        }
+        if (const auto broken = checkRecord(format, next))
             return failure(line, *broken);
         if (!redactor)
             continue;
         simdjson::dom::element root;
-        if (parser.parse(record.data(), record.size()).get(root))
+        if (parser.parse(next).get(root))
             return failure(line, "not valid JSON");
-        std::string finding;
-        std::function<void(simdjson::dom::element)> walk = [&](simdjson::dom::element value) {
-            if (!finding.empty())
-                return;
-            if (value.is_object()) {
-                simdjson::dom::object object;
-        if (value.get_object().get(object))
-            return;
-        for (const auto field : object) {
-                    finding = redactor->firstFinding(field.key);
-                    walk(field.value);
-                }
-            } else if (value.is_array()) {
-                simdjson::dom::array array;
-                if (value.get_array().get(array))
-            return;
-                for (const auto item : array)
-                    walk(item);
-            } else if (value.is_string()) {
-                std::string_view text;
-                if (value.get_string().get(text))
-            return;
-                finding = redactor->firstFinding(text);
-            } else if (value.is_number()) {
-                finding = redactor->firstFinding(simdjson::minify(value));
-            }
-        };
+        finding.clear();
         walk(root);
         if (!finding.empty())
             return failure(line, "redaction post-check: rule " + finding + " still finds something");
@@ -422,13 +424,50 @@ QJsonObject definitionObject(const ExportDefinition& d)
     return o;
 }
 
-std::string sha256Hex(const std::string& bytes)
+// A data file being written: its bytes hashed and counted as they go, made durable on close.
+struct SplitFile
 {
-    return QCryptographicHash::hash(QByteArray::fromRawData(bytes.data(), qsizetype(bytes.size())),
-                                    QCryptographicHash::Sha256)
-        .toHex()
-        .toStdString();
-}
+    fs::path path;
+    std::FILE* file = nullptr;
+    QCryptographicHash hash{QCryptographicHash::Sha256};
+    std::int64_t records = 0;
+    std::uint64_t bytes = 0;
+
+    SplitFile() = default;
+    SplitFile(const SplitFile&) = delete;
+    ~SplitFile()
+    {
+        if (file)
+            std::fclose(file);
+    }
+    Status open(const fs::path& at)
+    {
+        path = at;
+        file = std::fopen(path.c_str(), "wb");
+        if (!file)
+            return Error{"cannot create the file", Location{path.string(), 0, -1, {}}};
+        return {};
+    }
+    bool write(const std::string& bytesToWrite, bool isRecord)
+    {
+        if (std::fwrite(bytesToWrite.data(), 1, bytesToWrite.size(), file) != bytesToWrite.size())
+            return false;
+        hash.addData(QByteArrayView(bytesToWrite.data(), qsizetype(bytesToWrite.size())));
+        bytes += bytesToWrite.size();
+        records += isRecord ? 1 : 0;
+        return true;
+    }
+    Error failure() const { return Error{"cannot write the file (is the disk full?)", Location{path.string(), 0, -1, {}}}; }
+    Status close()
+    {
+        const bool written = std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
+        const bool closed = std::fclose(file) == 0;
+        file = nullptr;
+        if (!written || !closed)
+            return failure();
+        return {};
+    }
+};
 
 // Writes a file and makes it durable before the batch is reported.
 Status writeDurably(const fs::path& path, const std::string& bytes)
@@ -685,27 +724,36 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         if (definition.trainFraction)
             split(items, *definition.trainFraction, definition.seed);
 
-        // Pass 2: the records routed to their split's file, in id order.
+        // Pass 2: the scratch file read once, in order, each record copied to its split's file.
         const std::string extension = fileExtension(definition.format);
-        std::map<std::string, std::string> files; // split → bytes
-        std::map<std::string, std::int64_t> fileRecords;
+        std::map<std::string, SplitFile> files;
         std::map<std::string, std::map<std::string, std::int64_t>> byCategory;
         std::vector<ExportedItem> lineage;
+        std::rewind(scratch);
         std::string buffer;
         for (const Item& item : items) {
-            if (item.dropped)
-                continue;
-            std::string& file = files[item.split];
-            if (file.empty() && definition.format == ExportFormat::Csv)
-                file = csvHeader() + "\n";
+            SplitFile* file = nullptr;
+            if (!item.dropped) {
+                auto [entry, added] = files.try_emplace(item.split);
+                file = &entry->second;
+                if (added) {
+                    const std::string name =
+                        (item.split == "all" ? std::string("data") : item.split) + "." + extension;
+                    if (Status opened = file->open(partial / name); !opened)
+                        return opened.error();
+                    if (definition.format == ExportFormat::Csv && !file->write(csvHeader() + "\n", false))
+                        return file->failure();
+                }
+            }
             for (size_t r = item.firstRecord; r < item.firstRecord + item.records; ++r) {
                 buffer.resize(records[r].length);
-                if (std::fseek(scratch, long(records[r].offset), SEEK_SET) != 0 ||
-                    std::fread(buffer.data(), 1, buffer.size(), scratch) != buffer.size())
+                if (std::fread(buffer.data(), 1, buffer.size(), scratch) != buffer.size())
                     return Error{"cannot read the scratch file back", Location{scratchPath.string(), 0, -1, {}}};
-                file += buffer;
+                if (file && !file->write(buffer, true))
+                    return file->failure();
             }
-            fileRecords[item.split] += std::int64_t(item.records);
+            if (!file)
+                continue;
             byCategory[item.split][item.stratum] += std::int64_t(item.records);
             lineage.push_back({item.id, item.split});
         }
@@ -717,25 +765,26 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         QJsonArray fileList;
         QJsonObject splits;
         std::int64_t recordTotal = 0;
-        for (const auto& [splitName, bytes] : files) {
-            const std::string name = (splitName == "all" ? std::string("data") : splitName) + "." + extension;
-            if (Status status = writeDurably(partial / name, bytes); !status)
-                return status.error();
-            if (Status status = checkWrittenFile(partial / name, definition.format, redactor ? &*redactor : nullptr);
+        for (auto& [splitName, written] : files) {
+            if (Status closed = written.close(); !closed)
+                return closed.error();
+            const std::string name = written.path.filename().string();
+            if (Status status = checkWrittenFile(written.path, definition.format, redactor ? &*redactor : nullptr);
                 !status)
                 return Error{"the export failed its check and was not kept: " + status.error().text(), {}};
+            const std::int64_t fileRecords = written.records;
             QJsonObject file;
             file.insert(QStringLiteral("name"), q(name));
             file.insert(QStringLiteral("split"), q(splitName));
-            file.insert(QStringLiteral("records"), double(fileRecords[splitName]));
-            file.insert(QStringLiteral("bytes"), double(bytes.size()));
-            file.insert(QStringLiteral("sha256"), q(sha256Hex(bytes)));
+            file.insert(QStringLiteral("records"), double(fileRecords));
+            file.insert(QStringLiteral("bytes"), double(written.bytes));
+            file.insert(QStringLiteral("sha256"), QString::fromLatin1(written.hash.result().toHex()));
             fileList.append(file);
             QJsonObject splitFigures;
-            splitFigures.insert(QStringLiteral("records"), double(fileRecords[splitName]));
+            splitFigures.insert(QStringLiteral("records"), double(fileRecords));
             splitFigures.insert(QStringLiteral("by_category"), countsObject(byCategory[splitName]));
             splits.insert(q(splitName), splitFigures);
-            recordTotal += fileRecords[splitName];
+            recordTotal += fileRecords;
         }
 
         QJsonObject manifest;

@@ -3,6 +3,7 @@
 #include "core/util/text.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace winnow {
@@ -100,6 +101,13 @@ NearDuplicateFilter::NearDuplicateFilter(double threshold) : m_threshold(thresho
 std::optional<std::int64_t> NearDuplicateFilter::add(std::int64_t item, std::string_view text)
 {
     const MinHashSignature signature = minHashSignature(text);
+    ++m_texts;
+    // The same signature (most duplicates are exact copies): one lookup.
+    std::uint64_t whole = 0;
+    for (const std::uint64_t bin : signature)
+        whole = mix(whole ^ bin);
+    if (const auto same = m_exact.find(whole); same != m_exact.end())
+        return m_keptItems[same->second];
     std::array<std::uint64_t, bands> keys;
     for (int band = 0; band < bands; ++band) {
         std::uint64_t key = mix(std::uint64_t(band) + 1);
@@ -107,26 +115,36 @@ std::optional<std::int64_t> NearDuplicateFilter::add(std::int64_t item, std::str
             key = mix(key ^ signature[size_t(band * rowsPerBand + r)]);
         keys[size_t(band)] = key;
     }
-    // Every kept text sharing a band is compared once (the first band it shares).
-    std::vector<std::uint32_t> compared;
-    for (int band = 0; band < bands; ++band) {
+    // Each kept text sharing a band is compared once, the most recent first.
+    const int allowedDifferent = minHashBins - int(std::ceil(m_threshold * minHashBins - 1e-9));
+    CompactSignature compact;
+    for (int b = 0; b < minHashBins; ++b)
+        compact[size_t(b)] = std::uint16_t(signature[size_t(b)] ^ (signature[size_t(b)] >> 16) ^ (signature[size_t(b)] >> 32));
+    size_t comparisons = 0;
+    for (int band = 0; band < bands && comparisons < maxComparisons; ++band) {
         const auto head = m_bandHead.find(keys[size_t(band)]);
         if (head == m_bandHead.end())
             continue;
-        for (std::uint32_t entry = head->second; entry != none; entry = m_bandNext[entry]) {
+        for (std::uint32_t entry = head->second; entry != none && comparisons < maxComparisons;
+             entry = m_bandNext[entry]) {
             const std::uint32_t kept = entry / bands;
-            if (std::find(compared.begin(), compared.end(), kept) != compared.end())
+            if (m_comparedAt[kept] == m_texts)
                 continue;
-            if (compared.size() == maxComparisons)
-                break;
-            compared.push_back(kept);
-            if (estimatedSimilarity(signature, m_kept[kept]) >= m_threshold)
+            m_comparedAt[kept] = m_texts;
+            ++comparisons;
+            const CompactSignature& other = m_kept[kept];
+            int different = 0;
+            for (int b = 0; b < minHashBins; ++b)
+                different += compact[size_t(b)] != other[size_t(b)];
+            if (different <= allowedDifferent)
                 return m_keptItems[kept];
         }
     }
     const auto kept = static_cast<std::uint32_t>(m_kept.size());
-    m_kept.push_back(signature);
+    m_kept.push_back(compact);
     m_keptItems.push_back(item);
+    m_comparedAt.push_back(0);
+    m_exact.emplace(whole, kept);
     for (int band = 0; band < bands; ++band) {
         const std::uint32_t entry = kept * bands + std::uint32_t(band);
         auto [head, added] = m_bandHead.try_emplace(keys[size_t(band)], entry);

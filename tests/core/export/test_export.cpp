@@ -547,24 +547,25 @@ TEST(Export, AFailedCheckOrACancelLeavesNoFolderAndNoBatch)
     LabelledStore labelled(10);
     test::TestStore& store = labelled.store;
     // A redacting rule whose token it finds itself: redaction cannot make the text clean, and the
-    // post-check must catch it.
+    // post-check must catch it (here in the corrected answer, a value with a key after it).
     RulePack pack = draftPack(store.reader()).take();
     Rule leaky;
-    leaky.id = "custom.order";
-    leaky.title = "Order numbers";
-    leaky.detector.pattern = R"(order \w+)";
+    leaky.id = "custom.shipping";
+    leaky.title = "Shipping news";
+    leaky.detector.pattern = R"(shipped \w+)";
     leaky.action = RuleAction::Redact;
-    leaky.redactToken = "order REDACTED";
-    leaky.mustMatch = {"order A1"};
+    leaky.redactToken = "shipped REDACTED";
+    leaky.mustMatch = {"shipped and"};
     pack.rules.push_back(leaky);
     ASSERT_TRUE(publishPack(store.reader(), *store.writer, pack, "owner", "leaky token"));
     ExportDefinition definition;
     definition.format = ExportFormat::OpenAiChat;
     definition.redact = true;
+    definition.weights = true;
     const std::string out = store.dir().path("leaky");
     auto failed = runExport(store.reader(), *store.writer, definition, out, "trainer");
     ASSERT_FALSE(failed);
-    EXPECT_NE(failed.error().text().find("redaction post-check: rule custom.order"), std::string::npos)
+    EXPECT_NE(failed.error().text().find("redaction post-check: rule custom.shipping"), std::string::npos)
         << failed.error().text();
     EXPECT_NE(failed.error().text().find("data.jsonl:1"), std::string::npos) << failed.error().text();
     EXPECT_FALSE(fs::exists(out));
