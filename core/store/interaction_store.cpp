@@ -214,6 +214,7 @@ std::optional<InteractionDetail> InteractionStore::detail(std::int64_t id)
     detail.id = stored.id;
     detail.interaction = std::move(stored.interaction);
     detail.sourcePath = select.text(interactionColumnCount);
+    detail.batches = ExportStore(m_database).batchesOf(id);
     return detail;
 }
 

@@ -4,6 +4,7 @@
 // database inside a write operation, inserting and deleting them with everything derived from
 // them (signals, rollups, latencies, the search index's rows).
 
+#include "core/store/export_store.h"
 #include "core/store/filter.h"
 #include "core/store/records.h"
 
@@ -84,6 +85,7 @@ struct InteractionDetail
     std::int64_t id = 0;
     std::string sourcePath;
     Interaction interaction;
+    std::vector<ItemBatch> batches; // the export batches it went into (lineage)
 };
 
 class InteractionStore

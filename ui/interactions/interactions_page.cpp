@@ -377,6 +377,13 @@ void InteractionsPage::render()
     QString html = conversationHtml(in, options);
     if (!m_shown->sourcePath.empty())
         html += tr("<p style=\"color:gray\">From %1</p>").arg(escaped(m_shown->sourcePath));
+    for (const ItemBatch& batch : m_shown->batches) {
+        const QString format = batch.split == "all" ? escaped(batch.format)
+                                                    : tr("%1, %2 split").arg(escaped(batch.format), escaped(batch.split));
+        html += tr("<p style=\"color:gray\">Exported in batch %1 (%2) on %3</p>")
+                    .arg(batch.batchId)
+                    .arg(format, QDateTime::fromMSecsSinceEpoch(batch.createdMs).toString(QStringLiteral("yyyy-MM-dd hh:mm")));
+    }
     m_detail->setHtml(html);
 }
 

@@ -1,4 +1,5 @@
 #include "../widget_test_helpers.h"
+#include "core/export/export.h"
 #include "ui/interactions/interactions_page.h"
 #include "ui/main_window.h"
 
@@ -40,6 +41,15 @@ TEST(InteractionsPage, SortsByTimeOrAgentOnly)
 TEST(InteractionsPage, TheDetailPaneRendersTheSelectedConversation)
 {
     test::DemoStore demo(800);
+    {
+        // Every interaction goes into a batch: the pane says which.
+        ExportDefinition everything;
+        everything.format = ExportFormat::Jsonl;
+        auto writer = StoreWriter::open(demo.path).take();
+        auto reader = Database::openForReading(demo.path).take();
+        ASSERT_TRUE(runExport(*reader, *writer, everything, demo.dir.filePath(QStringLiteral("batch")).toStdString(),
+                              "trainer"));
+    }
     MainWindow window(QString::fromStdString(demo.path));
     QSignalSpy ready(&window, &MainWindow::storeReady);
     QSignalSpy loaded(window.interactions(), &Page::loaded);
@@ -65,4 +75,6 @@ TEST(InteractionsPage, TheDetailPaneRendersTheSelectedConversation)
     EXPECT_TRUE(window.interactions()->detailText().contains(QStringLiteral("escalation")))
         << window.interactions()->detailText().toStdString();
     EXPECT_TRUE(window.interactions()->detailJson().startsWith(QStringLiteral("{\"id\":")));
+    EXPECT_TRUE(window.interactions()->detailText().contains(QStringLiteral("Exported in batch 1 (jsonl)")))
+        << window.interactions()->detailText().toStdString();
 }
