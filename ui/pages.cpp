@@ -1,6 +1,7 @@
 #include "ui/pages.h"
 
 #include "ui/dashboard/dashboard_page.h"
+#include "ui/exports/exports_page.h"
 #include "ui/interactions/interactions_page.h"
 #include "ui/review/review_page.h"
 #include "ui/rules/rules_page.h"
@@ -37,12 +38,7 @@ const std::vector<PageSpec>& pageSpecs()
                                                                 "retraining triggers with their evidence."));
          }},
         {"exports", QT_TRANSLATE_NOOP("MainWindow", "Exports"),
-         [](QWidget* parent) {
-             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Exports"),
-                                QT_TRANSLATE_NOOP("MainWindow",
-                                                  "Curated batches exported as OpenAI and TRL training "
-                                                  "data, with a manifest."));
-         }},
+         [](QWidget* parent) -> Page* { return new ExportsPage(parent); }},
         {"sources", QT_TRANSLATE_NOOP("MainWindow", "Sources"),
          [](QWidget* parent) -> Page* { return new SourcesPage(parent); }},
     };
