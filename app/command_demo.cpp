@@ -22,6 +22,7 @@ struct DemoArguments
     std::string format = "jsonl";
     std::int64_t days = 30;
     std::string end;
+    std::optional<double> fixAt;
 };
 } // namespace
 
@@ -44,13 +45,20 @@ Runner defineDemo(CLI::App& command, const Context& context)
         ->check(CLI::Range(1, 3650));
     command.add_option("--end", a->end, "The newest interaction's time (ISO 8601; default 2026-11-20)")
         ->type_name("TIME");
+    command.add_option("--fix-at", a->fixAt,
+                       "A later support-bot release (3.3.0) fixes the regression at this point of the time "
+                       "range (0 to 1): a trigger can then be validated")
+        ->check(CLI::Range(0.0, 1.0))
+        ->type_name("FRACTION");
     setExamples(command, {"winnow demo --interactions 100000 --seed 1 --out demo.jsonl",
+                          "winnow demo --interactions 40000 --fix-at 0.75 --out fixed.jsonl",
                           "winnow demo --interactions 1000 --format otlp --out demo.otlp"});
     return [&context, a]() -> int {
         DemoOptions options;
         options.interactions = a->interactions;
         options.seed = static_cast<std::uint64_t>(a->seed);
         options.days = static_cast<int>(a->days);
+        options.fixAt = a->fixAt;
         if (!a->end.empty())
             options.endMs = parseTimeOption("--end", a->end);
         const DemoFormat format = a->format == "otlp" ? DemoFormat::Otlp : DemoFormat::Jsonl;

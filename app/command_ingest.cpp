@@ -210,22 +210,33 @@ Runner defineIngest(CLI::App& command, const Context& context)
             if (!context.json)
                 std::cerr << "following " << a->paths.size() << " input(s); Ctrl-C to stop\n";
             summary = ingestor.follow(a->paths, std::chrono::milliseconds(a->intervalMs), interrupted(),
-                                      [&context, first = true](const IngestSummary& round) mutable {
+                                      [&context, &writer, first = true](const IngestSummary& round) mutable {
                                           if (!context.json && !first)
                                               std::cerr << "+" << round.ingested << " ingested, +"
                                                         << round.duplicates << " duplicates, +"
                                                         << round.quarantined << " quarantined\n";
                                           first = false;
+                                          if (round.ingested > 0)
+                                              checkMonitorsAfterData(context, *writer);
                                       });
         } else {
             summary = ingestor.ingest(a->paths);
         }
+        std::vector<std::int64_t> raised;
+        if (summary.ingested > 0 && !summary.storeError && !a->follow)
+            raised = checkMonitorsAfterData(context, *writer);
         if (showProgress)
             std::fprintf(stderr, "\r\033[K");
-        if (context.json)
-            printJson(summaryJson(summary));
-        else
+        if (context.json) {
+            QJsonObject json = summaryJson(summary);
+            QJsonArray triggers;
+            for (const std::int64_t id : raised)
+                triggers.append(static_cast<qint64>(id));
+            json.insert(QStringLiteral("triggers_raised"), triggers);
+            printJson(json);
+        } else {
             printSummary(summary);
+        }
         const bool nothingRead =
             !summary.files.empty() && summary.unreadable() == static_cast<int>(summary.files.size());
         return nothingRead || summary.storeError ? exitFailed : exitOk;

@@ -87,6 +87,19 @@ Runner defineServe(CLI::App& command, const Context& context)
             std::cerr << ", watching " << path;
         std::cerr << "; Ctrl-C to stop" << std::endl;
 
+        // Monitors run on what arrived, off the receiver's threads: every 30 s when commits happened.
+        std::atomic<bool> stopMonitoring{false};
+        std::thread monitoring([&context, &writer, &stopMonitoring] {
+            std::uint64_t seen = writer->commits();
+            while (!stopMonitoring.load()) {
+                for (int tick = 0; tick < 300 && !stopMonitoring.load(); ++tick)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                if (stopMonitoring.load() || writer->commits() == seen)
+                    continue;
+                seen = writer->commits();
+                checkMonitorsAfterData(context, *writer);
+            }
+        });
         stopOnInterrupt();
         QEventLoop loop;
         QTimer poll;
@@ -98,6 +111,8 @@ Runner defineServe(CLI::App& command, const Context& context)
         loop.exec();
         receiver.stop(); // commits every pending trace
         stopWatching = true;
+        stopMonitoring = true;
+        monitoring.join();
         if (watcher.joinable())
             watcher.join(); // stops at its next commit
         writer->drain();

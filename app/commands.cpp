@@ -28,6 +28,8 @@ Runner defineAdjudicate(CLI::App&, const Context&);
 Runner defineRules(CLI::App&, const Context&);
 Runner defineExport(CLI::App&, const Context&);
 Runner defineBatches(CLI::App&, const Context&);
+Runner defineMonitors(CLI::App&, const Context&);
+Runner defineTriggers(CLI::App&, const Context&);
 
 const std::vector<CommandSpec>& commands()
 {
@@ -54,6 +56,8 @@ const std::vector<CommandSpec>& commands()
         {"rules", defineRules},
         {"export", defineExport},
         {"batches", defineBatches},
+        {"monitors", defineMonitors},
+        {"triggers", defineTriggers},
         {"serve", defineServe},
         {"screenshot", defineScreenshot, true},
     };

@@ -64,6 +64,10 @@ const std::atomic<bool>& interrupted();
 // after it stays a path.
 CLI::Option* repeatable(CLI::Option* option);
 
+// After data arrived (an ingest, a tail's round, the receiver's commits): the monitors evaluated on
+// it, and what they raised said on standard error. Returns the triggers raised.
+std::vector<std::int64_t> checkMonitorsAfterData(const Context& context, StoreWriter& writer);
+
 // Adds "Example:" lines to a command's help.
 void setExamples(CLI::App& command, const std::vector<std::string>& examples);
 

@@ -1,5 +1,7 @@
 #include "ui/main_window.h"
 
+#include "core/monitors/monitors.h"
+
 #include "ui/widgets/prices_dialog.h"
 
 #include "core/demo/generator.h"
@@ -72,7 +74,8 @@ QString summaryText(const IngestSummary& s)
 } // namespace
 
 MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
-    : QMainWindow(parent), m_storeJobs(new JobTracker(this)), m_work(new JobTracker(this))
+    : QMainWindow(parent), m_storeJobs(new JobTracker(this)), m_work(new JobTracker(this)),
+      m_monitorJobs(new JobTracker(this))
 {
     auto* central = new QWidget(this);
     auto* outer = new QHBoxLayout(central);
@@ -158,6 +161,14 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
             readAgain(changes);
     });
     live->start();
+    // Monitors run on what arrived, at most every ten seconds, on a worker.
+    auto* monitors = new QTimer(this);
+    monitors->setInterval(10'000);
+    connect(monitors, &QTimer::timeout, this, [this] {
+        if (m_monitorsDue && !m_monitorJobs->busy())
+            checkMonitorsNow();
+    });
+    monitors->start();
 
     connect(m_filterBar, &FilterBar::filterChanged, this, &MainWindow::applyFilter);
     connect(dashboard(), &DashboardPage::loadDemoRequested, this, &MainWindow::loadDemoData);
@@ -430,10 +441,39 @@ void MainWindow::storeOpened(StoreContext store)
     readAgain(StoreChange::Everything);
 }
 
+void MainWindow::checkMonitorsNow()
+{
+    if (!m_store.writer)
+        return;
+    m_monitorsDue = false;
+    auto writer = m_store.writer;
+    const std::string actor = settings::reviewer.value().toStdString();
+    m_monitorJobs->setStorePath(m_store.path);
+    m_monitorJobs->start<MonitorCheck>(
+        [writer, actor](JobContext& context) {
+            auto checked = checkMonitors(context.database(), *writer, actor.empty() ? "winnow" : actor,
+                                         &context.cancelFlag());
+            if (!checked)
+                throw Failure(checked.error());
+            return *checked;
+        },
+        [this](MonitorCheck check) {
+            if (!check.raised.empty())
+                setStatus(tr("Monitors raised %n retraining trigger(s): see Monitors", nullptr, int(check.raised.size())));
+            Q_EMIT monitorsChecked();
+        },
+        [this](const Error& error) {
+            setStatus(tr("The monitors could not be evaluated: %1").arg(QString::fromStdString(error.text())));
+            Q_EMIT monitorsChecked();
+        });
+}
+
 void MainWindow::readAgain(unsigned changes)
 {
     if (m_store.path.empty())
         return;
+    if ((changes & StoreChange::Interactions) && m_store.writer)
+        m_monitorsDue = true;
     // The time range and the values offered change only with the interactions.
     if (!(changes & StoreChange::Interactions)) {
         refreshPages(changes);

@@ -65,9 +65,13 @@ Q_SIGNALS:
     void storeFailed(const QString& message);
     // Long work ended, with what it says.
     void workFinished(const QString& message, bool ok);
+    // The monitors ran on what arrived.
+    void monitorsChecked();
 
 public Q_SLOTS:
     void openStore(const QString& path);
+    // Evaluates the monitors on what arrived (a worker job); says what they raised.
+    void checkMonitorsNow();
     void loadDemoData();
     void ingestPaths(const QStringList& paths, bool watch);
     void removeSource(const QString& path);
@@ -95,6 +99,8 @@ private:
     StoreContext m_store;
     JobTracker* m_storeJobs;
     JobTracker* m_work;
+    JobTracker* m_monitorJobs;
+    bool m_monitorsDue = false; // interactions arrived since the monitors last ran
     std::unique_ptr<OtlpReceiver> m_receiver;
     QListWidget* m_rail = nullptr;
     QStackedWidget* m_stack = nullptr;

@@ -367,7 +367,8 @@ Interaction DemoGenerator::State::make(std::int64_t index)
     }
     const bool released = position >= agent->releaseFraction;
     const Intent& intent = r.pick(agent->intents);
-    const bool regressed = released && intent.name == agent->regressedIntent;
+    const bool fixed = options.fixAt && agent->name == "support-bot" && position >= *options.fixAt;
+    const bool regressed = released && !fixed && intent.name == agent->regressedIntent;
     const Model& model =
         released && agent->name == "support-bot"
             ? models()[1]
@@ -397,7 +398,7 @@ Interaction DemoGenerator::State::make(std::int64_t index)
     in.session = buffer;
     in.user = user;
     in.agent = agent->name;
-    in.agentVersion = released ? agent->newVersion : agent->oldVersion;
+    in.agentVersion = fixed ? std::string("3.3.0") : released ? agent->newVersion : agent->oldVersion;
     in.model = model.name;
     in.channel = r.pick(channels());
     in.intent = intent.name;

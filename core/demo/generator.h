@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct DemoOptions
     // that the output depends on the options alone).
     std::int64_t endMs = 1'795'132'800'000;
     int days = 30;
+    // Where in the time range (0-1) a later release of the regressed agent fixes the regression
+    // (version 3.3.0 of support-bot); none: the regression stays.
+    std::optional<double> fixAt;
 };
 
 class DemoGenerator

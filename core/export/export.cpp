@@ -5,6 +5,7 @@
 #include "core/rules/rule.h"
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
+#include "core/store/monitor_store.h"
 #include "core/store/review_store.h"
 #include "core/store/rule_store.h"
 #include "core/store/store_writer.h"
@@ -849,7 +850,15 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         }
         manifest.insert(QStringLiteral("splits"), splits);
         manifest.insert(QStringLiteral("files"), fileList);
-        manifest.insert(QStringLiteral("triggers"), QJsonArray());
+        // The triggers the batch answers: those whose evidence its slice takes.
+        std::vector<std::int64_t> triggers;
+        QJsonArray triggerList;
+        for (const Condition& condition : definition.slice.where)
+            if (condition.field == FilterField::Trigger) {
+                triggers.push_back(std::stoll(condition.value));
+                triggerList.append(double(triggers.back()));
+            }
+        manifest.insert(QStringLiteral("triggers"), triggerList);
         const std::string manifestJson = QJsonDocument(manifest).toJson(QJsonDocument::Indented).toStdString();
         if (Status status = writeDurably(partial / "manifest.json", manifestJson); !status)
             return status.error();
@@ -872,9 +881,22 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         batch.manifestJson = manifestJson;
         auto recorded = writer.write<std::int64_t>(
             WritePriority::Interactive, std::function<std::int64_t(WriteTransaction&)>(
-                                            [&batch, &lineage](WriteTransaction& tx) {
+                                            [&batch, &lineage, &triggers, &author](WriteTransaction& tx) {
                                                 tx.changed(StoreChange::Exports);
-                                                return ExportStore(tx.database()).addBatch(batch, lineage);
+                                                const std::int64_t id = ExportStore(tx.database()).addBatch(batch, lineage);
+                                                // A trigger walks on: its evidence is exported.
+                                                MonitorStore monitors(tx.database());
+                                                for (const std::int64_t trigger : triggers) {
+                                                    const auto stored = monitors.trigger(trigger);
+                                                    if (!stored || (stored->state != TriggerState::Open &&
+                                                                    stored->state != TriggerState::InReview))
+                                                        continue;
+                                                    monitors.setBatch(trigger, id);
+                                                    monitors.setState(trigger, TriggerState::Exported, author,
+                                                                      "batch " + std::to_string(id));
+                                                    tx.changed(StoreChange::Monitors);
+                                                }
+                                                return id;
                                             }));
         if (!recorded)
             return Error{"the batch was written to " + out.string() +

@@ -14,7 +14,7 @@ constexpr std::array<const char*, dimensionCount> dimensionNames = {"agent", "ag
 constexpr std::array<const char*, filterFieldCount> fieldNames = {
     "agent", "agent_version", "model",    "intent", "channel", "outcome", "user",     "session",  "signal",
     "tool",  "thumb",         "metadata", "score",  "label",   "verdict", "category", "reviewed", "rule",
-    "exported"};
+    "exported", "trigger"};
 constexpr std::string_view metadataPrefix = "metadata.";
 constexpr std::string_view scorePrefix = "score.";
 
@@ -114,7 +114,7 @@ bool isGroupable(FilterField field)
     return field != FilterField::Signal && field != FilterField::Tool && field != FilterField::Thumb &&
            field != FilterField::Score && field != FilterField::Label && field != FilterField::Verdict &&
            field != FilterField::Category && field != FilterField::Reviewed &&
-           field != FilterField::Exported;
+           field != FilterField::Exported && field != FilterField::Trigger;
 }
 
 Result<Grouping> parseGrouping(std::string_view text)
@@ -185,6 +185,9 @@ Status checkCondition(const Condition& condition)
         condition.value != "yes" && condition.value != "no")
         return Error{std::string(filterFieldName(condition.field)) + " is yes or no, not '" + condition.value + "'",
                      {}};
+    if (condition.field == FilterField::Trigger &&
+        (condition.value.empty() || condition.value.find_first_not_of("0123456789") != std::string::npos))
+        return Error{"trigger is a trigger's number, not '" + condition.value + "'", {}};
     if ((condition.field == FilterField::Label || condition.field == FilterField::Category ||
          condition.field == FilterField::Rule) &&
         condition.value.empty())

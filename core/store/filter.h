@@ -1,7 +1,7 @@
 #pragma once
 // A slice of the store: a time range [fromMs, toMs) and FIELD=VALUE conditions, all of which hold;
 // metadata.KEY=VALUE and score.NAME>=X (or <, <=, >, =) too; review state (label=REVIEWER,
-// verdict=pass|fail|unsure, category=NAME, reviewed=yes|no); rule=ID and exported=yes|no.
+// verdict=pass|fail|unsure, category=NAME, reviewed=yes|no); rule=ID, exported=yes|no and trigger=ID.
 // The one description of "which interactions" that metrics, the interactions browser, deletes
 // and (later) review queues and exports share, with the one parser the command line and the app
 // use to read it.
@@ -45,8 +45,9 @@ enum class FilterField {
     Reviewed, // yes (a label submitted) or no
     Rule,     // a guardrail rule that hit it (its id), or * for any
     Exported, // yes (it went into an export batch) or no
+    Trigger,  // the evidence of a retraining trigger (its id)
 };
-constexpr int filterFieldCount = 19;
+constexpr int filterFieldCount = 20;
 // rule=* : any guardrail rule hit it.
 constexpr const char* anyRule = "*";
 const char* filterFieldName(FilterField field);

@@ -37,6 +37,7 @@ constexpr std::array<const char*, filterFieldCount> conditions = {
     "EXISTS(SELECT 1 FROM current_labels l WHERE l.interaction_id = i.id AND l.status != 'draft') = ?",
     "i.id IN (SELECT h.interaction_id FROM rule_hits h WHERE h.rule_id = ?)",
     "EXISTS(SELECT 1 FROM export_items e WHERE e.interaction_id = i.id) = ?",
+    "i.id IN (SELECT t.interaction_id FROM trigger_evidence t WHERE t.trigger_id = ?)",
 };
 
 // A key's value in `ALIAS.json` as text; JSON true and false read back as the words a user types,
@@ -168,6 +169,8 @@ int bindFilter(sql::Statement& statement, const MetricsFilter& filter, int p)
             statement.bind(p++, std::int64_t(1) << static_cast<int>(*signalOf(condition)));
         else if (condition.field == FilterField::Rule && condition.value == anyRule)
             continue; // i.rule_hits > 0 takes no value
+        else if (condition.field == FilterField::Trigger)
+            statement.bind(p++, std::int64_t(std::stoll(condition.value)));
         else if (condition.field == FilterField::Reviewed || condition.field == FilterField::Exported)
             statement.bind(p++, std::int64_t(condition.value == "yes" ? 1 : 0));
         else if (condition.field == FilterField::Thumb)

@@ -118,6 +118,23 @@ std::vector<std::pair<std::string, std::int64_t>> RuleStore::hitCounts()
     return counts;
 }
 
+std::vector<std::pair<std::string, std::int64_t>> RuleStore::hitCountsAmong(const std::vector<std::int64_t>& ids)
+{
+    std::string list = "[";
+    for (const std::int64_t id : ids)
+        list += (list.size() > 1 ? "," : "") + std::to_string(id);
+    list += "]";
+    // The ids as one bound JSON array: no statement text is built from them.
+    sql::Statement select(m_database.connection(),
+                          "SELECT rule_id, count(DISTINCT interaction_id) AS n FROM rule_hits WHERE interaction_id IN "
+                          "(SELECT value FROM json_each(?1)) GROUP BY rule_id ORDER BY n DESC, rule_id");
+    select.bind(1, std::string_view(list));
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    while (select.step())
+        counts.emplace_back(select.text(0), select.int64(1));
+    return counts;
+}
+
 std::map<std::string, std::map<std::int64_t, std::int64_t>> RuleStore::hitsPerDay(std::int64_t fromMs,
                                                                                   std::int64_t toMs)
 {

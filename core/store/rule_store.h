@@ -64,6 +64,8 @@ public:
     std::optional<std::int64_t> scannedVersion();
     // Hits of stored interactions per rule (all time).
     std::vector<std::pair<std::string, std::int64_t>> hitCounts();
+    // Interactions hit per rule among these (a trigger's evidence), most first.
+    std::vector<std::pair<std::string, std::int64_t>> hitCountsAmong(const std::vector<std::int64_t>& ids);
     // Interactions hit per rule and day (UTC day start) among those that started in [fromMs, toMs).
     std::map<std::string, std::map<std::int64_t, std::int64_t>> hitsPerDay(std::int64_t fromMs, std::int64_t toMs);
 

@@ -1,4 +1,5 @@
 #include "core/store/schema.h"
+#include "core/monitors/monitors.h"
 #include "core/rules/rule.h"
 
 #include "core/store/rollups.h"
@@ -495,6 +496,62 @@ CREATE TABLE export_items(
 CREATE INDEX export_items_by_batch ON export_items(batch_id);
 )sql";
 
+// Monitors (a definition each, evaluated a window at a time) and the retraining triggers they
+// raise: figures, evidence (the interactions behind it), where each stands in the loop and what
+// happened to it.
+constexpr const char* monitorsV10 = R"sql(
+CREATE TABLE monitors(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    definition_json TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_ms INTEGER NOT NULL,
+    checked_through_ms INTEGER
+);
+CREATE TABLE triggers(
+    id INTEGER PRIMARY KEY,
+    monitor_id INTEGER NOT NULL REFERENCES monitors(id),
+    group_value TEXT NOT NULL DEFAULT '',
+    fired_ms INTEGER NOT NULL,
+    window_from_ms INTEGER NOT NULL,
+    window_to_ms INTEGER NOT NULL,
+    figures_json TEXT NOT NULL,
+    evidence_json TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open', 'in_review', 'exported', 'validated', 'not_recovered', 'dismissed')),
+    queue_id INTEGER,
+    batch_id INTEGER,
+    validation_json TEXT NOT NULL DEFAULT '',
+    validate_after_ms INTEGER,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX triggers_by_monitor ON triggers(monitor_id, group_value);
+CREATE TABLE trigger_events(
+    id INTEGER PRIMARY KEY,
+    trigger_id INTEGER NOT NULL REFERENCES triggers(id),
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    state TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE trigger_evidence(
+    trigger_id INTEGER NOT NULL REFERENCES triggers(id),
+    interaction_id INTEGER NOT NULL,
+    PRIMARY KEY(trigger_id, interaction_id)
+) WITHOUT ROWID;
+)sql";
+
+void addDefaultMonitors(sql::Connection& db)
+{
+    sql::Statement insert(db, "INSERT INTO monitors(name, owner, definition_json, created_ms) VALUES(?1, ?2, ?3, ?4)");
+    for (const auto& [name, definition] : defaultMonitors())
+        insert.bind(1, std::string_view(name))
+            .bind(2, std::string_view("winnow"))
+            .bind(3, monitorDefinitionJson(definition))
+            .bind(4, nowMs())
+            .run();
+}
+
 void backfillRollups(sql::Connection& db)
 {
     rebuildRollups(db);
@@ -543,6 +600,7 @@ const std::vector<Migration>& migrations()
         {7, "review", reviewV7},
         {8, "rules", rulesV8, publishFirstRuleVersion},
         {9, "exports", exportsV9},
+        {10, "monitors", monitorsV10, addDefaultMonitors},
     };
     return registry;
 }

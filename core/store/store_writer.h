@@ -52,8 +52,9 @@ enum : unsigned {
     Profiles = 1u << 4,
     Review = 1u << 5, // labels, queues, the taxonomy
     Rules = 1u << 6,  // rule versions, the draft, rule hits
-    Exports = 1u << 7, // export batches and their lineage
-    Everything = (1u << 8) - 1,
+    Exports = 1u << 7,  // export batches and their lineage
+    Monitors = 1u << 8, // monitors, triggers and where they stand
+    Everything = (1u << 9) - 1,
 };
 }
 

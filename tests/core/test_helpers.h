@@ -81,6 +81,12 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 10: monitors and triggers.
+    db.exec("DROP TABLE trigger_evidence; DROP TABLE trigger_events; DROP TABLE triggers; DROP TABLE monitors");
+    if (version == 9) {
+        db.exec("PRAGMA user_version = 9");
+        return;
+    }
     // Version 9: export batches.
     db.exec("DROP TABLE export_items; DROP TABLE export_batches");
     if (version == 8) {
