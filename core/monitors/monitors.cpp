@@ -113,7 +113,7 @@ Verdict2 judge(const MonitorDefinition& d, const FigureValue& current, const std
         v.fires = current.value < d.threshold;
     else if (baseline) {
         v.test = compareRates(estimateOf(current), estimateOf(*baseline));
-        v.fires = v.test->significant && (higherIsWorse(d) ? v.test->difference > 0 : v.test->difference < 0);
+        v.fires = v.test->pValue < d.alpha && (higherIsWorse(d) ? v.test->difference > 0 : v.test->difference < 0);
     }
     return v;
 }
@@ -189,6 +189,27 @@ bool filtersVersion(const MonitorDefinition& d)
         if (condition.field == FilterField::AgentVersion)
             return true;
     return false;
+}
+
+// The version that arrived between two windows: the one that grew most, when it had under 5% of
+// the window before and at least 30 interactions now.
+std::optional<std::string> arrivedVersion(const std::map<std::string, std::int64_t>& now,
+                                          const std::map<std::string, std::int64_t>& before)
+{
+    std::int64_t totalBefore = 0;
+    for (const auto& [version, n] : before)
+        totalBefore += n;
+    std::optional<std::string> arrived;
+    std::int64_t most = 29;
+    for (const auto& [version, n] : now) {
+        const auto previous = before.find(version);
+        const std::int64_t had = previous == before.end() ? 0 : previous->second;
+        if (version.empty() || double(had) >= 0.05 * double(totalBefore) || n <= most)
+            continue;
+        arrived = version;
+        most = n;
+    }
+    return arrived;
 }
 
 // The most common value of a count map ("" for none).
@@ -269,6 +290,8 @@ Status checkMonitorDefinition(const MonitorDefinition& d)
         return Error{"the window is 1 to 365 days", {}};
     if (d.minSample < 1)
         return Error{"the minimum sample is at least 1", {}};
+    if (!(d.alpha > 0 && d.alpha < 0.5))
+        return Error{"alpha (the p-value a change must be below) is above 0 and below 0.5", {}};
     if (d.figure == MonitorFigure::ScoreMean && d.score.empty())
         return Error{"a score monitor needs the score's name", {}};
     if (d.figure == MonitorFigure::CategoryFailureRate && d.category.empty())
@@ -308,6 +331,7 @@ std::string monitorDefinitionJson(const MonitorDefinition& d)
     if (d.baselineToMs)
         o.insert(QStringLiteral("baseline_to"), q(formatIsoTimestamp(*d.baselineToMs)));
     o.insert(QStringLiteral("min_sample"), double(d.minSample));
+    o.insert(QStringLiteral("alpha"), d.alpha);
     return compact(o);
 }
 
@@ -353,6 +377,7 @@ Result<MonitorDefinition> parseMonitorDefinition(std::string_view json)
     if (parseIsoTimestamp(o.value(QStringLiteral("baseline_to")).toString().toStdString(), ms))
         d.baselineToMs = ms;
     d.minSample = std::int64_t(o.value(QStringLiteral("min_sample")).toDouble(200));
+    d.alpha = o.value(QStringLiteral("alpha")).toDouble(0.001);
     if (Status ok = checkMonitorDefinition(d); !ok)
         return ok.error();
     return d;
@@ -387,9 +412,10 @@ std::string conditionText(const MonitorDefinition& d)
     case MonitorCondition::Below:
         return "below " + QString::number(d.threshold).toStdString() + " over " + window;
     case MonitorCondition::ChangeFromPrevious:
-        return worse + " significantly on the previous " + window;
+        return worse + " on the previous " + window + " (p < " + QString::number(d.alpha).toStdString() + ")";
     case MonitorCondition::ChangeFromBaseline:
-        return worse + " significantly on the baseline (" + window + " windows)";
+        return worse + " on the baseline, " + window + " windows (p < " + QString::number(d.alpha).toStdString() +
+               ")";
     }
     return {};
 }
@@ -549,15 +575,18 @@ Result<MonitorCheck> checkMonitors(Database& reader, StoreWriter& writer, const 
                         if (!verdict.fires)
                             continue;
 
-                        // When a release took over the window (its most common version is not the
-                        // previous window's), the regressed slice is that version's traffic.
+                        // When a release arrived in the window (a version that had no real share of the
+                        // window before), the regressed slice is that version's traffic.
                         std::map<std::string, std::int64_t> versions, versionsBefore;
                         std::vector<std::int64_t> evidence = evidenceOf(reader, d, current, *now, versions);
-                        const std::string version = mostCommon(versions);
+                        std::string version = mostCommon(versions);
                         bool release = false;
                         if (beforeFrom && !filtersVersion(d)) {
                             evidenceOf(reader, d, within(slice, *beforeFrom, *beforeTo), *before, versionsBefore);
-                            release = !version.empty() && mostCommon(versionsBefore) != version;
+                            if (const auto arrived = arrivedVersion(versions, versionsBefore)) {
+                                version = *arrived;
+                                release = true;
+                            }
                         }
                         MetricsFilter regressedSlice = current;
                         if (release) {
@@ -792,7 +821,7 @@ Result<bool> validateTrigger(Database& reader, StoreWriter& writer, std::int64_t
     validation.insert(QStringLiteral("regressed"), figureJson(*regressed, trigger.windowFromMs, trigger.windowToMs));
     if (isChange(d.condition)) {
         const RateComparison test = compareRates(estimateOf(*after), estimateOf(*regressed));
-        recovered = test.significant && (higherIsWorse(d) ? test.difference < 0 : test.difference > 0);
+        recovered = test.pValue < d.alpha && (higherIsWorse(d) ? test.difference < 0 : test.difference > 0);
         validation.insert(QStringLiteral("test"), QJsonObject{{QStringLiteral("difference"), test.difference},
                                                               {QStringLiteral("z"), test.z},
                                                               {QStringLiteral("p"), test.pValue}});

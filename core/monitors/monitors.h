@@ -48,6 +48,9 @@ struct MonitorDefinition
     double threshold = 0; // Above, Below
     std::optional<std::int64_t> baselineFromMs, baselineToMs;
     std::int64_t minSample = 200; // interactions (or reviewed ones) needed in each window compared
+    // A change fires below this p-value. A monitor tests a window every day, so it is stricter than
+    // a one-off comparison: a month of daily checks of a dozen figures rarely raises a false alarm.
+    double alpha = 0.001;
     bool operator==(const MonitorDefinition&) const = default;
 };
 Status checkMonitorDefinition(const MonitorDefinition& definition);
