@@ -1,6 +1,7 @@
 #include "ui/main_window.h"
 
 #include "core/monitors/monitors.h"
+#include "ui/monitors/monitors_page.h"
 
 #include "ui/widgets/prices_dialog.h"
 
@@ -123,6 +124,12 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
             showScreen(QStringLiteral("review"));
         });
     }
+    if (auto* monitors = qobject_cast<MonitorsPage*>(page(QStringLiteral("monitors"))))
+        connect(monitors, &MonitorsPage::exportInteractions, this, [this](const MetricsFilter& filter) {
+            if (Page* exports = page(QStringLiteral("exports")))
+                exports->setFilter(filter);
+            showScreen(QStringLiteral("exports"));
+        });
     rightLayout->addWidget(m_stack, 1);
     outer->addWidget(right, 1);
     setCentralWidget(central);

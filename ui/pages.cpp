@@ -3,22 +3,15 @@
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/exports/exports_page.h"
 #include "ui/interactions/interactions_page.h"
+#include "ui/monitors/monitors_page.h"
 #include "ui/review/review_page.h"
 #include "ui/rules/rules_page.h"
 #include "ui/sources/sources_page.h"
-#include "ui/widgets/placeholder_page.h"
 
 #include <QCoreApplication>
 
 namespace winnow {
 
-namespace {
-Page* placeholder(QWidget* parent, const char* title, const char* what)
-{
-    return new PlaceholderPage(QCoreApplication::translate("MainWindow", title),
-                               QCoreApplication::translate("MainWindow", what), parent);
-}
-} // namespace
 
 const std::vector<PageSpec>& pageSpecs()
 {
@@ -32,11 +25,7 @@ const std::vector<PageSpec>& pageSpecs()
         {"rules", QT_TRANSLATE_NOOP("MainWindow", "Rules"),
          [](QWidget* parent) -> Page* { return new RulesPage(parent); }},
         {"monitors", QT_TRANSLATE_NOOP("MainWindow", "Monitors"),
-         [](QWidget* parent) {
-             return placeholder(parent, QT_TRANSLATE_NOOP("MainWindow", "Monitors"),
-                                QT_TRANSLATE_NOOP("MainWindow", "Monitors that turn metric regressions into "
-                                                                "retraining triggers with their evidence."));
-         }},
+         [](QWidget* parent) -> Page* { return new MonitorsPage(parent); }},
         {"exports", QT_TRANSLATE_NOOP("MainWindow", "Exports"),
          [](QWidget* parent) -> Page* { return new ExportsPage(parent); }},
         {"sources", QT_TRANSLATE_NOOP("MainWindow", "Sources"),
