@@ -124,12 +124,17 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
             showScreen(QStringLiteral("review"));
         });
     }
-    if (auto* monitors = qobject_cast<MonitorsPage*>(page(QStringLiteral("monitors"))))
+    if (auto* monitors = qobject_cast<MonitorsPage*>(page(QStringLiteral("monitors")))) {
         connect(monitors, &MonitorsPage::exportInteractions, this, [this](const MetricsFilter& filter) {
             if (Page* exports = page(QStringLiteral("exports")))
                 exports->setFilter(filter);
             showScreen(QStringLiteral("exports"));
         });
+        connect(dashboard(), &DashboardPage::showTrigger, this, [this, monitors](qint64 id) {
+            monitors->selectTrigger(id);
+            showScreen(QStringLiteral("monitors"));
+        });
+    }
     rightLayout->addWidget(m_stack, 1);
     outer->addWidget(right, 1);
     setCentralWidget(central);

@@ -95,6 +95,9 @@ DashboardData loadDashboard(Database& database, const MetricsFilter& filter, con
             if (day != storeFirstDay && day >= bucketStart(data.span->first, Bucket::Day) &&
                 day < data.span->second)
                 data.releases[version] = day;
+        for (StoredTrigger& trigger : MonitorStore(database).triggers())
+            if (trigger.windowToMs > data.span->first && trigger.windowToMs <= data.span->second)
+                data.triggers.push_back(std::move(trigger));
     }
     return data;
 }

@@ -6,6 +6,7 @@
 // time count in its figures, its series cover the ones that have one.
 
 #include "core/metrics/metrics.h"
+#include "core/store/monitor_store.h"
 
 #include <map>
 #include <string>
@@ -53,6 +54,8 @@ struct DashboardData
     // Agent version → the start of the day it first appears in the store (within the filter's
     // other conditions), for versions first seen inside the range.
     std::map<std::string, std::int64_t> releases;
+    // Retraining triggers whose window ends inside the span: markers on the rates chart.
+    std::vector<StoredTrigger> triggers;
 
     bool allTime() const { return !filter.fromMs && !filter.toMs; }
 };

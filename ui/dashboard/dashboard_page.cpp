@@ -1,5 +1,7 @@
 #include "ui/dashboard/dashboard_page.h"
 
+#include "core/models/trigger_list_model.h"
+
 #include "core/jobs/job_tracker.h"
 #include "core/metrics/drill_down.h"
 #include "core/store/interaction_store.h"
@@ -26,6 +28,8 @@
 #include <QMouseEvent>
 #include <QPushButton>
 #include <QScatterSeries>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QScrollArea>
 #include <QSignalBlocker>
 #include <QStackedBarSeries>
@@ -1084,6 +1088,52 @@ void DashboardPage::buildCharts()
     ratesY->setRange(0, std::min(100.0, std::ceil(highest * 1.1 / 5) * 5));
     ratesY->applyNiceNumbers();
     releaseMarkers(rates, ratesX, ratesY);
+    // Retraining triggers where their window ends, at the figure they fired on (a rate) or at the
+    // top; hover says which, a click opens it in Monitors.
+    if (!d.triggers.empty()) {
+        auto* triggers = new QScatterSeries;
+        triggers->setName(tr("Retraining triggers"));
+        triggers->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+        triggers->setMarkerSize(11);
+        triggers->setColor(QColor(0xd6, 0x27, 0x28));
+        triggers->setBorderColor(Qt::white);
+        for (const StoredTrigger& trigger : d.triggers) {
+            const QJsonObject figures = QJsonDocument::fromJson(QByteArray::fromStdString(trigger.figuresJson)).object();
+            const bool rate = figures.value(QStringLiteral("figure")).toString().contains(QLatin1String("rate"));
+            const double value = figures.value(QStringLiteral("current"))[QStringLiteral("value")].toDouble() * 100;
+            triggers->append(qreal(trigger.windowToMs),
+                             rate ? std::min(value, ratesY->max() * 0.98) : ratesY->max() * 0.95);
+        }
+        rates->addSeries(triggers);
+        triggers->attachAxis(ratesX);
+        triggers->attachAxis(ratesY);
+        auto nearest = [this](const QPointF& point) -> const StoredTrigger* {
+            const StoredTrigger* best = nullptr;
+            for (const StoredTrigger& trigger : m_data->triggers)
+                if (!best || std::abs(qreal(trigger.windowToMs) - point.x()) < std::abs(qreal(best->windowToMs) - point.x()))
+                    best = &trigger;
+            return best;
+        };
+        connect(triggers, &QScatterSeries::hovered, this, [this, nearest](const QPointF& point, bool state) {
+            if (!state || !m_data) {
+                QToolTip::hideText();
+                return;
+            }
+            if (const StoredTrigger* t = nearest(point))
+                QToolTip::showText(QCursor::pos(),
+                                   tr("Trigger %1: %2 %3 (%4, owner %5); click to open it")
+                                       .arg(t->id)
+                                       .arg(QString::fromStdString(t->monitorName),
+                                            t->group.empty() ? QString() : tr("for %1").arg(QString::fromStdString(t->group)),
+                                            triggerStateText(t->state), QString::fromStdString(t->owner)));
+        });
+        connect(triggers, &QScatterSeries::clicked, this, [this, nearest](const QPointF& point) {
+            if (!m_data)
+                return;
+            if (const StoredTrigger* t = nearest(point))
+                Q_EMIT showTrigger(t->id);
+        });
+    }
     if (sparseBuckets)
         rates->setTitle(tr("Rates (95% interval shaded; %n bucket(s) under %1 interactions faded)", nullptr,
                            int(sparseBuckets))

@@ -34,7 +34,7 @@ public:
     explicit DashboardPage(QWidget* parent = nullptr);
     void setStore(const StoreContext& store) override;
     bool usesFilter() const override { return true; }
-    unsigned readsChanges() const override { return StoreChange::Interactions | StoreChange::Signals; }
+    unsigned readsChanges() const override { return StoreChange::Interactions | StoreChange::Signals | StoreChange::Monitors; }
     void setFilter(const MetricsFilter& filter) override;
     void setOutline(const StoreOutline& outline) override;
     // The breakdown by a grouping ("agent_version", "metadata.KEY"), if offered.
@@ -58,6 +58,8 @@ public:
 Q_SIGNALS:
     void loadDemoRequested();
     void scoresLoaded();
+    // A trigger's marker was clicked: the window opens it in Monitors.
+    void showTrigger(qint64 id);
     void addSourceRequested();
 
 protected:

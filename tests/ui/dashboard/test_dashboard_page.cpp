@@ -6,6 +6,9 @@
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
 #include "ui/main_window.h"
+#include "ui/monitors/monitors_page.h"
+#include "ui/pages.h"
+#include "core/monitors/monitors.h"
 #include "ui/widgets/filter_bar.h"
 
 #include <QAbstractBarSeries>
@@ -335,4 +338,46 @@ TEST(DashboardPage, RateLinesAreShownOrHiddenFromTheLegend)
     markers = chartTitled(window.dashboard(), DashboardPage::tr("Rates"))->legend()->markers(guardrailLine());
     Q_EMIT markers.first()->clicked();
     EXPECT_EQ(guardrailLine()->count(), 0);
+}
+
+TEST(DashboardPage, TriggersAreMarkersOnTheRatesAndAClickOpensOneInMonitors)
+{
+    test::DemoStore demo(20'000);
+    {
+        auto writer = StoreWriter::open(demo.path).take();
+        auto reader = Database::openForReading(demo.path).take();
+        ASSERT_FALSE(checkMonitors(*reader, *writer, "tester").take().raised.empty());
+    }
+    MainWindow window(QString::fromStdString(demo.path));
+    QSignalSpy loaded(window.dashboard(), &Page::loaded);
+    window.resize(1440, 900);
+    window.show();
+    ASSERT_TRUE(loaded.wait(15000));
+    window.dashboard()->setFilter({}); // all time: every trigger's window ends inside
+    ASSERT_TRUE(loaded.wait(15000));
+    QScatterSeries* markers = nullptr;
+    for (QAbstractSeries* series : chartTitled(window.dashboard(), DashboardPage::tr("Rates"))->series())
+        if (series->name() == DashboardPage::tr("Retraining triggers"))
+            markers = qobject_cast<QScatterSeries*>(series);
+    ASSERT_NE(markers, nullptr);
+    auto reader = Database::openForReading(demo.path).take();
+    const std::vector<StoredTrigger> triggers = MonitorStore(*reader).triggers();
+    ASSERT_EQ(markers->count(), int(triggers.size()));
+    // A click on the newest trigger's marker opens it in Monitors.
+    const StoredTrigger& newest = triggers.front();
+    int point = -1;
+    for (int p = 0; p < markers->count(); ++p)
+        if (qint64(markers->at(p).x()) == newest.windowToMs)
+            point = p;
+    ASSERT_GE(point, 0);
+    Q_EMIT markers->clicked(markers->at(point));
+    ASSERT_TRUE(waitUntil([&] { return window.currentScreen() == pageIndex(QStringLiteral("monitors")); }));
+    auto* monitors = qobject_cast<MonitorsPage*>(window.page(QStringLiteral("monitors")));
+    ASSERT_TRUE(waitUntil([&] { return monitors->selectedTrigger().has_value(); }));
+    // Several triggers can end on the same day: the one chosen is at that point.
+    const auto selected = monitors->selectedTrigger();
+    bool samePoint = false;
+    for (const StoredTrigger& t : triggers)
+        samePoint = samePoint || (t.id == *selected && t.windowToMs == newest.windowToMs);
+    EXPECT_TRUE(samePoint);
 }
