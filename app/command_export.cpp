@@ -26,6 +26,7 @@ struct ExportArguments
     bool redact = false, includeUnreviewed = false, adjudicatedOnly = false, weights = false, count = false;
     std::optional<double> dedupe, split;
     std::optional<std::int64_t> maxPerCategory;
+    std::vector<std::int64_t> triggers;
     std::uint64_t seed = 1;
     int preview = 0;
 };
@@ -38,6 +39,8 @@ ExportDefinition definitionOf(const ExportArguments& a)
         throw UsageError{"unknown format '" + a.format + "' (" + exportFormatList() + ")"};
     d.format = *format;
     d.slice = parseFilterOptions(a.from, a.to, a.where);
+    for (const std::int64_t trigger : a.triggers)
+        d.slice.with(FilterField::Trigger, std::to_string(trigger));
     d.redact = a.redact;
     d.includeUnreviewed = a.includeUnreviewed;
     d.adjudicatedOnly = a.adjudicatedOnly;
@@ -86,6 +89,10 @@ Runner defineExport(CLI::App& command, const Context& context)
     command.add_option("--out", a->out, "A new (or empty) folder to write to")->type_name("DIR");
     repeatable(command.add_option("--where", a->where, "FIELD=VALUE (repeatable), as in winnow metrics"))
         ->type_name("FIELD=VALUE");
+    repeatable(command.add_option("--trigger", a->triggers,
+                                  "The evidence of this retraining trigger (the same as --where trigger=ID); the "
+                                  "batch moves the trigger on to exported"))
+        ->type_name("ID");
     command.add_option("--from", a->from, "From this time")->type_name("TIME");
     command.add_option("--to", a->to, "Up to this time")->type_name("TIME");
     command.add_flag("--redact", a->redact,
@@ -117,6 +124,7 @@ Runner defineExport(CLI::App& command, const Context& context)
                  "winnow export --format trl-dpo --where agent_version=2.4.0 --where category=\"wrong answer\" "
                  "--out dpo",
                  "winnow export --format eval --where verdict=fail --where exported=no --out regressions",
+                 "winnow export --format trl-dpo --trigger 3 --redact --out batches/trigger-3",
                  "winnow --json export --format trl-kto --count"});
     return [&context, a]() -> int {
         const ExportDefinition definition = definitionOf(*a);

@@ -53,8 +53,8 @@ TEST_F(Cli, MonitorsRaiseTriggersThatWalkTheLoop)
                    << R"("corrected":"I am transferring you to a person now."})" << "\n";
     }
     ASSERT_EQ(run({"--db", db(), "labels", "import", path("labels.jsonl")}).exitCode, 0);
-    auto exported = run({"--db", db(), "--json", "export", "--format", "openai-chat", "--where",
-                         "trigger=" + trigger, "--out", path("batch")});
+    auto exported = run({"--db", db(), "--json", "export", "--format", "openai-chat", "--trigger", trigger,
+                         "--out", path("batch")});
     ASSERT_EQ(exported.exitCode, 0) << exported.err;
     EXPECT_EQ(exported.json().value(QStringLiteral("records")).toInt(), 25);
     EXPECT_EQ(exported.json().value(QStringLiteral("triggers")).toArray().at(0).toInteger(), id);
