@@ -629,7 +629,9 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         return status.error();
     if (outDir.empty())
         return Error{"the export needs a folder to write to", {}};
-    const fs::path out = fs::absolute(fs::path(outDir)).lexically_normal();
+    fs::path out = fs::absolute(fs::path(outDir)).lexically_normal();
+    if (out.filename().empty()) // "batches/june/": the folder is june, not an empty name inside it
+        out = out.parent_path();
     std::error_code error;
     if (fs::exists(out, error) && !(fs::is_directory(out, error) && fs::is_empty(out, error)))
         return Error{"the folder exists and is not empty: choose a new one", Location{out.string(), 0, -1, {}}};

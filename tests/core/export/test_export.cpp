@@ -580,6 +580,12 @@ TEST(Export, AFailedCheckOrACancelLeavesNoFolderAndNoBatch)
     EXPECT_FALSE(fs::exists(out));
     EXPECT_TRUE(ExportStore(store.reader()).batches().empty());
 
+    // A folder named with a trailing slash is that folder.
+    auto slashed = runExport(store.reader(), *store.writer, definition, store.dir().path("slashed") + "/", "trainer");
+    ASSERT_TRUE(slashed) << slashed.error().text();
+    EXPECT_TRUE(fs::exists(store.dir().path("slashed") + "/data.jsonl"));
+    EXPECT_FALSE(fs::exists(store.dir().path("slashed") + "/.partial"));
+
     // A folder with something in it is never written into.
     fs::create_directories(store.dir().path("taken"));
     store.dir().write("taken/readme.txt", "mine");
