@@ -123,7 +123,7 @@ Verdict2 judge(const MonitorDefinition& d, const FigureValue& current, const std
 // a category, its labelled failures; for latency, those at or above the window's percentile; for
 // a score, those below its mean.
 std::vector<std::int64_t> evidenceOf(Database& reader, const MonitorDefinition& d, const MetricsFilter& window,
-                                     const FigureValue& current, std::map<std::string, std::int64_t>& versions)
+                                     const FigureValue& current, std::map<std::string, std::int64_t>& signals)
 {
     std::vector<std::int64_t> ids;
     if (d.figure == MonitorFigure::CategoryFailureRate) {
@@ -137,10 +137,12 @@ std::vector<std::int64_t> evidenceOf(Database& reader, const MonitorDefinition& 
                 ids.push_back(id);
     }
     const auto signalBit = [](SignalKind kind) { return std::int64_t(1) << static_cast<int>(kind); };
+    std::vector<std::int64_t> labelled;
+    labelled.swap(ids); // a category's failures, found above: kept when the window has them
+    std::sort(labelled.begin(), labelled.end());
     InteractionStore(reader).forEachMetricRow(
-        window, Grouping{FilterField::AgentVersion}, d.figure == MonitorFigure::ScoreMean ? d.score : std::string(),
+        window, std::nullopt, d.figure == MonitorFigure::ScoreMean ? d.score : std::string(),
         [&](const MetricRow& row) {
-            ++versions[row.group];
             bool bad = false;
             switch (d.figure) {
             case MonitorFigure::Rate:
@@ -171,10 +173,15 @@ std::vector<std::int64_t> evidenceOf(Database& reader, const MonitorDefinition& 
                 bad = row.score && *row.score < current.value;
                 break;
             case MonitorFigure::CategoryFailureRate:
+                bad = std::binary_search(labelled.begin(), labelled.end(), row.id);
                 break;
             }
-            if (bad && ids.size() < maxEvidence)
-                ids.push_back(row.id);
+            if (!bad || ids.size() >= maxEvidence)
+                return;
+            ids.push_back(row.id);
+            for (int k = 0; k < signalKindCount; ++k)
+                if (row.signalMask & (std::int64_t(1) << k))
+                    ++signals[signalKindName(static_cast<SignalKind>(k))];
         });
     std::sort(ids.begin(), ids.end());
     return ids;
@@ -210,6 +217,16 @@ std::optional<std::string> arrivedVersion(const std::map<std::string, std::int64
         most = n;
     }
     return arrived;
+}
+
+// Interactions per agent version in a slice, from the rollups where they can answer.
+std::map<std::string, std::int64_t> versionCounts(Database& reader, const MetricsFilter& slice)
+{
+    std::map<std::string, std::int64_t> counts;
+    for (const auto& [version, buckets] : interactionCountsBy(reader, slice, Bucket::Day, Dimension::AgentVersion))
+        for (const auto& [start, n] : buckets)
+            counts[version] += n;
+    return counts;
 }
 
 // The most common value of a count map ("" for none).
@@ -577,23 +594,20 @@ Result<MonitorCheck> checkMonitors(Database& reader, StoreWriter& writer, const 
 
                         // When a release arrived in the window (a version that had no real share of the
                         // window before), the regressed slice is that version's traffic.
-                        std::map<std::string, std::int64_t> versions, versionsBefore;
-                        std::vector<std::int64_t> evidence = evidenceOf(reader, d, current, *now, versions);
+                        const std::map<std::string, std::int64_t> versions = versionCounts(reader, current);
                         std::string version = mostCommon(versions);
                         bool release = false;
-                        if (beforeFrom && !filtersVersion(d)) {
-                            evidenceOf(reader, d, within(slice, *beforeFrom, *beforeTo), *before, versionsBefore);
-                            if (const auto arrived = arrivedVersion(versions, versionsBefore)) {
+                        if (beforeFrom && !filtersVersion(d))
+                            if (const auto arrived =
+                                    arrivedVersion(versions, versionCounts(reader, within(slice, *beforeFrom, *beforeTo)))) {
                                 version = *arrived;
                                 release = true;
                             }
-                        }
                         MetricsFilter regressedSlice = current;
-                        if (release) {
+                        if (release)
                             regressedSlice.with(FilterField::AgentVersion, version);
-                            std::map<std::string, std::int64_t> ignored;
-                            evidence = evidenceOf(reader, d, regressedSlice, *now, ignored);
-                        }
+                        std::map<std::string, std::int64_t> signals;
+                        const std::vector<std::int64_t> evidence = evidenceOf(reader, d, regressedSlice, *now, signals);
                         QJsonObject figures;
                         figures.insert(QStringLiteral("figure"), q(figureText(d)));
                         figures.insert(QStringLiteral("condition"), q(conditionText(d)));
@@ -622,15 +636,8 @@ Result<MonitorCheck> checkMonitors(Database& reader, StoreWriter& writer, const 
                         for (const Condition& condition : regressedSlice.where)
                             regressedText.append(q(winnow::conditionText(condition)));
                         evidenceSummary.insert(QStringLiteral("slice"), regressedText);
-                        std::map<std::string, std::int64_t> signals, categories, rules;
+                        std::map<std::string, std::int64_t> categories, rules;
                         std::set<std::int64_t> evidenceSet(evidence.begin(), evidence.end());
-                        InteractionStore(reader).forEachMetricRow(regressedSlice, std::nullopt, {}, [&](const MetricRow& row) {
-                            if (!evidenceSet.count(row.id))
-                                return;
-                            for (int k = 0; k < signalKindCount; ++k)
-                                if (row.signalMask & (std::int64_t(1) << k))
-                                    ++signals[signalKindName(static_cast<SignalKind>(k))];
-                        });
                         const std::vector<ReviewCategory> taxonomy = ReviewStore(reader).categories();
                         for (const auto& [id, verdict2] : finalVerdicts(reader, regressedSlice))
                             if (verdict2.verdict == Verdict::Fail && evidenceSet.count(id))
