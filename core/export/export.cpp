@@ -36,7 +36,10 @@ namespace {
 
 constexpr std::int64_t idChunk = 20'000;
 constexpr std::int64_t readChunk = 256;
+// The manifest lists the first clusters, each with its first removed keys: templated logs make
+// clusters of thousands.
 constexpr int clustersListed = 1000;
+constexpr int removedListed = 20;
 
 QString q(const std::string& text)
 {
@@ -831,9 +834,13 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
                     break;
                 QJsonObject cluster;
                 cluster.insert(QStringLiteral("kept"), q(keyOf(kept)));
+                cluster.insert(QStringLiteral("removed_count"), double(removed.size()));
                 QJsonArray removedKeys;
-                for (const auto& [id, key] : removed)
+                for (const auto& [id, key] : removed) {
+                    if (removedKeys.size() == removedListed)
+                        break;
                     removedKeys.append(q(key));
+                }
                 cluster.insert(QStringLiteral("removed"), removedKeys);
                 listed.append(cluster);
             }

@@ -530,6 +530,7 @@ TEST(Export, NearDuplicatesAndCategoryCapsAreRemovedAndCounted)
     ASSERT_EQ(clusters.size(), 1);
     EXPECT_EQ(clusters[0][QStringLiteral("kept")].toString(), QStringLiteral("conv-1"));
     EXPECT_EQ(clusters[0][QStringLiteral("removed")].toArray().size(), 7);
+    EXPECT_EQ(clusters[0][QStringLiteral("removed_count")].toInt(), 7);
 
     ExportDefinition capped;
     capped.format = ExportFormat::TrlSft;
