@@ -143,6 +143,17 @@ void redactInteraction(const Redactor& redactor, Interaction& in, std::optional<
     }
 }
 
+// The redactor a definition asks for: none when it does not redact.
+Result<std::optional<Redactor>> redactorFor(Database& reader, const ExportDefinition& definition)
+{
+    if (!definition.redact)
+        return std::optional<Redactor>();
+    auto made = appliedRedactor(reader);
+    if (!made)
+        return made.error();
+    return std::optional<Redactor>(std::move(*made));
+}
+
 FormatOptions formatOptions(const ExportDefinition& definition)
 {
     FormatOptions options;
@@ -593,15 +604,12 @@ Result<std::vector<std::string>> previewExport(Database& reader, const ExportDef
         return status.error();
     try {
         ReadSnapshot snapshot(reader);
-        std::optional<Redactor> redactor;
-        if (definition.redact) {
-            auto made = appliedRedactor(reader);
-            if (!made)
-                return made.error();
-            redactor = std::move(*made);
-        }
+        auto redaction = redactorFor(reader, definition);
+        if (!redaction)
+            return redaction.error();
+        const Redactor* redactor = redaction->has_value() ? &**redaction : nullptr;
         const Selection selection = select(reader, definition.slice);
-        SubjectReader subjects(reader, definition, selection, redactor ? &*redactor : nullptr);
+        SubjectReader subjects(reader, definition, selection, redactor);
         const FormatOptions options = formatOptions(definition);
         std::vector<std::string> lines;
         if (definition.format == ExportFormat::Csv)
@@ -656,15 +664,12 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
 
     try {
         ReadSnapshot snapshot(reader);
-        std::optional<Redactor> redactor;
-        if (definition.redact) {
-            auto made = appliedRedactor(reader);
-            if (!made)
-                return made.error();
-            redactor = std::move(*made);
-        }
+        auto redaction = redactorFor(reader, definition);
+        if (!redaction)
+            return redaction.error();
+        const Redactor* redactor = redaction->has_value() ? &**redaction : nullptr;
         const Selection selection = select(reader, definition.slice);
-        SubjectReader subjects(reader, definition, selection, redactor ? &*redactor : nullptr);
+        SubjectReader subjects(reader, definition, selection, redactor);
         const FormatOptions options = formatOptions(definition);
         std::optional<NearDuplicateFilter> duplicates;
         if (definition.dedupeThreshold)
@@ -775,7 +780,7 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
             if (Status closed = written.close(); !closed)
                 return closed.error();
             const std::string name = written.path.filename().string();
-            if (Status status = checkWrittenFile(written.path, definition.format, redactor ? &*redactor : nullptr);
+            if (Status status = checkWrittenFile(written.path, definition.format, redactor);
                 !status)
                 return Error{"the export failed its check and was not kept: " + status.error().text(), {}};
             const std::int64_t fileRecords = written.records;
@@ -804,15 +809,15 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         manifest.insert(QStringLiteral("records"), double(recordTotal));
         manifest.insert(QStringLiteral("left_out"), countsObject(subjects.leftOut));
         if (redactor) {
-            QJsonObject redaction;
-            redaction.insert(QStringLiteral("rules_version"), double(redactor->version()));
+            QJsonObject redacted;
+            redacted.insert(QStringLiteral("rules_version"), double(redactor->version()));
             QJsonArray rules;
             for (const std::string& id : redactor->ruleIds())
                 rules.append(q(id));
-            redaction.insert(QStringLiteral("rules"), rules);
-            redaction.insert(QStringLiteral("redactions"), countsObject(subjects.redactions));
-            redaction.insert(QStringLiteral("post_check"), QStringLiteral("passed"));
-            manifest.insert(QStringLiteral("redaction"), redaction);
+            redacted.insert(QStringLiteral("rules"), rules);
+            redacted.insert(QStringLiteral("redactions"), countsObject(subjects.redactions));
+            redacted.insert(QStringLiteral("post_check"), QStringLiteral("passed"));
+            manifest.insert(QStringLiteral("redaction"), redacted);
         } else {
             manifest.insert(QStringLiteral("redaction"), QJsonValue());
         }
