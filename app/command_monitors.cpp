@@ -148,13 +148,38 @@ Runner defineMonitors(CLI::App& command, const Context& context)
     add->add_option("--owner", a->owner, "Who owns it (default: --reviewer or the login name)");
     command.add_subcommand("list", "Every monitor (the default)");
     CLI::App* check = command.add_subcommand("check", "Evaluate every monitor now, and validate exported triggers");
+    CLI::App* disable = command.add_subcommand("disable", "Stop evaluating a monitor (its triggers stay)");
+    disable->add_option("name", a->name, "The monitor")->required();
+    CLI::App* enable = command.add_subcommand("enable", "Evaluate a monitor again");
+    enable->add_option("name", a->name, "The monitor")->required();
+    CLI::App* owner = command.add_subcommand("owner", "Hand a monitor (and its triggers) to another owner");
+    owner->add_option("name", a->name, "The monitor")->required();
+    owner->add_option("owner", a->owner, "The new owner")->required();
     for (CLI::App* sub : command.get_subcommands())
         sub->fallthrough();
     setExamples(command, {"winnow monitors check --json",
                           "winnow monitors add refunds-escalating --rate escalation --where intent=refund --per "
                           "agent_version --owner ana",
-                          "winnow monitors add slow --figure latency_p90 --condition above --threshold 8000"});
-    return [&context, a, add, check]() -> int {
+                          "winnow monitors add slow --figure latency_p90 --condition above --threshold 8000",
+                          "winnow monitors owner \"escalation per agent\" ana", "winnow monitors disable slow"});
+    return [&context, a, add, check, disable, enable, owner]() -> int {
+        if (disable->parsed() || enable->parsed() || owner->parsed()) {
+            auto writer = openWriter(context);
+            const auto reader = openReader(context);
+            const Status changed = owner->parsed()
+                                       ? setMonitorOwner(*reader, *writer, a->name, a->owner)
+                                       : setMonitorEnabled(*reader, *writer, a->name, enable->parsed());
+            if (!changed)
+                throw CommandFailed{changed.error()};
+            const std::string what = owner->parsed() ? "owned by " + a->owner
+                                     : enable->parsed() ? std::string("enabled")
+                                                        : std::string("disabled");
+            if (context.json)
+                printJson({{QStringLiteral("name"), q(a->name)}, {QStringLiteral("changed"), q(what)}});
+            else
+                std::cout << "monitor " << a->name << " " << what << "\n";
+            return exitOk;
+        }
         if (add->parsed()) {
             MonitorDefinition d;
             const auto figure = parseMonitorFigure(a->figure);
@@ -239,7 +264,9 @@ Runner defineMonitors(CLI::App& command, const Context& context)
             table.add({m.stored.name, figureText(m.definition),
                        m.definition.per ? dimensionName(*m.definition.per) : "", conditionText(m.definition),
                        m.stored.owner,
-                       m.stored.checkedThroughMs ? formatIsoTimestamp(*m.stored.checkedThroughMs) : "not yet"});
+                       !m.stored.enabled               ? std::string("disabled")
+                       : m.stored.checkedThroughMs ? formatIsoTimestamp(*m.stored.checkedThroughMs)
+                                                   : std::string("not yet")});
         table.print(std::cout);
         return exitOk;
     };

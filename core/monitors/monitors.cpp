@@ -488,6 +488,36 @@ Result<std::int64_t> addMonitor(StoreWriter& writer, const std::string& name, co
     return added;
 }
 
+namespace {
+Status changeMonitor(Database& reader, StoreWriter& writer, const std::string& name,
+                     const std::function<void(MonitorStore&, std::int64_t)>& change)
+{
+    const std::optional<StoredMonitor> monitor = MonitorStore(reader).monitor(name);
+    if (!monitor)
+        return Error{"no monitor called " + name + " (winnow monitors lists them)", {}};
+    const std::int64_t id = monitor->id;
+    return writer.write(WritePriority::Interactive, [&change, id](WriteTransaction& tx) {
+        MonitorStore store(tx.database());
+        change(store, id);
+        tx.changed(StoreChange::Monitors);
+    });
+}
+} // namespace
+
+Status setMonitorEnabled(Database& reader, StoreWriter& writer, const std::string& name, bool enabled)
+{
+    return changeMonitor(reader, writer, name,
+                         [enabled](MonitorStore& store, std::int64_t id) { store.setEnabled(id, enabled); });
+}
+
+Status setMonitorOwner(Database& reader, StoreWriter& writer, const std::string& name, const std::string& owner)
+{
+    if (owner.empty())
+        return Error{"a monitor needs an owner", {}};
+    return changeMonitor(reader, writer, name,
+                         [&owner](MonitorStore& store, std::int64_t id) { store.setOwner(id, owner); });
+}
+
 std::optional<FigureValue> computeFigure(Database& reader, const MonitorDefinition& d, const MetricsFilter& slice)
 {
     FigureValue figure;

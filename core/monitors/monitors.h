@@ -76,6 +76,11 @@ std::vector<Monitor> loadMonitors(Database& reader);
 Result<std::int64_t> addMonitor(StoreWriter& writer, const std::string& name, const std::string& owner,
                                 const MonitorDefinition& definition);
 
+// A monitor switched off (it keeps its triggers) or on again; a monitor handed to another owner
+// (shown on the triggers it raises from then on, and on those it raised).
+Status setMonitorEnabled(Database& reader, StoreWriter& writer, const std::string& name, bool enabled);
+Status setMonitorOwner(Database& reader, StoreWriter& writer, const std::string& name, const std::string& owner);
+
 // A figure over a slice: its value with a 95% interval where it has one, and its counts.
 struct FigureValue
 {

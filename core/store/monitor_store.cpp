@@ -148,6 +148,18 @@ void MonitorStore::setCheckedThrough(std::int64_t monitorId, std::int64_t ms)
     update.bind(1, monitorId).bind(2, ms).run();
 }
 
+void MonitorStore::setEnabled(std::int64_t monitorId, bool enabled)
+{
+    sql::Statement update(m_database.connection(), "UPDATE monitors SET enabled = ?2 WHERE id = ?1");
+    update.bind(1, monitorId).bind(2, std::int64_t(enabled ? 1 : 0)).run();
+}
+
+void MonitorStore::setOwner(std::int64_t monitorId, const std::string& owner)
+{
+    sql::Statement update(m_database.connection(), "UPDATE monitors SET owner = ?2 WHERE id = ?1");
+    update.bind(1, monitorId).bind(2, std::string_view(owner)).run();
+}
+
 std::int64_t MonitorStore::addTrigger(const StoredTrigger& trigger, const std::vector<std::int64_t>& evidence,
                                       const std::string& actor)
 {

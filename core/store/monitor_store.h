@@ -72,6 +72,8 @@ public:
     // Writing.
     std::int64_t addMonitor(const StoredMonitor& monitor);
     void setCheckedThrough(std::int64_t monitorId, std::int64_t ms);
+    void setEnabled(std::int64_t monitorId, bool enabled);
+    void setOwner(std::int64_t monitorId, const std::string& owner);
     std::int64_t addTrigger(const StoredTrigger& trigger, const std::vector<std::int64_t>& evidence,
                             const std::string& actor);
     // A new state with its event (and the queue, batch, validation or reason that go with it).

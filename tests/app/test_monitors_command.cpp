@@ -88,7 +88,20 @@ TEST_F(Cli, MonitorsRaiseTriggersThatWalkTheLoop)
     EXPECT_EQ(run({"--db", db(), "monitors", "add", "bad", "--figure", "latency_p90"}).exitCode, 2); // no test
     auto monitors = run({"--db", db(), "--json", "monitors"});
     EXPECT_EQ(monitors.json().value(QStringLiteral("monitors")).toArray().size(), 5);
+    // Handed over, switched off: a disabled monitor is not evaluated.
+    ASSERT_EQ(run({"--db", db(), "monitors", "owner", "escalation per agent", "ana"}).exitCode, 0);
+    EXPECT_EQ(run({"--db", db(), "--json", "triggers", "show", trigger}).json().value(QStringLiteral("owner")).toString(),
+              QStringLiteral("ana"));
+    EXPECT_EQ(run({"--db", db(), "monitors", "disable", "nope"}).exitCode, 1);
+    for (const char* name : {"success per agent", "escalation per agent", "correction per agent", "tool_error per agent"})
+        ASSERT_EQ(run({"--db", db(), "monitors", "disable", name}).exitCode, 0);
     auto check = run({"--db", db(), "--json", "monitors", "check"});
     ASSERT_EQ(check.exitCode, 0) << check.err;
     EXPECT_GT(check.json().value(QStringLiteral("windows")).toInt(), 0); // the new monitor's windows
+    // A monitor disabled before its first check evaluates nothing.
+    ASSERT_EQ(run({"--db", db(), "monitors", "add", "later", "--rate", "repeat"}).exitCode, 0);
+    ASSERT_EQ(run({"--db", db(), "monitors", "disable", "later"}).exitCode, 0);
+    EXPECT_EQ(run({"--db", db(), "--json", "monitors", "check"}).json().value(QStringLiteral("windows")).toInt(), 0);
+    ASSERT_EQ(run({"--db", db(), "monitors", "enable", "later"}).exitCode, 0);
+    EXPECT_GT(run({"--db", db(), "--json", "monitors", "check"}).json().value(QStringLiteral("windows")).toInt(), 0);
 }
