@@ -556,7 +556,10 @@ Result<ExportDefinition> parseExportDefinition(std::string_view json)
         d.trainFraction = o.value(QStringLiteral("split")).toDouble();
     if (o.value(QStringLiteral("max_per_category")).isDouble())
         d.maxPerCategory = std::int64_t(o.value(QStringLiteral("max_per_category")).toDouble());
-    d.seed = std::stoull(o.value(QStringLiteral("seed")).toString(QStringLiteral("1")).toStdString());
+    bool seedOk = false;
+    d.seed = o.value(QStringLiteral("seed")).toString(QStringLiteral("1")).toULongLong(&seedOk);
+    if (!seedOk)
+        return Error{"the seed is a whole number", {}};
     const QString arguments = o.value(QStringLiteral("arguments")).toString();
     const ArgumentsStyle style =
         arguments == QLatin1String("object") ? ArgumentsStyle::Object : ArgumentsStyle::String;

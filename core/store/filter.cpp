@@ -186,7 +186,8 @@ Status checkCondition(const Condition& condition)
         return Error{std::string(filterFieldName(condition.field)) + " is yes or no, not '" + condition.value + "'",
                      {}};
     if (condition.field == FilterField::Trigger &&
-        (condition.value.empty() || condition.value.find_first_not_of("0123456789") != std::string::npos))
+        (condition.value.empty() || condition.value.size() > 18 ||
+         condition.value.find_first_not_of("0123456789") != std::string::npos))
         return Error{"trigger is a trigger's number, not '" + condition.value + "'", {}};
     if ((condition.field == FilterField::Label || condition.field == FilterField::Category ||
          condition.field == FilterField::Rule) &&

@@ -93,6 +93,11 @@ TEST(Monitors, DefinitionsAreCheckedAndRoundTrip)
     window.windowDays = 0;
     EXPECT_FALSE(checkMonitorDefinition(window));
     EXPECT_FALSE(parseMonitorDefinition(R"({"figure":"rate","rate":"grumpiness","condition":"change"})"));
+    // A trigger is a number, and one that fits.
+    EXPECT_TRUE(parseCondition("trigger=12"));
+    EXPECT_FALSE(parseCondition("trigger=twelve"));
+    EXPECT_FALSE(parseCondition("trigger=99999999999999999999"));
+    EXPECT_FALSE(parseCondition("trigger="));
 }
 
 TEST(Monitors, TheDemosRegressedReleaseFiresWithItsEvidenceAndFewInteractionsNeverDo)
