@@ -289,3 +289,27 @@ TEST(RulesEngine, RejectedCandidatesAreShownWithTheirRule)
     EXPECT_NE(std::find(ids.begin(), ids.end(), "pii.card"), ids.end());
     EXPECT_NE(std::find(ids.begin(), ids.end(), "pii.us_ssn"), ids.end());
 }
+
+// One pass over an interaction's texts joined rules out those without a match; a pattern anchored
+// to a text's start or end cannot be judged on the joined texts and turns that pass off.
+TEST(RulesEngine, AnInteractionIsRuledOutWholeOnlyWhenNoTextCanMatch)
+{
+    Interaction in = conversation();
+    const auto hitsOf = [&in](const std::vector<Rule>& rules) {
+        std::vector<std::string> ids;
+        for (const RuleHit& hit : engineOf(rules)->scan(in))
+            ids.push_back(hit.ruleId + "@" + std::to_string(hit.messageIndex) + "," + std::to_string(hit.toolCallIndex));
+        return ids;
+    };
+    // Anchored: the assistant's answer starts with "Sure", the user's does not.
+    EXPECT_EQ(hitsOf({patternRule("starts.sure", "^Sure")}), std::vector<std::string>{"starts.sure@2,-1"});
+    EXPECT_EQ(hitsOf({patternRule("ends.you", "you\\.$")}), std::vector<std::string>{"ends.you@2,-1"});
+    EXPECT_EQ(hitsOf({patternRule("whole.answer", "\\ASure, we will refund you\\.\\z")}),
+              std::vector<std::string>{"whole.answer@2,-1"});
+    // Not anchored, found only in the last text (a tool call's arguments).
+    EXPECT_EQ(hitsOf({patternRule("limit", "\"limit\":\\d+")}), std::vector<std::string>{"limit@-1,0"});
+    // A class with a caret is not an anchor, and nothing matching anywhere gives nothing.
+    EXPECT_TRUE(hitsOf({patternRule("nothing", "zebra[^a]+crossing")}).empty());
+    // A match across two texts is no match.
+    EXPECT_TRUE(hitsOf({patternRule("across", "refund you\\.\\s+\\{")}).empty());
+}
