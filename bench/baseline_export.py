@@ -5,7 +5,8 @@ Reads Winnow JSONL (the demo's logs), writes OpenAI chat fine-tuning JSONL of ev
 it is (what `winnow export --format openai-chat --include-unreviewed --redact --dedupe 0.85` does),
 with the same redaction patterns run by `re` (validated the same way: Luhn for cards, mod-97 for
 IBANs, the SSN ranges) and a plain MinHash (60 permutations of word 3-shingles, 10 bands of 6) for
-near-duplicates. The standard library only: json, re, hashlib.
+near-duplicates, each text compared with at most 256 kept ones sharing a band, the most recent
+first (as Winnow does). The standard library only: json, re, hashlib.
 
     bench/baseline_export.py demo.jsonl out.jsonl
 """
@@ -126,9 +127,12 @@ def main():
             duplicate = False
             seen = set()
             for key in keys:
-                for other in buckets.get(key, ()):
+                # The most recent kept first, at most 256 in all: what Winnow compares.
+                for other in reversed(buckets.get(key, ())):
                     if other in seen:
                         continue
+                    if len(seen) == 256:
+                        break
                     seen.add(other)
                     if sum(x == y for x, y in zip(sig, kept[other])) >= 51:
                         duplicate = True
