@@ -238,37 +238,7 @@ struct RuleEngine::Compiled
     std::unique_ptr<re2::RE2::Set> set;
     std::vector<size_t> otherRules;                          // tool policies, thresholds, structure
     std::vector<std::unique_ptr<re2::RE2>> argumentPatterns; // by rule index (null when none)
-    // No pattern anchors at a text's start or end: whatever matches in one text also matches in
-    // the interaction's texts joined by newlines, so one pass over them can rule them all out.
-    bool joinable = true;
 };
-
-namespace {
-// Whether a pattern anchors (^, $, \A, \z) outside a character class.
-bool anchors(const std::string& pattern)
-{
-    bool inClass = false;
-    for (size_t i = 0; i < pattern.size(); ++i) {
-        const char c = pattern[i];
-        if (c == '\\') {
-            if (i + 1 < pattern.size() && !inClass && (pattern[i + 1] == 'A' || pattern[i + 1] == 'z'))
-                return true;
-            ++i;
-        } else if (inClass) {
-            inClass = c != ']';
-        } else if (c == '[') {
-            inClass = true;
-            if (i + 1 < pattern.size() && pattern[i + 1] == '^')
-                ++i; // a negated class
-            if (i + 1 < pattern.size() && pattern[i + 1] == ']')
-                ++i; // "]" first in a class is literal
-        } else if (c == '^' || c == '$') {
-            return true;
-        }
-    }
-    return false;
-}
-} // namespace
 
 RuleEngine::~RuleEngine() = default;
 
@@ -308,7 +278,6 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> 
             errors += "\n  " + rule.id + ": " + (own.empty() ? re->error() + setError : own);
             continue;
         }
-        compiled->joinable = compiled->joinable && !anchors(pattern);
         compiled->entries.push_back(
             {i, std::move(re),
              rule.detector.kind == DetectorKind::Pii ? &piiSpec(rule.detector.entity) : nullptr});
@@ -434,28 +403,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
     for (const ToolCall& call : in.toolCalls)
         if (call.resultMessageIndex >= 0 && size_t(call.resultMessageIndex) < resultOf.size())
             resultOf[size_t(call.resultMessageIndex)] = &call;
-    // Most interactions hold nothing any pattern finds: one pass over all their texts says so,
-    // where a pass per text costs the set's fixed price per call on texts of a few dozen bytes.
-    bool anyText = !m_compiled->entries.empty();
-    if (anyText && m_compiled->joinable) {
-        thread_local std::string joined;
-        joined.clear();
-        for (const Message& m : in.messages)
-            if (textScopeOfRole(m.role) && !m.content.empty())
-                (joined += m.content) += '\n';
-        for (const ToolCall& call : in.toolCalls) {
-            (joined += call.arguments) += '\n';
-            if (call.resultMessageIndex < 0)
-                (joined += call.result) += '\n';
-        }
-        thread_local std::vector<int> any;
-        any.clear();
-        re2::RE2::Set::ErrorInfo error{};
-        if (!m_compiled->set->Match(re2::StringPiece(joined.data(), joined.size()), &any, &error) &&
-            error.kind != re2::RE2::Set::kOutOfMemory)
-            anyText = false;
-    }
-    for (size_t i = 0; anyText && i < in.messages.size(); ++i) {
+    for (size_t i = 0; i < in.messages.size(); ++i) {
         const Message& m = in.messages[i];
         const unsigned scope = textScopeOfRole(m.role);
         if (!scope)
@@ -464,7 +412,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
         scanInto(m.content, scope, in.agent, tool, found);
         take(m.content, int(i), -1);
     }
-    for (size_t i = 0; anyText && i < in.toolCalls.size(); ++i) {
+    for (size_t i = 0; i < in.toolCalls.size(); ++i) {
         const ToolCall& call = in.toolCalls[i];
         scanInto(call.arguments, ScopeToolArguments, in.agent, call.name, found);
         take(call.arguments, -1, int(i));

@@ -290,9 +290,9 @@ TEST(RulesEngine, RejectedCandidatesAreShownWithTheirRule)
     EXPECT_NE(std::find(ids.begin(), ids.end(), "pii.us_ssn"), ids.end());
 }
 
-// One pass over an interaction's texts joined rules out those without a match; a pattern anchored
-// to a text's start or end cannot be judged on the joined texts and turns that pass off.
-TEST(RulesEngine, AnInteractionIsRuledOutWholeOnlyWhenNoTextCanMatch)
+// Each text is its own: a pattern anchored to a text's start or end finds it in any message, and
+// nothing matches across two texts.
+TEST(RulesEngine, EachTextIsMatchedOnItsOwn)
 {
     Interaction in = conversation();
     const auto hitsOf = [&in](const std::vector<Rule>& rules) {
@@ -308,7 +308,7 @@ TEST(RulesEngine, AnInteractionIsRuledOutWholeOnlyWhenNoTextCanMatch)
               std::vector<std::string>{"whole.answer@2,-1"});
     // Not anchored, found only in the last text (a tool call's arguments).
     EXPECT_EQ(hitsOf({patternRule("limit", "\"limit\":\\d+")}), std::vector<std::string>{"limit@-1,0"});
-    // A class with a caret is not an anchor, and nothing matching anywhere gives nothing.
+    // Nothing matching anywhere gives nothing.
     EXPECT_TRUE(hitsOf({patternRule("nothing", "zebra[^a]+crossing")}).empty());
     // A match across two texts is no match.
     EXPECT_TRUE(hitsOf({patternRule("across", "refund you\\.\\s+\\{")}).empty());
