@@ -115,13 +115,16 @@ Result<Redactor> appliedRedactor(Database& reader)
     return Redactor::fromPack(*pack);
 }
 
-// Every text of the interaction (and of its label) that could carry personal data, redacted.
-void redactInteraction(const Redactor& redactor, Interaction& in, std::optional<Label>& label,
+// The texts of the interaction (and of its label) the format writes, redacted: the conversation and
+// the corrected answer for the training formats; for Winnow's JSONL and CSV also the message parts,
+// metadata, feedback comment, signal reasons and the reviewer's note. Counted per rule.
+void redactInteraction(const Redactor& redactor, ExportFormat format, Interaction& in, std::optional<Label>& label,
                        std::map<std::string, std::int64_t>& counts)
 {
+    const bool everything = !formatNeedsLabel(format);
     for (Message& message : in.messages) {
         message.content = redactor.redact(message.content, counts);
-        if (!message.partsJson.empty())
+        if (everything && !message.partsJson.empty())
             message.partsJson = redactor.redactJson(message.partsJson, counts);
     }
     for (ToolCall& call : in.toolCalls) {
@@ -129,18 +132,17 @@ void redactInteraction(const Redactor& redactor, Interaction& in, std::optional<
         call.result = redactor.redactJson(call.result, counts);
         call.error = redactor.redact(call.error, counts);
     }
+    if (label && label->corrected)
+        label->corrected = redactor.redact(*label->corrected, counts);
+    if (!everything)
+        return;
     in.feedbackComment = redactor.redact(in.feedbackComment, counts);
     if (!in.metadataJson.empty())
         in.metadataJson = redactor.redactJson(in.metadataJson, counts);
     for (Signal& signal : in.signals)
         signal.reason = redactor.redact(signal.reason, counts);
-    for (RuleHit& hit : in.ruleHits)
-        hit.excerpt = redactor.redact(hit.excerpt, counts);
-    if (label) {
-        if (label->corrected)
-            label->corrected = redactor.redact(*label->corrected, counts);
+    if (label)
         label->note = redactor.redact(label->note, counts);
-    }
 }
 
 // The redactor a definition asks for: none when it does not redact.
@@ -205,7 +207,7 @@ public:
                 const Label* stored_label = labelOf(stored.id);
                 std::optional<Label> label = stored_label ? std::optional<Label>(*stored_label) : std::nullopt;
                 if (m_redactor)
-                    redactInteraction(*m_redactor, stored.interaction, label, redactions);
+                    redactInteraction(*m_redactor, m_definition.format, stored.interaction, label, redactions);
                 ExportSubject subject;
                 subject.id = stored.id;
                 subject.interaction = &stored.interaction;
