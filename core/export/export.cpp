@@ -129,7 +129,9 @@ void redactInteraction(const Redactor& redactor, ExportFormat format, Interactio
     }
     for (ToolCall& call : in.toolCalls) {
         call.arguments = redactor.redactJson(call.arguments, counts);
-        call.result = redactor.redactJson(call.result, counts);
+        // A result logged as a tool message is written (and redacted) as that message.
+        if (call.resultMessageIndex < 0)
+            call.result = redactor.redactJson(call.result, counts);
         call.error = redactor.redact(call.error, counts);
     }
     if (label && label->corrected)
@@ -829,7 +831,7 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         if (duplicates) {
             QJsonObject dedupe;
             dedupe.insert(QStringLiteral("threshold"), *definition.dedupeThreshold);
-            dedupe.insert(QStringLiteral("method"), QStringLiteral("minhash, word 3-shingles, 60 bins, 10 bands"));
+            dedupe.insert(QStringLiteral("method"), QStringLiteral("minhash of word 3-shingles (60 bins, 10 bands) for candidates, exact jaccard to decide"));
             dedupe.insert(QStringLiteral("removed"), double(duplicatesRemoved));
             dedupe.insert(QStringLiteral("clusters"), double(clusters.size()));
             // Interactions by their keys, as the people receiving the batch know them.

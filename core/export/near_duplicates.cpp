@@ -36,26 +36,19 @@ bool wordByte(unsigned char c)
 
 } // namespace
 
-MinHashSignature minHashSignature(std::string_view text)
+std::vector<std::uint64_t> shingleHashes(std::string_view text)
 {
-    MinHashSignature signature;
-    signature.fill(empty);
+    std::vector<std::uint64_t> shingles;
     std::string word;
     std::uint64_t previous[2] = {0, 0};
     int words = 0;
-    auto addShingle = [&signature](std::uint64_t shingle) {
-        const std::uint64_t h = mix(shingle);
-        const size_t bin = size_t(h % minHashBins);
-        const std::uint64_t value = h / minHashBins;
-        signature[bin] = std::min(signature[bin], value);
-    };
     auto endWord = [&] {
         if (word.empty())
             return;
         const std::uint64_t h = hash64(word);
         word.clear();
         if (words >= 2)
-            addShingle(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1] * 31 + h);
+            shingles.push_back(mix(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1] * 31 + h));
         previous[0] = previous[1];
         previous[1] = h;
         ++words;
@@ -69,9 +62,22 @@ MinHashSignature minHashSignature(std::string_view text)
     }
     endWord();
     if (words == 1)
-        addShingle(previous[1]);
+        shingles.push_back(mix(previous[1]));
     else if (words == 2)
-        addShingle(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1]);
+        shingles.push_back(mix(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1]));
+    std::sort(shingles.begin(), shingles.end());
+    shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
+    return shingles;
+}
+
+MinHashSignature minHashSignature(const std::vector<std::uint64_t>& shingles)
+{
+    MinHashSignature signature;
+    signature.fill(empty);
+    for (const std::uint64_t h : shingles) {
+        const size_t bin = size_t(h % minHashBins);
+        signature[bin] = std::min(signature[bin], h / minHashBins);
+    }
     // Empty bins take the nearest filled bin to their right, marked by the distance, so that two
     // short texts compare on what they have rather than on agreeing emptiness.
     for (int b = 0; b < minHashBins; ++b) {
@@ -88,6 +94,30 @@ MinHashSignature minHashSignature(std::string_view text)
     return signature;
 }
 
+MinHashSignature minHashSignature(std::string_view text)
+{
+    return minHashSignature(shingleHashes(text));
+}
+
+double jaccard(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b)
+{
+    if (a.empty() && b.empty())
+        return 1;
+    size_t i = 0, j = 0, common = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] == b[j]) {
+            ++common;
+            ++i;
+            ++j;
+        } else if (a[i] < b[j]) {
+            ++i;
+        } else {
+            ++j;
+        }
+    }
+    return double(common) / double(a.size() + b.size() - common);
+}
+
 double estimatedSimilarity(const MinHashSignature& a, const MinHashSignature& b)
 {
     int same = 0;
@@ -100,13 +130,15 @@ NearDuplicateFilter::NearDuplicateFilter(double threshold) : m_threshold(thresho
 
 std::optional<std::int64_t> NearDuplicateFilter::add(std::int64_t item, std::string_view text)
 {
-    const MinHashSignature signature = minHashSignature(text);
+    std::vector<std::uint64_t> shingles = shingleHashes(text);
+    const MinHashSignature signature = minHashSignature(shingles);
     ++m_texts;
-    // The same signature (most duplicates are exact copies): one lookup.
+    // The same signature (most duplicates are exact copies): one lookup, then the sets compared.
     std::uint64_t whole = 0;
     for (const std::uint64_t bin : signature)
         whole = mix(whole ^ bin);
-    if (const auto same = m_exact.find(whole); same != m_exact.end())
+    if (const auto same = m_exact.find(whole);
+        same != m_exact.end() && jaccard(shingles, m_keptShingles[same->second]) >= m_threshold)
         return m_keptItems[same->second];
     std::array<std::uint64_t, bands> keys;
     for (int band = 0; band < bands; ++band) {
@@ -115,8 +147,10 @@ std::optional<std::int64_t> NearDuplicateFilter::add(std::int64_t item, std::str
             key = mix(key ^ signature[size_t(band * rowsPerBand + r)]);
         keys[size_t(band)] = key;
     }
-    // Each kept text sharing a band is compared once, the most recent first.
-    const int allowedDifferent = minHashBins - int(std::ceil(m_threshold * minHashBins - 1e-9));
+    // Each kept text sharing a band is compared once, the most recent first: the estimate first,
+    // with room for its error (0.15 below the threshold), then the exact similarity.
+    const int allowedDifferent =
+        minHashBins - int(std::ceil(std::max(0.0, m_threshold - 0.15) * minHashBins - 1e-9));
     CompactSignature compact;
     for (int b = 0; b < minHashBins; ++b)
         compact[size_t(b)] = std::uint16_t(signature[size_t(b)] ^ (signature[size_t(b)] >> 16) ^ (signature[size_t(b)] >> 32));
@@ -136,15 +170,16 @@ std::optional<std::int64_t> NearDuplicateFilter::add(std::int64_t item, std::str
             int different = 0;
             for (int b = 0; b < minHashBins; ++b)
                 different += compact[size_t(b)] != other[size_t(b)];
-            if (different <= allowedDifferent)
+            if (different <= allowedDifferent && jaccard(shingles, m_keptShingles[kept]) >= m_threshold)
                 return m_keptItems[kept];
         }
     }
     const auto kept = static_cast<std::uint32_t>(m_kept.size());
     m_kept.push_back(compact);
+    m_keptShingles.push_back(std::move(shingles));
     m_keptItems.push_back(item);
     m_comparedAt.push_back(0);
-    m_exact.emplace(whole, kept);
+    m_exact.try_emplace(whole, kept);
     for (int band = 0; band < bands; ++band) {
         const std::uint32_t entry = kept * bands + std::uint32_t(band);
         auto [head, added] = m_bandHead.try_emplace(keys[size_t(band)], entry);

@@ -1,8 +1,9 @@
 #pragma once
 // Near-duplicate removal for export batches: a MinHash signature of each text's word shingles (one
 // hash per shingle spread over the signature's bins, empty bins filled from their neighbours),
-// locality-sensitive bands to find the texts worth comparing, and the estimated Jaccard
-// similarity of the signatures to decide. Texts are taken in order: the first of a cluster stays.
+// locality-sensitive bands to find the texts worth comparing, the signatures' estimate to narrow
+// them, and the exact Jaccard similarity of the two shingle sets to decide: on short texts the
+// estimate alone errs high. Texts are taken in order: the first of a cluster stays.
 
 #include <array>
 #include <cstdint>
@@ -16,8 +17,13 @@ namespace winnow {
 constexpr int minHashBins = 60;
 using MinHashSignature = std::array<std::uint64_t, minHashBins>;
 
-// Over the lower-cased word 3-shingles of the text (its words, when it has fewer than three).
+// The hashes of the lower-cased word 3-shingles of the text (its words, when it has fewer than
+// three), sorted, each once.
+std::vector<std::uint64_t> shingleHashes(std::string_view text);
+MinHashSignature minHashSignature(const std::vector<std::uint64_t>& shingles);
 MinHashSignature minHashSignature(std::string_view text);
+// |a ∩ b| / |a ∪ b| of two sorted sets.
+double jaccard(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b);
 // The share of bins two signatures agree on: an estimate of the texts' Jaccard similarity.
 double estimatedSimilarity(const MinHashSignature& a, const MinHashSignature& b);
 
@@ -37,6 +43,7 @@ private:
     // values agree by chance once in 65,536.
     using CompactSignature = std::array<std::uint16_t, minHashBins>;
     std::vector<CompactSignature> m_kept;
+    std::vector<std::vector<std::uint64_t>> m_keptShingles;
     std::vector<std::int64_t> m_keptItems;
     std::unordered_map<std::uint64_t, std::uint32_t> m_exact;    // whole signature → kept
     std::unordered_map<std::uint64_t, std::uint32_t> m_bandHead; // band key → last kept entry
