@@ -66,9 +66,10 @@ TEST(PricesDialog, AReadOnlyStoreShowsThePricesWithoutEditing)
     QSignalSpy loaded(&dialog, &PricesDialog::loaded);
     ASSERT_TRUE(loaded.wait(10000));
     EXPECT_GT(dialog.model()->rowCount(), 10);
-    for (QPushButton* button : dialog.findChildren<QPushButton*>())
-        if (button->text().contains(QStringLiteral("Add")) ||
-            button->text().contains(QStringLiteral("Remove")))
+    for (QPushButton* button : dialog.findChildren<QPushButton*>()) {
+        if (button->text().contains(QStringLiteral("Add")) || button->text().contains(QStringLiteral("Remove"))) {
             EXPECT_FALSE(button->isEnabled());
+        }
+    }
     EXPECT_TRUE(dialog.status().contains(QStringLiteral("read-only")));
 }
