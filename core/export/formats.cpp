@@ -226,6 +226,16 @@ int judgedTurn(const Interaction& in, const Label* label)
     return turn;
 }
 
+// A spreadsheet runs a cell that begins with = + - @ (or a tab or carriage return before one) as a
+// formula: a user's message can be made to do that in an analyst's Excel. Such text cells get a
+// leading apostrophe, which spreadsheets show as text and do not print.
+std::string spreadsheetSafe(const std::string& text)
+{
+    if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos)
+        return "'" + text;
+    return text;
+}
+
 std::string csvField(std::string_view text)
 {
     if (text.find_first_of(",\"\r\n") == std::string_view::npos)
@@ -296,11 +306,13 @@ std::string csvRow(const ExportSubject& subject)
         number(in.outputTokens ? std::optional<double>(double(*in.outputTokens)) : std::nullopt),
         number(in.costUsd),
     };
+    // The last four columns are numbers Winnow wrote; every other cell holds logged or typed text.
+    const size_t firstNumber = fields.size() - 4;
     std::string row;
     for (size_t f = 0; f < fields.size(); ++f) {
         if (f)
             row += ',';
-        row += csvField(fields[f]);
+        row += csvField(f < firstNumber ? spreadsheetSafe(fields[f]) : fields[f]);
     }
     return row;
 }

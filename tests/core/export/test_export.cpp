@@ -308,6 +308,24 @@ TEST(ExportFormats, ArgumentsRoundTripBetweenStringAndObject)
     EXPECT_EQ(a.value(QStringLiteral("messages")).toArray().size(), b.value(QStringLiteral("messages")).toArray().size());
 }
 
+TEST(ExportFormats, ACsvRowKeepsItsFieldsAndNoCellRunsAsAFormula)
+{
+    Interaction in = orderConversation("a");
+    in.messages[1].content = "=HYPERLINK(\"http://evil.example\",\"click\"), then \"quotes\"\nand a new line";
+    in.messages[6].content = "-1 is not a price";
+    in.latencyMs = 1200;
+    const Label pass = passing();
+    const std::string row = format(ExportFormat::Csv, in, &pass).lines.at(0);
+    EXPECT_FALSE(checkRecord(ExportFormat::Csv, row));
+    const std::vector<CsvRow> rows = readCsv(row);
+    ASSERT_EQ(rows.size(), 1u);
+    ASSERT_EQ(rows[0].fields.size(), readCsv(csvHeader())[0].fields.size());
+    EXPECT_EQ(rows[0].fields[15], "'=HYPERLINK(\"http://evil.example\",\"click\"), then \"quotes\"\nand a new line");
+    EXPECT_EQ(rows[0].fields[16], "'-1 is not a price");
+    EXPECT_EQ(rows[0].fields[17], "1200"); // numbers stay numbers
+    EXPECT_EQ(rows[0].fields[11], "pass");
+}
+
 TEST(ExportFormats, TheCheckNamesTheRuleALineBreaks)
 {
     auto broken = [](ExportFormat format, const std::string& line) { return checkRecord(format, line).value_or(""); };
