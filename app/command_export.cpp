@@ -8,6 +8,7 @@
 #include "core/store/database.h"
 #include "core/store/export_store.h"
 #include "core/store/store_writer.h"
+#include "core/util/json.h"
 #include "core/util/text.h"
 
 #include <QJsonArray>
@@ -60,18 +61,6 @@ ExportDefinition definitionOf(const ExportArguments& a)
     return d;
 }
 
-QJsonObject countsJson(const std::map<std::string, std::int64_t>& counts)
-{
-    QJsonObject object;
-    for (const auto& [name, n] : counts)
-        object.insert(q(name), static_cast<qint64>(n));
-    return object;
-}
-
-QJsonObject manifestOf(const std::string& json)
-{
-    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
-}
 } // namespace
 
 Runner defineExport(CLI::App& command, const Context& context)
@@ -165,12 +154,12 @@ Runner defineExport(CLI::App& command, const Context& context)
         if (!result)
             throw CommandFailed{result.error()};
         if (context.json) {
-            QJsonObject json = manifestOf(result->manifestJson);
+            QJsonObject json = jsonObject(result->manifestJson);
             json.insert(QStringLiteral("batch"), static_cast<qint64>(result->batchId));
             json.insert(QStringLiteral("out"), q(result->outDir));
             printJson(json);
         } else {
-            const QJsonObject manifest = manifestOf(result->manifestJson);
+            const QJsonObject manifest = jsonObject(result->manifestJson);
             std::cout << "batch " << result->batchId << ": " << result->records << " records of "
                       << result->interactions << " interactions (" << exportFormatName(definition.format)
                       << ") in " << result->outDir << "\n";
@@ -215,7 +204,7 @@ Runner defineBatches(CLI::App& command, const Context& context)
             if (!batch)
                 throw CommandFailed{Error{"no batch " + std::to_string(*id), {}}};
             if (context.json) {
-                QJsonObject json = manifestOf(batch->manifestJson);
+                QJsonObject json = jsonObject(batch->manifestJson);
                 json.insert(QStringLiteral("batch"), static_cast<qint64>(batch->id));
                 json.insert(QStringLiteral("out"), q(batch->outDir));
                 json.insert(QStringLiteral("author"), q(batch->author));

@@ -7,6 +7,7 @@
 #include "core/monitors/monitors.h"
 #include "core/store/database.h"
 #include "core/store/store_writer.h"
+#include "core/util/json.h"
 #include "core/util/text.h"
 
 #include <QJsonArray>
@@ -19,11 +20,6 @@ namespace winnow::cli {
 
 namespace {
 
-QJsonObject objectOf(const std::string& json)
-{
-    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
-}
-
 QJsonObject triggerJson(const StoredTrigger& t, bool full)
 {
     QJsonObject o{{QStringLiteral("id"), static_cast<qint64>(t.id)},
@@ -34,25 +30,25 @@ QJsonObject triggerJson(const StoredTrigger& t, bool full)
                   {QStringLiteral("fired"), q(formatIsoTimestamp(t.firedMs))},
                   {QStringLiteral("window_from"), q(formatIsoTimestamp(t.windowFromMs))},
                   {QStringLiteral("window_to"), q(formatIsoTimestamp(t.windowToMs))},
-                  {QStringLiteral("figures"), objectOf(t.figuresJson)},
+                  {QStringLiteral("figures"), jsonObject(t.figuresJson)},
                   {QStringLiteral("evidence_interactions"), static_cast<qint64>(t.evidenceCount)}};
     if (t.queueId)
         o.insert(QStringLiteral("queue"), static_cast<qint64>(*t.queueId));
     if (t.batchId)
         o.insert(QStringLiteral("batch"), static_cast<qint64>(*t.batchId));
     if (!t.validationJson.empty())
-        o.insert(QStringLiteral("validation"), objectOf(t.validationJson));
+        o.insert(QStringLiteral("validation"), jsonObject(t.validationJson));
     if (!t.reason.empty())
         o.insert(QStringLiteral("reason"), q(t.reason));
     if (full)
-        o.insert(QStringLiteral("evidence"), objectOf(t.evidenceJson));
+        o.insert(QStringLiteral("evidence"), jsonObject(t.evidenceJson));
     return o;
 }
 
 // "6.6% (6.1–7.1%) against 4.6%".
 std::string change(const StoredTrigger& t)
 {
-    const QJsonObject figures = objectOf(t.figuresJson);
+    const QJsonObject figures = jsonObject(t.figuresJson);
     auto value = [](const QJsonValue& v) {
         return QString::number(v.toDouble() * 100, 'f', 1).toStdString() + "%";
     };
@@ -220,7 +216,7 @@ Runner defineMonitors(CLI::App& command, const Context& context)
                 printJson({{QStringLiteral("id"), static_cast<qint64>(*id)},
                            {QStringLiteral("name"), q(a->name)},
                            {QStringLiteral("owner"), q(owner)},
-                           {QStringLiteral("definition"), objectOf(monitorDefinitionJson(d))}});
+                           {QStringLiteral("definition"), jsonObject(monitorDefinitionJson(d))}});
             else
                 std::cout << "monitor " << a->name << " (" << figureText(d) << ", " << conditionText(d)
                           << "), owned by " << owner << "\n";
@@ -248,7 +244,7 @@ Runner defineMonitors(CLI::App& command, const Context& context)
                     {QStringLiteral("enabled"), m.stored.enabled},
                     {QStringLiteral("figure"), q(figureText(m.definition))},
                     {QStringLiteral("condition"), q(conditionText(m.definition))},
-                    {QStringLiteral("definition"), objectOf(m.stored.definitionJson)},
+                    {QStringLiteral("definition"), jsonObject(m.stored.definitionJson)},
                     {QStringLiteral("checked_through"),
                      m.stored.checkedThroughMs ? QJsonValue(q(formatIsoTimestamp(*m.stored.checkedThroughMs)))
                                                : QJsonValue()}});

@@ -9,6 +9,7 @@
 #include "core/store/review_store.h"
 #include "core/store/rule_store.h"
 #include "core/store/store_writer.h"
+#include "core/util/json.h"
 #include "core/util/text.h"
 
 #include <QCryptographicHash>
@@ -40,20 +41,6 @@ constexpr std::int64_t readChunk = 256;
 // clusters of thousands.
 constexpr int clustersListed = 1000;
 constexpr int removedListed = 20;
-
-QString q(const std::string& text)
-{
-    return QString::fromStdString(text);
-}
-
-std::uint64_t mix(std::uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 bool cancelled(const std::atomic<bool>* cancel)
 {
@@ -272,7 +259,7 @@ std::map<std::string, std::int64_t> balance(std::vector<Item>& items, std::int64
         if (std::int64_t(members.size()) <= limit)
             continue;
         std::sort(members.begin(), members.end(), [seed](const Item* a, const Item* b) {
-            const std::uint64_t ka = mix(seed ^ mix(std::uint64_t(a->id))), kb = mix(seed ^ mix(std::uint64_t(b->id)));
+            const std::uint64_t ka = mix64(seed ^ mix64(std::uint64_t(a->id))), kb = mix64(seed ^ mix64(std::uint64_t(b->id)));
             return ka != kb ? ka < kb : a->id < b->id;
         });
         for (size_t m = size_t(limit); m < members.size(); ++m)
@@ -300,7 +287,7 @@ void split(std::vector<Item>& items, double trainFraction, std::uint64_t seed)
         Group& group = groups[item.group];
         if (group.members.empty()) {
             group.stratum = item.stratum;
-            group.order = mix(seed ^ hash64(item.group));
+            group.order = mix64(seed ^ hash64(item.group));
         }
         group.members.push_back(&item);
     }
@@ -407,24 +394,16 @@ Status checkWrittenFile(const fs::path& path, ExportFormat format, const Redacto
     return {};
 }
 
-QJsonObject countsObject(const std::map<std::string, std::int64_t>& counts)
-{
-    QJsonObject object;
-    for (const auto& [name, n] : counts)
-        object.insert(q(name), double(n));
-    return object;
-}
-
 QJsonObject definitionObject(const ExportDefinition& d)
 {
     QJsonObject slice;
     if (d.slice.fromMs)
-        slice.insert(QStringLiteral("from"), q(formatIsoTimestamp(*d.slice.fromMs)));
+        slice.insert(QStringLiteral("from"), toQString(formatIsoTimestamp(*d.slice.fromMs)));
     if (d.slice.toMs)
-        slice.insert(QStringLiteral("to"), q(formatIsoTimestamp(*d.slice.toMs)));
+        slice.insert(QStringLiteral("to"), toQString(formatIsoTimestamp(*d.slice.toMs)));
     QJsonArray where;
     for (const Condition& condition : d.slice.where)
-        where.append(q(conditionText(condition)));
+        where.append(toQString(conditionText(condition)));
     slice.insert(QStringLiteral("where"), where);
     QJsonObject o;
     o.insert(QStringLiteral("format"), QLatin1String(exportFormatName(d.format)));
@@ -436,7 +415,7 @@ QJsonObject definitionObject(const ExportDefinition& d)
     o.insert(QStringLiteral("split"), d.trainFraction ? QJsonValue(*d.trainFraction) : QJsonValue());
     o.insert(QStringLiteral("max_per_category"),
              d.maxPerCategory ? QJsonValue(double(*d.maxPerCategory)) : QJsonValue());
-    o.insert(QStringLiteral("seed"), q(std::to_string(d.seed)));
+    o.insert(QStringLiteral("seed"), toQString(std::to_string(d.seed)));
     o.insert(QStringLiteral("arguments"),
              QLatin1String(argumentsStyleName(d.arguments.value_or(defaultArgumentsStyle(d.format)))));
     o.insert(QStringLiteral("weights"), d.weights);
@@ -792,16 +771,16 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
                 return Error{"the export failed its check and was not kept: " + status.error().text(), {}};
             const std::int64_t fileRecords = written.records;
             QJsonObject file;
-            file.insert(QStringLiteral("name"), q(name));
-            file.insert(QStringLiteral("split"), q(splitName));
+            file.insert(QStringLiteral("name"), toQString(name));
+            file.insert(QStringLiteral("split"), toQString(splitName));
             file.insert(QStringLiteral("records"), double(fileRecords));
             file.insert(QStringLiteral("bytes"), double(written.bytes));
             file.insert(QStringLiteral("sha256"), QString::fromLatin1(written.hash.result().toHex()));
             fileList.append(file);
             QJsonObject splitFigures;
             splitFigures.insert(QStringLiteral("records"), double(fileRecords));
-            splitFigures.insert(QStringLiteral("by_category"), countsObject(byCategory[splitName]));
-            splits.insert(q(splitName), splitFigures);
+            splitFigures.insert(QStringLiteral("by_category"), countsJson(byCategory[splitName]));
+            splits.insert(toQString(splitName), splitFigures);
             recordTotal += fileRecords;
         }
 
@@ -814,15 +793,15 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         manifest.insert(QStringLiteral("slice_interactions"), double(selection.ids.size()));
         manifest.insert(QStringLiteral("interactions"), double(lineage.size()));
         manifest.insert(QStringLiteral("records"), double(recordTotal));
-        manifest.insert(QStringLiteral("left_out"), countsObject(subjects.leftOut));
+        manifest.insert(QStringLiteral("left_out"), countsJson(subjects.leftOut));
         if (redactor) {
             QJsonObject redacted;
             redacted.insert(QStringLiteral("rules_version"), double(redactor->version()));
             QJsonArray rules;
             for (const std::string& id : redactor->ruleIds())
-                rules.append(q(id));
+                rules.append(toQString(id));
             redacted.insert(QStringLiteral("rules"), rules);
-            redacted.insert(QStringLiteral("redactions"), countsObject(subjects.redactions));
+            redacted.insert(QStringLiteral("redactions"), countsJson(subjects.redactions));
             redacted.insert(QStringLiteral("post_check"), QStringLiteral("passed"));
             manifest.insert(QStringLiteral("redaction"), redacted);
         } else {
@@ -845,13 +824,13 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
                 if (listed.size() == clustersListed)
                     break;
                 QJsonObject cluster;
-                cluster.insert(QStringLiteral("kept"), q(keyOf(kept)));
+                cluster.insert(QStringLiteral("kept"), toQString(keyOf(kept)));
                 cluster.insert(QStringLiteral("removed_count"), double(removed.size()));
                 QJsonArray removedKeys;
                 for (const auto& [id, key] : removed) {
                     if (removedKeys.size() == removedListed)
                         break;
-                    removedKeys.append(q(key));
+                    removedKeys.append(toQString(key));
                 }
                 cluster.insert(QStringLiteral("removed"), removedKeys);
                 listed.append(cluster);
@@ -864,7 +843,7 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         if (definition.maxPerCategory) {
             QJsonObject balance;
             balance.insert(QStringLiteral("max_per_category"), double(*definition.maxPerCategory));
-            balance.insert(QStringLiteral("removed"), countsObject(balanced));
+            balance.insert(QStringLiteral("removed"), countsJson(balanced));
             manifest.insert(QStringLiteral("balance"), balance);
         } else {
             manifest.insert(QStringLiteral("balance"), QJsonValue());

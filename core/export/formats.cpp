@@ -251,14 +251,7 @@ std::string csvField(std::string_view text)
 
 std::string number(std::optional<double> value)
 {
-    if (!value)
-        return {};
-    char text[32];
-    if (*value == std::floor(*value) && std::fabs(*value) < 1e15)
-        std::snprintf(text, sizeof text, "%.0f", *value);
-    else
-        std::snprintf(text, sizeof text, "%.10g", *value);
-    return text;
+    return value ? numberText(*value) : std::string();
 }
 
 std::string csvRow(const ExportSubject& subject)

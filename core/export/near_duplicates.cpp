@@ -18,17 +18,6 @@ constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 // bands collide often without being near-duplicates.
 constexpr size_t maxComparisons = 256;
 
-std::uint64_t mix(std::uint64_t x)
-{
-    // splitmix64's finaliser: every input bit moves every output bit.
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 bool wordByte(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
@@ -48,7 +37,7 @@ std::vector<std::uint64_t> shingleHashes(std::string_view text)
         const std::uint64_t h = hash64(word);
         word.clear();
         if (words >= 2)
-            shingles.push_back(mix(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1] * 31 + h));
+            shingles.push_back(mix64(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1] * 31 + h));
         previous[0] = previous[1];
         previous[1] = h;
         ++words;
@@ -62,9 +51,9 @@ std::vector<std::uint64_t> shingleHashes(std::string_view text)
     }
     endWord();
     if (words == 1)
-        shingles.push_back(mix(previous[1]));
+        shingles.push_back(mix64(previous[1]));
     else if (words == 2)
-        shingles.push_back(mix(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1]));
+        shingles.push_back(mix64(previous[0] * 0x9E3779B97F4A7C15ULL + previous[1]));
     std::sort(shingles.begin(), shingles.end());
     shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
     return shingles;
@@ -86,7 +75,7 @@ MinHashSignature minHashSignature(const std::vector<std::uint64_t>& shingles)
         for (int d = 1; d < minHashBins; ++d) {
             const std::uint64_t v = signature[size_t((b + d) % minHashBins)];
             if (v != empty && v < empty / 2) {
-                signature[size_t(b)] = mix(v + std::uint64_t(d)) | (empty / 2 + 1);
+                signature[size_t(b)] = mix64(v + std::uint64_t(d)) | (empty / 2 + 1);
                 break;
             }
         }
@@ -136,15 +125,15 @@ std::optional<std::int64_t> NearDuplicateFilter::add(std::int64_t item, std::str
     // The same signature (most duplicates are exact copies): one lookup, then the sets compared.
     std::uint64_t whole = 0;
     for (const std::uint64_t bin : signature)
-        whole = mix(whole ^ bin);
+        whole = mix64(whole ^ bin);
     if (const auto same = m_exact.find(whole);
         same != m_exact.end() && jaccard(shingles, m_keptShingles[same->second]) >= m_threshold)
         return m_keptItems[same->second];
     std::array<std::uint64_t, bands> keys;
     for (int band = 0; band < bands; ++band) {
-        std::uint64_t key = mix(std::uint64_t(band) + 1);
+        std::uint64_t key = mix64(std::uint64_t(band) + 1);
         for (int r = 0; r < rowsPerBand; ++r)
-            key = mix(key ^ signature[size_t(band * rowsPerBand + r)]);
+            key = mix64(key ^ signature[size_t(band * rowsPerBand + r)]);
         keys[size_t(band)] = key;
     }
     // Each kept text sharing a band is compared once, the most recent first: the estimate first,

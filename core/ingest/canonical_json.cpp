@@ -9,16 +9,6 @@ namespace winnow {
 
 namespace {
 
-void appendNumber(std::string& out, double value)
-{
-    char text[32];
-    if (value == std::floor(value) && std::fabs(value) < 1e15)
-        std::snprintf(text, sizeof text, "%.0f", value);
-    else
-        std::snprintf(text, sizeof text, "%.10g", value);
-    out += text;
-}
-
 struct ObjectWriter
 {
     std::string& out;
@@ -42,7 +32,7 @@ struct ObjectWriter
         if (!value)
             return;
         key(name);
-        appendNumber(out, *value);
+        out += numberText(*value);
     }
     void raw(const char* name, const std::string& json)
     {

@@ -1,5 +1,7 @@
 #include "core/models/trigger_list_model.h"
 
+#include "core/util/json.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -21,7 +23,7 @@ QString triggerStateText(TriggerState state)
 
 QString triggerChangeText(const StoredTrigger& trigger)
 {
-    const QJsonObject figures = QJsonDocument::fromJson(QByteArray::fromStdString(trigger.figuresJson)).object();
+    const QJsonObject figures = jsonObject(trigger.figuresJson);
     const QString figure = figures.value(QStringLiteral("figure")).toString();
     const bool rate = figure.endsWith(QLatin1String(" rate")) || figure.startsWith(QLatin1String("failure rate"));
     const bool latency = figure.startsWith(QLatin1String("latency"));

@@ -5,6 +5,7 @@
 #include "core/store/review_store.h"
 #include "core/store/rule_store.h"
 #include "core/store/store_writer.h"
+#include "core/util/json.h"
 #include "core/util/text.h"
 
 #include <QJsonArray>
@@ -26,11 +27,6 @@ constexpr size_t maxEvidence = 20'000;
 constexpr std::array<const char*, 6> figureNames = {"rate",       "latency_p50", "latency_p90",
                                                     "latency_p99", "score_mean", "category_failure_rate"};
 constexpr std::array<const char*, 4> conditionNames = {"above", "below", "change", "change_from_baseline"};
-
-QString q(const std::string& text)
-{
-    return QString::fromStdString(text);
-}
 
 std::int64_t floorDay(std::int64_t ms)
 {
@@ -69,9 +65,9 @@ QJsonObject figureJson(const FigureValue& figure, std::optional<std::int64_t> fr
     o.insert(QStringLiteral("hits"), double(figure.hits));
     o.insert(QStringLiteral("n"), double(figure.n));
     if (fromMs)
-        o.insert(QStringLiteral("from"), q(formatIsoTimestamp(*fromMs)));
+        o.insert(QStringLiteral("from"), toQString(formatIsoTimestamp(*fromMs)));
     if (toMs)
-        o.insert(QStringLiteral("to"), q(formatIsoTimestamp(*toMs)));
+        o.insert(QStringLiteral("to"), toQString(formatIsoTimestamp(*toMs)));
     return o;
 }
 
@@ -87,14 +83,6 @@ RateEstimate estimateOf(const FigureValue& figure)
 std::string compact(const QJsonObject& object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString();
-}
-
-QJsonObject countsJson(const std::map<std::string, std::int64_t>& counts)
-{
-    QJsonObject o;
-    for (const auto& [name, n] : counts)
-        o.insert(q(name), double(n));
-    return o;
 }
 
 // Whether the figure went the wrong way, by the test that fits it: a rate by the two-proportion
@@ -330,12 +318,12 @@ std::string monitorDefinitionJson(const MonitorDefinition& d)
     if (d.figure == MonitorFigure::Rate)
         o.insert(QStringLiteral("rate"), QLatin1String(rateName(d.rate)));
     if (!d.score.empty())
-        o.insert(QStringLiteral("score"), q(d.score));
+        o.insert(QStringLiteral("score"), toQString(d.score));
     if (!d.category.empty())
-        o.insert(QStringLiteral("category"), q(d.category));
+        o.insert(QStringLiteral("category"), toQString(d.category));
     QJsonArray where;
     for (const Condition& condition : d.where)
-        where.append(q(winnow::conditionText(condition)));
+        where.append(toQString(winnow::conditionText(condition)));
     o.insert(QStringLiteral("where"), where);
     if (d.per)
         o.insert(QStringLiteral("per"), QLatin1String(dimensionName(*d.per)));
@@ -344,9 +332,9 @@ std::string monitorDefinitionJson(const MonitorDefinition& d)
     if (!isChange(d.condition))
         o.insert(QStringLiteral("threshold"), d.threshold);
     if (d.baselineFromMs)
-        o.insert(QStringLiteral("baseline_from"), q(formatIsoTimestamp(*d.baselineFromMs)));
+        o.insert(QStringLiteral("baseline_from"), toQString(formatIsoTimestamp(*d.baselineFromMs)));
     if (d.baselineToMs)
-        o.insert(QStringLiteral("baseline_to"), q(formatIsoTimestamp(*d.baselineToMs)));
+        o.insert(QStringLiteral("baseline_to"), toQString(formatIsoTimestamp(*d.baselineToMs)));
     o.insert(QStringLiteral("min_sample"), double(d.minSample));
     o.insert(QStringLiteral("alpha"), d.alpha);
     return compact(o);
@@ -570,6 +558,12 @@ Result<MonitorCheck> checkMonitors(Database& reader, StoreWriter& writer, const 
         const auto range = InteractionStore(reader).startTimeRange();
         if (range) {
             const std::map<Dimension, std::vector<std::string>> values = dimensionValues(reader);
+            const std::vector<ReviewCategory> taxonomy = ReviewStore(reader).categories();
+            // Per monitor, the groups with a trigger still walking the loop: they raise no other.
+            std::map<std::int64_t, std::set<std::string>> activeGroups;
+            for (const StoredTrigger& trigger : MonitorStore(reader).triggers())
+                if (isActive(trigger.state))
+                    activeGroups[trigger.monitorId].insert(trigger.group);
             for (const Monitor& monitor : loadMonitors(reader)) {
                 if (!monitor.stored.enabled)
                     continue;
@@ -586,12 +580,7 @@ Result<MonitorCheck> checkMonitors(Database& reader, StoreWriter& writer, const 
                     const auto found = values.find(*d.per);
                     groups = found == values.end() ? std::vector<std::string>{} : found->second;
                 }
-                // Groups with a trigger still walking the loop raise no other.
-                std::set<std::string> active;
-                for (const StoredTrigger& trigger : MonitorStore(reader).triggers())
-                    if (trigger.monitorId == monitor.stored.id && isActive(trigger.state))
-                        active.insert(trigger.group);
-                std::optional<FigureValue> baselineFigure;
+                std::set<std::string>& active = activeGroups[monitor.stored.id];
                 for (; end <= lastEnd; end += dayMs) {
                     if (cancel && cancel->load())
                         return Error{"the check was cancelled", {}};
@@ -639,11 +628,11 @@ Result<MonitorCheck> checkMonitors(Database& reader, StoreWriter& writer, const 
                         std::map<std::string, std::int64_t> signals;
                         const std::vector<std::int64_t> evidence = evidenceOf(reader, d, regressedSlice, *now, signals);
                         QJsonObject figures;
-                        figures.insert(QStringLiteral("figure"), q(figureText(d)));
-                        figures.insert(QStringLiteral("condition"), q(conditionText(d)));
+                        figures.insert(QStringLiteral("figure"), toQString(figureText(d)));
+                        figures.insert(QStringLiteral("condition"), toQString(conditionText(d)));
                         QJsonArray sliceText;
                         for (const Condition& condition : slice.where)
-                            sliceText.append(q(winnow::conditionText(condition)));
+                            sliceText.append(toQString(winnow::conditionText(condition)));
                         figures.insert(QStringLiteral("slice"), sliceText);
                         figures.insert(QStringLiteral("current"), figureJson(*now, end - window, end));
                         if (before)
@@ -660,15 +649,14 @@ Result<MonitorCheck> checkMonitors(Database& reader, StoreWriter& writer, const 
                         QJsonObject evidenceSummary;
                         evidenceSummary.insert(QStringLiteral("interactions"), double(evidence.size()));
                         evidenceSummary.insert(QStringLiteral("versions"), countsJson(versions));
-                        evidenceSummary.insert(QStringLiteral("version"), q(version));
+                        evidenceSummary.insert(QStringLiteral("version"), toQString(version));
                         evidenceSummary.insert(QStringLiteral("release"), release);
                         QJsonArray regressedText;
                         for (const Condition& condition : regressedSlice.where)
-                            regressedText.append(q(winnow::conditionText(condition)));
+                            regressedText.append(toQString(winnow::conditionText(condition)));
                         evidenceSummary.insert(QStringLiteral("slice"), regressedText);
                         std::map<std::string, std::int64_t> categories, rules;
                         std::set<std::int64_t> evidenceSet(evidence.begin(), evidence.end());
-                        const std::vector<ReviewCategory> taxonomy = ReviewStore(reader).categories();
                         for (const auto& [id, verdict2] : finalVerdicts(reader, regressedSlice))
                             if (verdict2.verdict == Verdict::Fail && evidenceSet.count(id))
                                 for (const std::int64_t category : verdict2.categories)
@@ -806,7 +794,7 @@ Result<bool> validateTrigger(Database& reader, StoreWriter& writer, std::int64_t
                    std::string(triggerStateName(trigger.state)) + ")");
     const MetricsFilter slice = sliceOf(d, trigger.group);
     // The regressed figure: the window's, of the release that took it over when one did.
-    const QJsonObject evidence = QJsonDocument::fromJson(QByteArray::fromStdString(trigger.evidenceJson)).object();
+    const QJsonObject evidence = jsonObject(trigger.evidenceJson);
     const std::string regressedVersion = evidence.value(QStringLiteral("version")).toString().toStdString();
     MetricsFilter regressedSlice = within(slice, trigger.windowFromMs, trigger.windowToMs);
     if (evidence.value(QStringLiteral("release")).toBool())
@@ -821,7 +809,7 @@ Result<bool> validateTrigger(Database& reader, StoreWriter& writer, std::int64_t
     QJsonObject on;
     if (trigger.validateAfterMs) {
         candidate.fromMs = trigger.validateAfterMs;
-        on.insert(QStringLiteral("since"), q(formatIsoTimestamp(*trigger.validateAfterMs)));
+        on.insert(QStringLiteral("since"), toQString(formatIsoTimestamp(*trigger.validateAfterMs)));
     } else {
         std::string best;
         std::int64_t bestCount = 0;
@@ -846,7 +834,7 @@ Result<bool> validateTrigger(Database& reader, StoreWriter& writer, std::int64_t
         if (best.empty())
             return say("no version newer than " + regressedVersion + " has traffic yet");
         candidate.with(FilterField::AgentVersion, best);
-        on.insert(QStringLiteral("version"), q(best));
+        on.insert(QStringLiteral("version"), toQString(best));
     }
     const std::optional<FigureValue> after = computeFigure(reader, d, candidate);
     if (!after || after->n < d.minSample)
@@ -866,7 +854,7 @@ Result<bool> validateTrigger(Database& reader, StoreWriter& writer, std::int64_t
         recovered = d.condition == MonitorCondition::Above ? after->value <= d.threshold : after->value >= d.threshold;
     }
     validation.insert(QStringLiteral("recovered"), recovered);
-    validation.insert(QStringLiteral("checked"), q(formatIsoTimestamp(nowMs())));
+    validation.insert(QStringLiteral("checked"), toQString(formatIsoTimestamp(nowMs())));
     const std::string json = compact(validation);
     const TriggerState state = recovered ? TriggerState::Validated : TriggerState::NotRecovered;
     const std::string note = (recovered ? "recovered on " : "not recovered on ") +

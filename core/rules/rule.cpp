@@ -1,5 +1,7 @@
 #include "core/rules/rule.h"
 
+#include "core/util/json.h"
+
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QJsonArray>
@@ -36,16 +38,11 @@ const char* const metricNames[] = {"cost_usd", "latency_ms", "tokens", "turns", 
 const char* const scopeNames[] = {"user", "assistant", "tool_arguments", "tool_results"};
 const char* const shapeTypes[] = {"string", "number", "boolean", "object", "array", "null"};
 
-QString q(const std::string& text)
-{
-    return QString::fromStdString(text);
-}
-
 QJsonArray strings(const std::vector<std::string>& values)
 {
     QJsonArray array;
     for (const std::string& value : values)
-        array.append(q(value));
+        array.append(toQString(value));
     return array;
 }
 
@@ -54,7 +51,7 @@ QJsonObject detectorJson(const Detector& d)
     QJsonObject json{{QStringLiteral("kind"), QString::fromLatin1(detectorKindName(d.kind))}};
     switch (d.kind) {
     case DetectorKind::Pattern:
-        json.insert(QStringLiteral("pattern"), q(d.pattern));
+        json.insert(QStringLiteral("pattern"), toQString(d.pattern));
         json.insert(QStringLiteral("case_sensitive"), d.caseSensitive);
         json.insert(QStringLiteral("whole_word"), d.wholeWord);
         break;
@@ -71,10 +68,10 @@ QJsonObject detectorJson(const Detector& d)
             json.insert(QStringLiteral("allow"), strings(d.allowedTools));
         if (!d.argument.empty()) {
             if (!d.tool.empty())
-                json.insert(QStringLiteral("tool"), q(d.tool));
-            json.insert(QStringLiteral("argument"), q(d.argument));
+                json.insert(QStringLiteral("tool"), toQString(d.tool));
+            json.insert(QStringLiteral("argument"), toQString(d.argument));
             if (!d.argumentPattern.empty())
-                json.insert(QStringLiteral("pattern"), q(d.argumentPattern));
+                json.insert(QStringLiteral("pattern"), toQString(d.argumentPattern));
             if (d.above)
                 json.insert(QStringLiteral("above"), *d.above);
         }
@@ -87,7 +84,7 @@ QJsonObject detectorJson(const Detector& d)
     case DetectorKind::Structure: {
         QJsonObject shape;
         for (const auto& [key, type] : d.shape)
-            shape.insert(q(key), q(type));
+            shape.insert(toQString(key), toQString(type));
         json.insert(QStringLiteral("shape"), shape);
         break;
     }
@@ -102,9 +99,9 @@ QJsonObject ruleJson(const Rule& r)
         if (r.texts & (1u << bit))
             texts.append(QString::fromLatin1(scopeNames[bit]));
     QJsonObject json{
-        {QStringLiteral("id"), q(r.id)},
-        {QStringLiteral("title"), q(r.title)},
-        {QStringLiteral("description"), q(r.description)},
+        {QStringLiteral("id"), toQString(r.id)},
+        {QStringLiteral("title"), toQString(r.title)},
+        {QStringLiteral("description"), toQString(r.description)},
         {QStringLiteral("detector"), detectorJson(r.detector)},
         {QStringLiteral("scope"), QJsonObject{{QStringLiteral("texts"), texts},
                                               {QStringLiteral("agents"), strings(r.agents)},
@@ -112,12 +109,12 @@ QJsonObject ruleJson(const Rule& r)
         {QStringLiteral("status"), QString::fromLatin1(ruleStatusName(r.status))},
         {QStringLiteral("severity"), QString::fromLatin1(ruleSeverityName(r.severity))},
         {QStringLiteral("action"), QString::fromLatin1(ruleActionName(r.action))},
-        {QStringLiteral("category"), q(r.category)},
+        {QStringLiteral("category"), toQString(r.category)},
         {QStringLiteral("examples"), QJsonObject{{QStringLiteral("match"), strings(r.mustMatch)},
                                                  {QStringLiteral("no_match"), strings(r.mustNotMatch)}}},
     };
     if (r.action == RuleAction::Redact)
-        json.insert(QStringLiteral("redact_token"), q(r.redactToken));
+        json.insert(QStringLiteral("redact_token"), toQString(r.redactToken));
     return json;
 }
 
@@ -449,8 +446,8 @@ std::string rulePackJson(const RulePack& pack)
         {QStringLiteral("schema"), QString::fromLatin1(rulePackSchema)},
         {QStringLiteral("schema_version"), rulePackSchemaVersion},
         {QStringLiteral("pack_version"), static_cast<qint64>(pack.version)},
-        {QStringLiteral("author"), q(pack.author)},
-        {QStringLiteral("comment"), q(pack.comment)},
+        {QStringLiteral("author"), toQString(pack.author)},
+        {QStringLiteral("comment"), toQString(pack.comment)},
         {QStringLiteral("rules"), rules},
     };
     if (pack.publishedMs)
@@ -458,7 +455,7 @@ std::string rulePackJson(const RulePack& pack)
                     QDateTime::fromMSecsSinceEpoch(pack.publishedMs, Qt::UTC).toString(Qt::ISODateWithMs));
     if (!pack.backtestJson.empty())
         json.insert(QStringLiteral("backtest"),
-                    QJsonDocument::fromJson(QByteArray::fromStdString(pack.backtestJson)).object());
+                    jsonObject(pack.backtestJson));
     json.insert(QStringLiteral("sha256"), QString::fromLatin1(contentHash(json)));
     return QJsonDocument(json).toJson(QJsonDocument::Indented).toStdString();
 }

@@ -280,4 +280,14 @@ std::int64_t nowMs()
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::string numberText(double value)
+{
+    char text[32];
+    if (value == std::floor(value) && std::fabs(value) < 1e15)
+        std::snprintf(text, sizeof text, "%.0f", value);
+    else
+        std::snprintf(text, sizeof text, "%.10g", value);
+    return text;
+}
+
 } // namespace winnow

@@ -32,4 +32,17 @@ std::int64_t nowMs();
 
 std::string toLowerAscii(std::string_view text);
 
+// A number as JSON and CSV write it: whole numbers without a fraction, others to ten digits.
+std::string numberText(double value);
+
+// splitmix64's finaliser: every input bit moves every output bit (hash mixing, seeded orders).
+constexpr std::uint64_t mix64(std::uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
 } // namespace winnow

@@ -1,6 +1,7 @@
 #include "ui/dashboard/dashboard_page.h"
 
 #include "core/models/trigger_list_model.h"
+#include "core/util/json.h"
 
 #include "core/jobs/job_tracker.h"
 #include "core/metrics/drill_down.h"
@@ -1098,7 +1099,7 @@ void DashboardPage::buildCharts()
         triggers->setColor(QColor(0xd6, 0x27, 0x28));
         triggers->setBorderColor(Qt::white);
         for (const StoredTrigger& trigger : d.triggers) {
-            const QJsonObject figures = QJsonDocument::fromJson(QByteArray::fromStdString(trigger.figuresJson)).object();
+            const QJsonObject figures = jsonObject(trigger.figuresJson);
             const bool rate = figures.value(QStringLiteral("figure")).toString().contains(QLatin1String("rate"));
             const double value = figures.value(QStringLiteral("current"))[QStringLiteral("value")].toDouble() * 100;
             triggers->append(qreal(trigger.windowToMs),

@@ -4,6 +4,7 @@
 #include "core/models/trigger_list_model.h"
 #include "core/store/export_store.h"
 #include "core/store/review_store.h"
+#include "core/util/json.h"
 #include "ui/settings.h"
 
 #include <QDateTime>
@@ -35,11 +36,6 @@ QString html(const std::string& text)
 QString when(std::int64_t ms)
 {
     return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd hh:mm"));
-}
-
-QJsonObject objectOf(const std::string& json)
-{
-    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
 }
 
 // "6.6% (5.8–7.4%), 207 of 3,476": a figure as the trigger recorded it.
@@ -309,8 +305,8 @@ void MonitorsPage::showDetail()
             });
     }
     const Extras* extras = m_extras && m_extras->trigger == t->id ? &*m_extras : nullptr;
-    const QJsonObject figures = objectOf(t->figuresJson);
-    const QJsonObject evidence = objectOf(t->evidenceJson);
+    const QJsonObject figures = jsonObject(t->figuresJson);
+    const QJsonObject evidence = jsonObject(t->evidenceJson);
     const QString figure = figures.value(QStringLiteral("figure")).toString();
     const bool rate = figure.endsWith(QLatin1String(" rate")) || figure.startsWith(QLatin1String("failure rate"));
     QString h = tr("<h3>Trigger %1 · %2 %3</h3>")
@@ -389,7 +385,7 @@ void MonitorsPage::showDetail()
         h += tr("<p>Loop: %1</p>").arg(links.join(QStringLiteral(" · ")));
     }
     if (!t->validationJson.empty()) {
-        const QJsonObject v = objectOf(t->validationJson);
+        const QJsonObject v = jsonObject(t->validationJson);
         const QString on = v.contains(QStringLiteral("version"))
                                ? tr("version %1").arg(v.value(QStringLiteral("version")).toString().toHtmlEscaped())
                                : tr("the traffic since %1").arg(v.value(QStringLiteral("since")).toString().left(10));
