@@ -2,6 +2,7 @@
 
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
+#include "core/store/rederive.h"
 #include "core/store/settings_store.h"
 #include "core/store/store_writer.h"
 
@@ -229,30 +230,29 @@ Result<RulesRunSummary> runRules(Database& reader, StoreWriter& writer, std::opt
         return engine.error();
     RulesRunSummary summary;
     summary.version = number;
-    InteractionStore interactions(reader);
-    const std::int64_t total = interactions.stats().interactions;
-    InteractionCursor cursor;
-    // A chunk is one transaction: short enough for an interactive write to pass between two.
-    constexpr std::int64_t chunk = 1000;
-    while (!(cancel && cancel->load())) {
-        auto batch = std::make_shared<std::vector<StoredInteraction>>(interactions.after(cursor, chunk));
-        if (batch->empty())
-            break;
-        for (StoredInteraction& stored : *batch) {
-            stored.interaction.ruleHits = (*engine)->scan(stored.interaction);
-            summary.withHits += !stored.interaction.ruleHits.empty();
-            summary.hits += static_cast<std::int64_t>(stored.interaction.ruleHits.size());
-        }
-        Status written = writer.write(WritePriority::Bulk, [batch](WriteTransaction& tx) {
-            RuleStore(tx.database()).replaceHits(*batch, tx.rollups());
+    const std::int64_t total = InteractionStore(reader).stats().interactions;
+    const std::shared_ptr<const RuleEngine> scanner = *engine;
+    auto rewritten = rederiveStored(
+        reader, writer,
+        [&summary, &scanner](std::vector<StoredInteraction>& batch) {
+            for (StoredInteraction& stored : batch) {
+                stored.interaction.ruleHits = scanner->scan(stored.interaction);
+                summary.withHits += !stored.interaction.ruleHits.empty();
+                summary.hits += static_cast<std::int64_t>(stored.interaction.ruleHits.size());
+            }
+        },
+        [](WriteTransaction& tx, const std::vector<StoredInteraction>& batch) {
+            RuleStore(tx.database()).replaceHits(batch, tx.rollups());
             tx.changed(StoreChange::Rules | StoreChange::Interactions);
-        });
-        if (!written)
-            return written.error();
-        summary.interactions += static_cast<std::int64_t>(batch->size());
-        if (progress)
-            progress(summary.interactions, total);
-    }
+        },
+        [&progress, total](std::int64_t done) {
+            if (progress)
+                progress(done, total);
+        },
+        cancel);
+    if (!rewritten)
+        return rewritten.error();
+    summary.interactions = *rewritten;
     summary.cancelled = cancel && cancel->load();
     if (!summary.cancelled && applied && applied->number == number) {
         Status marked = writer.write(WritePriority::Interactive, [number](WriteTransaction& tx) {

@@ -2,6 +2,7 @@
 
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
+#include "core/store/rederive.h"
 #include "core/store/settings_store.h"
 #include "core/store/signal_store.h"
 #include "core/store/store_writer.h"
@@ -67,28 +68,22 @@ Result<RebuildSummary> rebuildSignals(Database& reader, StoreWriter& writer, con
     SignalDetector detector(settings);
     if (!detector.error().empty())
         return Error{detector.error(), {}};
-    InteractionStore interactions(reader);
-    InteractionCursor cursor;
-    // A chunk is one transaction: short enough for an interactive write to pass between two.
-    constexpr std::int64_t chunk = 1000;
-    while (!(cancel && cancel->load())) {
-        auto batch = std::make_shared<std::vector<StoredInteraction>>(interactions.after(cursor, chunk));
-        if (batch->empty())
-            break;
-        for (StoredInteraction& stored : *batch) {
-            stored.interaction.signals = detector.detect(stored.interaction);
-            summary.withSignals += !stored.interaction.signals.empty();
-        }
-        Status written = writer.write(WritePriority::Bulk, [batch](WriteTransaction& tx) {
-            SignalStore(tx.database()).replace(*batch, tx.rollups());
+    auto rewritten = rederiveStored(
+        reader, writer,
+        [&summary, &detector](std::vector<StoredInteraction>& batch) {
+            for (StoredInteraction& stored : batch) {
+                stored.interaction.signals = detector.detect(stored.interaction);
+                summary.withSignals += !stored.interaction.signals.empty();
+            }
+        },
+        [](WriteTransaction& tx, const std::vector<StoredInteraction>& batch) {
+            SignalStore(tx.database()).replace(batch, tx.rollups());
             tx.changed(StoreChange::Signals | StoreChange::Interactions);
-        });
-        if (!written)
-            return written.error();
-        summary.interactions += static_cast<std::int64_t>(batch->size());
-        if (progress)
-            progress(summary.interactions);
-    }
+        },
+        progress, cancel);
+    if (!rewritten)
+        return rewritten.error();
+    summary.interactions = *rewritten;
     summary.cancelled = cancel && cancel->load();
     return summary;
 }
