@@ -203,7 +203,8 @@ public:
                 subject.label = label ? &*label : nullptr;
                 if (label) {
                     subject.categories = categoryNames(*label, m_selection.taxonomy);
-                    subject.labelJson = labelJson(*label, stored.interaction.key, m_selection.taxonomy);
+                    if (m_definition.format == ExportFormat::Jsonl) // the one format that writes it
+                        subject.labelJson = labelJson(*label, stored.interaction.key, m_selection.taxonomy);
                 }
                 if (!visit(subject, done))
                     return {};
