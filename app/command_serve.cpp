@@ -8,6 +8,7 @@
 #include "core/store/store_writer.h"
 
 #include <QEventLoop>
+#include <QFile>
 #include <QTimer>
 
 #include <atomic>
@@ -26,7 +27,23 @@ struct ServeArguments
     std::int64_t maxBodyMb = 64;
     std::int64_t quietSeconds = 30;
     std::int64_t intervalMs = 1000;
+    std::string tokenFile;
+    std::string tlsCertificate;
+    std::string tlsKey;
+    std::int64_t maxConnections = 256;
 };
+
+// The bearer token: the file's first line, which must not be empty.
+QByteArray readToken(const std::string& path)
+{
+    QFile file(q(path));
+    if (!file.open(QIODevice::ReadOnly))
+        throw UsageError{"--token-file " + path + ": " + file.errorString().toStdString()};
+    const QByteArray token = file.readLine(4096).trimmed();
+    if (token.size() < 16)
+        throw UsageError{"--token-file " + path + ": the token (its first line) needs 16 characters or more"};
+    return token;
+}
 } // namespace
 
 Runner defineServe(CLI::App& command, const Context& context)
@@ -51,9 +68,27 @@ Runner defineServe(CLI::App& command, const Context& context)
         ->check(CLI::Range(1, 86400));
     command.add_option("--interval-ms", a->intervalMs, "How often watched paths are read (50 to 3600000)")
         ->check(CLI::Range(50, 3'600'000));
+    command
+        .add_option("--token-file", a->tokenFile,
+                    "Requests must carry 'Authorization: Bearer TOKEN', TOKEN being this file's first line; "
+                    "needed to listen on an address other than loopback")
+        ->type_name("PATH");
+    auto* certificate =
+        command.add_option("--tls-cert", a->tlsCertificate, "Serve HTTPS with this PEM certificate (chain)")
+            ->type_name("PATH");
+    auto* key = command.add_option("--tls-key", a->tlsKey, "The certificate's PEM private key (unencrypted)")
+                    ->type_name("PATH");
+    certificate->needs(key);
+    key->needs(certificate);
+    command
+        .add_option("--max-connections", a->maxConnections,
+                    "Connections open at once; more are answered 503 (1 to 65536)")
+        ->check(CLI::Range(1, 65536));
     setExamples(command,
                 {"winnow --db agents.db serve",
-                 "winnow --db agents.db serve --otlp 127.0.0.1:4318 --watch /var/log/agent/ --json"});
+                 "winnow --db agents.db serve --otlp 127.0.0.1:4318 --watch /var/log/agent/ --json",
+                 "winnow --db agents.db serve --otlp 0.0.0.0:4318 --token-file token.txt --tls-cert cert.pem "
+                 "--tls-key key.pem"});
     return [&context, a]() -> int {
         OtlpReceiverOptions options;
         const auto colon = a->otlp.rfind(':');
@@ -65,6 +100,11 @@ Runner defineServe(CLI::App& command, const Context& context)
         options.port = static_cast<quint16>(port);
         options.maxBodyBytes = a->maxBodyMb << 20;
         options.quietSeconds = static_cast<int>(a->quietSeconds);
+        options.maxConnections = static_cast<int>(a->maxConnections);
+        if (!a->tokenFile.empty())
+            options.bearerToken = readToken(a->tokenFile);
+        options.tlsCertificateFile = q(a->tlsCertificate);
+        options.tlsKeyFile = q(a->tlsKey);
 
         std::shared_ptr<StoreWriter> writer = openWriter(context);
         OtlpReceiver receiver(writer, options);
@@ -81,8 +121,10 @@ Runner defineServe(CLI::App& command, const Context& context)
                 Ingestor(*writer, watchOptions)
                     .follow(a->watch, std::chrono::milliseconds(a->intervalMs), stopWatching);
             });
-        std::cerr << "listening on " << receiver.port() << " (" << options.address.toString().toStdString()
-                  << ":" << receiver.port() << "/v1/traces)";
+        std::cerr << "listening on " << receiver.port() << " ("
+                  << (options.tlsCertificateFile.isEmpty() ? "http://" : "https://")
+                  << options.address.toString().toStdString() << ":" << receiver.port() << "/v1/traces"
+                  << (options.bearerToken.isEmpty() ? "" : ", bearer token required") << ")";
         for (const std::string& path : a->watch)
             std::cerr << ", watching " << path;
         std::cerr << "; Ctrl-C to stop" << std::endl;

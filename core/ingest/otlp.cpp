@@ -561,6 +561,20 @@ void appendShifted(Interaction& into, Interaction&& from)
 
 namespace {
 std::string decodeJsonLogs(simdjson::dom::array resourceLogs, OtlpDecoded& out);
+
+// A repeated field: absent or null is empty (proto3 JSON); present as anything but an array is
+// the wrong type, an error naming it.
+std::string repeatedField(element parent, const char* key, simdjson::dom::array& list, bool& present)
+{
+    element value;
+    present = false;
+    if (parent.at_key(key).get(value) || value.is_null())
+        return {};
+    if (value.get_array().get(list))
+        return std::string(key) + " is not an array";
+    present = true;
+    return {};
+}
 } // namespace
 
 std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset, std::int64_t inputLine)
@@ -589,12 +603,21 @@ std::string decodeOtlpJson(element request, bool keepSources, OtlpDecoded& out)
         if (!resourceSpan.at_key("resource").at_key("attributes").get(attributes))
             parseAttributes(attributes, *resource);
         simdjson::dom::array scopeSpans;
-        if (resourceSpan.at_key("scopeSpans").get_array().get(scopeSpans) &&
-            resourceSpan.at_key("instrumentationLibrarySpans").get_array().get(scopeSpans))
-            continue;
+        bool present = false;
+        if (std::string error = repeatedField(resourceSpan, "scopeSpans", scopeSpans, present); !error.empty())
+            return error;
+        if (!present) {
+            if (std::string error = repeatedField(resourceSpan, "instrumentationLibrarySpans", scopeSpans, present);
+                !error.empty())
+                return error;
+            if (!present)
+                continue;
+        }
         for (element scopeSpan : scopeSpans) {
             simdjson::dom::array list;
-            if (scopeSpan.at_key("spans").get_array().get(list))
+            if (std::string error = repeatedField(scopeSpan, "spans", list, present); !error.empty())
+                return error;
+            if (!present)
                 continue;
             for (element span : list) {
                 OtlpSpan parsed;
@@ -675,11 +698,16 @@ std::string decodeJsonLogs(simdjson::dom::array resourceLogs, OtlpDecoded& out)
         if (!resourceLog.at_key("resource").at_key("attributes").get(attributes))
             parseAttributes(attributes, *resource);
         simdjson::dom::array scopeLogs;
-        if (resourceLog.at_key("scopeLogs").get_array().get(scopeLogs))
+        bool present = false;
+        if (std::string error = repeatedField(resourceLog, "scopeLogs", scopeLogs, present); !error.empty())
+            return error;
+        if (!present)
             continue;
         for (element scopeLog : scopeLogs) {
             simdjson::dom::array list;
-            if (scopeLog.at_key("logRecords").get_array().get(list))
+            if (std::string error = repeatedField(scopeLog, "logRecords", list, present); !error.empty())
+                return error;
+            if (!present)
                 continue;
             for (element record : list) {
                 OtlpLogRecord parsed;

@@ -21,10 +21,18 @@
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
+#include <QFile>
 #include <QPointer>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 
 #include <zlib.h>
 
@@ -139,10 +147,14 @@ const char* reasonPhrase(int status)
         return "OK";
     case 400:
         return "Bad Request";
+    case 401:
+        return "Unauthorized";
     case 404:
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 411:
         return "Length Required";
     case 413:
@@ -153,10 +165,57 @@ const char* reasonPhrase(int status)
         return "Too Many Requests";
     case 431:
         return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
     case 503:
         return "Service Unavailable";
     }
     return "Error";
+}
+
+// A header's value is the same secret as `expected`, compared in time that depends on neither.
+bool sameSecret(const QByteArray& given, const QByteArray& expected)
+{
+    const QByteArray a = QCryptographicHash::hash(given, QCryptographicHash::Sha256);
+    const QByteArray b = QCryptographicHash::hash(expected, QCryptographicHash::Sha256);
+    unsigned char difference = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return difference == 0;
+}
+
+// RFC 9112: Content-Length is 1*DIGIT.
+bool parseContentLength(const QByteArray& value, std::int64_t& length)
+{
+    if (value.isEmpty() || value.size() > 18)
+        return false;
+    length = 0;
+    for (const char c : value) {
+        if (c < '0' || c > '9')
+            return false;
+        length = length * 10 + (c - '0');
+    }
+    return true;
+}
+
+// A chunk size: 1*HEXDIG. Sizes past what an int64 holds come out as the largest one, which is
+// over any body limit (and the limit check subtracts, so it cannot overflow).
+bool parseChunkSize(const QByteArray& value, std::int64_t& size)
+{
+    if (value.isEmpty())
+        return false;
+    std::uint64_t total = 0;
+    for (const char c : value) {
+        const int digit = c >= '0' && c <= '9'   ? c - '0'
+                          : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                          : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                 : -1;
+        if (digit < 0)
+            return false;
+        total = total > (std::uint64_t(INT64_MAX) >> 4) ? std::uint64_t(INT64_MAX) : total * 16 + unsigned(digit);
+    }
+    size = std::int64_t(std::min<std::uint64_t>(total, INT64_MAX));
+    return true;
 }
 
 } // namespace
@@ -295,23 +354,39 @@ private:
         if (task.protobuf) {
             error = decodeOtlpProtobuf(std::string_view(task.body.constData(), size_t(task.body.size())),
                                        task.logs, true, decoded);
-        } else {
+        } else if (!task.body.trimmed().isEmpty()) {
+            // An empty body, or an object without the list, is an empty request: a success.
             simdjson::dom::element document;
             if (m_parser.parse(task.body.constData(), size_t(task.body.size())).get(document) !=
-                simdjson::SUCCESS) {
-                task.done(errorAnswer(400, false, "the body is not valid JSON"), 0, 0);
+                    simdjson::SUCCESS ||
+                !document.is_object()) {
+                task.done(errorAnswer(400, false, "the body is not a JSON object"), 0, 0);
                 return;
             }
             const char* wanted = task.logs ? "resourceLogs" : "resourceSpans";
-            if (document.at_key(wanted).get_array().error() != simdjson::SUCCESS) {
+            const char* other = task.logs ? "resourceSpans" : "resourceLogs";
+            const auto list = document.at_key(wanted);
+            simdjson::dom::array otherList;
+            if (list.error() == simdjson::NO_SUCH_FIELD && !document.at_key(other).get_array().get(otherList) &&
+                otherList.size() > 0) {
+                // Empty for this path, but not empty: sent to the wrong one. Refused, not dropped.
                 task.done(errorAnswer(400, false,
-                                      std::string(task.logs ? "not an OTLP logs request"
-                                                            : "not an OTLP trace request") +
-                                          ": no " + wanted + " array"),
+                                      std::string("no ") + wanted + " but " + other + ": POST it to " +
+                                          (task.logs ? "/v1/traces" : "/v1/logs")),
                           0, 0);
                 return;
             }
-            error = decodeOtlpJson(document, true, decoded);
+            if (list.error() != simdjson::NO_SUCH_FIELD) {
+                if (list.get_array().error() != simdjson::SUCCESS) {
+                    task.done(errorAnswer(400, false,
+                                          std::string(task.logs ? "not an OTLP logs request"
+                                                                : "not an OTLP trace request") +
+                                              ": " + wanted + " is not an array"),
+                              0, 0);
+                    return;
+                }
+                error = decodeOtlpJson(document, true, decoded);
+            }
         }
         if (!error.empty()) {
             task.done(errorAnswer(400, task.protobuf, error), 0, 0);
@@ -440,24 +515,84 @@ public:
         : QObject(receiver), m_socket(socket), m_receiver(receiver)
     {
         socket->setParent(this);
+        // What the socket holds unread is bounded: while a request waits for the store, nothing
+        // is read, its buffer fills, and TCP makes the client wait.
+        socket->setReadBufferSize(readBufferBytes);
+        ++m_receiver->m_stats.connections;
+        m_deadline.setSingleShot(true);
+        connect(&m_deadline, &QTimer::timeout, this, &Connection::timedOut);
         connect(socket, &QTcpSocket::readyRead, this, &Connection::read);
         connect(socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
+        arm(Deadline::Idle);
+        if (socket->bytesAvailable() > 0) // a TLS socket may hold the first bytes already
+            QMetaObject::invokeMethod(this, &Connection::read, Qt::QueuedConnection);
+    }
+    ~Connection() override
+    {
+        if (m_receiver)
+            --m_receiver->m_stats.connections;
     }
 
 private:
     enum class State { Headers, Body, Chunked, Waiting, Closing };
+    enum class Deadline { None, Idle, Headers, Body, Closing };
+    static constexpr qint64 readBufferBytes = 1 << 20;
 
     void read()
     {
-        if (m_state == State::Waiting || m_state == State::Closing) {
-            if (m_state == State::Waiting)
-                m_buffer.append(m_socket->readAll());
-            else
-                m_socket->readAll();
+        if (m_state == State::Waiting)
+            return; // read again once answered
+        if (m_state == State::Closing) {
+            m_socket->readAll();
             return;
         }
         m_buffer.append(m_socket->readAll());
+        if (m_state == State::Headers && !m_buffer.isEmpty() && m_armed == Deadline::Idle)
+            arm(Deadline::Headers);
         process();
+    }
+
+    // One timer per connection, for whichever deadline applies now.
+    void arm(Deadline deadline)
+    {
+        m_armed = deadline;
+        const OtlpReceiverOptions& o = m_receiver->m_options;
+        const int ms = deadline == Deadline::Idle      ? o.idleTimeoutMs
+                       : deadline == Deadline::Headers ? o.headerTimeoutMs
+                       : deadline == Deadline::Body    ? o.bodyTimeoutMs
+                       : deadline == Deadline::Closing ? 5000
+                                                       : 0;
+        if (ms > 0)
+            m_deadline.start(ms);
+        else
+            m_deadline.stop();
+    }
+
+    void timedOut()
+    {
+        switch (m_armed) {
+        case Deadline::Idle:
+            close();
+            break;
+        case Deadline::Headers:
+            fail(408, "the request's headers did not arrive in time", true);
+            break;
+        case Deadline::Body:
+            fail(408, "the request's body did not arrive in time", true);
+            break;
+        case Deadline::Closing:
+            m_socket->abort(); // a client that does not read its answer
+            break;
+        case Deadline::None:
+            break;
+        }
+    }
+
+    void close()
+    {
+        m_state = State::Closing;
+        arm(Deadline::Closing);
+        m_socket->disconnectFromHost();
     }
 
     void process()
@@ -488,10 +623,14 @@ private:
             return false;
         }
         m_headers.clear();
+        bool repeatedLength = false;
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const qsizetype colon = lines[i].indexOf(':');
-            if (colon > 0)
-                m_headers[lines[i].left(colon).trimmed().toLower()] = lines[i].mid(colon + 1).trimmed();
+            if (colon <= 0)
+                continue;
+            const QByteArray name = lines[i].left(colon).trimmed().toLower();
+            repeatedLength = repeatedLength || (name == "content-length" && m_headers.contains(name));
+            m_headers[name] = lines[i].mid(colon + 1).trimmed();
         }
         m_keepAlive = requestLine[2] == "HTTP/1.1" ? m_headers.value("connection").toLower() != "close"
                                                    : m_headers.value("connection").toLower() == "keep-alive";
@@ -502,6 +641,17 @@ private:
         m_logs = path == "/v1/logs";
         if (path != "/v1/traces" && !m_logs && !m_feedback) {
             fail(404, "only /v1/traces, /v1/logs and /v1/feedback are served here", true);
+            return false;
+        }
+        const QByteArray& token = m_receiver->m_options.bearerToken;
+        if (!token.isEmpty() && !sameSecret(m_headers.value("authorization"), "Bearer " + token)) {
+            fail(401, "a bearer token is needed: Authorization: Bearer TOKEN", true);
+            return false;
+        }
+        // RFC 9112 6.3: framing that two parties could read differently is refused, not guessed.
+        if (repeatedLength ||
+            (m_headers.contains("transfer-encoding") && m_headers.contains("content-length"))) {
+            fail(400, "ambiguous message framing: one Content-Length, or chunked without one", true);
             return false;
         }
         if (m_feedback && m_protobuf) {
@@ -524,12 +674,14 @@ private:
         m_gzip = encoding == "gzip";
         m_body.clear();
         const std::int64_t limit = m_receiver->m_options.maxBodyBytes;
-        if (m_headers.value("transfer-encoding").toLower().contains("chunked")) {
+        if (m_headers.contains("transfer-encoding")) {
+            if (m_headers.value("transfer-encoding").toLower() != "chunked") {
+                fail(501, "the only transfer coding served is chunked", true);
+                return false;
+            }
             m_state = State::Chunked;
         } else if (m_headers.contains("content-length")) {
-            bool ok = false;
-            m_remaining = m_headers.value("content-length").toLongLong(&ok);
-            if (!ok || m_remaining < 0) {
+            if (!parseContentLength(m_headers.value("content-length"), m_remaining)) {
                 fail(400, "malformed Content-Length", true);
                 return false;
             }
@@ -544,6 +696,7 @@ private:
         }
         if (m_headers.value("expect").toLower() == "100-continue")
             m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        arm(Deadline::Body);
         return true;
     }
 
@@ -601,15 +754,14 @@ private:
                     fail(400, "malformed chunk size", true);
                 return false;
             }
-            bool ok = false;
-            const std::int64_t size =
-                m_buffer.left(lineEnd).split(';').value(0).trimmed().toLongLong(&ok, 16);
+            std::int64_t size = 0;
+            const bool ok = parseChunkSize(m_buffer.left(lineEnd).split(';').value(0).trimmed(), size);
             m_buffer.remove(0, lineEnd + 2);
-            if (!ok || size < 0) {
+            if (!ok) {
                 fail(400, "malformed chunk size", true);
                 return false;
             }
-            if (m_body.size() + size > limit) {
+            if (size > limit - m_body.size()) {
                 fail(413, "the body is larger than " + std::to_string(limit) + " bytes", true);
                 return false;
             }
@@ -634,6 +786,7 @@ private:
             m_body = std::move(inflated);
         }
         m_state = State::Waiting;
+        arm(Deadline::None);
         ++m_receiver->m_stats.requests;
         QPointer<Connection> self(this);
         QPointer<OtlpReceiver> receiver(m_receiver);
@@ -728,6 +881,7 @@ private:
             close = true;
         QByteArray head =
             "HTTP/1.1 " + QByteArray::number(answer.status) + ' ' + reasonPhrase(answer.status) +
+            (answer.status == 401 ? "\r\nWWW-Authenticate: Bearer realm=\"winnow\"" : "") +
             "\r\nContent-Type: " + answer.contentType +
             "\r\nContent-Length: " + QByteArray::number(answer.body.size()) +
             (answer.retryAfterSeconds > 0 ? "\r\nRetry-After: " + QByteArray::number(answer.retryAfterSeconds)
@@ -736,18 +890,19 @@ private:
         m_socket->write(head + answer.body);
         Q_EMIT m_receiver->requestHandled(answer.status, QString::fromStdString(answer.message));
         if (close) {
-            m_state = State::Closing;
-            m_socket->disconnectFromHost();
+            this->close();
             return;
         }
         m_state = State::Headers;
-        if (!m_buffer.isEmpty())
-            QMetaObject::invokeMethod(
-                this, [this] { process(); }, Qt::QueuedConnection);
+        arm(m_buffer.isEmpty() ? Deadline::Idle : Deadline::Headers);
+        // Pipelined requests, and what the socket held while this one waited.
+        QMetaObject::invokeMethod(this, &Connection::read, Qt::QueuedConnection);
     }
 
     QTcpSocket* m_socket;
-    OtlpReceiver* m_receiver;
+    QPointer<OtlpReceiver> m_receiver;
+    QTimer m_deadline;
+    Deadline m_armed = Deadline::None;
     State m_state = State::Headers;
     QByteArray m_buffer;
     QByteArray m_body;
@@ -773,10 +928,53 @@ OtlpReceiver::~OtlpReceiver()
     stop();
 }
 
+bool isLoopback(const QHostAddress& address)
+{
+    return address.isLoopback();
+}
+
 bool OtlpReceiver::start(QString* error)
 {
     if (m_server)
         return true;
+    auto refuse = [error](const QString& message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    if (!isLoopback(m_options.address) && m_options.bearerToken.isEmpty())
+        return refuse(QStringLiteral("listening on %1, which other machines can reach, needs a bearer token "
+                                     "(--token-file)")
+                          .arg(m_options.address.toString()));
+    const bool tls = !m_options.tlsCertificateFile.isEmpty() || !m_options.tlsKeyFile.isEmpty();
+    QSslConfiguration tlsConfiguration;
+    if (tls) {
+        if (!QSslSocket::supportsSsl())
+            return refuse(QStringLiteral("TLS is not available: Qt has no TLS backend here (%1)")
+                              .arg(QSslSocket::sslLibraryVersionString()));
+        QFile certificateFile(m_options.tlsCertificateFile), keyFile(m_options.tlsKeyFile);
+        if (!certificateFile.open(QIODevice::ReadOnly))
+            return refuse(QStringLiteral("cannot read the TLS certificate %1: %2")
+                              .arg(m_options.tlsCertificateFile, certificateFile.errorString()));
+        if (!keyFile.open(QIODevice::ReadOnly))
+            return refuse(QStringLiteral("cannot read the TLS key %1: %2")
+                              .arg(m_options.tlsKeyFile, keyFile.errorString()));
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certificateFile.readAll(), QSsl::Pem);
+        const QByteArray keyPem = keyFile.readAll();
+        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        if (chain.isEmpty())
+            return refuse(QStringLiteral("%1 holds no PEM certificate").arg(m_options.tlsCertificateFile));
+        if (key.isNull())
+            return refuse(
+                QStringLiteral("%1 holds no unencrypted PEM RSA or EC private key").arg(m_options.tlsKeyFile));
+        tlsConfiguration = QSslConfiguration::defaultConfiguration();
+        tlsConfiguration.setLocalCertificateChain(chain);
+        tlsConfiguration.setPrivateKey(key);
+        tlsConfiguration.setPeerVerifyMode(QSslSocket::VerifyNone); // clients authenticate by token
+        tlsConfiguration.setProtocol(QSsl::TlsV1_2OrLater);
+    }
     m_writer = std::make_unique<Writer>(m_store, m_options);
     QPointer<OtlpReceiver> self(this);
     m_writer->m_onCommit = [self](std::int64_t inserted) {
@@ -796,8 +994,17 @@ bool OtlpReceiver::start(QString* error)
             *error = QString::fromStdString(opened);
         return false;
     }
-    m_server = new QTcpServer(this);
-    connect(m_server, &QTcpServer::newConnection, this, &OtlpReceiver::accept);
+    if (tls) {
+        auto* server = new QSslServer(this);
+        server->setSslConfiguration(tlsConfiguration);
+        server->setHandshakeTimeout(m_options.headerTimeoutMs);
+        m_server = server;
+    } else {
+        m_server = new QTcpServer(this);
+    }
+    // Emitted once a connection is ready to read: for TLS, after its handshake.
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &OtlpReceiver::accept);
+    connect(m_server, &QTcpServer::acceptError, this, &OtlpReceiver::acceptFailed);
     if (!m_server->listen(m_options.address, m_options.port)) {
         if (error)
             *error = m_server->errorString();
@@ -811,8 +1018,32 @@ bool OtlpReceiver::start(QString* error)
 
 void OtlpReceiver::accept()
 {
-    while (QTcpSocket* socket = m_server->nextPendingConnection())
+    while (QTcpSocket* socket = m_server->nextPendingConnection()) {
+        m_acceptBackoffMs = 0;
+        if (m_stats.connections >= m_options.maxConnections) {
+            ++m_stats.refusedConnections;
+            socket->write("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+                          "Connection: close\r\n\r\n");
+            socket->disconnectFromHost();
+            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            QTimer::singleShot(2000, socket, [socket] { socket->abort(); });
+            continue;
+        }
         new Connection(socket, this);
+    }
+}
+
+// QTcpServer pauses accepting on an error that is not temporary, such as running out of file
+// descriptors; accepting again at once would spin, never again would leave the port dead. Wait,
+// longer each time up to a second, then try again.
+void OtlpReceiver::acceptFailed()
+{
+    ++m_stats.acceptErrors;
+    m_acceptBackoffMs = std::clamp(m_acceptBackoffMs * 2, 50, 1000);
+    QTimer::singleShot(m_acceptBackoffMs, this, [this] {
+        if (m_server)
+            m_server->resumeAccepting();
+    });
 }
 
 void OtlpReceiver::stop()

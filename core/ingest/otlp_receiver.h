@@ -8,10 +8,19 @@
 // several requests: a trace becomes an interaction when its root span arrives, or after `quietSeconds`
 // without new spans for it, or when the receiver stops.
 //
-// Answers: 200 with an ExportTraceServiceResponse in the request's encoding; 400 for a body that
-// is not a valid request (with a google.rpc.Status message); 404 for other paths, 405 for other
-// methods, 411 without a length, 413 over `maxBodyBytes` (before or after gunzip), 415 for other
-// content types or encodings.
+// Answers: 200 with an ExportTraceServiceResponse in the request's encoding (also for an empty
+// request, as the OTLP specification asks); 400 for a body that is not a valid request (with a
+// google.rpc.Status message) or for ambiguous framing (two Content-Length headers, a length with
+// chunked transfer encoding); 401 without the bearer token when one is set; 404 for other paths,
+// 405 for other methods, 408 for a request that does not arrive in time, 411 without a length, 413
+// over `maxBodyBytes` (before or after gunzip), 415 for other content types or encodings, 429 and
+// 503 with Retry-After when the receiver is full, 501 for transfer codings other than chunked.
+//
+// Exposure: it listens on loopback unless told otherwise; any other address needs a bearer token
+// (checked in constant time), and TLS is offered (a PEM certificate and key). Resources per
+// client are bounded: open connections, time to send headers and body, idle keep-alive time, and
+// what a connection buffers while its request waits for the store (it is not read meanwhile, so
+// TCP pushes back on the client).
 
 #include <QHostAddress>
 #include <QObject>
@@ -38,6 +47,19 @@ struct OtlpReceiverOptions
     std::int64_t maxPendingBytes = 256ll << 20;
     // Requests waiting for the writer: past this, 503 with Retry-After.
     int maxQueuedRequests = 64;
+    // Connections open at once: more are answered 503 and closed.
+    int maxConnections = 256;
+    // A request's headers must arrive within this of its first byte, its body within
+    // bodyTimeoutMs of its headers (408 otherwise); a kept-alive connection idle this long is closed.
+    int headerTimeoutMs = 10'000;
+    int bodyTimeoutMs = 120'000;
+    int idleTimeoutMs = 60'000;
+    // Every request must carry "Authorization: Bearer TOKEN" when set; required for an address
+    // other than loopback.
+    QByteArray bearerToken;
+    // TLS when both are set: PEM files.
+    QString tlsCertificateFile;
+    QString tlsKeyFile;
     // At stop, commit every trace still waiting as it is (the default), or leave its spans stored
     // for the next start to complete (what a crash leaves).
     bool completeWaitingAtStop = true;
@@ -50,6 +72,9 @@ struct OtlpReceiverStats
     std::int64_t spans = 0;
     std::int64_t logRecords = 0;
     std::int64_t interactions = 0; // committed
+    std::int64_t connections = 0;  // open now
+    std::int64_t refusedConnections = 0; // over maxConnections
+    std::int64_t acceptErrors = 0; // e.g. out of file descriptors: accepting pauses, then resumes
 };
 
 class OtlpReceiver : public QObject
@@ -76,11 +101,16 @@ private:
     class Writer;
     class Connection;
     void accept();
+    void acceptFailed();
     std::shared_ptr<StoreWriter> m_store;
     OtlpReceiverOptions m_options;
     QTcpServer* m_server = nullptr;
     std::unique_ptr<Writer> m_writer;
     OtlpReceiverStats m_stats;
+    int m_acceptBackoffMs = 0;
 };
+
+// Whether an address can be reached only from this machine.
+bool isLoopback(const QHostAddress& address);
 
 } // namespace winnow

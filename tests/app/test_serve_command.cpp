@@ -55,3 +55,48 @@ TEST_F(Cli, ServeReceivesTracesAndWatchesFilesUntilSigterm)
     EXPECT_EQ(result.json().value(QStringLiteral("interactions")).toInt(), 5);
     EXPECT_EQ(run({"--db", db(), "serve", "--otlp", "nowhere"}).exitCode, 2);
 }
+
+TEST_F(Cli, ServeBeyondLoopbackNeedsATokenFile)
+{
+    const auto refused = run({"--db", db(), "serve", "--otlp", "0.0.0.0:0"});
+    EXPECT_NE(refused.exitCode, 0);
+    EXPECT_NE(refused.err.find("--token-file"), std::string::npos) << refused.err;
+    std::ofstream(path("short.txt")) << "abc\n";
+    const auto weak = run({"--db", db(), "serve", "--otlp", "0.0.0.0:0", "--token-file", path("short.txt")});
+    EXPECT_EQ(weak.exitCode, 2);
+    EXPECT_NE(weak.err.find("16 characters"), std::string::npos) << weak.err;
+    EXPECT_EQ(run({"--db", db(), "serve", "--tls-cert", path("short.txt")}).exitCode, 2); // needs --tls-key
+
+    std::ofstream(path("token.txt")) << "a-long-enough-secret-token\n";
+    const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "0.0.0.0:0", "--token-file", path("token.txt"), "--json"});
+    quint16 port = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!port && std::chrono::steady_clock::now() < deadline) {
+        const std::string err = test::slurp(path("err.txt"));
+        const auto at = err.find("listening on ");
+        if (at != std::string::npos)
+            port = static_cast<quint16>(std::atoi(err.c_str() + at + 13));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_NE(port, 0) << test::slurp(path("err.txt"));
+    EXPECT_NE(test::slurp(path("err.txt")).find("bearer token required"), std::string::npos);
+    auto status = [port](const QByteArray& authorization) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (!socket.waitForConnected(5000))
+            return 0;
+        socket.write("POST /v1/traces HTTP/1.1\r\nContent-Type: application/json\r\n" + authorization +
+                     "Content-Length: 2\r\n\r\n{}");
+        QByteArray answer;
+        while (!answer.contains("\r\n\r\n") && socket.waitForReadyRead(10000))
+            answer += socket.readAll();
+        return answer.mid(9, 3).toInt();
+    };
+    EXPECT_EQ(status({}), 401);
+    EXPECT_EQ(status("Authorization: Bearer a-long-enough-secret-tokeN\r\n"), 401);
+    EXPECT_EQ(status("Authorization: Bearer a-long-enough-secret-token\r\n"), 200);
+    kill(pid, SIGTERM);
+    const auto result = finish(pid);
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(result.json().value(QStringLiteral("rejected")).toInt(), 2) << result.out;
+}

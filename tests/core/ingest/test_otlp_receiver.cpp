@@ -11,14 +11,21 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QElapsedTimer>
 #include <QJsonObject>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QThread>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 #include <sstream>
+
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -30,7 +37,7 @@ namespace {
 class ReceiverThread
 {
 public:
-    ReceiverThread(const std::string& store, OtlpReceiverOptions options)
+    ReceiverThread(const std::string& store, OtlpReceiverOptions options, QString* startError = nullptr)
         : m_writer(StoreWriter::open(store).take())
     {
         options.port = 0;
@@ -40,7 +47,10 @@ public:
         QString error;
         QMetaObject::invokeMethod(
             m_receiver, [&] { m_started = m_receiver->start(&error); }, Qt::BlockingQueuedConnection);
-        EXPECT_TRUE(m_started) << error.toStdString();
+        if (startError)
+            *startError = error;
+        else
+            EXPECT_TRUE(m_started) << error.toStdString();
         m_port = m_receiver->port();
     }
     ~ReceiverThread() { stop(); }
@@ -61,7 +71,17 @@ public:
         m_thread.wait();
     }
     quint16 port() const { return m_port; }
+    bool started() const { return m_started; }
     const OtlpReceiverStats& stats() const { return m_stats; }
+    StoreWriter& writer() { return *m_writer; }
+    // The receiver's figures now, asked on its thread.
+    OtlpReceiverStats liveStats()
+    {
+        OtlpReceiverStats stats;
+        QMetaObject::invokeMethod(
+            m_receiver, [&] { stats = m_receiver->stats(); }, Qt::BlockingQueuedConnection);
+        return stats;
+    }
 
 private:
     std::shared_ptr<StoreWriter> m_writer;
@@ -560,4 +580,359 @@ TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
         post(receiver.port(), "Content-Type: application/json\r\n", demoRequest(dir, 1, 3), true, "/v1/logs");
     EXPECT_EQ(wrong.status, 400);
     EXPECT_NE(wrong.body.indexOf("resourceLogs"), -1) << wrong.body.toStdString();
+}
+
+// Abuse: each answered with the right status, with bounded memory, while valid traffic is served
+// during and after.
+
+namespace {
+
+// Whether the server closed the connection within `ms`.
+bool closedWithin(QTcpSocket& socket, int ms)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < ms) {
+        socket.waitForReadyRead(50);
+        socket.readAll();
+    }
+    return socket.state() != QAbstractSocket::ConnectedState;
+}
+
+QByteArray framed(const QByteArray& body, const QByteArray& path = "/v1/traces",
+                  const QByteArray& type = "application/json", const QByteArray& more = {})
+{
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + type + "\r\n" + more +
+           "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+bool stillServes(quint16 port)
+{
+    return post(port, "Content-Type: application/json\r\n", "{\"resourceSpans\":[]}").status == 200;
+}
+
+} // namespace
+
+TEST(OtlpReceiver, AnEmptyExportRequestIsASuccess)
+{
+    test::TempDir dir;
+    ReceiverThread receiver(dir.path("s.db"), {});
+    const quint16 port = receiver.port();
+    for (const QByteArray path : {QByteArray("/v1/traces"), QByteArray("/v1/logs")}) {
+        for (const QByteArray body : {QByteArray(), QByteArray("{}"), QByteArray(" \n"),
+                                      QByteArray("{\"resourceSpans\":[]}"), QByteArray("{\"resourceLogs\":[]}")}) {
+            // An empty list of the other signal is empty too: nothing sent to the wrong path is lost.
+            const Reply reply = post(port, "Content-Type: application/json\r\n", body, true, path);
+            EXPECT_EQ(reply.status, 200) << path.toStdString() << " " << body.toStdString() << " "
+                                         << reply.body.toStdString();
+        }
+        const Reply protobuf = post(port, "Content-Type: application/x-protobuf\r\n", {}, true, path);
+        EXPECT_EQ(protobuf.status, 200) << path.toStdString();
+    }
+    // Wrong types are the client's mistake, said so.
+    for (const QByteArray body : {QByteArray("[]"), QByteArray("{\"resourceSpans\":{}}"),
+                                  QByteArray("{\"resourceSpans\":[{\"scopeSpans\":7}]}"),
+                                  QByteArray("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":\"x\"}]}]}"),
+                                  QByteArray("7")}) {
+        const Reply reply = post(port, "Content-Type: application/json\r\n", body);
+        EXPECT_EQ(reply.status, 400) << body.toStdString();
+    }
+    // A trace request sent to the logs path is not taken as an empty logs request.
+    const Reply misrouted =
+        post(port, "Content-Type: application/json\r\n", demoRequest(dir, 1, 3), true, "/v1/logs");
+    EXPECT_EQ(misrouted.status, 400);
+    EXPECT_EQ(count(dir.path("s.db"), "interactions"), 0);
+    EXPECT_TRUE(stillServes(port));
+}
+
+TEST(OtlpReceiver, RefusesAmbiguousFramingAndHugeChunks)
+{
+    test::TempDir dir;
+    ReceiverThread receiver(dir.path("s.db"), {});
+    const quint16 port = receiver.port();
+    const QByteArray json = "Content-Type: application/json\r\n";
+    // RFC 9112: two lengths, or a length with chunked, could be read two ways by two parties.
+    EXPECT_EQ(post(port, json + "Content-Length: 2\r\nContent-Length: 2\r\n", "{}", false).status, 400);
+    EXPECT_EQ(post(port, json + "Content-Length: 2\r\nContent-Length: 20\r\n", "{}", false).status, 400);
+    EXPECT_EQ(post(port, json + "Transfer-Encoding: chunked\r\nContent-Length: 7\r\n", "2\r\n{}\r\n0\r\n\r\n", false)
+                  .status,
+              400);
+    EXPECT_EQ(post(port, json + "Content-Length: +2\r\n", "{}", false).status, 400);
+    EXPECT_EQ(post(port, json + "Transfer-Encoding: gzip, chunked\r\n", "2\r\n{}\r\n0\r\n\r\n", false).status, 501);
+    // A chunk size near 2^63 after a first chunk: the sum overflowed the limit check, and the
+    // receiver went on buffering what the client sent.
+    for (const QByteArray size : {QByteArray("7ffffffffffffff0"), QByteArray("ffffffffffffffffffff")}) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        ASSERT_TRUE(socket.waitForConnected(5000));
+        const Reply reply = exchange(socket, "POST /v1/traces HTTP/1.1\r\n" + json +
+                                                 "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"resourceSpans\"\r\n" +
+                                                 size + "\r\n" + QByteArray(100000, ' '));
+        EXPECT_EQ(reply.status, 413) << size.toStdString();
+        EXPECT_TRUE(closedWithin(socket, 5000));
+    }
+    EXPECT_TRUE(stillServes(port));
+}
+
+TEST(OtlpReceiver, PipelinedRequestsAreAnsweredInOrder)
+{
+    test::TempDir dir;
+    const QByteArray traces = demoRequest(dir, 3, 11);
+    ReceiverThread receiver(dir.path("s.db"), {});
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, receiver.port());
+    ASSERT_TRUE(socket.waitForConnected(5000));
+    // Three requests in one write: each answered, in order; the refusal in the middle closes the
+    // connection after its answer (what follows it is not read).
+    socket.write(framed(traces) + framed("{}", "/v1/logs") + framed("{}", "/v1/metrics") + framed("{}"));
+    QByteArray answers;
+    while (socket.waitForReadyRead(3000))
+        answers += socket.readAll();
+    const qsizetype ok = answers.indexOf("HTTP/1.1 200"), second = answers.indexOf("HTTP/1.1 200", ok + 1),
+                    missing = answers.indexOf("HTTP/1.1 404");
+    EXPECT_TRUE(ok == 0 && second > ok && missing > second) << answers.toStdString();
+    EXPECT_EQ(answers.count("HTTP/1.1 "), 3);
+    receiver.stop();
+    EXPECT_EQ(count(dir.path("s.db"), "interactions"), 3);
+    EXPECT_EQ(receiver.stats().requests, 2);
+}
+
+TEST(OtlpReceiver, SlowAndIdleClientsAreClosed)
+{
+    test::TempDir dir;
+    OtlpReceiverOptions options;
+    options.headerTimeoutMs = 400;
+    options.bodyTimeoutMs = 400;
+    options.idleTimeoutMs = 400;
+    ReceiverThread receiver(dir.path("s.db"), options);
+    const quint16 port = receiver.port();
+    {
+        QTcpSocket idle; // connects and says nothing
+        idle.connectToHost(QHostAddress::LocalHost, port);
+        ASSERT_TRUE(idle.waitForConnected(5000));
+        EXPECT_TRUE(closedWithin(idle, 5000));
+    }
+    {
+        QTcpSocket slow; // a byte at a time, never finishing its headers
+        slow.connectToHost(QHostAddress::LocalHost, port);
+        ASSERT_TRUE(slow.waitForConnected(5000));
+        QByteArray answer;
+        const QByteArray request = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+        QElapsedTimer timer;
+        timer.start();
+        for (qsizetype i = 0; slow.state() == QAbstractSocket::ConnectedState && timer.elapsed() < 5000; ++i) {
+            slow.write(request.mid(i % request.size(), 1));
+            slow.waitForBytesWritten(100);
+            if (slow.waitForReadyRead(100))
+                answer += slow.readAll();
+        }
+        answer += slow.readAll();
+        EXPECT_TRUE(answer.startsWith("HTTP/1.1 408")) << answer.toStdString();
+        EXPECT_LT(timer.elapsed(), 4000);
+    }
+    {
+        QTcpSocket stalled; // headers, then a tenth of the body
+        stalled.connectToHost(QHostAddress::LocalHost, port);
+        ASSERT_TRUE(stalled.waitForConnected(5000));
+        const Reply reply = exchange(
+            stalled, "POST /v1/traces HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"re");
+        EXPECT_EQ(reply.status, 408);
+        EXPECT_TRUE(closedWithin(stalled, 5000));
+    }
+    {
+        QTcpSocket kept; // answered, then left idle
+        kept.connectToHost(QHostAddress::LocalHost, port);
+        ASSERT_TRUE(kept.waitForConnected(5000));
+        EXPECT_EQ(exchange(kept, framed("{}")).status, 200);
+        EXPECT_TRUE(closedWithin(kept, 5000));
+    }
+    EXPECT_TRUE(stillServes(port));
+    QElapsedTimer timer;
+    timer.start();
+    while (receiver.liveStats().connections > 0 && timer.elapsed() < 5000)
+        QThread::msleep(20);
+    EXPECT_EQ(receiver.liveStats().connections, 0);
+}
+
+TEST(OtlpReceiver, OpenConnectionsAreCapped)
+{
+    test::TempDir dir;
+    OtlpReceiverOptions options;
+    options.maxConnections = 50;
+    ReceiverThread receiver(dir.path("s.db"), options);
+    const quint16 port = receiver.port();
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 200; ++i) {
+        idle.push_back(std::make_unique<QTcpSocket>());
+        idle.back()->connectToHost(QHostAddress::LocalHost, port);
+        ASSERT_TRUE(idle.back()->waitForConnected(5000));
+    }
+    // The ones past the cap are told to come back and closed.
+    int refused = 0;
+    for (auto& socket : idle)
+        if (closedWithin(*socket, 100))
+            ++refused;
+    EXPECT_EQ(refused, 150);
+    const OtlpReceiverStats stats = receiver.liveStats();
+    EXPECT_EQ(stats.connections, 50);
+    EXPECT_EQ(stats.refusedConnections, 150);
+    QTcpSocket extra; // told at once, before it sends anything
+    extra.connectToHost(QHostAddress::LocalHost, port);
+    ASSERT_TRUE(extra.waitForConnected(5000));
+    QByteArray told;
+    while (!told.contains("\r\n\r\n") && extra.waitForReadyRead(5000))
+        told += extra.readAll();
+    EXPECT_TRUE(told.startsWith("HTTP/1.1 503")) << told.toStdString();
+    EXPECT_TRUE(told.contains("Retry-After:"));
+    idle.clear(); // they go away: room again
+    QElapsedTimer timer;
+    timer.start();
+    while (receiver.liveStats().connections > 0 && timer.elapsed() < 5000)
+        QThread::msleep(20);
+    EXPECT_TRUE(stillServes(port));
+}
+
+TEST(OtlpReceiver, AClientThatKeepsSendingWhileItsRequestWaitsIsNotBuffered)
+{
+    test::TempDir dir;
+    ReceiverThread receiver(dir.path("s.db"), {});
+    // The store's writer is busy: the request waits.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    receiver.writer().submit(WritePriority::Interactive, [released](WriteTransaction&) { released.wait(); });
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, receiver.port());
+    ASSERT_TRUE(socket.waitForConnected(5000));
+    socket.write(framed(demoRequest(dir, 2, 5)));
+    const qint64 flood = 64ll << 20;
+    socket.write(QByteArray(flood, 'x'));
+    for (int i = 0; i < 20; ++i)
+        socket.waitForBytesWritten(100);
+    // What the kernel and the receiver's socket buffer hold is a few megabytes; the rest waits on
+    // the client's side because nobody reads it.
+    EXPECT_GT(socket.bytesToWrite(), flood / 2);
+    release.set_value();
+    QByteArray answer;
+    while (!answer.contains("\r\n\r\n") && socket.waitForReadyRead(5000))
+        answer += socket.readAll();
+    EXPECT_TRUE(answer.startsWith("HTTP/1.1 200")) << answer.left(60).toStdString();
+    // The flood is then read as the next request: garbage, refused, the connection closed.
+    EXPECT_TRUE(closedWithin(socket, 10000));
+    EXPECT_TRUE(stillServes(receiver.port()));
+}
+
+TEST(OtlpReceiver, AGzipBombIsRefusedAtTheLimit)
+{
+    test::TempDir dir;
+    ReceiverThread receiver(dir.path("s.db"), {}); // the default limit, 64 MB
+    // 1 GB of zeros, about a megabyte on the wire.
+    z_stream stream{};
+    deflateInit2(&stream, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
+    const QByteArray zeros(16 << 20, '\0');
+    QByteArray bomb;
+    char out[1 << 16];
+    for (int i = 0; i < 64; ++i) {
+        stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.constData()));
+        stream.avail_in = uInt(zeros.size());
+        do {
+            stream.next_out = reinterpret_cast<Bytef*>(out);
+            stream.avail_out = sizeof out;
+            deflate(&stream, i == 63 ? Z_FINISH : Z_NO_FLUSH);
+            bomb.append(out, qsizetype(sizeof out - stream.avail_out));
+        } while (stream.avail_out == 0);
+    }
+    deflateEnd(&stream);
+    ASSERT_LT(bomb.size(), 2 << 20);
+    const Reply reply = post(receiver.port(), "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", bomb);
+    EXPECT_EQ(reply.status, 413);
+    EXPECT_TRUE(reply.body.contains("inflates"));
+    EXPECT_TRUE(stillServes(receiver.port()));
+}
+
+TEST(OtlpReceiver, RunningOutOfFileDescriptorsPausesAcceptingThenResumes)
+{
+    test::TempDir dir;
+    ReceiverThread receiver(dir.path("s.db"), {});
+    const quint16 port = receiver.port();
+    rlimit original{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &original), 0);
+    rlimit lowered = original;
+    lowered.rlim_cur = std::min<rlim_t>(original.rlim_cur, 512);
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+    // Every descriptor taken but one, which the client's socket gets: the receiver's accept fails.
+    std::vector<int> taken;
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
+        taken.push_back(fd);
+    ASSERT_FALSE(taken.empty());
+    ::close(taken.back());
+    taken.pop_back();
+    rusage before{}, after{};
+    getrusage(RUSAGE_SELF, &before);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    const bool connected = socket.waitForConnected(5000); // the kernel completes it; nobody accepts
+    QThread::msleep(1500);
+    getrusage(RUSAGE_SELF, &after);
+    for (const int fd : taken)
+        ::close(fd);
+    setrlimit(RLIMIT_NOFILE, &original);
+    ASSERT_TRUE(connected);
+    // It did not spin: well under a core's second in a second and a half.
+    const double cpu = double(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
+                              before.ru_stime.tv_sec) +
+                       double(after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
+                              before.ru_stime.tv_usec) /
+                           1e6;
+    EXPECT_LT(cpu, 0.75);
+    EXPECT_GE(receiver.liveStats().acceptErrors, 1);
+    // Descriptors are back: the waiting client is taken and served.
+    EXPECT_EQ(exchange(socket, framed("{}")).status, 200);
+    EXPECT_TRUE(stillServes(port));
+}
+
+TEST(OtlpReceiver, ATokenIsNeededBeyondLoopbackAndTlsIsOffered)
+{
+    test::TempDir dir;
+    OtlpReceiverOptions open;
+    open.address = QHostAddress::AnyIPv4;
+    QString error;
+    {
+        ReceiverThread refused(dir.path("s.db"), open, &error);
+        EXPECT_FALSE(refused.started());
+        EXPECT_NE(error.indexOf(QStringLiteral("token")), -1) << error.toStdString();
+    }
+    OtlpReceiverOptions guarded = open;
+    guarded.bearerToken = "s3cret-token";
+    {
+        ReceiverThread receiver(dir.path("s.db"), guarded);
+        const quint16 port = receiver.port();
+        const Reply without = post(port, "Content-Type: application/json\r\n", "{}");
+        EXPECT_EQ(without.status, 401);
+        EXPECT_TRUE(without.headers.contains("WWW-Authenticate: Bearer"));
+        EXPECT_EQ(post(port, "Content-Type: application/json\r\nAuthorization: Bearer s3cret-tokeN\r\n", "{}").status,
+                  401);
+        EXPECT_EQ(post(port, "Content-Type: application/json\r\nAuthorization: Bearer s3cret-token\r\n", "{}").status,
+                  200);
+    }
+    if (!QSslSocket::supportsSsl())
+        GTEST_SKIP() << "Qt has no TLS backend here";
+    OtlpReceiverOptions tls = guarded;
+    tls.tlsCertificateFile = QString::fromStdString(test::dataFile("tls/localhost.crt"));
+    tls.tlsKeyFile = QString::fromStdString(test::dataFile("tls/localhost.key"));
+    ReceiverThread receiver(dir.path("s.db"), tls);
+    QSslSocket secure;
+    secure.setPeerVerifyMode(QSslSocket::VerifyNone); // the test's certificate is self-signed
+    secure.connectToHostEncrypted(QStringLiteral("127.0.0.1"), receiver.port());
+    ASSERT_TRUE(secure.waitForEncrypted(10000)) << secure.errorString().toStdString();
+    const QByteArray body = demoRequest(dir, 2, 21);
+    const Reply reply = exchange(secure, framed(body, "/v1/traces", "application/json",
+                                                "Authorization: Bearer s3cret-token\r\n"));
+    EXPECT_EQ(reply.status, 200) << reply.body.toStdString();
+    // Plain HTTP to the TLS port gets no answer a client could mistake for success.
+    QTcpSocket plain;
+    plain.connectToHost(QHostAddress::LocalHost, receiver.port());
+    ASSERT_TRUE(plain.waitForConnected(5000));
+    EXPECT_NE(exchange(plain, framed("{}")).status, 200);
+    receiver.stop();
+    EXPECT_EQ(count(dir.path("s.db"), "interactions"), 2);
 }
