@@ -1,6 +1,8 @@
 #include "app/command.h"
 #include "app/render.h"
 #include "core/store/database.h"
+#include "core/store/schema.h"
+#include "core/util/version.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -55,7 +57,7 @@ bool hasCommand(int argc, char** argv)
     AppOptions ignored;
     for (int i = scanGlobalOptions(argc, argv, ignored); i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h")
+        if (arg == "--help" || arg == "-h" || arg == "--version")
             return true;
         // A word is a command (an unknown one is reported, not taken for the app); options of
         // Qt's own (-platform offscreen, -style ...) belong to the app.
@@ -66,12 +68,30 @@ bool hasCommand(int argc, char** argv)
 
 int run(int argc, char** argv)
 {
+    {
+        AppOptions ignored;
+        const int first = scanGlobalOptions(argc, argv, ignored);
+        if (first < argc && std::string(argv[first]) == "--version") {
+            bool json = false;
+            for (int i = 1; i < argc; ++i)
+                json = json || std::string(argv[i]) == "--json";
+            if (json)
+                std::cout << "{\"version\":\"" << winnowVersion() << "\",\"schema\":" << latestSchemaVersion()
+                          << "}\n";
+            else
+                std::cout << versionLine() << "\n";
+            return exitOk;
+        }
+    }
     CLI::App app(description, "winnow");
     app.get_formatter()->column_width(36);
     Context context;
     app.add_option("--db", context.dbPath, "The store (default: ~/.local/share/winnow/winnow.db)")
         ->type_name("PATH");
     app.add_flag("--json", context.json, "Machine-readable output");
+    // Read before parsing (above); declared for --help.
+    bool versionAsked = false;
+    app.add_flag("--version", versionAsked, "The version, and the store schema version it writes");
     app.add_option("--reviewer", context.reviewer, "Who is reviewing (default: the login name)")
         ->type_name("NAME");
     app.require_subcommand(1);

@@ -12,7 +12,9 @@
 #include "core/store/deletion.h"
 #include "core/store/interaction_store.h"
 #include "core/store/source_store.h"
+#include "core/store/schema.h"
 #include "core/store/store_writer.h"
+#include "core/util/version.h"
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/interactions/interactions_page.h"
 #include "ui/pages.h"
@@ -31,6 +33,7 @@
 #include <QListWidget>
 #include <QLocale>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QStackedWidget>
@@ -262,6 +265,24 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
         showScreen(QStringLiteral("interactions"));
         if (auto* search = interactions()->findChild<QLineEdit*>())
             search->setFocus();
+    });
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    auto* about = help->addAction(tr("&About Winnow"));
+    connect(about, &QAction::triggered, this, [this] {
+        auto* box = new QMessageBox(QMessageBox::Information, tr("About Winnow"),
+                                    tr("<b>Winnow %1</b><p>Store schema version %2 · Qt %3</p>"
+                                       "<p>Closes the loop for AI agents in production: ingest their logs, find "
+                                       "the feedback in them, evaluate, review, guard and export for "
+                                       "training.</p><p>Store: %4</p>")
+                                        .arg(QString::fromLatin1(winnowVersion()))
+                                        .arg(latestSchemaVersion())
+                                        .arg(QString::fromLatin1(qVersion()),
+                                             storePath().toHtmlEscaped()),
+                                    QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("aboutBox"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open(); // window-modal, without a nested event loop
     });
 
     restoreGeometry(settings::windowGeometry.value());

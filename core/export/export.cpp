@@ -11,6 +11,7 @@
 #include "core/store/store_writer.h"
 #include "core/util/json.h"
 #include "core/util/text.h"
+#include "core/util/version.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -24,10 +25,6 @@
 #include <fstream>
 #include <set>
 #include <unistd.h>
-
-#ifndef WINNOW_VERSION
-#define WINNOW_VERSION "unknown"
-#endif
 
 namespace winnow {
 
@@ -788,7 +785,7 @@ Result<ExportResult> runExport(Database& reader, StoreWriter& writer, const Expo
         QJsonObject manifest;
         manifest.insert(QStringLiteral("schema"), QStringLiteral("winnow.export-manifest"));
         manifest.insert(QStringLiteral("schema_version"), 1);
-        manifest.insert(QStringLiteral("winnow_version"), QStringLiteral(WINNOW_VERSION));
+        manifest.insert(QStringLiteral("winnow_version"), QString::fromLatin1(winnowVersion()));
         manifest.insert(QStringLiteral("format"), QLatin1String(exportFormatName(definition.format)));
         manifest.insert(QStringLiteral("definition"), definitionObject(definition));
         manifest.insert(QStringLiteral("slice_interactions"), double(selection.ids.size()));

@@ -1,6 +1,8 @@
 // What every command shares: the table, help, exit codes, and stores it cannot use.
 
 #include "cli_test_helpers.h"
+#include "core/store/schema.h"
+#include "core/util/version.h"
 
 #include <filesystem>
 
@@ -132,4 +134,16 @@ TEST_F(Cli, AReadOnlyStoreIsReadByEveryReadCommand)
     EXPECT_EQ(write.exitCode, 1);
     EXPECT_EQ(write.err, "winnow: " + store + " is read-only\n");
     chmod(folder.c_str(), 0755);
+}
+
+TEST_F(Cli, VersionSaysTheVersionAndTheStoreSchema)
+{
+    const auto plain = run({"--version"});
+    EXPECT_EQ(plain.exitCode, 0);
+    EXPECT_EQ(plain.out, versionLine() + "\n");
+    EXPECT_NE(plain.out.find("store schema " + std::to_string(latestSchemaVersion())), std::string::npos);
+    const auto json = run({"--json", "--version"});
+    EXPECT_EQ(json.exitCode, 0);
+    EXPECT_EQ(json.json().value(QStringLiteral("version")).toString().toStdString(), winnowVersion());
+    EXPECT_EQ(json.json().value(QStringLiteral("schema")).toInt(), latestSchemaVersion());
 }

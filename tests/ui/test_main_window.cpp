@@ -1,5 +1,7 @@
 #include "core/ingest/otlp_receiver.h"
 #include "core/store/database.h"
+#include "core/store/schema.h"
+#include "core/util/version.h"
 #include "ui/dashboard/dashboard_page.h"
 #include "ui/main_window.h"
 #include "ui/pages.h"
@@ -7,6 +9,7 @@
 #include "widget_test_helpers.h"
 
 #include <QLabel>
+#include <QMessageBox>
 #include <QSignalSpy>
 #include <QTcpSocket>
 
@@ -162,4 +165,22 @@ TEST(MainWindow, AReadOnlyStoreOpensReadOnlyAndSaysSo)
     }));
     EXPECT_FALSE(window.setReceiverOn(true, 0));
     chmod(folder.c_str(), 0755);
+}
+
+TEST(MainWindow, TheAboutBoxSaysTheVersionAndTheSchema)
+{
+    QTemporaryDir dir;
+    MainWindow window(dir.filePath(QStringLiteral("fresh.db")));
+    window.show();
+    QAction* about = nullptr;
+    for (QAction* action : window.findChildren<QAction*>())
+        if (action->text() == MainWindow::tr("&About Winnow"))
+            about = action;
+    ASSERT_TRUE(about);
+    about->trigger();
+    auto* box = window.findChild<QMessageBox*>(QStringLiteral("aboutBox"));
+    ASSERT_TRUE(box);
+    EXPECT_NE(box->text().indexOf(QString::fromLatin1(winnowVersion())), -1) << box->text().toStdString();
+    EXPECT_NE(box->text().indexOf(QStringLiteral("schema version %1").arg(latestSchemaVersion())), -1);
+    box->close();
 }
