@@ -2,6 +2,7 @@
 
 #include "core/ingest/batch.h"
 #include "core/ingest/feedback_import.h"
+#include "core/ingest/http_request.h"
 #include "core/ingest/otlp.h"
 #include "core/ingest/otlp_runs.h"
 #include "core/ingest/pricing.h"
@@ -182,40 +183,6 @@ bool sameSecret(const QByteArray& given, const QByteArray& expected)
     for (qsizetype i = 0; i < a.size(); ++i)
         difference |= static_cast<unsigned char>(a[i] ^ b[i]);
     return difference == 0;
-}
-
-// RFC 9112: Content-Length is 1*DIGIT.
-bool parseContentLength(const QByteArray& value, std::int64_t& length)
-{
-    if (value.isEmpty() || value.size() > 18)
-        return false;
-    length = 0;
-    for (const char c : value) {
-        if (c < '0' || c > '9')
-            return false;
-        length = length * 10 + (c - '0');
-    }
-    return true;
-}
-
-// A chunk size: 1*HEXDIG. Sizes past what an int64 holds come out as the largest one, which is
-// over any body limit (and the limit check subtracts, so it cannot overflow).
-bool parseChunkSize(const QByteArray& value, std::int64_t& size)
-{
-    if (value.isEmpty())
-        return false;
-    std::uint64_t total = 0;
-    for (const char c : value) {
-        const int digit = c >= '0' && c <= '9'   ? c - '0'
-                          : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                          : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                 : -1;
-        if (digit < 0)
-            return false;
-        total = total > (std::uint64_t(INT64_MAX) >> 4) ? std::uint64_t(INT64_MAX) : total * 16 + unsigned(digit);
-    }
-    size = std::int64_t(std::min<std::uint64_t>(total, INT64_MAX));
-    return true;
 }
 
 } // namespace
@@ -534,7 +501,7 @@ public:
     }
 
 private:
-    enum class State { Headers, Body, Chunked, Waiting, Closing };
+    enum class State { Reading, Waiting, Closing };
     enum class Deadline { None, Idle, Headers, Body, Closing };
     static constexpr qint64 readBufferBytes = 1 << 20;
 
@@ -547,7 +514,7 @@ private:
             return;
         }
         m_buffer.append(m_socket->readAll());
-        if (m_state == State::Headers && !m_buffer.isEmpty() && m_armed == Deadline::Idle)
+        if (m_state == State::Reading && !m_buffer.isEmpty() && m_armed == Deadline::Idle)
             arm(Deadline::Headers);
         process();
     }
@@ -597,68 +564,48 @@ private:
 
     void process()
     {
-        while (m_state != State::Waiting && m_state != State::Closing) {
-            if (m_state == State::Headers && !readHeaders())
+        while (m_state == State::Reading) {
+            switch (m_reader.read(m_buffer)) {
+            case HttpRequestReader::Step::NeedMore:
                 return;
-            if (m_state == State::Body && !readBody())
+            case HttpRequestReader::Step::Failed:
+                fail(m_reader.failure().status, m_reader.failure().message, true);
                 return;
-            if (m_state == State::Chunked && !readChunks())
-                return;
+            case HttpRequestReader::Step::Head:
+                if (!takeHead())
+                    return;
+                break;
+            case HttpRequestReader::Step::Body:
+                m_body = m_reader.takeBody();
+                finishBody();
+                break;
+            }
         }
     }
 
-    bool readHeaders()
+    // Whether this request is one the receiver takes; if so its body is read next.
+    bool takeHead()
     {
-        const qsizetype end = m_buffer.indexOf("\r\n\r\n");
-        if (end < 0) {
-            if (m_buffer.size() > maxHeaderBytes)
-                fail(431, "request headers are too large", true);
-            return false;
-        }
-        const QList<QByteArray> lines = m_buffer.left(end).split('\n');
-        m_buffer.remove(0, end + 4);
-        const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-        if (requestLine.size() != 3 || !requestLine[2].startsWith("HTTP/1.")) {
-            fail(400, "malformed request line", true);
-            return false;
-        }
-        m_headers.clear();
-        bool repeatedLength = false;
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines[i].indexOf(':');
-            if (colon <= 0)
-                continue;
-            const QByteArray name = lines[i].left(colon).trimmed().toLower();
-            repeatedLength = repeatedLength || (name == "content-length" && m_headers.contains(name));
-            m_headers[name] = lines[i].mid(colon + 1).trimmed();
-        }
-        m_keepAlive = requestLine[2] == "HTTP/1.1" ? m_headers.value("connection").toLower() != "close"
-                                                   : m_headers.value("connection").toLower() == "keep-alive";
-        const QByteArray path = requestLine[1].split('?').value(0);
-        const QByteArray type = m_headers.value("content-type").split(';').value(0).trimmed().toLower();
+        const HttpHead& head = m_reader.head();
+        m_keepAlive = head.keepAlive;
+        const QByteArray type = head.header("content-type").split(';').value(0).trimmed().toLower();
         m_protobuf = type == "application/x-protobuf";
-        m_feedback = path == "/v1/feedback";
-        m_logs = path == "/v1/logs";
-        if (path != "/v1/traces" && !m_logs && !m_feedback) {
+        m_feedback = head.path == "/v1/feedback";
+        m_logs = head.path == "/v1/logs";
+        if (head.path != "/v1/traces" && !m_logs && !m_feedback) {
             fail(404, "only /v1/traces, /v1/logs and /v1/feedback are served here", true);
             return false;
         }
         const QByteArray& token = m_receiver->m_options.bearerToken;
-        if (!token.isEmpty() && !sameSecret(m_headers.value("authorization"), "Bearer " + token)) {
+        if (!token.isEmpty() && !sameSecret(head.header("authorization"), "Bearer " + token)) {
             fail(401, "a bearer token is needed: Authorization: Bearer TOKEN", true);
-            return false;
-        }
-        // RFC 9112 6.3: framing that two parties could read differently is refused, not guessed.
-        if (repeatedLength ||
-            (m_headers.contains("transfer-encoding") && m_headers.contains("content-length"))) {
-            fail(400, "ambiguous message framing: one Content-Length, or chunked without one", true);
             return false;
         }
         if (m_feedback && m_protobuf) {
             fail(415, "feedback is JSON: Content-Type application/json", true);
             return false;
         }
-        if (requestLine[0] != "POST") {
+        if (head.method != "POST") {
             fail(405, "use POST", true);
             return false;
         }
@@ -666,110 +613,20 @@ private:
             fail(415, "Content-Type must be application/json or application/x-protobuf", true);
             return false;
         }
-        const QByteArray encoding = m_headers.value("content-encoding").toLower();
+        const QByteArray encoding = head.header("content-encoding").toLower();
         if (!encoding.isEmpty() && encoding != "identity" && encoding != "gzip") {
             fail(415, "Content-Encoding must be gzip or none", true);
             return false;
         }
         m_gzip = encoding == "gzip";
-        m_body.clear();
-        const std::int64_t limit = m_receiver->m_options.maxBodyBytes;
-        if (m_headers.contains("transfer-encoding")) {
-            if (m_headers.value("transfer-encoding").toLower() != "chunked") {
-                fail(501, "the only transfer coding served is chunked", true);
-                return false;
-            }
-            m_state = State::Chunked;
-        } else if (m_headers.contains("content-length")) {
-            if (!parseContentLength(m_headers.value("content-length"), m_remaining)) {
-                fail(400, "malformed Content-Length", true);
-                return false;
-            }
-            if (m_remaining > limit) {
-                fail(413, "the body is larger than " + std::to_string(limit) + " bytes", true);
-                return false;
-            }
-            m_state = State::Body;
-        } else {
-            fail(411, "a Content-Length or chunked transfer encoding is needed", true);
+        if (!m_reader.startBody()) {
+            fail(m_reader.failure().status, m_reader.failure().message, true);
             return false;
         }
-        if (m_headers.value("expect").toLower() == "100-continue")
+        if (head.header("expect").toLower() == "100-continue")
             m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
         arm(Deadline::Body);
         return true;
-    }
-
-    bool readBody()
-    {
-        const qsizetype take = qsizetype(std::min<std::int64_t>(m_remaining, m_buffer.size()));
-        m_body.append(m_buffer.left(take));
-        m_buffer.remove(0, take);
-        m_remaining -= take;
-        if (m_remaining > 0)
-            return false;
-        finishBody();
-        return true;
-    }
-
-    bool readChunks()
-    {
-        const std::int64_t limit = m_receiver->m_options.maxBodyBytes;
-        while (true) {
-            if (m_chunkRemaining > 0) {
-                const qsizetype take = qsizetype(std::min<std::int64_t>(m_chunkRemaining, m_buffer.size()));
-                m_body.append(m_buffer.left(take));
-                m_buffer.remove(0, take);
-                m_chunkRemaining -= take;
-                if (m_chunkRemaining > 0)
-                    return false;
-                m_expectChunkEnd = true;
-            }
-            if (m_expectChunkEnd) {
-                if (m_buffer.size() < 2)
-                    return false;
-                if (!m_buffer.startsWith("\r\n")) {
-                    fail(400, "malformed chunked body", true);
-                    return false;
-                }
-                m_buffer.remove(0, 2);
-                m_expectChunkEnd = false;
-            }
-            if (m_lastChunkSeen) {
-                // Trailers, then an empty line.
-                const qsizetype end = m_buffer.indexOf("\r\n");
-                if (end < 0)
-                    return false;
-                m_buffer.remove(0, end + 2);
-                if (end == 0) {
-                    m_lastChunkSeen = false;
-                    finishBody();
-                    return true;
-                }
-                continue;
-            }
-            const qsizetype lineEnd = m_buffer.indexOf("\r\n");
-            if (lineEnd < 0) {
-                if (m_buffer.size() > 1024)
-                    fail(400, "malformed chunk size", true);
-                return false;
-            }
-            std::int64_t size = 0;
-            const bool ok = parseChunkSize(m_buffer.left(lineEnd).split(';').value(0).trimmed(), size);
-            m_buffer.remove(0, lineEnd + 2);
-            if (!ok) {
-                fail(400, "malformed chunk size", true);
-                return false;
-            }
-            if (size > limit - m_body.size()) {
-                fail(413, "the body is larger than " + std::to_string(limit) + " bytes", true);
-                return false;
-            }
-            if (size == 0)
-                m_lastChunkSeen = true;
-            else
-                m_chunkRemaining = size;
-        }
     }
 
     void finishBody()
@@ -875,7 +732,7 @@ private:
         if (answer.status >= 400) {
             ++m_receiver->m_stats.rejected;
             if (answer.status != 503)
-                close = close || m_state == State::Body || m_state == State::Chunked;
+                close = close || m_state == State::Reading; // mid-request: the rest cannot be framed
         }
         if (!m_keepAlive)
             close = true;
@@ -893,7 +750,7 @@ private:
             this->close();
             return;
         }
-        m_state = State::Headers;
+        m_state = State::Reading;
         arm(m_buffer.isEmpty() ? Deadline::Idle : Deadline::Headers);
         // Pipelined requests, and what the socket held while this one waited.
         QMetaObject::invokeMethod(this, &Connection::read, Qt::QueuedConnection);
@@ -903,14 +760,10 @@ private:
     QPointer<OtlpReceiver> m_receiver;
     QTimer m_deadline;
     Deadline m_armed = Deadline::None;
-    State m_state = State::Headers;
+    State m_state = State::Reading;
+    HttpRequestReader m_reader{maxHeaderBytes, m_receiver->m_options.maxBodyBytes};
     QByteArray m_buffer;
     QByteArray m_body;
-    QHash<QByteArray, QByteArray> m_headers;
-    std::int64_t m_remaining = 0;
-    std::int64_t m_chunkRemaining = 0;
-    bool m_expectChunkEnd = false;
-    bool m_lastChunkSeen = false;
     bool m_protobuf = false;
     bool m_feedback = false;
     bool m_logs = false;
