@@ -415,7 +415,8 @@ void appendFlattenedMessages(const OtlpSpan& span, std::string_view prefix, Inte
     if (byIndex.empty())
         return;
     std::string json = "[";
-    for (const auto& [index, fields] : byIndex) {
+    for (const auto& [index, indexFields] : byIndex) {
+        const auto& fields = indexFields; // a variable, so that the lambda can capture it
         auto get = [&fields](const std::string& name) -> const OtlpAttribute* {
             const auto f = fields.find(name);
             return f == fields.end() ? nullptr : f->second;

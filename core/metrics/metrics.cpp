@@ -594,7 +594,8 @@ private:
             }
         }
         const std::int64_t facetBit = m_plan.facet < 0 ? 0 : std::int64_t(1) << m_plan.facet;
-        for (auto& [bin, requests] : reads) {
+        for (auto& [bin, binRequests] : reads) {
+            auto& requests = binRequests; // a variable, so that the lambda below can capture it
             std::int64_t from = INT64_MAX, to = INT64_MIN;
             for (const Request& request : requests) {
                 from = std::min(from, request.target->from);

@@ -518,7 +518,8 @@ void RollupDelta::merge(const RollupDelta& other)
         into.histogram.insert(into.histogram.end(), cell.histogram.begin(), cell.histogram.end());
         if (into.histogram.size() > 4 * 1024)
             combine(into.histogram); // bounded, however many batches a cell gathers
-        for (const auto& [name, total] : cell.scores) {
+        for (const auto& [scoreName, total] : cell.scores) {
+            const std::string& name = scoreName; // a variable, so that the lambda can capture it
             auto it = std::find_if(into.scores.begin(), into.scores.end(),
                                    [&](const auto& entry) { return entry.first == name; });
             if (it == into.scores.end())
