@@ -2,6 +2,7 @@
 
 #include "core/util/text.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -199,8 +200,13 @@ Status checkCondition(const Condition& condition)
             std::string(filterFieldName(condition.field)) + " needs a " +
                 (condition.field == FilterField::Score ? "name: score.NAME>=X" : "key: metadata.KEY=VALUE"),
             {}};
+    // The key becomes a quoted JSON path label ($."KEY"): no quote, and no control character (a
+    // NUL ends the path early for SQLite).
     if (condition.key.find('"') != std::string::npos)
         return Error{"a key cannot hold a double quote: " + condition.key, {}};
+    if (std::any_of(condition.key.begin(), condition.key.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        return Error{"a key cannot hold a control character", {}};
     if (!keyed && !condition.key.empty())
         return Error{std::string(filterFieldName(condition.field)) + " takes no key", {}};
     if (condition.field != FilterField::Score && condition.comparison != Comparison::Equal)
@@ -298,17 +304,20 @@ std::string conditionListText(const std::vector<Condition>& conditions)
 {
     std::string text;
     for (const Condition& condition : conditions) {
-        std::string word = conditionText(condition);
-        word.resize(word.size() - condition.value.size());
-        std::string value;
-        for (char c : condition.value) {
-            if (c == '"' || c == '\\')
-                value += '\\';
-            value += c;
-        }
-        const bool spaced = value.find_first_of(" \t") != std::string::npos;
-        word += spaced ? '"' + value + '"' : value;
-        text += (text.empty() ? "" : " ") + word;
+        // The field, key and operator, then the value: each part escaped, and quoted when it
+        // holds a space (a key may too: metadata."task family"=x).
+        auto quoted = [](std::string_view part) {
+            std::string out;
+            for (char c : part) {
+                if (c == '"' || c == '\\')
+                    out += '\\';
+                out += c;
+            }
+            return out.find_first_of(" \t\r\n\f\v") != std::string::npos ? '"' + out + '"' : out;
+        };
+        std::string prefix = conditionText(condition);
+        prefix.resize(prefix.size() - condition.value.size());
+        text += (text.empty() ? "" : " ") + quoted(prefix) + quoted(condition.value);
     }
     return text;
 }

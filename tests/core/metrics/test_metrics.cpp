@@ -726,6 +726,15 @@ TEST(Filter, ParsesMetadataAndScoreConditions)
         {FilterField::Score, "0.5", "reward", Comparison::Less},
         {FilterField::Agent, "support bot", {}, Comparison::Equal}};
     EXPECT_EQ(*parseConditionList(conditionListText(awkward)), awkward) << conditionListText(awkward);
+    // Found by fuzzing: a key with a space (quoted in the middle of a word) did not read back, and a
+    // key with a NUL made SQLite's JSON path fail at query time.
+    const auto spacedKey = parseConditionList(R"(metadata.task"  family"=x"y z")");
+    ASSERT_TRUE(spacedKey) << spacedKey.error().message;
+    EXPECT_EQ((*spacedKey)[0].key, "task  family");
+    EXPECT_EQ(*parseConditionList(conditionListText(*spacedKey)), *spacedKey) << conditionListText(*spacedKey);
+    EXPECT_FALSE(parseCondition(std::string("metadata.a\0b=1", 14)));
+    EXPECT_FALSE(parseCondition("metadata.a\x01b=1"));
+    EXPECT_TRUE(parseCondition("metadata.a\\b=1")); // a backslash is a character of the key
     EXPECT_FALSE(parseConditionList("agent=a bogus=1"));
     EXPECT_EQ(groupingText(*parseGrouping("metadata.task")), "metadata.task");
     EXPECT_FALSE(parseGrouping("metadata."));
