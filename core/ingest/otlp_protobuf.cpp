@@ -7,6 +7,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <charconv>
 
@@ -272,6 +273,13 @@ std::string decodeLogs(std::string_view body, OtlpDecoded& out)
 
 std::string decodeOtlpProtobuf(std::string_view body, bool logs, bool keepSources, OtlpDecoded& out)
 {
+    // libprotobuf logs every malformed string to standard error: a client sending garbage would
+    // fill the log. The answer (400, with the reason) already says what was wrong.
+    static const bool quiet = [] {
+        google::protobuf::SetLogHandler(nullptr);
+        return true;
+    }();
+    (void)quiet;
     return logs ? decodeLogs(body, out) : decodeTraces(body, keepSources, out);
 }
 
