@@ -253,7 +253,7 @@ std::string successOutcomeSql(const std::string& column)
 {
     std::string sql = column + " IN (";
     for (size_t i = 0; i < successOutcomes.size(); ++i)
-        sql += (i ? ", '" : "'") + std::string(successOutcomes[i]) + "'";
+        sql += (i ? ", '" : "'") + std::string(successOutcomes[i]) + "'"; // sql-constant: compiled-in outcomes
     return sql + ")";
 }
 

@@ -630,7 +630,7 @@ void migrate(sql::Connection& db)
             }
     for (const auto backfill : backfills)
         backfill(db);
-    db.exec("PRAGMA user_version = " + std::to_string(latestSchemaVersion()));
+    db.exec("PRAGMA user_version = " + std::to_string(latestSchemaVersion())); // sql-constant: PRAGMA binds nothing
     transaction.commit();
 }
 

@@ -685,3 +685,41 @@ TEST(Export, AStoreOfTheVersionBeforeExportsIsUpgraded)
     EXPECT_EQ(store.queryInt("SELECT count(*) FROM export_batches"), 0);
     EXPECT_EQ(store.queryInt("PRAGMA user_version"), latestSchemaVersion());
 }
+
+// Hygiene: whatever the logged texts, labels and categories hold ("../", slashes, NULs), an export
+// writes inside the folder it was given and nowhere else; its files have names of its own.
+TEST(Export, WritesOnlyInsideItsFolder)
+{
+    LabelledStore labelled(40);
+    test::TestStore& store = labelled.store;
+    const std::filesystem::path root = store.dir().path("");
+    auto everything = [&root] {
+        std::set<std::string> files;
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
+            if (entry.is_regular_file())
+                files.insert(std::filesystem::relative(entry.path(), root).string());
+        return files;
+    };
+    const std::set<std::string> before = everything();
+    std::filesystem::create_directory(root / "out");
+    for (const ExportFormat format : {ExportFormat::OpenAiChat, ExportFormat::Csv, ExportFormat::TrlKto}) {
+        ExportDefinition definition;
+        definition.format = format;
+        definition.trainFraction = 0.5;
+        definition.includeUnreviewed = true;
+        const std::string folder = store.dir().path("out/" + std::to_string(int(format)));
+        ASSERT_TRUE(runExport(store.reader(), *store.writer, definition, folder, "trainer"));
+    }
+    int written = 0;
+    for (const std::string& file : everything()) {
+        if (before.count(file) || file.rfind("store.db", 0) == 0)
+            continue; // the store, its WAL and search index
+        ++written;
+        EXPECT_EQ(file.rfind("out/", 0), 0u) << file;
+        const std::string name = std::filesystem::path(file).filename().string();
+        EXPECT_TRUE(name == "manifest.json" || name.rfind("train.", 0) == 0 || name.rfind("validation.", 0) == 0 ||
+                    name.rfind("data.", 0) == 0)
+            << file;
+    }
+    EXPECT_GE(written, 9); // three batches: a manifest and two splits each
+}

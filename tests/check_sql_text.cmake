@@ -1,0 +1,40 @@
+# No value reaches SQL text: statements are fixed text (literals, and fragments of fixed text that
+# core/store composes), and values are bound parameters. Run by ctest (Hygiene.NoValueIsPastedIntoSql)
+# over the sources, and over a sample that must fail (Hygiene.TheSqlCheckCatchesAPastedValue).
+#
+# A line is a violation when it formats a number or quotes a string into text that holds SQL:
+# std::to_string, numberText, QString::number, (s)printf or an SQL quote built around a value
+# ('" + x + "'), on a line with SQL in it or appending to a variable named sql. A line that pastes
+# a compile-time constant on purpose (PRAGMA takes no parameters) says so: "sql-constant:".
+if(NOT FILES)
+  file(GLOB_RECURSE FILES ${ROOT}/core/*.cpp ${ROOT}/core/*.h ${ROOT}/app/*.cpp ${ROOT}/ui/*.cpp)
+endif()
+set(violations "")
+set(constants 0)
+set(sql_words "(SELECT|INSERT|UPDATE|DELETE|WHERE|PRAGMA|VALUES|LIMIT|OFFSET|ORDER BY|GROUP BY|JOIN| IN \\(|json_extract)")
+foreach(source ${FILES})
+  file(STRINGS ${source} lines)
+  set(number 0)
+  foreach(line IN LISTS lines)
+    math(EXPR number "${number} + 1")
+    set(pasting FALSE)
+    if(line MATCHES "to_string\\(|numberText\\(|QString::number\\(|printf\\(|'\" *\\+|\\+ *\"'|\"'\" *\\+")
+      set(pasting TRUE)
+    endif()
+    set(sql FALSE)
+    if(line MATCHES "${sql_words}" OR line MATCHES "(^|[^a-zA-Z_])sql *\\+?=")
+      set(sql TRUE)
+    endif()
+    if(pasting AND sql)
+      if(line MATCHES "sql-constant:")
+        math(EXPR constants "${constants} + 1")
+      else()
+        string(APPEND violations "${source}:${number}: a value pasted into SQL: ${line}\n")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+if(violations)
+  message(FATAL_ERROR "SQL built from values (bind them instead):\n${violations}")
+endif()
+message(STATUS "No value is pasted into SQL (${constants} compile-time constants, each marked)")
