@@ -32,6 +32,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QApplication>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -281,6 +282,8 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
                                              storePath().toHtmlEscaped()),
                                     QMessageBox::Ok, this);
         box->setObjectName(QStringLiteral("aboutBox"));
+        if (!QApplication::windowIcon().isNull())
+            box->setIconPixmap(QApplication::windowIcon().pixmap(64, 64));
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open(); // window-modal, without a nested event loop
     });
