@@ -75,7 +75,7 @@ void printSummary(const IngestSummary& summary)
         if (f.updated)
             std::cerr << "winnow: " << f.path << ": " << f.updated
                       << " stored interactions completed (late spans or log records, joined model calls)\n";
-        if (f.pendingBytes > 0)
+        if (f.pendingBytes > 0 && !summary.storeError) // a stopped run has not read to the end
             std::cerr << "winnow: " << f.path << ": " << f.pendingBytes
                       << " bytes of an unfinished last line wait for the next run\n";
         for (const MappingHint& hint : f.hints)

@@ -13,7 +13,9 @@
 #include <fstream>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace winnow {
@@ -150,6 +152,27 @@ bool isEmptyDatabase(sql::Connection& db)
 
 } // namespace
 
+// A full disk often reaches SQLite as a failed write (SQLITE_IOERR_WRITE), not as SQLITE_FULL, and
+// the errno is not always kept: asked of the file system and the process's limits instead.
+std::string whyWritesFail(const std::string& path, const sql::Error& error)
+{
+    const int systemErrno = error.systemErrno();
+    if (systemErrno == ENOSPC || systemErrno == EDQUOT)
+        return "the disk is full";
+    rlimit limit{};
+    if (systemErrno == EFBIG ||
+        (error.code() == SQLITE_IOERR_WRITE && getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY))
+        return "the file is at its size limit";
+    if (error.code() == SQLITE_IOERR_WRITE || error.code() == SQLITE_IOERR_FSYNC || error.code() == SQLITE_IOERR_TRUNCATE) {
+        struct statvfs space{};
+        const std::string folder = std::filesystem::path(path).parent_path().string();
+        if (statvfs(folder.empty() ? "." : folder.c_str(), &space) == 0 &&
+            std::uint64_t(space.f_bavail) * space.f_frsize < (std::uint64_t(64) << 20))
+            return "the disk is full";
+    }
+    return {};
+}
+
 Error storeError(const std::string& path, const sql::Error& error)
 {
     switch (error.code() & 0xff) {
@@ -170,6 +193,8 @@ Error storeError(const std::string& path, const sql::Error& error)
     case SQLITE_LOCKED:
         return atPath(path, "is locked by another program writing to it");
     case SQLITE_IOERR:
+        if (const std::string why = whyWritesFail(path, error); !why.empty())
+            return atPath(path, "cannot grow: " + why + " (everything committed before is kept)");
         return atPath(path, "could not be read or written (an I/O error: " + std::string(error.what()) + ")");
     case SQLITE_INTERRUPT:
         return Error{"cancelled", {}};

@@ -48,7 +48,7 @@ Statement& Statement::operator=(Statement&& other) noexcept
 void Statement::check(int rc, const char* what) const
 {
     if (rc != SQLITE_OK)
-        throw Error(describe(m_db, rc, what), rc);
+        throw Error(describe(m_db, rc, what), rc, sqlite3_system_errno(m_db));
 }
 
 Statement& Statement::bind(int index, std::int64_t value)
@@ -97,8 +97,9 @@ bool Statement::step()
     if (rc == SQLITE_DONE)
         return false;
     const std::string message = describe(m_db, rc, "step");
+    const int systemErrno = sqlite3_system_errno(m_db);
     sqlite3_reset(m_statement);
-    throw Error(message, rc);
+    throw Error(message, rc, systemErrno);
 }
 
 void Statement::run()
@@ -226,7 +227,7 @@ void Connection::exec(std::string_view sql)
         std::string message = "exec: ";
         message += error ? error : sqlite3_errstr(rc);
         sqlite3_free(error);
-        throw Error(message, rc);
+        throw Error(message, rc, sqlite3_system_errno(m_db));
     }
 }
 

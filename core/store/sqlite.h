@@ -19,11 +19,17 @@ namespace winnow::sql {
 class Error : public std::runtime_error
 {
 public:
-    Error(const std::string& message, int code) : std::runtime_error(message), m_code(code) {}
+    Error(const std::string& message, int code, int systemErrno = 0)
+        : std::runtime_error(message), m_code(code), m_systemErrno(systemErrno)
+    {
+    }
     int code() const { return m_code; }
+    // The operating system's errno behind an I/O error (ENOSPC, EFBIG, ...), or 0.
+    int systemErrno() const { return m_systemErrno; }
 
 private:
     int m_code;
+    int m_systemErrno;
 };
 
 class Connection;

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,10 +49,17 @@ protected:
     }
     std::string db() const { return path("store.db"); }
 
-    pid_t spawn(const std::vector<std::string>& args, const std::string& stdinFile = {})
+    // fileSizeLimit: the child may write files only this large (RLIMIT_FSIZE, its signal ignored):
+    // a full disk, as SQLite sees one.
+    pid_t spawn(const std::vector<std::string>& args, const std::string& stdinFile = {}, rlim_t fileSizeLimit = 0)
     {
         const pid_t pid = fork();
         if (pid == 0) {
+            if (fileSizeLimit) {
+                signal(SIGXFSZ, SIG_IGN);
+                const rlimit limit{fileSizeLimit, fileSizeLimit};
+                setrlimit(RLIMIT_FSIZE, &limit);
+            }
             const int out = ::open(path("out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             const int err = ::open(path("err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             const int in = ::open(stdinFile.empty() ? "/dev/null" : stdinFile.c_str(), O_RDONLY);
