@@ -52,23 +52,27 @@ enum class Header { Sqlite, Empty, Other, Unreadable };
 
 Header readHeader(const std::string& path, int& error)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
+    Header header = Header::Sqlite; // a file this process has open is a store already checked
+    sql::Connection::readUnlessOpen(path, [&] {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            error = errno;
+            header = Header::Unreadable;
+            return;
+        }
+        char bytes[16] = {};
+        ssize_t got;
+        do {
+            got = ::read(fd, bytes, sizeof bytes);
+        } while (got < 0 && errno == EINTR);
         error = errno;
-        return Header::Unreadable;
-    }
-    char bytes[16] = {};
-    ssize_t got;
-    do {
-        got = ::read(fd, bytes, sizeof bytes);
-    } while (got < 0 && errno == EINTR);
-    error = errno;
-    ::close(fd);
-    if (got < 0)
-        return Header::Unreadable;
-    if (got == 0)
-        return Header::Empty;
-    return got == 16 && std::memcmp(bytes, "SQLite format 3", 16) == 0 ? Header::Sqlite : Header::Other;
+        ::close(fd);
+        header = got < 0    ? Header::Unreadable
+                 : got == 0 ? Header::Empty
+                 : got == 16 && std::memcmp(bytes, "SQLite format 3", 16) == 0 ? Header::Sqlite
+                                                                                 : Header::Other;
+    });
+    return header;
 }
 
 // Checks what is at `path` before opening it; `creating` allows a missing file.

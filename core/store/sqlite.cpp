@@ -3,7 +3,11 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <mutex>
+#include <set>
 #include <utility>
+
+#include <sys/stat.h>
 
 namespace winnow::sql {
 
@@ -194,16 +198,60 @@ Connection::Connection(const std::string& path, Mode mode) : m_path(path)
         throw Error(message, rc);
     }
     sqlite3_extended_result_codes(m_db, 1);
+    registerFile();
+}
+
+namespace {
+// The files this process's connections have open, by device and inode (a path may have aliases).
+std::mutex openFilesMutex;
+std::multiset<std::pair<std::uint64_t, std::uint64_t>> openFiles;
+} // namespace
+
+void Connection::registerFile()
+{
+    struct stat status{};
+    if (m_path.empty() || ::stat(m_path.c_str(), &status) != 0)
+        return;
+    m_fileDevice = status.st_dev;
+    m_fileInode = status.st_ino;
+    std::lock_guard lock(openFilesMutex);
+    openFiles.insert({m_fileDevice, m_fileInode});
+    m_fileRegistered = true;
+}
+
+void Connection::unregisterFile()
+{
+    if (!m_fileRegistered)
+        return;
+    std::lock_guard lock(openFilesMutex);
+    if (const auto it = openFiles.find({m_fileDevice, m_fileInode}); it != openFiles.end())
+        openFiles.erase(it);
+    m_fileRegistered = false;
+}
+
+bool Connection::readUnlessOpen(const std::string& path, const std::function<void()>& read)
+{
+    // Held while reading, and taken by a connection registering, which it does before SQLite
+    // takes its first lock (at its first statement): no connection can lock in between.
+    std::lock_guard lock(openFilesMutex);
+    struct stat status{};
+    if (::stat(path.c_str(), &status) == 0 &&
+        openFiles.count({std::uint64_t(status.st_dev), std::uint64_t(status.st_ino)}) > 0)
+        return false;
+    read();
+    return true;
 }
 
 Connection::~Connection()
 {
     sqlite3_close_v2(m_db);
+    unregisterFile();
 }
 
 Connection::Connection(Connection&& other) noexcept
     : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path)),
-      m_walHook(std::move(other.m_walHook))
+      m_fileDevice(other.m_fileDevice), m_fileInode(other.m_fileInode),
+      m_fileRegistered(std::exchange(other.m_fileRegistered, false)), m_walHook(std::move(other.m_walHook))
 {
 }
 
@@ -211,8 +259,12 @@ Connection& Connection::operator=(Connection&& other) noexcept
 {
     if (this != &other) {
         sqlite3_close_v2(m_db);
+        unregisterFile();
         m_db = std::exchange(other.m_db, nullptr);
         m_path = std::move(other.m_path);
+        m_fileDevice = other.m_fileDevice;
+        m_fileInode = other.m_fileInode;
+        m_fileRegistered = std::exchange(other.m_fileRegistered, false);
         m_walHook = std::move(other.m_walHook);
     }
     return *this;

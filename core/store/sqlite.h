@@ -123,10 +123,21 @@ public:
     sqlite3* handle() const { return m_db; }
     bool isOpen() const { return m_db != nullptr; }
     const std::string& path() const { return m_path; }
+    // Runs `read` on the file at `path` with a descriptor of its own, unless a connection of this
+    // process has it open (then returns false without running it). POSIX drops every lock a
+    // process holds on a file when any descriptor of it closes: reading a store's header beside an
+    // open connection would silently take that connection's locks away, and another process could
+    // then checkpoint and reset the WAL under it (writes lost).
+    static bool readUnlessOpen(const std::string& path, const std::function<void()>& read);
 
 private:
     sqlite3* m_db = nullptr;
+    void registerFile();
+    void unregisterFile();
     std::string m_path;
+    std::uint64_t m_fileDevice = 0;
+    std::uint64_t m_fileInode = 0;
+    bool m_fileRegistered = false;
     std::unique_ptr<std::function<void(int)>> m_walHook; // stable address for SQLite's callback
 };
 
