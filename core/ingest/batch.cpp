@@ -21,13 +21,19 @@ BatchResult writeBatch(WriteTransaction& tx, const Batch& batch)
 {
     BatchResult result;
     std::int64_t removed = 0;
+    std::vector<std::pair<std::string, std::int64_t>> replaced; // key, the id it had
     for (const std::string& key : batch.replacedKeys)
         if (const auto id = InteractionStore(tx.database()).idOfKey(key)) {
             tx.interactions().remove({*id});
+            replaced.emplace_back(key, *id);
             ++removed;
         }
     const InsertResult inserted = tx.interactions().insert(batch.interactions, batch.position.sourceId,
                                                            batch.hasRollups ? &batch.rollups : nullptr);
+    // Written again, not forgotten: reviewers' labels and the rest follow the new version.
+    for (const auto& [key, oldId] : replaced)
+        if (const auto newId = InteractionStore(tx.database()).idOfKey(key))
+            tx.interactions().moveHumanWork(oldId, *newId);
     result.updated = std::min(removed, inserted.inserted);
     result.inserted = inserted.inserted - result.updated;
     result.duplicates = inserted.duplicates;

@@ -805,6 +805,18 @@ InsertResult InteractionWriter::insert(const std::vector<Interaction>& interacti
     return result;
 }
 
+void InteractionWriter::moveHumanWork(std::int64_t from, std::int64_t to)
+{
+    sql::Connection& db = m_database.connection();
+    for (const char* move : {"UPDATE labels SET interaction_id = ?2 WHERE interaction_id = ?1",
+                             "UPDATE review_queue_items SET interaction_id = ?2 WHERE interaction_id = ?1",
+                             "UPDATE OR IGNORE export_items SET interaction_id = ?2 WHERE interaction_id = ?1",
+                             "UPDATE OR IGNORE trigger_evidence SET interaction_id = ?2 WHERE interaction_id = ?1"}) {
+        sql::Statement statement(db, move);
+        statement.bind(1, from).bind(2, to).run();
+    }
+}
+
 std::int64_t InteractionWriter::remove(const std::vector<std::int64_t>& ids)
 {
     Statements& w = *m_statements;

@@ -179,7 +179,12 @@ public:
     InsertResult insert(const std::vector<Interaction>& interactions, std::int64_t sourceId,
                         const RollupDelta* rollups = nullptr);
     // Takes interactions out with everything derived from them; returns how many there were.
+    // People's work on them (labels, review queue items, export lineage, trigger evidence) stays,
+    // for deletion to handle or for moveHumanWork to hand on.
     std::int64_t remove(const std::vector<std::int64_t>& ids);
+    // An interaction written again under a new id (late spans, a joined run) keeps what people did
+    // with the one it replaces: its labels, queue items, export lineage and trigger evidence.
+    void moveHumanWork(std::int64_t from, std::int64_t to);
 
 private:
     struct Statements;

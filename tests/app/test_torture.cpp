@@ -3,6 +3,9 @@
 
 #include "cli_test_helpers.h"
 
+#include <QHostAddress>
+#include <QTcpSocket>
+
 #include <random>
 
 using namespace winnow;
@@ -125,4 +128,221 @@ TEST_F(Cli, AFullDiskStopsWithAClearMessageKeepsWhatWasCommittedAndRecovers)
     EXPECT_EQ(again.json().value(QStringLiteral("duplicates")).toInt(), 0);
     EXPECT_EQ(interactions(), total);
     expectWhole(db());
+}
+
+namespace {
+
+// The port a spawned `serve` listens on, from its standard error (0 when it never said). The
+// file is removed before each spawn: an earlier run's port would be read otherwise.
+quint16 servePort(const std::string& errFile)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string err = test::slurp(errFile);
+        const auto at = err.find("listening on ");
+        if (at != std::string::npos)
+            return static_cast<quint16>(std::atoi(err.c_str() + at + 13));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return 0;
+}
+
+// A winnow process whose output goes to files of its own (others write out.txt and err.txt).
+pid_t spawnWithOutput(std::vector<std::string> args, const std::string& out, const std::string& err)
+{
+    const pid_t pid = fork();
+    if (pid == 0) {
+        dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
+        dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+        std::string binary = WINNOW_BINARY;
+        args.insert(args.begin(), binary);
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(binary.c_str(), argv.data());
+        _exit(127);
+    }
+    return pid;
+}
+
+int postTraces(quint16 port, const QByteArray& body)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return 0;
+    socket.write("POST /v1/traces HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                 QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray answer;
+    while (!answer.contains("\r\n\r\n") && socket.waitForReadyRead(10000))
+        answer += socket.readAll();
+    return answer.mid(9, 3).toInt();
+}
+
+// The request with only its root spans (roots) or only the others.
+QByteArray spansOf(const QByteArray& request, bool roots)
+{
+    QJsonObject document = QJsonDocument::fromJson(request).object();
+    QJsonArray resources = document.value(QStringLiteral("resourceSpans")).toArray();
+    for (qsizetype r = 0; r < resources.size(); ++r) {
+        QJsonObject resource = resources[r].toObject();
+        QJsonArray scopes = resource.value(QStringLiteral("scopeSpans")).toArray();
+        for (qsizetype s = 0; s < scopes.size(); ++s) {
+            QJsonObject scope = scopes[s].toObject();
+            QJsonArray kept;
+            for (const QJsonValue& span : scope.value(QStringLiteral("spans")).toArray())
+                if (span.toObject().value(QStringLiteral("parentSpanId")).toString().isEmpty() == roots)
+                    kept.append(span);
+            scope.insert(QStringLiteral("spans"), kept);
+            scopes[s] = scope;
+        }
+        resource.insert(QStringLiteral("scopeSpans"), scopes);
+        resources[r] = resource;
+    }
+    document.insert(QStringLiteral("resourceSpans"), resources);
+    return QJsonDocument(document).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+// A 200 means stored: `serve` killed with -9 right after answering keeps every request it
+// answered, including spans that wait for a root that has not come yet; a restart completes those
+// traces when their roots arrive, as one uninterrupted run would have.
+TEST_F(Cli, ServeKilledAfterAnsweringKeepsEverythingItAcknowledged)
+{
+    ASSERT_EQ(run({"demo", "--format", "otlp", "--interactions", "160", "--seed", "4", "--out", path("t.jsonl")})
+                  .exitCode,
+              0);
+    std::ifstream file(path("t.jsonl"));
+    std::vector<QByteArray> requests; // 16 traces each
+    for (std::string line; std::getline(file, line);)
+        requests.push_back(QByteArray::fromStdString(line));
+    ASSERT_EQ(requests.size(), 10u);
+    std::int64_t acknowledged = 0;
+    for (size_t round = 0; round < 4; ++round) {
+        std::remove(path("err.txt").c_str());
+        const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "127.0.0.1:0"});
+        const quint16 port = servePort(path("err.txt"));
+        ASSERT_NE(port, 0) << test::slurp(path("err.txt"));
+        for (size_t i = round * 2; i < round * 2 + 2; ++i)
+            if (postTraces(port, requests[i]) == 200)
+                acknowledged += 16;
+        if (round == 3) // the children of the next two requests' traces, their roots still to come
+            for (size_t i = 8; i < 10; ++i)
+                ASSERT_EQ(postTraces(port, spansOf(requests[i], false)), 200);
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        EXPECT_EQ(interactions(), acknowledged);
+        expectWhole(db());
+    }
+    EXPECT_EQ(acknowledged, 128);
+    EXPECT_GT(query("SELECT count(*) FROM otlp_sources WHERE committed = 0"), 0); // stored, waiting
+    // The roots arrive after the restart: the traces are whole.
+    std::remove(path("err.txt").c_str());
+    const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "127.0.0.1:0"});
+    const quint16 port = servePort(path("err.txt"));
+    ASSERT_NE(port, 0);
+    for (size_t i = 8; i < 10; ++i)
+        EXPECT_EQ(postTraces(port, spansOf(requests[i], true)), 200);
+    kill(pid, SIGTERM);
+    EXPECT_EQ(finish(pid).exitCode, 0);
+    EXPECT_EQ(interactions(), 160);
+    // The same as the file ingested in one run.
+    const std::string reference = path("reference.db");
+    ASSERT_EQ(run({"--db", reference, "ingest", path("t.jsonl")}).exitCode, 0);
+    sql::Connection other(reference, sql::Connection::Mode::ReadOnly);
+    EXPECT_EQ(query("SELECT count(*) FROM messages"), other.queryInt("SELECT count(*) FROM messages"));
+    EXPECT_EQ(query("SELECT count(*) FROM tool_calls"), other.queryInt("SELECT count(*) FROM tool_calls"));
+    EXPECT_EQ(query("SELECT sum(input_tokens) FROM interactions"),
+              other.queryInt("SELECT sum(input_tokens) FROM interactions"));
+    expectWhole(db());
+}
+
+// Concurrency: an ingest at full speed, the receiver taking traces, dashboards' queries and a
+// reviewer importing labels, all at once in four processes: no "database is locked" reaches
+// anyone, every command succeeds, and no label is lost.
+TEST_F(Cli, IngestReceiverQueriesAndLabelsAtOnceNeverLockAnyoneOut)
+{
+    demo(40000, 6, "big.jsonl");
+    ASSERT_EQ(run({"demo", "--format", "otlp", "--interactions", "320", "--seed", "2", "--out", path("t.jsonl")})
+                  .exitCode,
+              0);
+    // The labels are for the file's first interactions, committed early.
+    std::vector<std::string> keys;
+    {
+        std::ifstream big(path("big.jsonl"));
+        std::string line;
+        for (int i = 0; i < 200 && std::getline(big, line); ++i)
+            keys.push_back(QJsonDocument::fromJson(QByteArray::fromStdString(line))
+                               .object()
+                               .value(QStringLiteral("id"))
+                               .toString()
+                               .toStdString());
+    }
+    const std::string shared = path("shared.db");
+    const pid_t ingest = spawnWithOutput({"--db", shared, "ingest", "--batch", "100", path("big.jsonl")},
+                                         path("ingest-out.txt"), path("ingest-err.txt"));
+    auto count = [&](const char* sql) {
+        try {
+            sql::Connection reader(shared, sql::Connection::Mode::ReadOnly);
+            return reader.queryInt(sql);
+        } catch (const std::exception&) {
+            return std::int64_t(-1);
+        }
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (count("SELECT count(*) FROM interactions") < 300 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const pid_t serve = spawnWithOutput({"--db", shared, "--json", "serve", "--otlp", "127.0.0.1:0"},
+                                        path("serve-out.txt"), path("serve-err.txt"));
+    const quint16 port = servePort(path("serve-err.txt"));
+    ASSERT_NE(port, 0) << test::slurp(path("serve-err.txt"));
+    std::ifstream traces(path("t.jsonl"));
+    std::vector<QByteArray> requests;
+    for (std::string line; std::getline(traces, line);)
+        requests.push_back(QByteArray::fromStdString(line));
+    int labelled = 0, posted = 0;
+    std::string problems;
+    for (int round = 0; round < 20; ++round) {
+        // A reviewer's ten labels.
+        std::ofstream labels(path("labels.jsonl"), std::ios::trunc);
+        for (int i = 0; i < 10; ++i)
+            labels << "{\"interaction_id\":\"" << keys[size_t(round * 10 + i)]
+                   << "\",\"reviewer\":\"ana\",\"verdict\":\"fail\",\"note\":\"round " << round << "\"}\n";
+        labels.close();
+        const auto imported = run({"--db", shared, "labels", "import", path("labels.jsonl")});
+        if (imported.exitCode == 0)
+            labelled += 10;
+        else
+            problems += "labels: " + imported.err;
+        // A dashboard's figures.
+        const auto metrics = run({"--db", shared, "--json", "metrics", "--by", "agent"});
+        if (metrics.exitCode != 0)
+            problems += "metrics: " + metrics.err;
+        // Traces to the receiver.
+        if (size_t(round) < requests.size())
+            posted += postTraces(port, requests[size_t(round)]) == 200 ? 1 : 0;
+    }
+    int status = 0;
+    waitpid(ingest, &status, 0);
+    // The labels as the ingest left them: before the fix of POSIX locks (see sql::Connection::
+    // readUnlessOpen) they were lost as processes closed.
+    EXPECT_EQ(count("SELECT count(*) FROM labels WHERE reviewer = 'ana'"), 200);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::slurp(path("ingest-err.txt"));
+    kill(serve, SIGTERM);
+    waitpid(serve, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::slurp(path("serve-err.txt"));
+    const test::Outcome served{0, test::slurp(path("serve-out.txt")), test::slurp(path("serve-err.txt"))};
+    EXPECT_EQ(problems, "");
+    for (const std::string& err : {test::slurp(path("ingest-err.txt")), served.err})
+        EXPECT_EQ(err.find("locked"), std::string::npos) << err;
+    EXPECT_EQ(labelled, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM labels WHERE reviewer = 'ana'"), 200);
+    EXPECT_EQ(posted, int(std::min<size_t>(20, requests.size())));
+    EXPECT_EQ(served.json().value(QStringLiteral("requests")).toInt(), posted);
+    EXPECT_EQ(served.json().value(QStringLiteral("rejected")).toInt(), 0);
+    // The demo's traces carry the JSONL demo's interaction keys, so most of them are duplicates.
+    EXPECT_GE(count("SELECT count(*) FROM interactions"), 40000);
+    EXPECT_EQ(count("SELECT count(*) FROM quarantine"), 0);
 }

@@ -2,6 +2,7 @@
 #include "core/demo/generator.h"
 #include "core/ingest/otlp_receiver.h"
 #include "core/metrics/metrics.h"
+#include "core/review/review.h"
 #include "core/store/database.h"
 #include "core/store/store_writer.h"
 
@@ -391,12 +392,27 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
                   200);
     }
+    // A reviewer labels it before the rest arrives: the label follows the interaction written again.
+    {
+        auto writer = StoreWriter::open(restarted).take();
+        Label label;
+        label.interactionId = test::queryInt(restarted, "SELECT id FROM interactions");
+        label.reviewer = "ana";
+        label.verdict = Verdict::Fail;
+        label.status = LabelStatus::Submitted;
+        label.author = "ana";
+        label.atMs = 1;
+        ASSERT_TRUE(importLabels(*writer, {label}));
+    }
     for (int attempt = 0; attempt < 2; ++attempt) {
         ReceiverThread receiver(restarted, {});
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
                   200);
         EXPECT_EQ(count(restarted, "interactions"), 1);
         EXPECT_EQ(count(restarted, "spans"), spans.size());
+        EXPECT_EQ(test::queryInt(restarted, "SELECT count(*) FROM labels l JOIN interactions i ON i.id = "
+                                            "l.interaction_id WHERE l.reviewer = 'ana'"),
+                  1);
     }
     EXPECT_EQ(count(restarted, "messages"), count(together, "messages"));
     EXPECT_EQ(count(restarted, "tool_calls"), count(together, "tool_calls"));
