@@ -6,6 +6,7 @@ namespace winnow::cli {
 
 Runner defineIngest(CLI::App&, const Context&);
 Runner defineIndex(CLI::App&, const Context&);
+Runner defineCheck(CLI::App&, const Context&);
 Runner defineDemo(CLI::App&, const Context&);
 Runner defineStats(CLI::App&, const Context&);
 Runner defineSources(CLI::App&, const Context&);
@@ -36,6 +37,7 @@ const std::vector<CommandSpec>& commands()
     static const std::vector<CommandSpec> table = {
         {"ingest", defineIngest},
         {"index", defineIndex},
+        {"check", defineCheck},
         {"demo", defineDemo},
         {"stats", defineStats},
         {"sources", defineSources},

@@ -346,3 +346,29 @@ TEST_F(Cli, IngestReceiverQueriesAndLabelsAtOnceNeverLockAnyoneOut)
     EXPECT_GE(count("SELECT count(*) FROM interactions"), 40000);
     EXPECT_EQ(count("SELECT count(*) FROM quarantine"), 0);
 }
+
+// A damaged store is told as such: `winnow check` runs SQLite's and FTS5's checks, and names what
+// is wrong; a whole store passes.
+TEST_F(Cli, CheckTellsAWholeStoreFromADamagedOne)
+{
+    demoStore(3000, 2);
+    auto whole = run({"--db", db(), "--json", "check"});
+    EXPECT_EQ(whole.exitCode, 0) << whole.out << whole.err;
+    EXPECT_TRUE(whole.json().value(QStringLiteral("whole")).toBool());
+    EXPECT_TRUE(whole.json().value(QStringLiteral("index_checked")).toBool());
+    // Pages in the middle of the file overwritten, as a failing disk or a stray write would.
+    {
+        const int fd = ::open(db().c_str(), O_WRONLY);
+        ASSERT_GE(fd, 0);
+        const std::string garbage(8192, '\x5a');
+        struct stat info{};
+        fstat(fd, &info);
+        ASSERT_EQ(pwrite(fd, garbage.data(), garbage.size(), info.st_size / 2 / 4096 * 4096),
+                  ssize_t(garbage.size()));
+        ::close(fd);
+    }
+    auto damaged = run({"--db", db(), "--json", "check"});
+    EXPECT_EQ(damaged.exitCode, 1) << damaged.out << damaged.err;
+    EXPECT_FALSE(damaged.json().value(QStringLiteral("whole")).toBool());
+    EXPECT_FALSE(damaged.json().value(QStringLiteral("store_problems")).toArray().isEmpty()) << damaged.out;
+}

@@ -1,0 +1,64 @@
+#include "core/store/integrity.h"
+
+#include "core/store/search_index.h"
+#include "core/store/sqlite.h"
+
+#include <unistd.h>
+
+namespace winnow {
+
+namespace {
+
+// At most this many problems are listed: a badly damaged file has thousands.
+constexpr int maxProblems = 20;
+
+std::vector<std::string> sqliteCheck(sql::Connection& db, bool full)
+{
+    std::vector<std::string> problems;
+    sql::Statement check(db, full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)");
+    while (check.step() && int(problems.size()) < maxProblems) {
+        std::string line = check.text(0);
+        if (line != "ok")
+            problems.push_back(std::move(line));
+    }
+    return problems;
+}
+
+} // namespace
+
+StoreCheck checkStore(const std::string& storePath, bool full)
+{
+    StoreCheck result;
+    try {
+        sql::Connection store(storePath, sql::Connection::Mode::ReadOnly);
+        store.exec("PRAGMA busy_timeout = 10000");
+        result.storeProblems = sqliteCheck(store, full);
+    } catch (const sql::Error& e) {
+        result.storeProblems.push_back(e.what());
+    }
+    const std::string index = SearchIndex::pathFor(storePath);
+    if (::access(index.c_str(), F_OK) != 0)
+        return result;
+    result.indexChecked = true;
+    try {
+        // FTS5's check writes nothing but needs a writable handle; it runs in a transaction that
+        // is rolled back.
+        sql::Connection search(index);
+        search.exec("PRAGMA busy_timeout = 10000");
+        result.indexProblems = sqliteCheck(search, full);
+        if (result.indexProblems.empty()) {
+            search.exec("BEGIN");
+            try {
+                search.exec("INSERT INTO message_fts(message_fts) VALUES('integrity-check')");
+            } catch (const sql::Error& e) {
+                result.indexProblems.push_back(std::string("the full-text index: ") + e.what());
+            }
+            search.exec("ROLLBACK");
+        }
+    } catch (const sql::Error& e) {
+        result.indexProblems.push_back(e.what());
+    }
+    return result;
+}
+
+} // namespace winnow
