@@ -39,6 +39,21 @@ inline std::string slurp(const std::string& path)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// The port a spawned `serve` listens on, from its standard error (0 when it never said). Remove
+// the file before each spawn: an earlier run's port would be read otherwise.
+inline std::uint16_t servePort(const std::string& errFile)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string err = slurp(errFile);
+        const auto at = err.find("listening on ");
+        if (at != std::string::npos)
+            return static_cast<std::uint16_t>(std::atoi(err.c_str() + at + 13));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return 0;
+}
+
 class Cli : public ::testing::Test
 {
 protected:

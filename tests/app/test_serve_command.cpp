@@ -14,16 +14,7 @@ TEST_F(Cli, ServeReceivesTracesAndWatchesFilesUntilSigterm)
         << "{\"id\":\"w1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n";
     const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "127.0.0.1:0", "--watch", path("watched.jsonl"),
                              "--interval-ms", "50", "--json"});
-    // The port it listens on is in its first line on standard error.
-    quint16 port = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!port && std::chrono::steady_clock::now() < deadline) {
-        const std::string err = test::slurp(path("err.txt"));
-        const auto at = err.find("listening on ");
-        if (at != std::string::npos)
-            port = static_cast<quint16>(std::atoi(err.c_str() + at + 13));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    const quint16 port = test::servePort(path("err.txt"));
     ASSERT_NE(port, 0) << test::slurp(path("err.txt"));
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, port);
@@ -69,15 +60,7 @@ TEST_F(Cli, ServeBeyondLoopbackNeedsATokenFile)
 
     std::ofstream(path("token.txt")) << "a-long-enough-secret-token\n";
     const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "0.0.0.0:0", "--token-file", path("token.txt"), "--json"});
-    quint16 port = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!port && std::chrono::steady_clock::now() < deadline) {
-        const std::string err = test::slurp(path("err.txt"));
-        const auto at = err.find("listening on ");
-        if (at != std::string::npos)
-            port = static_cast<quint16>(std::atoi(err.c_str() + at + 13));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    const quint16 port = test::servePort(path("err.txt"));
     ASSERT_NE(port, 0) << test::slurp(path("err.txt"));
     EXPECT_NE(test::slurp(path("err.txt")).find("bearer token required"), std::string::npos);
     auto status = [port](const QByteArray& authorization) {

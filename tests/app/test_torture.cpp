@@ -132,21 +132,6 @@ TEST_F(Cli, AFullDiskStopsWithAClearMessageKeepsWhatWasCommittedAndRecovers)
 
 namespace {
 
-// The port a spawned `serve` listens on, from its standard error (0 when it never said). The
-// file is removed before each spawn: an earlier run's port would be read otherwise.
-quint16 servePort(const std::string& errFile)
-{
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-        const std::string err = test::slurp(errFile);
-        const auto at = err.find("listening on ");
-        if (at != std::string::npos)
-            return static_cast<quint16>(std::atoi(err.c_str() + at + 13));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return 0;
-}
-
 // A winnow process whose output goes to files of its own (others write out.txt and err.txt).
 pid_t spawnWithOutput(std::vector<std::string> args, const std::string& out, const std::string& err)
 {
@@ -223,7 +208,7 @@ TEST_F(Cli, ServeKilledAfterAnsweringKeepsEverythingItAcknowledged)
     for (size_t round = 0; round < 4; ++round) {
         std::remove(path("err.txt").c_str());
         const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "127.0.0.1:0"});
-        const quint16 port = servePort(path("err.txt"));
+        const quint16 port = test::servePort(path("err.txt"));
         ASSERT_NE(port, 0) << test::slurp(path("err.txt"));
         for (size_t i = round * 2; i < round * 2 + 2; ++i)
             if (postTraces(port, requests[i]) == 200)
@@ -241,7 +226,7 @@ TEST_F(Cli, ServeKilledAfterAnsweringKeepsEverythingItAcknowledged)
     // The roots arrive after the restart: the traces are whole.
     std::remove(path("err.txt").c_str());
     const pid_t pid = spawn({"--db", db(), "serve", "--otlp", "127.0.0.1:0"});
-    const quint16 port = servePort(path("err.txt"));
+    const quint16 port = test::servePort(path("err.txt"));
     ASSERT_NE(port, 0);
     for (size_t i = 8; i < 10; ++i)
         EXPECT_EQ(postTraces(port, spansOf(requests[i], true)), 200);
@@ -296,7 +281,7 @@ TEST_F(Cli, IngestReceiverQueriesAndLabelsAtOnceNeverLockAnyoneOut)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     const pid_t serve = spawnWithOutput({"--db", shared, "--json", "serve", "--otlp", "127.0.0.1:0"},
                                         path("serve-out.txt"), path("serve-err.txt"));
-    const quint16 port = servePort(path("serve-err.txt"));
+    const quint16 port = test::servePort(path("serve-err.txt"));
     ASSERT_NE(port, 0) << test::slurp(path("serve-err.txt"));
     std::ifstream traces(path("t.jsonl"));
     std::vector<QByteArray> requests;
