@@ -39,7 +39,10 @@ void expectWhole(const std::string& store)
         sql::Statement check(search, "PRAGMA integrity_check");
         ASSERT_TRUE(check.step());
         EXPECT_EQ(check.text(0), "ok");
-        search.exec("INSERT INTO message_fts(message_fts) VALUES('integrity-check')"); // throws when broken
+        // A kill while the index file was being made leaves it without its table: the next run
+        // makes it. Otherwise FTS5's own check (it throws when the index is broken).
+        if (search.queryInt("SELECT count(*) FROM sqlite_master WHERE name = 'message_fts'") > 0)
+            search.exec("INSERT INTO message_fts(message_fts) VALUES('integrity-check')");
     }
 }
 
