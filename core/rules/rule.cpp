@@ -1,6 +1,7 @@
 #include "core/rules/rule.h"
 
 #include "core/util/json.h"
+#include "core/util/text.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -9,6 +10,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <set>
 
@@ -478,10 +480,16 @@ Result<RulePack> parseRulePack(std::string_view text)
     if (in.text("schema", true) != rulePackSchema && json.contains(QStringLiteral("schema")))
         in.problem("schema", std::string("is \"") + rulePackSchema + "\"");
     if (const auto version = in.number("schema_version", true); version && *version > rulePackSchemaVersion)
-        in.problem("schema_version", "is " + std::to_string(int(*version)) +
+        in.problem("schema_version", "is " + numberText(*version) +
                                          ", newer than this Winnow reads (" +
                                          std::to_string(rulePackSchemaVersion) + ")");
-    pack.version = static_cast<std::int64_t>(in.number("pack_version", false).value_or(0));
+    // A count, so a whole number an int64 and a JSON double both hold exactly (found by fuzzing:
+    // 1.9e94 converted to an integer is undefined behaviour).
+    const double packVersion = in.number("pack_version", false).value_or(0);
+    if (packVersion < 0 || packVersion > 9007199254740992.0 || packVersion != std::floor(packVersion))
+        in.problem("pack_version", "is a whole number from 0 to 2^53");
+    else
+        pack.version = static_cast<std::int64_t>(packVersion);
     pack.author = in.text("author", false);
     pack.comment = in.text("comment", false);
     const std::string published = in.text("published_at", false);

@@ -273,6 +273,17 @@ TEST(RulePack, RoundTripsAndRefusesWhatIsWrong)
         EXPECT_NE(message.find(expected), std::string::npos) << expected << "\n" << message;
     EXPECT_FALSE(parseRulePack("{not json"));
     EXPECT_FALSE(parseRulePack(R"({"schema":"winnow.rule-pack","schema_version":2,"rules":[]})"));
+    // Found by fuzzing: numbers past what an integer holds were converted anyway (undefined
+    // behaviour); they are refused by name.
+    for (const char* huge : {R"({"schema":"winnow.rule-pack","schema_version":1e94,"rules":[]})",
+                             R"({"schema":"winnow.rule-pack","schema_version":1,"pack_version":1.9e94,"rules":[]})",
+                             R"({"schema":"winnow.rule-pack","schema_version":1,"pack_version":2.5,"rules":[]})"}) {
+        auto refusedNumber = parseRulePack(huge);
+        ASSERT_FALSE(refusedNumber) << huge;
+        EXPECT_TRUE(refusedNumber.error().message.find("schema_version") != std::string::npos ||
+                    refusedNumber.error().message.find("pack_version: is a whole number") != std::string::npos)
+            << refusedNumber.error().message;
+    }
 }
 
 // The test box shows what a validator turned down, and which rule's it was.
