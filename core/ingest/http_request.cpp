@@ -8,6 +8,9 @@
 
 namespace winnow {
 
+namespace {
+
+// RFC 9112: Content-Length is 1*DIGIT (at most 18 digits here).
 bool parseContentLength(const QByteArray& value, std::int64_t& length)
 {
     if (value.isEmpty() || value.size() > 18)
@@ -21,6 +24,7 @@ bool parseContentLength(const QByteArray& value, std::int64_t& length)
     return true;
 }
 
+// A chunk size: 1*HEXDIG. A size past what an int64 holds comes out as INT64_MAX, over any limit.
 bool parseChunkSize(const QByteArray& value, std::int64_t& size)
 {
     if (value.isEmpty())
@@ -39,6 +43,8 @@ bool parseChunkSize(const QByteArray& value, std::int64_t& size)
     size = std::int64_t(std::min<std::uint64_t>(total, INT64_MAX));
     return true;
 }
+
+} // namespace
 
 HttpRequestReader::HttpRequestReader(std::int64_t maxHeadBytes, std::int64_t maxBodyBytes)
     : m_maxHeadBytes(maxHeadBytes), m_maxBodyBytes(maxBodyBytes)

@@ -68,9 +68,4 @@ private:
     std::int64_t m_trailerBytes = 0;
 };
 
-// RFC 9112: Content-Length is 1*DIGIT (at most 18 digits here).
-bool parseContentLength(const QByteArray& value, std::int64_t& length);
-// A chunk size: 1*HEXDIG. A size past what an int64 holds comes out as INT64_MAX.
-bool parseChunkSize(const QByteArray& value, std::int64_t& size);
-
 } // namespace winnow

@@ -781,11 +781,6 @@ OtlpReceiver::~OtlpReceiver()
     stop();
 }
 
-bool isLoopback(const QHostAddress& address)
-{
-    return address.isLoopback();
-}
-
 bool OtlpReceiver::start(QString* error)
 {
     if (m_server)
@@ -795,7 +790,7 @@ bool OtlpReceiver::start(QString* error)
             *error = message;
         return false;
     };
-    if (!isLoopback(m_options.address) && m_options.bearerToken.isEmpty())
+    if (!m_options.address.isLoopback() && m_options.bearerToken.isEmpty())
         return refuse(QStringLiteral("listening on %1, which other machines can reach, needs a bearer token "
                                      "(--token-file)")
                           .arg(m_options.address.toString()));

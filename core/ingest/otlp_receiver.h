@@ -110,7 +110,4 @@ private:
     int m_acceptBackoffMs = 0;
 };
 
-// Whether an address can be reached only from this machine.
-bool isLoopback(const QHostAddress& address);
-
 } // namespace winnow

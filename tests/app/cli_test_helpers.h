@@ -68,6 +68,12 @@ protected:
     // a full disk, as SQLite sees one.
     pid_t spawn(const std::vector<std::string>& args, const std::string& stdinFile = {}, rlim_t fileSizeLimit = 0)
     {
+        return spawnTo(args, "out.txt", "err.txt", stdinFile, fileSizeLimit);
+    }
+    // The same with output files of its own, for a process that runs beside others.
+    pid_t spawnTo(const std::vector<std::string>& args, const std::string& outName, const std::string& errName,
+                  const std::string& stdinFile = {}, rlim_t fileSizeLimit = 0)
+    {
         const pid_t pid = fork();
         if (pid == 0) {
             if (fileSizeLimit) {
@@ -75,8 +81,8 @@ protected:
                 const rlimit limit{fileSizeLimit, fileSizeLimit};
                 setrlimit(RLIMIT_FSIZE, &limit);
             }
-            const int out = ::open(path("out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int err = ::open(path("err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int out = ::open(path(outName).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int err = ::open(path(errName).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             const int in = ::open(stdinFile.empty() ? "/dev/null" : stdinFile.c_str(), O_RDONLY);
             dup2(out, 1);
             dup2(err, 2);

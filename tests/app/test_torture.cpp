@@ -135,25 +135,6 @@ TEST_F(Cli, AFullDiskStopsWithAClearMessageKeepsWhatWasCommittedAndRecovers)
 
 namespace {
 
-// A winnow process whose output goes to files of its own (others write out.txt and err.txt).
-pid_t spawnWithOutput(std::vector<std::string> args, const std::string& out, const std::string& err)
-{
-    const pid_t pid = fork();
-    if (pid == 0) {
-        dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
-        dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-        std::string binary = WINNOW_BINARY;
-        args.insert(args.begin(), binary);
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(binary.c_str(), argv.data());
-        _exit(127);
-    }
-    return pid;
-}
-
 int postTraces(quint16 port, const QByteArray& body)
 {
     QTcpSocket socket;
@@ -269,8 +250,8 @@ TEST_F(Cli, IngestReceiverQueriesAndLabelsAtOnceNeverLockAnyoneOut)
                                .toStdString());
     }
     const std::string shared = path("shared.db");
-    const pid_t ingest = spawnWithOutput({"--db", shared, "ingest", "--batch", "100", path("big.jsonl")},
-                                         path("ingest-out.txt"), path("ingest-err.txt"));
+    const pid_t ingest =
+        spawnTo({"--db", shared, "ingest", "--batch", "100", path("big.jsonl")}, "ingest-out.txt", "ingest-err.txt");
     auto count = [&](const char* sql) {
         try {
             sql::Connection reader(shared, sql::Connection::Mode::ReadOnly);
@@ -282,8 +263,8 @@ TEST_F(Cli, IngestReceiverQueriesAndLabelsAtOnceNeverLockAnyoneOut)
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (count("SELECT count(*) FROM interactions") < 300 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const pid_t serve = spawnWithOutput({"--db", shared, "--json", "serve", "--otlp", "127.0.0.1:0"},
-                                        path("serve-out.txt"), path("serve-err.txt"));
+    const pid_t serve =
+        spawnTo({"--db", shared, "--json", "serve", "--otlp", "127.0.0.1:0"}, "serve-out.txt", "serve-err.txt");
     const quint16 port = test::servePort(path("serve-err.txt"));
     ASSERT_NE(port, 0) << test::slurp(path("serve-err.txt"));
     std::ifstream traces(path("t.jsonl"));
