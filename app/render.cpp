@@ -134,14 +134,23 @@ void printNothing(const Context& context, const std::string& what)
     std::cout << what << " (" << context.storePath() << ")\n";
 }
 
-std::unique_ptr<Database> openReader(const Context& context)
+namespace {
+
+std::function<void(int fromVersion)> announceUpgrade(const Context& context)
 {
-    auto database = openUpgradedForReading(context.storePath(), [&context](int fromVersion) {
+    return [&context](int fromVersion) {
         // On standard error, so that --json output stays one document.
         std::fprintf(stderr,
                      "Upgrading %s from store version %d to %d (once; a large store takes a minute)...\n",
                      context.storePath().c_str(), fromVersion, latestSchemaVersion());
-    });
+    };
+}
+
+} // namespace
+
+std::unique_ptr<Database> openReader(const Context& context)
+{
+    auto database = openUpgradedForReading(context.storePath(), announceUpgrade(context));
     if (!database)
         throw CommandFailed{database.error()};
     return std::move(database).take();
@@ -149,9 +158,7 @@ std::unique_ptr<Database> openReader(const Context& context)
 
 std::shared_ptr<StoreWriter> openWriter(const Context& context)
 {
-    if (std::filesystem::exists(context.storePath()))
-        openReader(context); // says so when the store is upgraded first
-    auto writer = StoreWriter::open(context.storePath());
+    auto writer = StoreWriter::open(context.storePath(), announceUpgrade(context));
     if (!writer)
         throw CommandFailed{writer.error()};
     return *writer;

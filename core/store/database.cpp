@@ -273,6 +273,9 @@ Result<std::unique_ptr<Database>> Database::openForReading(const std::string& pa
         database->m_connection = sql::Connection(path, immutable ? sql::Connection::Mode::Immutable
                                                                  : sql::Connection::Mode::ReadOnly);
         configure(database->m_connection, Access::Read);
+        if (isEmptyDatabase(database->m_connection))
+            return atPath(path, "has nothing in it yet (its first write never finished); writing to it makes "
+                                "it a store");
         if (!looksLikeWinnow(database->m_connection))
             return atPath(path, "is not a Winnow store (an SQLite database without Winnow's tables)");
         database->m_schemaVersion = static_cast<int>(database->m_connection.queryInt("PRAGMA user_version"));
@@ -291,7 +294,8 @@ Result<std::unique_ptr<Database>> Database::openForReading(const std::string& pa
     return database;
 }
 
-Result<std::unique_ptr<Database>> Database::openForWriting(const std::string& path)
+Result<std::unique_ptr<Database>> Database::openForWriting(const std::string& path,
+                                                          const std::function<void(int fromVersion)>& beforeUpgrade)
 {
     if (path.empty())
         return Error{"no store path given", {}};
@@ -315,6 +319,8 @@ Result<std::unique_ptr<Database>> Database::openForWriting(const std::string& pa
             return atPath(path, "was written by a newer Winnow (schema " + std::to_string(version) +
                                     "; this one knows up to " + std::to_string(latestSchemaVersion()) + ")");
         configure(database->m_connection, Access::Write);
+        if (version > 0 && version < latestSchemaVersion() && beforeUpgrade)
+            beforeUpgrade(version);
         migrate(database->m_connection);
         database->m_schemaVersion = latestSchemaVersion();
     } catch (const sql::Error& e) {

@@ -11,6 +11,7 @@
 #include "core/util/result.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,9 +25,11 @@ public:
     // Opens an existing store to read. A store on a read-only mount is opened immutable. A store
     // of an older schema opens (isCurrent() is false): the writer upgrades it.
     static Result<std::unique_ptr<Database>> openForReading(const std::string& path);
-    // Opens the store to write, creating it when missing and migrating an older schema. For the
-    // StoreWriter, which is the only writer of a store in a process.
-    static Result<std::unique_ptr<Database>> openForWriting(const std::string& path);
+    // Opens the store to write, creating it when missing and migrating an older schema (after
+    // telling `beforeUpgrade` the version it upgrades from). For the StoreWriter, which is the
+    // only writer of a store in a process.
+    static Result<std::unique_ptr<Database>>
+    openForWriting(const std::string& path, const std::function<void(int fromVersion)>& beforeUpgrade = {});
 
     // ~/.local/share/winnow/winnow.db (the generic data folder); the folder is created when missing.
     static std::string defaultPath();

@@ -132,7 +132,8 @@ openUpgradedForReading(const std::string& path, const std::function<void(int fro
     return Database::openForReading(path);
 }
 
-Result<std::shared_ptr<StoreWriter>> StoreWriter::open(const std::string& path)
+Result<std::shared_ptr<StoreWriter>> StoreWriter::open(const std::string& path,
+                                                       std::function<void(int fromVersion)> beforeUpgrade)
 {
     if (path.empty())
         return Error{"no store path given", {}};
@@ -143,7 +144,7 @@ Result<std::shared_ptr<StoreWriter>> StoreWriter::open(const std::string& path)
     std::shared_ptr<StoreWriter> writer(new StoreWriter(path));
     std::promise<std::string> opened;
     auto result = opened.get_future();
-    writer->m_thread = std::thread([raw = writer.get(), &opened] { raw->run(opened); });
+    writer->m_thread = std::thread([raw = writer.get(), &opened, &beforeUpgrade] { raw->run(opened, beforeUpgrade); });
     const std::string error = result.get();
     if (!error.empty()) {
         writer->m_thread.join();
@@ -166,9 +167,9 @@ StoreWriter::~StoreWriter()
         m_thread.join();
 }
 
-void StoreWriter::run(std::promise<std::string>& opened)
+void StoreWriter::run(std::promise<std::string>& opened, const std::function<void(int fromVersion)>& beforeUpgrade)
 {
-    auto database = Database::openForWriting(m_path);
+    auto database = Database::openForWriting(m_path, beforeUpgrade);
     if (!database) {
         opened.set_value(database.error().text());
         return;

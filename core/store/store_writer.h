@@ -82,9 +82,11 @@ private:
 class StoreWriter : public std::enable_shared_from_this<StoreWriter>
 {
 public:
-    // The writer of the store at `path`, started (creating and migrating the store) the first time
-    // it is asked for in this process; the same one while anyone holds it.
-    static Result<std::shared_ptr<StoreWriter>> open(const std::string& path);
+    // The writer of the store at `path`, started (creating and migrating the store, after telling
+    // `beforeUpgrade` the version it upgrades from) the first time it is asked for in this
+    // process; the same one while anyone holds it.
+    static Result<std::shared_ptr<StoreWriter>> open(const std::string& path,
+                                                     std::function<void(int fromVersion)> beforeUpgrade = {});
     ~StoreWriter();
     StoreWriter(const StoreWriter&) = delete;
     StoreWriter& operator=(const StoreWriter&) = delete;
@@ -130,7 +132,7 @@ private:
         WritePriority priority;
     };
     explicit StoreWriter(std::string path);
-    void run(std::promise<std::string>& opened);
+    void run(std::promise<std::string>& opened, const std::function<void(int fromVersion)>& beforeUpgrade);
     void commitGroup(std::vector<Operation>& group);
     bool tryGroup(std::vector<Operation>& group, Status& failure);
     void announce(unsigned changes);

@@ -103,6 +103,25 @@ TEST_F(Cli, AStoreItCannotUseIsNamedInPlainWords)
     EXPECT_NE(newer.err.find("written by a newer Winnow (schema 42"), std::string::npos) << newer.err;
 }
 
+// A writer killed before its first commit leaves an SQLite file with no table at all (the schema is
+// made in one transaction): a read says so in words, and the next write makes the store.
+TEST_F(Cli, AStoreWhoseFirstWriteNeverFinishedIsMadeByTheNextWrite)
+{
+    {
+        sql::Connection raw(db());
+        raw.exec("PRAGMA journal_mode = WAL"); // what a writer does first, before its schema
+    }
+    auto read = run({"--db", db(), "stats"});
+    EXPECT_EQ(read.exitCode, 1);
+    EXPECT_EQ(read.err, "winnow: " + db() + " has nothing in it yet (its first write never finished); writing to it "
+                                            "makes it a store\n");
+    demo(20, 1);
+    auto ingest = run({"--db", db(), "ingest", path("d.jsonl"), "--json"});
+    ASSERT_EQ(ingest.exitCode, 0) << ingest.err;
+    EXPECT_EQ(ingest.err.find("Upgrading"), std::string::npos) << ingest.err; // made, not upgraded
+    EXPECT_EQ(interactions(), 20);
+}
+
 // A read-only store: every read command reads it, and a write says it is read-only. (As root the
 // store is made read-only for another user, who runs the commands.)
 TEST_F(Cli, AReadOnlyStoreIsReadByEveryReadCommand)

@@ -21,6 +21,12 @@ void expectWhole(const std::string& store)
         sql::Statement check(reader, "PRAGMA integrity_check");
         ASSERT_TRUE(check.step());
         EXPECT_EQ(check.text(0), "ok");
+        // A kill before the first commit (the schema is made in one transaction) leaves a database
+        // with no table at all, which the next run takes as new; never a part of the schema.
+        const auto tables = reader.queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+        if (tables == 0)
+            return;
+        ASSERT_GT(reader.queryInt("SELECT count(*) FROM sqlite_master WHERE name = 'interactions'"), 0);
         // Each interaction's messages are its range of message ids, all there, and no others.
         EXPECT_EQ(reader.queryInt("SELECT count(*) FROM interactions i WHERE message_count != "
                                   "(SELECT count(*) FROM messages m WHERE m.id >= i.first_message_id AND "
