@@ -10,6 +10,7 @@
 #include "core/jobs/job_tracker.h"
 #include "core/metrics/metrics.h"
 #include "core/store/deletion.h"
+#include "core/store/integrity.h"
 #include "core/store/interaction_store.h"
 #include "core/store/source_store.h"
 #include "core/store/schema.h"
@@ -80,7 +81,7 @@ QString summaryText(const IngestSummary& s)
 
 MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
     : QMainWindow(parent), m_storeJobs(new JobTracker(this)), m_work(new JobTracker(this)),
-      m_monitorJobs(new JobTracker(this))
+      m_monitorJobs(new JobTracker(this)), m_integrityJobs(new JobTracker(this))
 {
     auto* central = new QWidget(this);
     auto* outer = new QHBoxLayout(central);
@@ -419,6 +420,7 @@ void MainWindow::openStore(const QString& path)
     if (receiving)
         setReceiverOn(false);
     m_work->reset();
+    m_integrityJobs->reset();
     m_store = {};
     setWindowTitle(tr("%1 — Winnow").arg(QFileInfo(path).fileName()));
     setStatus(tr("Opening %1…").arg(path));
@@ -475,6 +477,63 @@ void MainWindow::storeOpened(StoreContext store)
     for (Page* page : m_pages)
         page->setStore(m_store);
     readAgain(StoreChange::Everything);
+    checkStoreIntegrity();
+}
+
+void MainWindow::checkStoreIntegrity()
+{
+    const std::string path = m_store.path;
+    // On a thread of its own: it reads every page, minutes on a large store, and must not hold
+    // back the pool the pages query on.
+    m_integrityJobs->setStorePath(path);
+    m_integrityJobs->startLong<StoreCheck>(
+        [path](JobContext& context) { return checkStore(path, false, &context.cancelFlag()); },
+        [this, path](StoreCheck check) {
+            if (check.cancelled || path != m_store.path)
+                return;
+            if (!check.whole())
+                storeFoundDamaged(check.storeProblems, check.indexProblems);
+            Q_EMIT storeChecked(check.whole());
+        });
+}
+
+void MainWindow::storeFoundDamaged(const std::vector<std::string>& storeProblems,
+                                   const std::vector<std::string>& indexProblems)
+{
+    auto firstOf = [](const std::vector<std::string>& problems) {
+        QString text = QString::fromStdString(problems.front());
+        if (problems.size() > 1)
+            text += tr(" (and %n more)", nullptr, int(problems.size() - 1));
+        return text.toHtmlEscaped();
+    };
+    if (storeProblems.empty()) {
+        // The store itself is whole: only search is affected, and the index can be made again.
+        m_banner->setText(tr("<b>The search index is damaged.</b> %1. Search may miss or misplace "
+                             "results; delete %2 and run <code>winnow index</code> to make it again.")
+                              .arg(firstOf(indexProblems), QString::fromStdString(m_store.path + "-search").toHtmlEscaped()));
+        m_banner->show();
+        setStatus(tr("The search index of %1 is damaged").arg(storePath()));
+        return;
+    }
+    // Writing more into a damaged file can spread the damage: the store is read from now on, and
+    // every figure shown is suspect until it is restored.
+    if (m_receiver)
+        setReceiverOn(false);
+    m_work->reset();
+    m_progress->hide();
+    m_cancel->hide();
+    m_store.writer.reset();
+    m_store.readOnlyReason = tr("%1 is damaged").arg(storePath());
+    setWindowTitle(tr("%1 (damaged) — Winnow").arg(QFileInfo(storePath()).fileName()));
+    m_banner->setText(tr("<b>This store is damaged.</b> SQLite's check found: %1. Figures read from it "
+                         "may be wrong or missing, so nothing more is written to it. "
+                         "<code>winnow check</code> lists the damage; restore the store from a backup.")
+                          .arg(firstOf(storeProblems)));
+    m_banner->show();
+    setStatus(tr("%1 is damaged: opened read-only").arg(storePath()));
+    for (Page* page : m_pages)
+        page->setStore(m_store);
+    refreshPages(StoreChange::Everything);
 }
 
 void MainWindow::checkMonitorsNow()

@@ -4,7 +4,8 @@
 // in the status bar, and the File and View menus. It opens the store's writer once (creating or
 // upgrading the store) and hands pages the store; it never touches the store on the GUI thread.
 // A store that cannot be written opens read-only, and says why; one that cannot be read at all
-// is an error, shown, never waited on.
+// is an error, shown, never waited on. After every open a quick integrity check runs in the
+// background: a damaged store is said to be damaged and is no longer written to.
 
 #include "core/ingest/ingestor.h"
 #include "ui/page.h"
@@ -67,6 +68,8 @@ Q_SIGNALS:
     void workFinished(const QString& message, bool ok);
     // The monitors ran on what arrived.
     void monitorsChecked();
+    // The background integrity check of the store just opened ended (not when it was cancelled).
+    void storeChecked(bool whole);
 
 public Q_SLOTS:
     void openStore(const QString& path);
@@ -89,6 +92,9 @@ private:
     void readAgain(unsigned changes);
     void refreshPages(unsigned changes);
     void storeOpened(StoreContext store);
+    void checkStoreIntegrity();
+    void storeFoundDamaged(const std::vector<std::string>& storeProblems,
+                           const std::vector<std::string>& indexProblems);
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void addSource(bool folder, bool watch);
@@ -100,6 +106,7 @@ private:
     JobTracker* m_storeJobs;
     JobTracker* m_work;
     JobTracker* m_monitorJobs;
+    JobTracker* m_integrityJobs;
     bool m_monitorsDue = false; // interactions arrived since the monitors last ran
     std::unique_ptr<OtlpReceiver> m_receiver;
     QListWidget* m_rail = nullptr;

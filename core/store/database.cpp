@@ -183,7 +183,8 @@ Error storeError(const std::string& path, const sql::Error& error)
     case SQLITE_NOTADB:
         return atPath(path, "is not a Winnow store (not an SQLite database)");
     case SQLITE_CORRUPT:
-        return atPath(path, "is damaged (" + std::string(error.what()) + ")");
+        return atPath(path, "is damaged (" + std::string(error.what()) +
+                                "): `winnow check` lists the damage; restore the store from a backup");
     case SQLITE_READONLY:
         return atPath(path, "is read-only");
     case SQLITE_FULL:

@@ -3,6 +3,7 @@
 #include "core/store/search_index.h"
 #include "core/store/sqlite.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 namespace winnow {
@@ -24,17 +25,39 @@ std::vector<std::string> sqliteCheck(sql::Connection& db, bool full)
     return problems;
 }
 
+// A check reads every page: on a large store, minutes. SQLite calls this every few thousand steps;
+// a non-zero answer interrupts the statement.
+void stopWhenCancelled(sql::Connection& db, const std::atomic<bool>* cancel)
+{
+    if (!cancel)
+        return;
+    sqlite3_progress_handler(
+        db.handle(), 4096,
+        [](void* flag) { return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0; },
+        const_cast<std::atomic<bool>*>(cancel));
+}
+
+bool interrupted(const sql::Error& error)
+{
+    return (error.code() & 0xff) == SQLITE_INTERRUPT;
+}
+
 } // namespace
 
-StoreCheck checkStore(const std::string& storePath, bool full)
+StoreCheck checkStore(const std::string& storePath, bool full, const std::atomic<bool>* cancel)
 {
     StoreCheck result;
     try {
         sql::Connection store(storePath, sql::Connection::Mode::ReadOnly);
         store.exec("PRAGMA busy_timeout = 10000");
+        stopWhenCancelled(store, cancel);
         result.storeProblems = sqliteCheck(store, full);
     } catch (const sql::Error& e) {
-        result.storeProblems.push_back(e.what());
+        if (interrupted(e)) {
+            result.cancelled = true;
+            return result;
+        }
+        result.storeProblems.push_back(std::string("SQLite stopped reading it: ") + sqlite3_errstr(e.code()));
     }
     const std::string index = SearchIndex::pathFor(storePath);
     if (::access(index.c_str(), F_OK) != 0)
@@ -45,6 +68,7 @@ StoreCheck checkStore(const std::string& storePath, bool full)
         // is rolled back.
         sql::Connection search(index);
         search.exec("PRAGMA busy_timeout = 10000");
+        stopWhenCancelled(search, cancel);
         result.indexProblems = sqliteCheck(search, full);
         // An index file without its table was never built (or its making was interrupted): the
         // next `winnow index` makes it; there is nothing to check.
@@ -54,12 +78,18 @@ StoreCheck checkStore(const std::string& storePath, bool full)
             try {
                 search.exec("INSERT INTO message_fts(message_fts) VALUES('integrity-check')");
             } catch (const sql::Error& e) {
-                result.indexProblems.push_back(std::string("the full-text index: ") + e.what());
+                if (interrupted(e))
+                    result.cancelled = true;
+                else
+                    result.indexProblems.push_back(std::string("the full-text index: ") + e.what());
             }
             search.exec("ROLLBACK");
         }
     } catch (const sql::Error& e) {
-        result.indexProblems.push_back(e.what());
+        if (interrupted(e))
+            result.cancelled = true;
+        else
+            result.indexProblems.push_back(std::string("SQLite stopped reading it: ") + sqlite3_errstr(e.code()));
     }
     return result;
 }

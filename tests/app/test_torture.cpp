@@ -1,6 +1,7 @@
 // Torture: the promises of the store under a kill -9 at any moment and a full disk. Bounded in
 // time (each under a minute on two cores).
 
+#include "../core/test_helpers.h"
 #include "cli_test_helpers.h"
 
 #include <QHostAddress>
@@ -203,9 +204,10 @@ TEST_F(Cli, ServeKilledAfterAnsweringKeepsEverythingItAcknowledged)
         for (size_t i = round * 2; i < round * 2 + 2; ++i)
             if (postTraces(port, requests[i]) == 200)
                 acknowledged += 16;
-        if (round == 3) // the children of the next two requests' traces, their roots still to come
+        if (round == 3) { // the children of the next two requests' traces, their roots still to come
             for (size_t i = 8; i < 10; ++i)
                 ASSERT_EQ(postTraces(port, spansOf(requests[i], false)), 200);
+        }
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
         EXPECT_EQ(interactions(), acknowledged);
@@ -331,17 +333,7 @@ TEST_F(Cli, CheckTellsAWholeStoreFromADamagedOne)
     EXPECT_EQ(whole.exitCode, 0) << whole.out << whole.err;
     EXPECT_TRUE(whole.json().value(QStringLiteral("whole")).toBool());
     EXPECT_TRUE(whole.json().value(QStringLiteral("index_checked")).toBool());
-    // Pages in the middle of the file overwritten, as a failing disk or a stray write would.
-    {
-        const int fd = ::open(db().c_str(), O_WRONLY);
-        ASSERT_GE(fd, 0);
-        const std::string garbage(8192, '\x5a');
-        struct stat info{};
-        fstat(fd, &info);
-        ASSERT_EQ(pwrite(fd, garbage.data(), garbage.size(), info.st_size / 2 / 4096 * 4096),
-                  ssize_t(garbage.size()));
-        ::close(fd);
-    }
+    ASSERT_TRUE(test::overwriteMiddlePages(db()));
     auto damaged = run({"--db", db(), "--json", "check"});
     EXPECT_EQ(damaged.exitCode, 1) << damaged.out << damaged.err;
     EXPECT_FALSE(damaged.json().value(QStringLiteral("whole")).toBool());

@@ -21,6 +21,21 @@
 
 namespace winnow::test {
 
+// Overwrites two pages in the middle of a file, as a failing disk or a stray write would; true
+// when it could.
+inline bool overwriteMiddlePages(const std::string& file)
+{
+    std::fstream stream(file, std::ios::binary | std::ios::in | std::ios::out);
+    stream.seekg(0, std::ios::end);
+    const auto size = static_cast<std::int64_t>(stream.tellg());
+    if (!stream || size < 3 * 4096)
+        return false;
+    stream.seekp(size / 2 / 4096 * 4096);
+    const std::string garbage(8192, '\x5a');
+    stream.write(garbage.data(), std::streamsize(garbage.size()));
+    return bool(stream.flush());
+}
+
 class TempDir
 {
 public:

@@ -1,3 +1,4 @@
+#include "../core/test_helpers.h"
 #include "core/ingest/otlp_receiver.h"
 #include "core/store/database.h"
 #include "core/store/schema.h"
@@ -168,6 +169,58 @@ TEST(MainWindow, AReadOnlyStoreOpensReadOnlyAndSaysSo)
     }));
     EXPECT_FALSE(window.setReceiverOn(true, 0));
     chmod(folder.c_str(), 0755);
+}
+
+namespace {
+
+bool bannerSays(const MainWindow& window, const QString& text)
+{
+    for (QLabel* label : window.findChildren<QLabel*>())
+        if (label->isVisible() && label->text().contains(text))
+            return true;
+    return false;
+}
+
+} // namespace
+
+// After opening, a quick integrity check runs in the background. A whole store stays as it was; a
+// damaged one is said to be damaged and is written no more (nothing arrives through the receiver);
+// a damaged search index alone is named, and the store stays writable.
+TEST(MainWindow, ADamagedStoreIsNoticedOnOpenAndWrittenNoMore)
+{
+    test::DemoStore demo(3000);
+    const QString path = QString::fromStdString(demo.path);
+    {
+        MainWindow window(path);
+        QSignalSpy checked(&window, &MainWindow::storeChecked);
+        window.show();
+        ASSERT_TRUE(checked.wait(30000));
+        EXPECT_TRUE(checked.at(0).at(0).toBool());
+        EXPECT_TRUE(window.store().writer);
+        EXPECT_FALSE(bannerSays(window, QStringLiteral("damaged")));
+    }
+    const std::string index = demo.path + "-search";
+    ASSERT_EQ(::access(index.c_str(), F_OK), 0);
+    ASSERT_TRUE(test::overwriteMiddlePages(index));
+    {
+        MainWindow window(path);
+        QSignalSpy checked(&window, &MainWindow::storeChecked);
+        window.show();
+        ASSERT_TRUE(checked.wait(30000));
+        EXPECT_FALSE(checked.at(0).at(0).toBool());
+        EXPECT_TRUE(bannerSays(window, QStringLiteral("The search index is damaged")));
+        EXPECT_TRUE(window.store().writer); // the store itself is whole
+    }
+    ASSERT_TRUE(test::overwriteMiddlePages(demo.path));
+    MainWindow window(path);
+    QSignalSpy checked(&window, &MainWindow::storeChecked);
+    window.show();
+    ASSERT_TRUE(checked.wait(30000));
+    EXPECT_FALSE(checked.at(0).at(0).toBool());
+    EXPECT_TRUE(bannerSays(window, QStringLiteral("This store is damaged")));
+    EXPECT_FALSE(window.store().writer);
+    EXPECT_TRUE(window.windowTitle().contains(QStringLiteral("damaged")));
+    EXPECT_FALSE(window.setReceiverOn(true, 0));
 }
 
 TEST(MainWindow, TheAboutBoxSaysTheVersionAndTheSchema)

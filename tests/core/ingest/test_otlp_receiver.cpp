@@ -637,8 +637,8 @@ TEST(OtlpReceiver, AnEmptyExportRequestIsASuccess)
     test::TempDir dir;
     ReceiverThread receiver(dir.path("s.db"), {});
     const quint16 port = receiver.port();
-    for (const QByteArray path : {QByteArray("/v1/traces"), QByteArray("/v1/logs")}) {
-        for (const QByteArray body : {QByteArray(), QByteArray("{}"), QByteArray(" \n"),
+    for (const QByteArray& path : {QByteArray("/v1/traces"), QByteArray("/v1/logs")}) {
+        for (const QByteArray& body : {QByteArray(), QByteArray("{}"), QByteArray(" \n"),
                                       QByteArray("{\"resourceSpans\":[]}"), QByteArray("{\"resourceLogs\":[]}")}) {
             // An empty list of the other signal is empty too: nothing sent to the wrong path is lost.
             const Reply reply = post(port, "Content-Type: application/json\r\n", body, true, path);
@@ -649,7 +649,7 @@ TEST(OtlpReceiver, AnEmptyExportRequestIsASuccess)
         EXPECT_EQ(protobuf.status, 200) << path.toStdString();
     }
     // Wrong types are the client's mistake, said so.
-    for (const QByteArray body : {QByteArray("[]"), QByteArray("{\"resourceSpans\":{}}"),
+    for (const QByteArray& body : {QByteArray("[]"), QByteArray("{\"resourceSpans\":{}}"),
                                   QByteArray("{\"resourceSpans\":[{\"scopeSpans\":7}]}"),
                                   QByteArray("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":\"x\"}]}]}"),
                                   QByteArray("7")}) {
@@ -680,7 +680,7 @@ TEST(OtlpReceiver, RefusesAmbiguousFramingAndHugeChunks)
     EXPECT_EQ(post(port, json + "Transfer-Encoding: gzip, chunked\r\n", "2\r\n{}\r\n0\r\n\r\n", false).status, 501);
     // A chunk size near 2^63 after a first chunk: the sum overflowed the limit check, and the
     // receiver went on buffering what the client sent.
-    for (const QByteArray size : {QByteArray("7ffffffffffffff0"), QByteArray("ffffffffffffffffffff")}) {
+    for (const QByteArray& size : {QByteArray("7ffffffffffffff0"), QByteArray("ffffffffffffffffffff")}) {
         QTcpSocket socket;
         socket.connectToHost(QHostAddress::LocalHost, port);
         ASSERT_TRUE(socket.waitForConnected(5000));
