@@ -6,6 +6,7 @@
 #include "core/store/store_writer.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTest>
 #include <QThread>
@@ -215,19 +216,42 @@ TEST(StoreWriter, AWatchTheReceiverAndInteractiveWritesAtOnce)
     auto* receiver = new OtlpReceiver(store.writer, options);
     receiver->moveToThread(&receiverThread);
     quint16 port = 0;
+    QString startError;
     QMetaObject::invokeMethod(
         receiver,
         [&] {
-            QString error;
-            EXPECT_TRUE(receiver->start(&error)) << error.toStdString();
-            port = receiver->port();
+            if (receiver->start(&startError))
+                port = receiver->port();
         },
         Qt::BlockingQueuedConnection);
+    // Every thread stops however the test ends: an early return must report its failure, not
+    // abort the process on a running thread.
+    auto stopEverything = [&] {
+        stopWatching = true;
+        if (appender.joinable())
+            appender.join();
+        if (watch.joinable())
+            watch.join();
+        if (receiver) {
+            QMetaObject::invokeMethod(
+                receiver,
+                [&] {
+                    receiver->stop();
+                    delete receiver;
+                },
+                Qt::BlockingQueuedConnection);
+            receiver = nullptr;
+        }
+        receiverThread.quit();
+        receiverThread.wait();
+    };
+    const auto stopped = qScopeGuard(stopEverything);
+    ASSERT_NE(port, 0) << startError.toStdString();
     int answered = 0;
     for (const QByteArray& body : requests) {
         QTcpSocket socket;
         socket.connectToHost(QStringLiteral("127.0.0.1"), port);
-        ASSERT_TRUE(socket.waitForConnected(5000));
+        ASSERT_TRUE(socket.waitForConnected(5000)) << socket.errorString().toStdString();
         socket.write(
             "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
             QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
@@ -253,17 +277,7 @@ TEST(StoreWriter, AWatchTheReceiverAndInteractiveWritesAtOnce)
     while (store.queryInt("SELECT count(*) FROM interactions WHERE key NOT LIKE 'traced-%'") < 600 &&
            timer.elapsed() < 20000)
         QThread::msleep(20);
-    stopWatching = true;
-    watch.join();
-    QMetaObject::invokeMethod(
-        receiver,
-        [&] {
-            receiver->stop();
-            delete receiver;
-        },
-        Qt::BlockingQueuedConnection);
-    receiverThread.quit();
-    receiverThread.wait();
+    stopEverything();
 
     EXPECT_EQ(answered, 10);
     EXPECT_FALSE(watchedSummary.storeError);
