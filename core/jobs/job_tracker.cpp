@@ -37,6 +37,34 @@ void JobState::cancel()
         running->interrupt();
 }
 
+void JobState::cancelAndWait()
+{
+    std::unique_lock lock(mutex);
+    cancelled = true;
+    if (running)
+        running->interrupt();
+    workEnded.wait(lock, [this] { return !working; });
+}
+
+bool JobState::beginWork()
+{
+    std::lock_guard lock(mutex);
+    if (cancelled)
+        return false;
+    working = true;
+    return true;
+}
+
+void JobState::endWork()
+{
+    {
+        std::lock_guard lock(mutex);
+        running = nullptr;
+        working = false;
+    }
+    workEnded.notify_all();
+}
+
 Database& JobContext::database()
 {
     return m_open(m_storePath);
@@ -118,7 +146,7 @@ private:
             m_tasks.pop_front();
             lock.unlock();
             std::optional<Error> error;
-            if (task.state->cancelled) {
+            if (!task.state->beginWork()) {
                 error = Error{"cancelled", {}};
             } else {
                 JobContext context;
@@ -145,8 +173,7 @@ private:
                     return *connections.front().second;
                 };
                 error = runWork(task.work, context);
-                std::lock_guard stateLock(task.state->mutex);
-                task.state->running = nullptr;
+                task.state->endWork();
             }
             // A failed or interrupted query may leave a read transaction open: end it.
             for (auto& entry : connections)
@@ -167,7 +194,10 @@ JobTracker::JobTracker(QObject* owner) : QObject(owner), m_owner(owner) {}
 
 JobTracker::~JobTracker()
 {
+    const std::vector<std::shared_ptr<JobState>> active = m_active;
     reset();
+    for (const auto& state : active)
+        state->cancelAndWait();
     for (LongThread& long_ : m_longThreads)
         long_.thread.join();
 }

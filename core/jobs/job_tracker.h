@@ -16,6 +16,7 @@
 #include <QString>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,7 +36,14 @@ struct JobState
     std::atomic<bool> cancelled{false};
     std::mutex mutex;
     Database* running = nullptr; // interrupted when cancelled
+    bool working = false;        // its work runs now (guarded by mutex)
+    std::condition_variable workEnded;
     void cancel();
+    // Cancels, then waits until its work is not running (it may never start).
+    void cancelAndWait();
+    // On the worker: false when the job was cancelled before its work began.
+    bool beginWork();
+    void endWork();
 };
 
 // What a job's work gets, on the thread it runs on.
@@ -66,7 +74,9 @@ class JobTracker : public QObject
 public:
     // Results are delivered on the owner's thread, while the owner lives.
     explicit JobTracker(QObject* owner);
-    ~JobTracker() override; // supersedes every job; waits for its long jobs to stop
+    // Supersedes every job and waits for the work of those running to stop (queries are
+    // interrupted): work may use what its owner holds, and statics, which die after main.
+    ~JobTracker() override;
 
     // The store later jobs read; changing it supersedes every job.
     void setStorePath(const std::string& path);

@@ -4,6 +4,7 @@
 #include "../core/test_helpers.h"
 #include "cli_test_helpers.h"
 
+#include <QCryptographicHash>
 #include <QHostAddress>
 #include <QTcpSocket>
 
@@ -17,6 +18,8 @@ namespace {
 // The store and its search index pass SQLite's own checks, and every interaction is whole.
 void expectWhole(const std::string& store)
 {
+    if (::access(store.c_str(), F_OK) != 0)
+        return; // killed before it made the file
     {
         sql::Connection reader(store, sql::Connection::Mode::ReadOnly);
         sql::Statement check(reader, "PRAGMA integrity_check");
@@ -338,4 +341,148 @@ TEST_F(Cli, CheckTellsAWholeStoreFromADamagedOne)
     EXPECT_EQ(damaged.exitCode, 1) << damaged.out << damaged.err;
     EXPECT_FALSE(damaged.json().value(QStringLiteral("whole")).toBool());
     EXPECT_FALSE(damaged.json().value(QStringLiteral("store_problems")).toArray().isEmpty()) << damaged.out;
+}
+
+namespace {
+
+// How long `run` takes, in milliseconds: the window the kills are spread over.
+template <typename Run> int millisecondsOf(Run run)
+{
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    return int(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+// A batch folder is whole: its manifest names every file it holds, with the bytes' SHA-256.
+void expectWholeBatch(const std::string& folder)
+{
+    const QJsonObject manifest =
+        QJsonDocument::fromJson(QByteArray::fromStdString(test::slurp(folder + "/manifest.json"))).object();
+    const QJsonArray files = manifest.value(QStringLiteral("files")).toArray();
+    ASSERT_FALSE(files.isEmpty()) << folder;
+    for (const QJsonValue file : files) {
+        const std::string name = file[QStringLiteral("name")].toString().toStdString();
+        const std::string bytes = test::slurp(folder + "/" + name);
+        EXPECT_EQ(QCryptographicHash::hash(QByteArray::fromStdString(bytes), QCryptographicHash::Sha256).toHex(),
+                  file[QStringLiteral("sha256")].toString().toLatin1())
+            << folder << "/" << name;
+    }
+}
+
+} // namespace
+
+// The human and curated work under kill -9: a label import, a rule publish and an export, each
+// killed at random moments of its run. A label import lands whole or not at all; a version is
+// published with its pack and its audit trail or not at all; no batch is reported as done unless
+// its folder is whole, and no batch folder is ever half there (it is written aside and renamed).
+TEST_F(Cli, KilledLabelImportsPublishesAndExportsLeaveNothingHalfDone)
+{
+    demoStore(6000, 8);
+    const int labelled = 3000;
+    auto writeLabels = [&](const std::string& reviewer) {
+        const std::string file = path("labels-" + reviewer + ".jsonl");
+        std::ofstream out(file);
+        sql::Connection reader(db(), sql::Connection::Mode::ReadOnly);
+        sql::Statement keys(reader, "SELECT key FROM interactions ORDER BY id LIMIT ?1");
+        keys.bind(1, std::int64_t(labelled));
+        for (int n = 0; keys.step(); ++n)
+            out << R"({"interaction_id":")" << keys.text(0) << R"(","reviewer":")" << reviewer << R"(","verdict":")"
+                << (n % 3 ? "pass" : R"(fail","categories":["incomplete task"],"corrected":"Done.)") << "\"}\n";
+        return file;
+    };
+    auto labelsOf = [&](const std::string& reviewer) {
+        sql::Connection reader(db(), sql::Connection::Mode::ReadOnly);
+        sql::Statement count(reader, "SELECT count(*) FROM labels WHERE reviewer = ?1");
+        count.bind(1, reviewer);
+        count.step();
+        return count.int64(0);
+    };
+    std::mt19937 random(8);
+    auto killWithin = [&](const std::vector<std::string>& args, int windowMs) {
+        const pid_t pid = spawn(args);
+        std::this_thread::sleep_for(std::chrono::milliseconds(random() % (windowMs + 1)));
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        return WIFSIGNALED(status);
+    };
+
+    // Labels.
+    const int labelMs = millisecondsOf([&] {
+        ASSERT_EQ(run({"--db", db(), "labels", "import", writeLabels("timed")}).exitCode, 0);
+    });
+    int killedMidway = 0;
+    for (int round = 0; round < 8; ++round) {
+        const std::string reviewer = "r" + std::to_string(round);
+        const std::string file = writeLabels(reviewer);
+        killedMidway += killWithin({"--db", db(), "labels", "import", file}, labelMs);
+        expectWhole(db());
+        const auto landed = labelsOf(reviewer);
+        EXPECT_TRUE(landed == 0 || landed == labelled) << reviewer << ": " << landed;
+        ASSERT_EQ(run({"--db", db(), "labels", "import", file}).exitCode, 0);
+        EXPECT_EQ(labelsOf(reviewer), labelled);
+    }
+    EXPECT_GE(killedMidway, 3) << "the imports ended before the kills: the window is " << labelMs << " ms";
+
+    // Rule versions.
+    auto shown = run({"--db", db(), "rules", "show"});
+    ASSERT_EQ(shown.exitCode, 0) << shown.err;
+    std::ofstream(path("pack.json")) << shown.out;
+    const int publishMs = millisecondsOf([&] {
+        const auto published = run({"--db", db(), "rules", "publish", "--pack", path("pack.json"), "--comment", "timed"});
+        ASSERT_EQ(published.exitCode, 0) << published.err;
+    });
+    killedMidway = 0;
+    for (int round = 0; round < 8; ++round) {
+        const auto versionsBefore = query("SELECT count(*) FROM rule_versions");
+        killedMidway += killWithin({"--db", db(), "rules", "publish", "--pack", path("pack.json"), "--comment",
+                                    "round " + std::to_string(round)},
+                                   publishMs);
+        expectWhole(db());
+        const auto versions = query("SELECT count(*) FROM rule_versions");
+        EXPECT_TRUE(versions == versionsBefore || versions == versionsBefore + 1);
+        // Each published version has its pack and its audit trail.
+        EXPECT_EQ(query("SELECT count(*) FROM rule_versions v WHERE state = 'published' AND NOT EXISTS "
+                        "(SELECT 1 FROM rule_events e WHERE e.version = v.number AND e.action = 'published')"),
+                  0);
+        EXPECT_EQ(query("SELECT count(*) FROM rule_versions WHERE json_valid(pack_json) = 0"), 0);
+        auto listed = run({"--db", db(), "--json", "rules", "list"});
+        EXPECT_EQ(listed.exitCode, 0) << listed.err;
+    }
+    EXPECT_GE(killedMidway, 3) << "the publishes ended before the kills: the window is " << publishMs << " ms";
+
+    // Export batches.
+    const std::vector<std::string> exportArgs = {"--db", db(), "export", "--format", "openai-chat",
+                                                 "--include-unreviewed", "--redact", "--dedupe", "0.9", "--out"};
+    const int exportMs = millisecondsOf([&] {
+        auto args = exportArgs;
+        args.push_back(path("timed-batch"));
+        const auto exported = run(args);
+        ASSERT_EQ(exported.exitCode, 0) << exported.err;
+    });
+    killedMidway = 0;
+    for (int round = 0; round < 8; ++round) {
+        const std::string folder = path("batch-" + std::to_string(round));
+        auto args = exportArgs;
+        args.push_back(folder);
+        killedMidway += killWithin(args, exportMs);
+        expectWhole(db());
+        // What is reported as done is whole.
+        sql::Connection reader(db(), sql::Connection::Mode::ReadOnly);
+        sql::Statement batches(reader, "SELECT out_dir FROM export_batches");
+        bool reported = false;
+        while (batches.step()) {
+            expectWholeBatch(batches.text(0));
+            reported = reported || batches.text(0) == folder;
+        }
+        // What is not reported is not there, or whole (killed between its rename and its record);
+        // either way never half written under its own name.
+        if (!reported && std::filesystem::exists(folder))
+            expectWholeBatch(folder);
+    }
+    EXPECT_GE(killedMidway, 3) << "the exports ended before the kills: the window is " << exportMs << " ms";
+    auto args = exportArgs;
+    args.push_back(path("last-batch"));
+    ASSERT_EQ(run(args).exitCode, 0);
+    expectWholeBatch(path("last-batch"));
 }
