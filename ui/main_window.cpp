@@ -482,15 +482,13 @@ void MainWindow::storeOpened(StoreContext store)
 
 void MainWindow::checkStoreIntegrity()
 {
-    const std::string path = m_store.path;
     // On a thread of its own: it reads every page, minutes on a large store, and must not hold
-    // back the pool the pages query on.
-    m_integrityJobs->setStorePath(path);
+    // back the pool the pages query on. A check superseded (another store opened) or cancelled
+    // is never delivered.
+    m_integrityJobs->setStorePath(m_store.path);
     m_integrityJobs->startLong<StoreCheck>(
-        [path](JobContext& context) { return checkStore(path, false, &context.cancelFlag()); },
-        [this, path](StoreCheck check) {
-            if (check.cancelled || path != m_store.path)
-                return;
+        [](JobContext& context) { return checkStore(context.storePath(), false, &context.cancelFlag()); },
+        [this](StoreCheck check) {
             if (!check.whole())
                 storeFoundDamaged(check.storeProblems, check.indexProblems);
             Q_EMIT storeChecked(check.whole());

@@ -56,6 +56,16 @@ void expectWhole(const std::string& store)
     }
 }
 
+// Kills the child with SIGKILL after `ms`: whether it was still running (killed midway).
+bool killAfter(pid_t pid, int ms)
+{
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status);
+}
+
 } // namespace
 
 // Twenty kill -9s at random moments of an ingest, each followed by the checks; then a run to the
@@ -68,11 +78,7 @@ TEST_F(Cli, IngestKilledAtTwentyRandomMomentsStaysWholeAndEndsExact)
     int killedMidway = 0;
     for (int round = 0; round < 20; ++round) {
         const pid_t pid = spawn({"--db", db(), "ingest", "--batch", "200", path("big.jsonl")});
-        std::this_thread::sleep_for(std::chrono::milliseconds(20 + random() % 280));
-        kill(pid, SIGKILL);
-        int status = 0;
-        waitpid(pid, &status, 0);
-        killedMidway += WIFSIGNALED(status) ? 1 : 0;
+        killedMidway += killAfter(pid, int(20 + random() % 280)) ? 1 : 0;
         expectWhole(db());
         if (HasFailure())
             return;
@@ -399,12 +405,7 @@ TEST_F(Cli, KilledLabelImportsPublishesAndExportsLeaveNothingHalfDone)
     };
     std::mt19937 random(8);
     auto killWithin = [&](const std::vector<std::string>& args, int windowMs) {
-        const pid_t pid = spawn(args);
-        std::this_thread::sleep_for(std::chrono::milliseconds(random() % (windowMs + 1)));
-        kill(pid, SIGKILL);
-        int status = 0;
-        waitpid(pid, &status, 0);
-        return WIFSIGNALED(status);
+        return killAfter(spawn(args), int(random() % (windowMs + 1)));
     };
 
     // Labels.

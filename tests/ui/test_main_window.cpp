@@ -14,6 +14,9 @@
 #include <QSignalSpy>
 #include <QTcpSocket>
 
+#include <memory>
+#include <optional>
+
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,38 +192,41 @@ bool bannerSays(const MainWindow& window, const QString& text)
 TEST(MainWindow, ADamagedStoreIsNoticedOnOpenAndWrittenNoMore)
 {
     test::DemoStore demo(3000);
-    const QString path = QString::fromStdString(demo.path);
-    {
-        MainWindow window(path);
-        QSignalSpy checked(&window, &MainWindow::storeChecked);
-        window.show();
-        ASSERT_TRUE(checked.wait(30000));
-        EXPECT_TRUE(checked.at(0).at(0).toBool());
-        EXPECT_TRUE(window.store().writer);
-        EXPECT_FALSE(bannerSays(window, QStringLiteral("damaged")));
-    }
+    // Opens the store in a new window and waits for its check: whether it found the store whole.
+    auto openAndCheck = [&](std::unique_ptr<MainWindow>& window) -> std::optional<bool> {
+        window = std::make_unique<MainWindow>(QString::fromStdString(demo.path));
+        QSignalSpy checked(window.get(), &MainWindow::storeChecked);
+        window->show();
+        if (!checked.wait(30000))
+            return std::nullopt;
+        return checked.at(0).at(0).toBool();
+    };
+    std::unique_ptr<MainWindow> window;
+    auto whole = openAndCheck(window);
+    ASSERT_TRUE(whole.has_value());
+    EXPECT_TRUE(*whole);
+    EXPECT_TRUE(window->store().writer);
+    EXPECT_FALSE(bannerSays(*window, QStringLiteral("damaged")));
+    window.reset();
+
     const std::string index = demo.path + "-search";
     ASSERT_EQ(::access(index.c_str(), F_OK), 0);
     ASSERT_TRUE(test::overwriteMiddlePages(index));
-    {
-        MainWindow window(path);
-        QSignalSpy checked(&window, &MainWindow::storeChecked);
-        window.show();
-        ASSERT_TRUE(checked.wait(30000));
-        EXPECT_FALSE(checked.at(0).at(0).toBool());
-        EXPECT_TRUE(bannerSays(window, QStringLiteral("The search index is damaged")));
-        EXPECT_TRUE(window.store().writer); // the store itself is whole
-    }
+    whole = openAndCheck(window);
+    ASSERT_TRUE(whole.has_value());
+    EXPECT_FALSE(*whole);
+    EXPECT_TRUE(bannerSays(*window, QStringLiteral("The search index is damaged")));
+    EXPECT_TRUE(window->store().writer); // the store itself is whole
+    window.reset();
+
     ASSERT_TRUE(test::overwriteMiddlePages(demo.path));
-    MainWindow window(path);
-    QSignalSpy checked(&window, &MainWindow::storeChecked);
-    window.show();
-    ASSERT_TRUE(checked.wait(30000));
-    EXPECT_FALSE(checked.at(0).at(0).toBool());
-    EXPECT_TRUE(bannerSays(window, QStringLiteral("This store is damaged")));
-    EXPECT_FALSE(window.store().writer);
-    EXPECT_TRUE(window.windowTitle().contains(QStringLiteral("damaged")));
-    EXPECT_FALSE(window.setReceiverOn(true, 0));
+    whole = openAndCheck(window);
+    ASSERT_TRUE(whole.has_value());
+    EXPECT_FALSE(*whole);
+    EXPECT_TRUE(bannerSays(*window, QStringLiteral("This store is damaged")));
+    EXPECT_FALSE(window->store().writer);
+    EXPECT_TRUE(window->windowTitle().contains(QStringLiteral("damaged")));
+    EXPECT_FALSE(window->setReceiverOn(true, 0));
 }
 
 TEST(MainWindow, TheAboutBoxSaysTheVersionAndTheSchema)
