@@ -8,6 +8,7 @@
 #include <QHostAddress>
 #include <QTcpSocket>
 
+#include <algorithm>
 #include <random>
 
 using namespace winnow;
@@ -404,16 +405,22 @@ TEST_F(Cli, KilledLabelImportsPublishesAndExportsLeaveNothingHalfDone)
         return count.int64(0);
     };
     std::mt19937 random(8);
-    auto killWithin = [&](const std::vector<std::string>& args, int windowMs) {
-        return killAfter(spawn(args), int(random() % (windowMs + 1)));
+    // A run that ended before its kill says the window (timed once, on a busy machine perhaps) is
+    // too long: it shrinks, and rounds go on (up to 24) until three kills have landed midway.
+    auto killWithin = [&](const std::vector<std::string>& args, int& windowMs) {
+        const bool killed = killAfter(spawn(args), int(random() % (windowMs + 1)));
+        if (!killed)
+            windowMs = std::max(5, windowMs * 2 / 3);
+        return killed;
     };
+    auto moreRounds = [](int round, int killedMidway) { return round < 8 || (killedMidway < 3 && round < 24); };
 
     // Labels.
-    const int labelMs = millisecondsOf([&] {
+    int labelMs = millisecondsOf([&] {
         ASSERT_EQ(run({"--db", db(), "labels", "import", writeLabels("timed")}).exitCode, 0);
     });
     int killedMidway = 0;
-    for (int round = 0; round < 8; ++round) {
+    for (int round = 0; moreRounds(round, killedMidway); ++round) {
         const std::string reviewer = "r" + std::to_string(round);
         const std::string file = writeLabels(reviewer);
         killedMidway += killWithin({"--db", db(), "labels", "import", file}, labelMs);
@@ -429,12 +436,12 @@ TEST_F(Cli, KilledLabelImportsPublishesAndExportsLeaveNothingHalfDone)
     auto shown = run({"--db", db(), "rules", "show"});
     ASSERT_EQ(shown.exitCode, 0) << shown.err;
     std::ofstream(path("pack.json")) << shown.out;
-    const int publishMs = millisecondsOf([&] {
+    int publishMs = millisecondsOf([&] {
         const auto published = run({"--db", db(), "rules", "publish", "--pack", path("pack.json"), "--comment", "timed"});
         ASSERT_EQ(published.exitCode, 0) << published.err;
     });
     killedMidway = 0;
-    for (int round = 0; round < 8; ++round) {
+    for (int round = 0; moreRounds(round, killedMidway); ++round) {
         const auto versionsBefore = query("SELECT count(*) FROM rule_versions");
         killedMidway += killWithin({"--db", db(), "rules", "publish", "--pack", path("pack.json"), "--comment",
                                     "round " + std::to_string(round)},
@@ -455,14 +462,14 @@ TEST_F(Cli, KilledLabelImportsPublishesAndExportsLeaveNothingHalfDone)
     // Export batches.
     const std::vector<std::string> exportArgs = {"--db", db(), "export", "--format", "openai-chat",
                                                  "--include-unreviewed", "--redact", "--dedupe", "0.9", "--out"};
-    const int exportMs = millisecondsOf([&] {
+    int exportMs = millisecondsOf([&] {
         auto args = exportArgs;
         args.push_back(path("timed-batch"));
         const auto exported = run(args);
         ASSERT_EQ(exported.exitCode, 0) << exported.err;
     });
     killedMidway = 0;
-    for (int round = 0; round < 8; ++round) {
+    for (int round = 0; moreRounds(round, killedMidway); ++round) {
         const std::string folder = path("batch-" + std::to_string(round));
         auto args = exportArgs;
         args.push_back(folder);
