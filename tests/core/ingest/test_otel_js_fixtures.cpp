@@ -1,5 +1,5 @@
 // What the official OpenTelemetry JS SDK and its OpenAI instrumentation really emit, recorded by
-// tools/record-otlp-fixtures against a fake model server (tests/data/otel_js): the message
+// tools/otel-js/record against a fake model server (tests/data/otel_js): the message
 // content comes as log records, in files and requests of their own.
 
 #include "../test_helpers.h"

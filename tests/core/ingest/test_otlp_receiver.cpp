@@ -522,7 +522,7 @@ TEST(OtlpReceiver, FeedbackArrivesOnItsOwnPath)
 }
 
 // The official OpenTelemetry JS exporters' own protobuf bodies (tests/data/otel_js, recorded by
-// tools/record-otlp-fixtures): message content on /v1/logs joins the spans on /v1/traces, whichever
+// tools/otel-js/record): message content on /v1/logs joins the spans on /v1/traces, whichever
 // comes first, in one interaction.
 TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
 {

@@ -1,7 +1,7 @@
 // Records OTLP fixtures from the real OpenTelemetry JS SDK and its OpenAI instrumentation
 // (@opentelemetry/instrumentation-openai) driving the real `openai` client against a fake model
 // server on loopback. Nothing here is written by hand: the spans and log records are what the
-// libraries emit. Run once with `tools/record-otlp-fixtures/record`; the output goes to
+// libraries emit. Run once with `tools/otel-js/record`; the output goes to
 // tests/data/otel_js/ and is committed, so CI needs neither npm nor the network.
 //
 // Scenarios (each its own service.name, so the tests can tell them apart):
