@@ -5,8 +5,9 @@
 // while the receiver writes.
 //   winnow_bench_soak STORE PORT SECONDS [SAMPLE_SECONDS]
 // Prints "listening" once the receiver listens, then one JSON line every SAMPLE_SECONDS (default
-// 10): elapsed seconds, resident memory, dashboard loads so far, the receiver's counts, and the
-// longest the GUI thread's event loop was late in that period (a 50 ms timer's lateness: how long
+// 10): elapsed seconds, resident memory and how much of it is SQLite's (its page caches fill
+// as the store grows, up to their set sizes), dashboard loads so far, the receiver's counts, and the
+// size of the store's write-ahead log, the longest the GUI thread's event loop was late in that period (a 50 ms timer's lateness: how long
 // a click would have waited). At the end it stops the receiver (committing what still waits) and
 // prints {"done": ...} with the same counts.
 
@@ -19,7 +20,10 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QTimer>
+
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -47,6 +51,11 @@ int main(int argc, char** argv)
     }
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Debian's SQLite counts its memory only when asked to, before it is initialised (which the
+    // core's static set-up already did).
+    sqlite3_shutdown();
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1);
+    sqlite3_initialize();
     QApplication app(argc, argv);
     const QString store = QString::fromLocal8Bit(argv[1]);
     const auto port = static_cast<quint16>(std::stoi(argv[2]));
@@ -85,9 +94,13 @@ int main(int argc, char** argv)
     QTimer sample;
     sample.setInterval(sampleSeconds * 1000);
     QObject::connect(&sample, &QTimer::timeout, [&] {
-        std::printf("{\"seconds\":%lld,\"rss_kb\":%ld,\"dashboard_loads\":%d,\"longest_late_ms\":%lld,%s}\n",
-                    static_cast<long long>(clock.elapsed() / 1000), bench::residentKb(), dashboards,
-                    static_cast<long long>(longestLate), countsJson(window.receiver()->stats()).c_str());
+        std::printf("{\"seconds\":%lld,\"rss_kb\":%ld,\"sqlite_kb\":%lld,\"dashboard_loads\":%d,"
+                    "\"longest_late_ms\":%lld,\"wal_kb\":%lld,%s}\n",
+                    static_cast<long long>(clock.elapsed() / 1000), bench::residentKb(),
+                    static_cast<long long>(sqlite3_memory_used() / 1024), dashboards,
+                    static_cast<long long>(longestLate),
+                    static_cast<long long>(QFileInfo(store + QStringLiteral("-wal")).size() / 1024),
+                    countsJson(window.receiver()->stats()).c_str());
         std::fflush(stdout);
         longestLate = 0;
     });

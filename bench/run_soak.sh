@@ -47,14 +47,16 @@ for line in open(f"{out}/app.jsonl"):
             samples.append(record)
 sdk = json.load(open(f"{out}/sdk.json"))
 store = json.load(open(f"{out}/store.json"))
-print("| s | RSS MB | dashboard loads | event loop late (max ms) | requests | spans | log records | interactions |")
-print("|---|---|---|---|---|---|---|---|")
+print("| s | RSS MB | of it SQLite MB | RSS − SQLite MB | dashboard loads | event loop late (max ms) | requests | spans | log records | interactions |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for s in samples[5::6] if len(samples) > 12 else samples:
-    print(f"| {s['seconds']} | {s['rss_kb']/1024:.0f} | {s['dashboard_loads']} | {s['longest_late_ms']} | "
+    print(f"| {s['seconds']} | {s['rss_kb']/1024:.0f} | {s['sqlite_kb']/1024:.0f} | {(s['rss_kb']-s['sqlite_kb'])/1024:.0f} | "
+          f"{s['dashboard_loads']} | {s['longest_late_ms']} | "
           f"{s['requests']} | {s['spans']} | {s['log_records']} | {s['interactions']} |")
 burst = sdk.get("burst") or {}
 expected_interactions = sdk["agent_runs"] + burst.get("spans_exported", 0)
 warm = [s["rss_kb"] for s in samples if s["seconds"] >= 60]
+rest = [s["rss_kb"] - s["sqlite_kb"] for s in samples if s["seconds"] >= 60]
 print()
 print(json.dumps({
     "sdk": sdk,
@@ -67,6 +69,9 @@ print(json.dumps({
     "rss_mb_after_first_minute": {"first": warm[0] / 1024 if warm else None,
                                   "max": max(warm) / 1024 if warm else None,
                                   "last": warm[-1] / 1024 if warm else None},
+    "rss_less_sqlite_mb_after_first_minute": {"first": rest[0] / 1024 if rest else None,
+                                              "max": max(rest) / 1024 if rest else None,
+                                              "last": rest[-1] / 1024 if rest else None},
     "event_loop_late_max_ms": max((s["longest_late_ms"] for s in samples), default=None),
 }, indent=1))
 PY

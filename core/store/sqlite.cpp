@@ -339,6 +339,21 @@ int Connection::checkpointPassive()
     return walPages - copied;
 }
 
+int Connection::checkpointTruncate(int waitMs)
+{
+    const auto busyTimeout = static_cast<int>(queryInt("PRAGMA busy_timeout"));
+    sqlite3_busy_timeout(m_db, waitMs);
+    int walPages = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(m_db, "main", SQLITE_CHECKPOINT_TRUNCATE, &walPages, &copied);
+    sqlite3_busy_timeout(m_db, busyTimeout);
+    if (rc == SQLITE_BUSY)
+        return -1;
+    if (rc != SQLITE_OK)
+        throw Error(std::string("checkpoint: ") + sqlite3_errmsg(m_db), rc);
+    return walPages - copied;
+}
+
 Transaction::Transaction(Connection& connection, Kind kind) : m_connection(connection)
 {
     if (kind == Kind::Read && m_connection.inTransaction()) {

@@ -120,6 +120,10 @@ public:
     // Copies what it can of the WAL into the database without waiting for writers or readers; the
     // WAL's pages not yet copied, or -1 when another checkpoint was running.
     int checkpointPassive();
+    // Copies the whole WAL, starts it again and empties its file: waits for readers in an older
+    // snapshot for at most `waitMs` (then -1), and holds up writers meanwhile (for the store's one
+    // writer: only itself). The WAL's pages not yet copied, or -1.
+    int checkpointTruncate(int waitMs);
     sqlite3* handle() const { return m_db; }
     bool isOpen() const { return m_db != nullptr; }
     const std::string& path() const { return m_path; }

@@ -39,6 +39,14 @@ std::mutex& registryMutex()
     return mutex;
 }
 
+using Clock = std::chrono::steady_clock;
+
+StoreWriter::WalLimits& currentWalLimits()
+{
+    static StoreWriter::WalLimits limits;
+    return limits;
+}
+
 std::map<std::string, std::weak_ptr<StoreWriter>>& registry()
 {
     static std::map<std::string, std::weak_ptr<StoreWriter>> writers;
@@ -47,19 +55,21 @@ std::map<std::string, std::weak_ptr<StoreWriter>>& registry()
 
 } // namespace
 
+void StoreWriter::setWalLimits(WalLimits limits)
+{
+    currentWalLimits() = limits;
+}
+
 // Copies the WAL into the database on its own thread while the writer goes on committing (a
 // PASSIVE checkpoint takes no lock a writer or reader waits for). SQLite starts the WAL again
 // from the beginning at the next write once everything in it was copied, so it stays small.
 class Checkpointer
 {
 public:
-    // A checkpoint is asked for at this many WAL pages (80 MB at 4 KB a page): hot rollup and
-    // index pages change in every batch, and each checkpoint writes them once more.
-    static constexpr int startAtPages = 20000;
-    // Should the checkpoints fall this far behind, the writer copies what it can itself.
-    static constexpr int writerCatchesUpAtPages = 100'000;
-
-    explicit Checkpointer(std::string path) : m_path(std::move(path)), m_thread([this] { run(); }) {}
+    Checkpointer(std::string path, int startAtPages)
+        : m_path(std::move(path)), m_startAtPages(startAtPages), m_thread([this] { run(); })
+    {
+    }
     ~Checkpointer()
     {
         {
@@ -73,7 +83,7 @@ public:
     // From the writer's commit hook.
     void walCommitted(int walPages)
     {
-        if (walPages < startAtPages)
+        if (walPages < m_startAtPages)
             return;
         {
             std::lock_guard lock(m_mutex);
@@ -106,6 +116,7 @@ private:
     }
 
     std::string m_path;
+    const int m_startAtPages;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_wanted = false;
@@ -182,15 +193,29 @@ void StoreWriter::run(std::promise<std::string>& opened, const std::function<voi
         m_database->connection().exec("PRAGMA foreign_keys = OFF");
         m_rollups = std::make_unique<RollupWriter>(m_database->connection());
         m_interactions = std::make_unique<InteractionWriter>(*m_database, *m_rollups);
-        m_checkpointer = std::make_unique<Checkpointer>(m_path);
-        m_database->connection().onWalCommit([this](int walPages) {
-            m_checkpointer->walCommitted(walPages);
-            if (walPages >= Checkpointer::writerCatchesUpAtPages) {
-                try {
-                    m_database->connection().checkpointPassive();
-                } catch (const sql::Error&) {
-                }
+        const WalLimits limits = currentWalLimits();
+        m_checkpointer = std::make_unique<Checkpointer>(m_path, limits.checkpointAtPages);
+        m_database->connection().onWalCommit([this, limits, nextRestart = Clock::time_point()](int walPages) mutable {
+            const Clock::time_point now = Clock::now();
+            if (walPages < limits.restartAtPages || now < nextRestart) {
+                m_checkpointer->walCommitted(walPages);
+                return;
             }
+            // The checkpointer copies every page, but SQLite starts the WAL again only when a
+            // write begins with all of it copied and no reader left in an older snapshot: with a
+            // live dashboard reading while the receiver writes, that moment never comes, and the
+            // WAL grew by 400 MB in ten minutes (bench/run_soak.sh). The writer restarts it
+            // itself (and empties the file), waiting briefly for the readers. Refused at once: the
+            // checkpointer is still copying, and the next commit asks again. Refused after the
+            // wait: readers kept it waiting (holding up the writer meanwhile), so not again for a
+            // while.
+            int left = -1;
+            try {
+                left = m_database->connection().checkpointTruncate(limits.restartWaitMs);
+            } catch (const sql::Error&) {
+            }
+            if (left != 0 && Clock::now() - now >= std::chrono::milliseconds(limits.restartWaitMs / 2))
+                nextRestart = Clock::now() + std::chrono::milliseconds(limits.restartRetryMs);
         });
     } catch (const std::exception& e) {
         opened.set_value(m_path + " cannot be written: " + e.what());

@@ -118,6 +118,19 @@ public:
     using Listener = std::function<void(unsigned changes)>;
     void listen(QObject* context, Listener listener);
 
+    // How long the write-ahead log grows (in 4 KB pages) before a thread of the writer's copies it
+    // into the store (80 MB: hot rollup and index pages change in every batch, and each checkpoint
+    // writes them once more), and before the writer starts it again itself (160 MB), waiting at
+    // most restartWaitMs for readers. For the writers opened after the call; tests make them small.
+    struct WalLimits
+    {
+        int checkpointAtPages = 20'000;
+        int restartAtPages = 40'000;
+        int restartWaitMs = 250;
+        int restartRetryMs = 2000; // after readers kept a restart waiting
+    };
+    static void setWalLimits(WalLimits limits);
+
     // Operations committed so far (a high-water mark).
     std::uint64_t commits() const { return m_commits.load(); }
     // Applies the store's retention setting (queued as bulk work, a chunk per transaction).

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -286,4 +287,56 @@ TEST(StoreWriter, AWatchTheReceiverAndInteractiveWritesAtOnce)
     EXPECT_EQ(store.queryInt("SELECT count(*) FROM interactions WHERE key LIKE 'traced-%'"), 200);
     EXPECT_EQ(store.queryInt("SELECT count(*) FROM mapping_profiles"), 30);
     EXPECT_EQ(store.queryInt("SELECT count(*) FROM quarantine"), 0);
+}
+
+// A live dashboard reads all the time while the receiver writes, so there is never a moment with
+// the whole WAL copied and no reader in an older snapshot, which SQLite waits for to start the
+// WAL again: it grew without end (bench/run_soak.sh). The writer restarts it itself.
+TEST(StoreWriter, TheWalStartsAgainWhileReadersNeverPause)
+{
+    StoreWriter::setWalLimits(
+        {.checkpointAtPages = 100, .restartAtPages = 400, .restartWaitMs = 250, .restartRetryMs = 0});
+    auto restoreLimits = qScopeGuard([] { StoreWriter::setWalLimits({}); });
+    test::TempDir dir;
+    const std::string path = dir.path("s.db");
+    auto writer = StoreWriter::open(path).take();
+    ASSERT_TRUE(writer->write(WritePriority::Interactive, [](WriteTransaction& tx) {
+        tx.database().connection().exec("CREATE TABLE filler(x BLOB)");
+    }));
+    std::atomic<bool> stop = false;
+    // Two readers whose read transactions overlap: one of them is nearly always in one.
+    auto read = [&](int offsetMs) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(offsetMs));
+        sql::Connection reader(path, sql::Connection::Mode::ReadOnly);
+        while (!stop) {
+            sql::Transaction snapshot(reader, sql::Transaction::Kind::Read);
+            reader.queryInt("SELECT count(*) FROM filler");
+            std::this_thread::sleep_for(std::chrono::milliseconds(4));
+        }
+    };
+    std::thread first(read, 0);
+    std::thread second(read, 2);
+    auto stopReaders = qScopeGuard([&] {
+        stop = true;
+        first.join();
+        second.join();
+    });
+    // Writes go on until the WAL was started again five times (its file emptied), or for 20 s.
+    int writes = 0;
+    int restarts = 0;
+    std::uintmax_t walBytes = 0;
+    QElapsedTimer clock;
+    clock.start();
+    while (restarts < 5 && clock.elapsed() < 20'000) {
+        ASSERT_TRUE(writer->write(WritePriority::Interactive, [](WriteTransaction& tx) {
+            tx.database().connection().exec("INSERT INTO filler VALUES (randomblob(40000))");
+        }));
+        ++writes;
+        const std::uintmax_t now = std::filesystem::file_size(path + "-wal");
+        restarts += now < walBytes;
+        walBytes = now;
+    }
+    EXPECT_EQ(restarts, 5) << "the WAL was never started again in " << writes << " writes";
+    sql::Connection check(path, sql::Connection::Mode::ReadOnly);
+    EXPECT_EQ(check.queryInt("SELECT count(*) FROM filler"), writes);
 }
