@@ -231,7 +231,7 @@ public:
         // worker's own.
         if (auto reader = Database::openForReading(m_store->path()); reader)
             m_reader = std::move(reader).take();
-        m_runs = std::make_unique<OtlpRuns>(m_options.maxPendingBytes / 2, m_reader.get());
+        m_runs = std::make_unique<OtlpRuns>(m_options.maxRecentBytes, m_reader.get());
         m_sourceId = prepared->first;
         DetectorSettings settings;
         if (!prepared->second.empty()) {

@@ -60,6 +60,10 @@ struct OtlpReceiverOptions
     // TLS when both are set: PEM files.
     QString tlsCertificateFile;
     QString tlsKeyFile;
+    // Sources of recently committed traces kept in memory, so that a late span or log record
+    // merges without a read of the store (older ones are read from it): a cache, bounded so that a
+    // receiver running for days stays at its size (bench/run_soak.sh).
+    std::int64_t maxRecentBytes = 32ll << 20;
     // At stop, commit every trace still waiting as it is (the default), or leave its spans stored
     // for the next start to complete (what a crash leaves).
     bool completeWaitingAtStop = true;
