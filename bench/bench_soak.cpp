@@ -5,11 +5,11 @@
 // while the receiver writes.
 //   winnow_bench_soak STORE PORT SECONDS [SAMPLE_SECONDS]
 // Prints "listening" once the receiver listens, then one JSON line every SAMPLE_SECONDS (default
-// 10): elapsed seconds, resident memory and how much of it is SQLite's (its page caches fill
-// as the store grows, up to their set sizes), dashboard loads so far, the receiver's counts, and the
-// size of the store's write-ahead log, the longest the GUI thread's event loop was late in that period (a 50 ms timer's lateness: how long
-// a click would have waited). At the end it stops the receiver (committing what still waits) and
-// prints {"done": ...} with the same counts.
+// 10): elapsed seconds; resident memory and how much of it is SQLite's (its page caches fill as
+// the store grows, up to their set sizes); dashboard loads so far; the size of the store's
+// write-ahead log; the longest the GUI thread's event loop was late in that period (a 50 ms
+// timer's lateness: how long a click would have waited); the receiver's counts. At the end it
+// stops the receiver (committing what still waits) and prints {"done": ...} with the same counts.
 
 #include "core/ingest/otlp_receiver.h"
 #include "ui/dashboard/dashboard_page.h"

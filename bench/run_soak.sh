@@ -57,6 +57,8 @@ burst = sdk.get("burst") or {}
 expected_interactions = sdk["agent_runs"] + burst.get("spans_exported", 0)
 warm = [s["rss_kb"] for s in samples if s["seconds"] >= 60]
 rest = [s["rss_kb"] - s["sqlite_kb"] for s in samples if s["seconds"] >= 60]
+def first_max_last_mb(kb):
+    return {"first": kb[0] / 1024, "max": max(kb) / 1024, "last": kb[-1] / 1024} if kb else None
 print()
 print(json.dumps({
     "sdk": sdk,
@@ -66,12 +68,8 @@ print(json.dumps({
     "log_records_received_equal_exported": done["log_records"] == sdk["log_records_exported"],
     "interactions_stored": store.get("interactions"),
     "interactions_expected": expected_interactions,
-    "rss_mb_after_first_minute": {"first": warm[0] / 1024 if warm else None,
-                                  "max": max(warm) / 1024 if warm else None,
-                                  "last": warm[-1] / 1024 if warm else None},
-    "rss_less_sqlite_mb_after_first_minute": {"first": rest[0] / 1024 if rest else None,
-                                              "max": max(rest) / 1024 if rest else None,
-                                              "last": rest[-1] / 1024 if rest else None},
+    "rss_mb_after_first_minute": first_max_last_mb(warm),
+    "rss_less_sqlite_mb_after_first_minute": first_max_last_mb(rest),
     "event_loop_late_max_ms": max((s["longest_late_ms"] for s in samples), default=None),
 }, indent=1))
 PY

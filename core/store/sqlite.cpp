@@ -327,31 +327,40 @@ void Connection::onWalCommit(std::function<void(int walPages)> hook)
         m_walHook.get());
 }
 
-int Connection::checkpointPassive()
+namespace {
+
+// The WAL's pages not yet copied, or -1 when SQLite was busy (another checkpoint, or readers past
+// the busy timeout).
+int checkpoint(sqlite3* db, int mode)
 {
     int walPages = 0;
     int copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(m_db, "main", SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
+    const int rc = sqlite3_wal_checkpoint_v2(db, "main", mode, &walPages, &copied);
     if (rc == SQLITE_BUSY)
         return -1;
     if (rc != SQLITE_OK)
-        throw Error(std::string("checkpoint: ") + sqlite3_errmsg(m_db), rc);
+        throw Error(std::string("checkpoint: ") + sqlite3_errmsg(db), rc);
     return walPages - copied;
+}
+
+} // namespace
+
+int Connection::checkpointPassive()
+{
+    return checkpoint(m_db, SQLITE_CHECKPOINT_PASSIVE);
 }
 
 int Connection::checkpointTruncate(int waitMs)
 {
     const auto busyTimeout = static_cast<int>(queryInt("PRAGMA busy_timeout"));
     sqlite3_busy_timeout(m_db, waitMs);
-    int walPages = 0;
-    int copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(m_db, "main", SQLITE_CHECKPOINT_TRUNCATE, &walPages, &copied);
-    sqlite3_busy_timeout(m_db, busyTimeout);
-    if (rc == SQLITE_BUSY)
-        return -1;
-    if (rc != SQLITE_OK)
-        throw Error(std::string("checkpoint: ") + sqlite3_errmsg(m_db), rc);
-    return walPages - copied;
+    struct RestoreBusyTimeout
+    {
+        sqlite3* db;
+        int ms;
+        ~RestoreBusyTimeout() { sqlite3_busy_timeout(db, ms); }
+    } restore{m_db, busyTimeout};
+    return checkpoint(m_db, SQLITE_CHECKPOINT_TRUNCATE);
 }
 
 Transaction::Transaction(Connection& connection, Kind kind) : m_connection(connection)

@@ -62,7 +62,8 @@ void StoreWriter::setWalLimits(WalLimits limits)
 
 // Copies the WAL into the database on its own thread while the writer goes on committing (a
 // PASSIVE checkpoint takes no lock a writer or reader waits for). SQLite starts the WAL again
-// from the beginning at the next write once everything in it was copied, so it stays small.
+// from the beginning at the next write once everything in it was copied and no reader is in an
+// older snapshot; when readers never leave that moment, the writer truncates it itself (run()).
 class Checkpointer
 {
 public:

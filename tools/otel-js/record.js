@@ -16,8 +16,8 @@
 'use strict';
 
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
+const {startServer} = require('./loopback-server');
 
 const outDir = path.resolve(__dirname, '../../tests/data/otel_js');
 
@@ -111,17 +111,6 @@ function responsesAnswer(body) {
         tools: [],
         text: {format: {type: 'text'}},
     };
-}
-
-function startServer(handler) {
-    return new Promise(resolve => {
-        const server = http.createServer((req, res) => {
-            const chunks = [];
-            req.on('data', c => chunks.push(c));
-            req.on('end', () => handler(req, Buffer.concat(chunks), res));
-        });
-        server.listen(0, '127.0.0.1', () => resolve(server));
-    });
 }
 
 // --- the OTLP sink: keeps each request body as it came --------------------------------------

@@ -14,7 +14,7 @@
 'use strict';
 
 const {fork} = require('child_process');
-const http = require('http');
+const {startServer} = require('./loopback-server');
 
 function option(name, fallback) {
     const at = process.argv.indexOf('--' + name);
@@ -54,8 +54,8 @@ class CountingExporter {
                 this.tally.ok += items.length;
             } else {
                 this.tally.failed += items.length;
-                this.tally.errors[String(result.error && result.error.message).slice(0, 120)] =
-                    (this.tally.errors[String(result.error && result.error.message).slice(0, 120)] || 0) + 1;
+                const message = String(result.error && result.error.message).slice(0, 120);
+                this.tally.errors[message] = (this.tally.errors[message] || 0) + 1;
             }
             done(result);
         });
@@ -101,16 +101,9 @@ function chatAnswer(body, serial) {
 
 function startModelServer() {
     let serial = 0;
-    return new Promise(resolve => {
-        const server = http.createServer((req, res) => {
-            const chunks = [];
-            req.on('data', c => chunks.push(c));
-            req.on('end', () => {
-                res.writeHead(200, {'content-type': 'application/json'});
-                res.end(JSON.stringify(chatAnswer(JSON.parse(Buffer.concat(chunks).toString() || '{}'), ++serial)));
-            });
-        });
-        server.listen(0, '127.0.0.1', () => resolve(server));
+    return startServer((req, body, res) => {
+        res.writeHead(200, {'content-type': 'application/json'});
+        res.end(JSON.stringify(chatAnswer(JSON.parse(body.toString() || '{}'), ++serial)));
     });
 }
 
