@@ -6,6 +6,7 @@
 
 #include "core/demo/generator.h"
 #include "core/ingest/otlp_receiver.h"
+#include "core/jobs/post_call.h"
 #include "core/store/store_writer.h"
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -134,16 +135,12 @@ int main(int argc, char** argv)
         auto* server = new DiscardServer;
         server->moveToThread(&thread);
         quint16 port = 0;
-        QMetaObject::invokeMethod(
-            server,
-            [&] {
-                server->listen(QHostAddress::LocalHost, 0);
-                port = server->serverPort();
-            },
-            Qt::BlockingQueuedConnection);
+        callAndWait(server, [&] {
+            server->listen(QHostAddress::LocalHost, 0);
+            port = server->serverPort();
+        });
         const double seconds = postAll(port, bodies, type);
-        QMetaObject::invokeMethod(
-            server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+        callAndWait(server, [server] { delete server; });
         thread.quit();
         thread.wait();
         return seconds;
@@ -157,21 +154,15 @@ int main(int argc, char** argv)
         auto* receiver = new OtlpReceiver(writer, receiverOptions);
         receiver->moveToThread(&thread);
         quint16 port = 0;
-        QMetaObject::invokeMethod(
-            receiver,
-            [&] {
-                receiver->start(nullptr);
-                port = receiver->port();
-            },
-            Qt::BlockingQueuedConnection);
+        callAndWait(receiver, [&] {
+            receiver->start(nullptr);
+            port = receiver->port();
+        });
         const double seconds = postAll(port, bodies, type);
-        QMetaObject::invokeMethod(
-            receiver,
-            [receiver] {
-                receiver->stop();
-                delete receiver;
-            },
-            Qt::BlockingQueuedConnection);
+        callAndWait(receiver, [receiver] {
+            receiver->stop();
+            delete receiver;
+        });
         thread.quit();
         thread.wait();
         return seconds;

@@ -7,6 +7,7 @@
 #include "core/ingest/otlp_runs.h"
 #include "core/ingest/pricing.h"
 #include "core/ingest/validation.h"
+#include "core/jobs/post_call.h"
 #include "core/rules/rules.h"
 #include "core/signals/detectors.h"
 #include "core/signals/rebuild.h"
@@ -654,7 +655,7 @@ private:
         m_receiver->m_writer->submit(
             std::move(m_body), m_protobuf, m_logs,
             [self, receiver, logs = m_logs](Answer answer, std::int64_t spans, std::int64_t written) {
-                QMetaObject::invokeMethod(
+                postCall(
                     receiver.data(),
                     [self, receiver, answer = std::move(answer), spans, written, logs] {
                         if (!receiver)
@@ -663,8 +664,7 @@ private:
                         receiver->m_stats.interactions += written;
                         if (self)
                             self->respond(answer, false);
-                    },
-                    Qt::QueuedConnection);
+                    });
             });
     }
 
@@ -707,13 +707,12 @@ private:
                     answer.body = QByteArray::fromStdString(body);
                     answer.message = answer.status == 200 ? "feedback" : "no feedback record could be read";
                 }
-                QMetaObject::invokeMethod(
+                postCall(
                     receiver.data(),
                     [self, receiver, answer] {
                         if (receiver && self)
                             self->respond(answer, false);
-                    },
-                    Qt::QueuedConnection);
+                    });
             });
     }
 
@@ -827,13 +826,12 @@ bool OtlpReceiver::start(QString* error)
     QPointer<OtlpReceiver> self(this);
     m_writer->m_onCommit = [self](std::int64_t inserted) {
         if (inserted > 0)
-            QMetaObject::invokeMethod(
+            postCall(
                 self.data(),
                 [self] {
                     if (self)
                         Q_EMIT self->committed();
-                },
-                Qt::QueuedConnection);
+                });
     };
     const std::string opened = m_writer->start();
     if (!opened.empty()) {

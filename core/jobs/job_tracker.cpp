@@ -1,6 +1,6 @@
 #include "core/jobs/job_tracker.h"
 
-#include <QMetaObject>
+#include "core/jobs/post_call.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -230,25 +230,23 @@ void JobTracker::submit(Lane lane, bool supersede, std::function<void(JobContext
         Q_EMIT busyChanged(true);
     QPointer<JobTracker> self(this);
     auto progress = [self, generation](double fraction, const QString& what) {
-        QMetaObject::invokeMethod(
+        postCall(
             self.data(),
             [self, generation, fraction, what] {
                 if (self && self->m_generation == generation)
                     Q_EMIT self->progress(fraction, what);
-            },
-            Qt::QueuedConnection);
+            });
     };
     auto finished = [self, generation, state, deliver = std::move(deliver),
                      failed = std::move(failed)](std::optional<Error> error) mutable {
-        QMetaObject::invokeMethod(
+        postCall(
             self.data(),
             [self, generation, state, deliver = std::move(deliver), failed = std::move(failed),
              error = std::move(error)]() mutable {
                 if (self)
                     self->finished(generation, state, std::move(deliver), std::move(failed),
                                    std::move(error));
-            },
-            Qt::QueuedConnection);
+            });
     };
     if (lane == Lane::Pool) {
         JobPool::instance().run(m_storePath, state, std::move(work), std::move(progress),

@@ -1,13 +1,12 @@
 #include "core/store/store_writer.h"
 
+#include "core/jobs/post_call.h"
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
 #include "core/store/otlp_source_store.h"
 #include "core/store/rollups.h"
 #include "core/store/settings_store.h"
 #include "core/util/text.h"
-
-#include <QMetaObject>
 
 #include <chrono>
 #include <filesystem>
@@ -375,13 +374,12 @@ void StoreWriter::announce(unsigned changes)
     std::lock_guard lock(m_listenersMutex);
     std::erase_if(m_listeners, [](const ListenerEntry& entry) { return entry.context.isNull(); });
     for (const ListenerEntry& entry : m_listeners) {
-        QMetaObject::invokeMethod(
+        postCall(
             entry.context.data(),
             [context = entry.context, listener = entry.listener, changes] {
                 if (context)
                     listener(changes);
-            },
-            Qt::QueuedConnection);
+            });
     }
 }
 

@@ -1,6 +1,7 @@
 #include "ui/rules/rules_page.h"
 
 #include "core/jobs/job_tracker.h"
+#include "core/jobs/post_call.h"
 #include "core/metrics/metrics.h"
 #include "core/review/review.h"
 #include "core/rules/rules.h"
@@ -976,13 +977,12 @@ void RulesPage::runBacktest()
                 context.database(), rules, slice,
                 [self](const BacktestReport& partial) {
                     // First results while it runs, delivered on the page's thread.
-                    QMetaObject::invokeMethod(
+                    postCall(
                         self,
                         [self, partial] {
                             if (self)
                                 self->showBacktest(partial, false);
-                        },
-                        Qt::QueuedConnection);
+                        });
                 },
                 &context.cancelFlag());
             if (!report)

@@ -1,6 +1,7 @@
 #include "../test_helpers.h"
 #include "core/demo/generator.h"
 #include "core/ingest/otlp_receiver.h"
+#include "core/jobs/post_call.h"
 #include "core/metrics/metrics.h"
 #include "core/review/review.h"
 #include "core/store/database.h"
@@ -49,8 +50,7 @@ public:
         m_receiver = new OtlpReceiver(m_writer, options);
         m_receiver->moveToThread(&m_thread);
         QString error;
-        QMetaObject::invokeMethod(
-            m_receiver, [&] { m_started = m_receiver->start(&error); }, Qt::BlockingQueuedConnection);
+        callAndWait(m_receiver, [&] { m_started = m_receiver->start(&error); });
         if (startError)
             *startError = error;
         else
@@ -62,14 +62,11 @@ public:
     {
         if (!m_receiver)
             return;
-        QMetaObject::invokeMethod(
-            m_receiver,
-            [this] {
-                m_receiver->stop();
-                m_stats = m_receiver->stats();
-                delete m_receiver;
-            },
-            Qt::BlockingQueuedConnection);
+        callAndWait(m_receiver, [this] {
+            m_receiver->stop();
+            m_stats = m_receiver->stats();
+            delete m_receiver;
+        });
         m_receiver = nullptr;
         m_thread.quit();
         m_thread.wait();
@@ -82,8 +79,7 @@ public:
     OtlpReceiverStats liveStats()
     {
         OtlpReceiverStats stats;
-        QMetaObject::invokeMethod(
-            m_receiver, [&] { stats = m_receiver->stats(); }, Qt::BlockingQueuedConnection);
+        callAndWait(m_receiver, [&] { stats = m_receiver->stats(); });
         return stats;
     }
 

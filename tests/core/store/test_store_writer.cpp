@@ -1,6 +1,7 @@
 #include "../test_helpers.h"
 #include "core/demo/generator.h"
 #include "core/ingest/otlp_receiver.h"
+#include "core/jobs/post_call.h"
 #include "core/store/profile_store.h"
 #include "core/store/settings_store.h"
 #include "core/store/store_writer.h"
@@ -218,13 +219,10 @@ TEST(StoreWriter, AWatchTheReceiverAndInteractiveWritesAtOnce)
     receiver->moveToThread(&receiverThread);
     quint16 port = 0;
     QString startError;
-    QMetaObject::invokeMethod(
-        receiver,
-        [&] {
-            if (receiver->start(&startError))
-                port = receiver->port();
-        },
-        Qt::BlockingQueuedConnection);
+    callAndWait(receiver, [&] {
+        if (receiver->start(&startError))
+            port = receiver->port();
+    });
     // Every thread stops however the test ends: an early return must report its failure, not
     // abort the process on a running thread.
     auto stopEverything = [&] {
@@ -234,13 +232,10 @@ TEST(StoreWriter, AWatchTheReceiverAndInteractiveWritesAtOnce)
         if (watch.joinable())
             watch.join();
         if (receiver) {
-            QMetaObject::invokeMethod(
-                receiver,
-                [&] {
-                    receiver->stop();
-                    delete receiver;
-                },
-                Qt::BlockingQueuedConnection);
+            callAndWait(receiver, [&] {
+                receiver->stop();
+                delete receiver;
+            });
             receiver = nullptr;
         }
         receiverThread.quit();

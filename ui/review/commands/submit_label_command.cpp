@@ -1,9 +1,9 @@
 #include "ui/review/commands/submit_label_command.h"
 
+#include "core/jobs/post_call.h"
 #include "ui/review/review_page.h"
 
 #include <QCoreApplication>
-#include <QMetaObject>
 
 namespace winnow {
 
@@ -44,13 +44,12 @@ void SubmitLabelCommand::write(Label label)
         [page, interactionId, status](const Status& written) {
             // On the writer's thread: the page hears of it on its own.
             const QString error = written ? QString() : QString::fromStdString(written.error().text());
-            QMetaObject::invokeMethod(
+            postCall(
                 page.data(),
                 [page, interactionId, status, error] {
                     if (page)
                         page->labelWritten(interactionId, status, error);
-                },
-                Qt::QueuedConnection);
+                });
         });
 }
 
