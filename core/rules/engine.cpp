@@ -238,7 +238,83 @@ struct RuleEngine::Compiled
     std::unique_ptr<re2::RE2::Set> set;
     std::vector<size_t> otherRules;                          // tool policies, thresholds, structure
     std::vector<std::unique_ptr<re2::RE2>> argumentPatterns; // by rule index (null when none)
+    // No pattern anchors at a text's start or end, so an interaction's texts joined by newlines
+    // can be scanned as one (see RuleEngine::scan).
+    bool joinable = true;
 };
+
+namespace {
+
+// Whether a pattern anchors (^, $, \A, \z) outside a character class.
+bool anchors(const std::string& pattern)
+{
+    bool inClass = false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\') {
+            if (i + 1 < pattern.size() && !inClass && (pattern[i + 1] == 'A' || pattern[i + 1] == 'z'))
+                return true;
+            ++i;
+        } else if (inClass) {
+            inClass = c != ']';
+        } else if (c == '[') {
+            inClass = true;
+            if (i + 1 < pattern.size() && pattern[i + 1] == '^')
+                ++i; // a negated class
+            if (i + 1 < pattern.size() && pattern[i + 1] == ']')
+                ++i; // "]" first in a class is literal
+        } else if (c == '^' || c == '$') {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Whether a rule looks at a text of this scope, agent and tool.
+bool appliesTo(const Rule& rule, unsigned scope, const std::string& agent, const std::string& tool)
+{
+    if (!(rule.texts & scope))
+        return false;
+    if (!rule.agents.empty() && !contains(rule.agents, agent))
+        return false;
+    return rule.tools.empty() || !(scope & (ScopeToolArguments | ScopeToolResults)) ||
+           contains(rule.tools, tool);
+}
+
+// The set's patterns found somewhere in the text, in the set's order (all of them when the set's
+// DFA ran out of memory on it: each pattern is then located on its own).
+void matchedEntries(const re2::RE2::Set& set, size_t entries, std::string_view text,
+                           std::vector<int>& matched)
+{
+    matched.clear();
+    re2::RE2::Set::ErrorInfo error{};
+    if (!set.Match(re2::StringPiece(text.data(), text.size()), &matched, &error)) {
+        matched.clear();
+        if (error.kind == re2::RE2::Set::kOutOfMemory)
+            for (size_t i = 0; i < entries; ++i)
+                matched.push_back(int(i));
+    }
+    std::sort(matched.begin(), matched.end());
+}
+
+// Each match of one pattern in `text` in order, as `found(span)`, while it returns true.
+template <typename Found>
+void locate(const re2::RE2& re, std::string_view text, Found&& found)
+{
+    const re2::StringPiece input(text.data(), text.size());
+    size_t at = 0;
+    re2::StringPiece match;
+    while (at <= text.size() && re.Match(input, at, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
+        const TextSpan span{size_t(match.data() - text.data()), size_t(match.data() - text.data()) + match.size()};
+        at = std::max(span.end, span.begin + 1);
+        if (span.end == span.begin)
+            continue; // an empty match finds nothing
+        if (!found(span))
+            return;
+    }
+}
+
+} // namespace
 
 RuleEngine::~RuleEngine() = default;
 
@@ -278,6 +354,7 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> 
             errors += "\n  " + rule.id + ": " + (own.empty() ? re->error() + setError : own);
             continue;
         }
+        compiled->joinable = compiled->joinable && !anchors(pattern);
         compiled->entries.push_back(
             {i, std::move(re),
              rule.detector.kind == DetectorKind::Pii ? &piiSpec(rule.detector.entity) : nullptr});
@@ -298,49 +375,18 @@ void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::stri
     if (c.entries.empty() || text.empty())
         return;
     thread_local std::vector<int> matched; // per text: no allocation once it has grown
-    matched.clear();
-    re2::RE2::Set::ErrorInfo error{};
-    const re2::StringPiece input(text.data(), text.size());
-    if (!c.set->Match(input, &matched, &error)) {
-        if (error.kind != re2::RE2::Set::kOutOfMemory)
-            return;
-        // The set's DFA ran out of its memory on this text: each pattern on its own instead.
-        matched.clear();
-        for (size_t i = 0; i < c.entries.size(); ++i)
-            matched.push_back(int(i));
-    }
-    std::sort(matched.begin(), matched.end());
-    const bool filtered = scope != ScopeAllTexts || !agent.empty() || !tool.empty();
+    matchedEntries(*c.set, c.entries.size(), text, matched);
     for (const int index : matched) {
         const Compiled::Entry& entry = c.entries[size_t(index)];
-        const Rule& rule = m_rules[entry.rule];
-        if (!(rule.texts & scope))
+        if (!appliesTo(m_rules[entry.rule], scope, agent, tool))
             continue;
-        if (filtered) {
-            if (!rule.agents.empty() && !contains(rule.agents, agent))
-                continue;
-            if (!rule.tools.empty() && (scope & (ScopeToolArguments | ScopeToolResults)) &&
-                !contains(rule.tools, tool))
-                continue;
-        }
-        size_t at = 0;
-        re2::StringPiece match;
-        while (at <= text.size() &&
-               entry.re->Match(input, at, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
-            TextSpan span{size_t(match.data() - text.data()),
-                          size_t(match.data() - text.data()) + match.size()};
-            at = std::max(span.end, span.begin + 1);
-            if (span.end == span.begin)
-                continue; // an empty match finds nothing
-            if (entry.pii && !entry.pii->accept(text, span)) {
-                if (rejected)
-                    rejected->push_back({entry.rule, span, codePointOffset(text, span.begin),
-                                         codePointOffset(text, span.end)});
-                continue;
-            }
-            hits.push_back(
-                {entry.rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)});
-        }
+        locate(*entry.re, text, [&](TextSpan span) {
+            const bool accepted = !entry.pii || entry.pii->accept(text, span);
+            if (accepted || rejected)
+                (accepted ? hits : *rejected)
+                    .push_back({entry.rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)});
+            return true;
+        });
     }
 }
 
@@ -390,36 +436,107 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
     std::vector<RuleHit> hits;
     if (m_rules.empty())
         return hits;
-    std::vector<TextHit> found;
-    auto take = [&](std::string_view text, int message, int call) {
-        for (const TextHit& h : found)
-            hits.push_back({m_rules[h.rule].id, m_version, message, call, h.start, h.end,
-                            excerptOf(text.substr(h.bytes.begin, h.bytes.end - h.bytes.begin))});
-        found.clear();
-    };
     // The tool whose result a message is.
     thread_local std::vector<const ToolCall*> resultOf;
     resultOf.assign(in.messages.size(), nullptr);
     for (const ToolCall& call : in.toolCalls)
         if (call.resultMessageIndex >= 0 && size_t(call.resultMessageIndex) < resultOf.size())
             resultOf[size_t(call.resultMessageIndex)] = &call;
+    // The texts the patterns read, in the order their hits are listed.
+    struct ScannedText
+    {
+        std::string_view text;
+        unsigned scope;
+        const std::string* tool;
+        int message;
+        int call;
+        size_t offset = 0; // in the joined texts
+    };
+    thread_local std::vector<ScannedText> texts;
+    texts.clear();
     for (size_t i = 0; i < in.messages.size(); ++i) {
         const Message& m = in.messages[i];
-        const unsigned scope = textScopeOfRole(m.role);
-        if (!scope)
-            continue;
-        const std::string tool = resultOf[i] ? resultOf[i]->name : m.name;
-        scanInto(m.content, scope, in.agent, tool, found);
-        take(m.content, int(i), -1);
+        if (const unsigned scope = textScopeOfRole(m.role); scope && !m.content.empty())
+            texts.push_back({m.content, scope, resultOf[i] ? &resultOf[i]->name : &m.name, int(i), -1});
     }
     for (size_t i = 0; i < in.toolCalls.size(); ++i) {
         const ToolCall& call = in.toolCalls[i];
-        scanInto(call.arguments, ScopeToolArguments, in.agent, call.name, found);
-        take(call.arguments, -1, int(i));
-        if (call.resultMessageIndex < 0 && !call.result.empty()) {
-            scanInto(call.result, ScopeToolResults, in.agent, call.name, found);
-            take(call.result, -1, int(i));
+        if (!call.arguments.empty())
+            texts.push_back({call.arguments, ScopeToolArguments, &call.name, -1, int(i)});
+        if (call.resultMessageIndex < 0 && !call.result.empty())
+            texts.push_back({call.result, ScopeToolResults, &call.name, -1, int(i)});
+    }
+    struct Located
+    {
+        size_t text;
+        TextHit hit;
+    };
+    thread_local std::vector<Located> located;
+    located.clear();
+    const Compiled& c = *m_compiled;
+    if (!c.joinable) {
+        std::vector<TextHit> found;
+        for (size_t t = 0; t < texts.size(); ++t) {
+            scanInto(texts[t].text, texts[t].scope, in.agent, *texts[t].tool, found);
+            for (const TextHit& hit : found)
+                located.push_back({t, hit});
+            found.clear();
         }
+    } else if (!c.entries.empty() && !texts.empty()) {
+        // One pass of the set over the texts joined by newlines, where a pass per text pays the
+        // set's fixed cost per call on texts of a few dozen bytes; then each pattern the set found
+        // is located once in the joined texts. With no anchor in any pattern, a match that lies
+        // inside one text is exactly what a pass over that text alone finds there; a pattern with
+        // a match across the newline between two texts is located text by text instead.
+        thread_local std::string joined;
+        joined.clear();
+        for (ScannedText& t : texts) {
+            t.offset = joined.size();
+            (joined += t.text) += '\n';
+        }
+        thread_local std::vector<int> matched;
+        matchedEntries(*c.set, c.entries.size(), joined, matched);
+        for (const int index : matched) {
+            const Compiled::Entry& entry = c.entries[size_t(index)];
+            const Rule& rule = m_rules[entry.rule];
+            if (!rule.agents.empty() && !contains(rule.agents, in.agent))
+                continue;
+            auto found = [&](size_t t, TextSpan span) {
+                const ScannedText& scanned = texts[t];
+                if (!appliesTo(rule, scanned.scope, in.agent, *scanned.tool) ||
+                    (entry.pii && !entry.pii->accept(scanned.text, span)))
+                    return true;
+                located.push_back({t, {entry.rule, span, codePointOffset(scanned.text, span.begin),
+                                       codePointOffset(scanned.text, span.end)}});
+                return true;
+            };
+            const size_t before = located.size();
+            bool acrossTexts = false;
+            size_t t = 0; // matches come in order, and so do the texts
+            locate(*entry.re, joined, [&](TextSpan span) {
+                while (t + 1 < texts.size() && texts[t + 1].offset <= span.begin)
+                    ++t;
+                const size_t offset = texts[t].offset;
+                if (span.end > offset + texts[t].text.size()) {
+                    acrossTexts = true;
+                    return false;
+                }
+                return found(t, {span.begin - offset, span.end - offset});
+            });
+            if (acrossTexts) {
+                located.resize(before);
+                for (size_t each = 0; each < texts.size(); ++each)
+                    locate(*entry.re, texts[each].text, [&](TextSpan span) { return found(each, span); });
+            }
+        }
+        // Listed text by text; within a text, rule by rule (the set's order), then by position.
+        std::stable_sort(located.begin(), located.end(),
+                         [](const Located& a, const Located& b) { return a.text < b.text; });
+    }
+    for (const Located& l : located) {
+        const ScannedText& scanned = texts[l.text];
+        hits.push_back({m_rules[l.hit.rule].id, m_version, scanned.message, scanned.call, l.hit.start, l.hit.end,
+                        excerptOf(scanned.text.substr(l.hit.bytes.begin, l.hit.bytes.end - l.hit.bytes.begin))});
     }
     thread_local simdjson::dom::parser parser;
     for (const size_t r : m_compiled->otherRules) {

@@ -69,6 +69,17 @@ std::string_view slice(std::string_view text, const TextSpan& span)
 // ("«jane@example.com»", "jane@example.com—thanks").
 bool acceptEmail(std::string_view text, TextSpan& span)
 {
+    const std::string_view bytes = slice(text, span);
+    if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+        // Nothing stray in ASCII (the pattern takes no ASCII punctuation that could be); only a
+        // sentence's full stop comes off the end.
+        const size_t at = bytes.find('@');
+        if (at == std::string_view::npos)
+            return false;
+        while (span.end > span.begin + at + 1 && text[span.end - 1] == '.')
+            --span.end;
+        return emailValid(slice(text, span));
+    }
     const QString candidate = QString::fromUtf8(text.data() + span.begin, qsizetype(span.end - span.begin));
     const qsizetype at = candidate.indexOf(QLatin1Char('@'));
     if (at < 0)

@@ -1,7 +1,9 @@
+#include "core/demo/generator.h"
 #include "core/rules/engine.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 using namespace winnow;
@@ -323,4 +325,72 @@ TEST(RulesEngine, EachTextIsMatchedOnItsOwn)
     EXPECT_TRUE(hitsOf({patternRule("nothing", "zebra[^a]+crossing")}).empty());
     // A match across two texts is no match.
     EXPECT_TRUE(hitsOf({patternRule("across", "refund you\\.\\s+\\{")}).empty());
+}
+
+// The interaction's texts are scanned joined (one set pass, one locate per pattern), which must
+// find exactly what scanning each text alone finds: the personal-data rules and patterns whose
+// matches can run across the newline between two texts (a space class, a negated class, a dot
+// that takes newlines), on demo interactions and on texts built so that a match across two texts
+// comes before a real one in the later text.
+TEST(RulesEngine, JoinedTextsFindWhatEachTextAloneFinds)
+{
+    std::vector<Rule> rules = defaultRulePack().rules;
+    rules.push_back(patternRule("spaces", "refund\\s+\\w+"));
+    rules.push_back(patternRule("negated", "order [^.]+\\."));
+    rules.push_back(patternRule("dot.newline", "(?s)thanks.{1,12}help"));
+    rules.push_back(patternRule("across.then.inside", "a\\s*b"));
+    rules.push_back(patternRule("word", "\\bthe\\b", ScopeUser));
+    const auto engine = engineOf(rules);
+    const auto textByText = [&engine](const Interaction& in) {
+        std::vector<std::string> hits;
+        const auto add = [&](std::string_view text, unsigned scope, int message, int call) {
+            for (const TextHit& hit : engine->scanText(text, scope))
+                if (engine->rules()[hit.rule].detector.kind != DetectorKind::Threshold)
+                    hits.push_back(engine->rules()[hit.rule].id + "@" + std::to_string(message) + "," +
+                                   std::to_string(call) + ":" + std::to_string(hit.start) + "-" +
+                                   std::to_string(hit.end));
+        };
+        for (size_t i = 0; i < in.messages.size(); ++i)
+            if (const unsigned scope = textScopeOfRole(in.messages[i].role))
+                add(in.messages[i].content, scope, int(i), -1);
+        for (size_t i = 0; i < in.toolCalls.size(); ++i) {
+            add(in.toolCalls[i].arguments, ScopeToolArguments, -1, int(i));
+            if (in.toolCalls[i].resultMessageIndex < 0)
+                add(in.toolCalls[i].result, ScopeToolResults, -1, int(i));
+        }
+        std::sort(hits.begin(), hits.end()); // scanText lists by position, scan rule by rule
+        return hits;
+    };
+    const auto joined = [&engine](const Interaction& in) {
+        std::vector<std::string> hits;
+        for (const RuleHit& hit : engine->scan(in))
+            if (hit.messageIndex >= 0 || hit.toolCallIndex >= 0)
+                if (hit.start != 0 || hit.end != 0) // not a threshold's or a tool policy's
+                    hits.push_back(hit.ruleId + "@" + std::to_string(hit.messageIndex) + "," +
+                                   std::to_string(hit.toolCallIndex) + ":" + std::to_string(hit.start) +
+                                   "-" + std::to_string(hit.end));
+        std::sort(hits.begin(), hits.end());
+        return hits;
+    };
+
+    Interaction built;
+    built.messages = {{"user", "I need a"}, {"assistant", "b then ab and the order 17\nis late."},
+                      {"user", "thanks\nfor the help, a b, refund\nplease"}};
+    const auto builtHits = joined(built);
+    EXPECT_EQ(builtHits, textByText(built));
+    EXPECT_NE(std::find(builtHits.begin(), builtHits.end(), "across.then.inside@1,-1:7-9"), builtHits.end());
+
+    DemoOptions options;
+    options.interactions = 2000;
+    options.seed = 5;
+    DemoGenerator generator(options);
+    Interaction in;
+    size_t withHits = 0;
+    while (generator.next(in)) {
+        auto expected = textByText(in);
+        const auto found = joined(in);
+        withHits += !found.empty();
+        ASSERT_EQ(found, expected) << in.key;
+    }
+    EXPECT_GT(withHits, 500u);
 }
