@@ -1211,7 +1211,8 @@ void DashboardPage::buildCharts()
     }
     std::int64_t tallest = 1;
     std::map<std::int64_t, std::int64_t> totals;
-    for (const auto& [version, counts] : d.volumeByVersion) {
+    for (const auto& [versionName, counts] : d.volumeByVersion) {
+        const std::string version = versionName; // captured below (clang before 16 cannot capture a binding)
         auto* set = new QBarSet(QString::fromStdString(version));
         for (std::int64_t start : buckets) {
             const auto found = counts.find(start);
