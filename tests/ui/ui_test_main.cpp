@@ -7,6 +7,23 @@
 
 #include <gtest/gtest.h>
 
+namespace {
+
+// Every test starts from the same remembered settings, whether ctest runs it alone or the whole
+// binary runs in one process: a reviewer is known, as after the first launch (the Review screen
+// does not ask; one test clears it to see it asked), and nothing else is remembered (a test that
+// labels as "lead", or sets a filter, does not change the next one).
+class FreshSettings : public ::testing::EmptyTestEventListener
+{
+    void OnTestStart(const ::testing::TestInfo&) override
+    {
+        QSettings().clear();
+        winnow::settings::reviewer.set(QStringLiteral("tester"));
+    }
+};
+
+} // namespace
+
 int main(int argc, char** argv)
 {
     qputenv("QT_QPA_PLATFORM",
@@ -16,9 +33,7 @@ int main(int argc, char** argv)
     qputenv("XDG_CONFIG_HOME", settings.path().toLocal8Bit());
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("winnow-tests"));
-    // A reviewer is known, as after the first launch: the Review screen does not ask (one test
-    // clears it to see it asked).
-    winnow::settings::reviewer.set(QStringLiteral("tester"));
     ::testing::InitGoogleTest(&argc, argv);
+    ::testing::UnitTest::GetInstance()->listeners().Append(new FreshSettings);
     return RUN_ALL_TESTS();
 }
