@@ -233,6 +233,12 @@ struct RuleEngine::Compiled
         size_t rule;
         std::unique_ptr<re2::RE2> re;
         const PiiSpec* pii = nullptr;
+        // Whether the personal-data validator (if any) accepts a match; it may narrow the span.
+        bool accepts(std::string_view text, TextSpan& span) const { return !pii || pii->accept(text, span); }
+        TextHit hitAt(std::string_view text, TextSpan span) const
+        {
+            return {rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)};
+        }
     };
     std::vector<Entry> entries; // the set's patterns, in the set's order
     std::unique_ptr<re2::RE2::Set> set;
@@ -284,7 +290,7 @@ bool appliesTo(const Rule& rule, unsigned scope, const std::string& agent, const
 // The set's patterns found somewhere in the text, in the set's order (all of them when the set's
 // DFA ran out of memory on it: each pattern is then located on its own).
 void matchedEntries(const re2::RE2::Set& set, size_t entries, std::string_view text,
-                           std::vector<int>& matched)
+                    std::vector<int>& matched)
 {
     matched.clear();
     re2::RE2::Set::ErrorInfo error{};
@@ -298,14 +304,14 @@ void matchedEntries(const re2::RE2::Set& set, size_t entries, std::string_view t
 }
 
 // Each match of one pattern in `text` in order, as `found(span)`, while it returns true.
-template <typename Found>
-void locate(const re2::RE2& re, std::string_view text, Found&& found)
+template <typename Found> void locate(const re2::RE2& re, std::string_view text, Found&& found)
 {
     const re2::StringPiece input(text.data(), text.size());
     size_t at = 0;
     re2::StringPiece match;
     while (at <= text.size() && re.Match(input, at, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
-        const TextSpan span{size_t(match.data() - text.data()), size_t(match.data() - text.data()) + match.size()};
+        const TextSpan span{size_t(match.data() - text.data()),
+                            size_t(match.data() - text.data()) + match.size()};
         at = std::max(span.end, span.begin + 1);
         if (span.end == span.begin)
             continue; // an empty match finds nothing
@@ -381,10 +387,9 @@ void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::stri
         if (!appliesTo(m_rules[entry.rule], scope, agent, tool))
             continue;
         locate(*entry.re, text, [&](TextSpan span) {
-            const bool accepted = !entry.pii || entry.pii->accept(text, span);
+            const bool accepted = entry.accepts(text, span);
             if (accepted || rejected)
-                (accepted ? hits : *rejected)
-                    .push_back({entry.rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)});
+                (accepted ? hits : *rejected).push_back(entry.hitAt(text, span));
             return true;
         });
     }
@@ -503,11 +508,9 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
                 continue;
             auto found = [&](size_t t, TextSpan span) {
                 const ScannedText& scanned = texts[t];
-                if (!appliesTo(rule, scanned.scope, in.agent, *scanned.tool) ||
-                    (entry.pii && !entry.pii->accept(scanned.text, span)))
-                    return true;
-                located.push_back({t, {entry.rule, span, codePointOffset(scanned.text, span.begin),
-                                       codePointOffset(scanned.text, span.end)}});
+                if (appliesTo(rule, scanned.scope, in.agent, *scanned.tool) &&
+                    entry.accepts(scanned.text, span))
+                    located.push_back({t, entry.hitAt(scanned.text, span)});
                 return true;
             };
             const size_t before = located.size();
@@ -535,8 +538,9 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
     }
     for (const Located& l : located) {
         const ScannedText& scanned = texts[l.text];
-        hits.push_back({m_rules[l.hit.rule].id, m_version, scanned.message, scanned.call, l.hit.start, l.hit.end,
-                        excerptOf(scanned.text.substr(l.hit.bytes.begin, l.hit.bytes.end - l.hit.bytes.begin))});
+        hits.push_back(
+            {m_rules[l.hit.rule].id, m_version, scanned.message, scanned.call, l.hit.start, l.hit.end,
+             excerptOf(scanned.text.substr(l.hit.bytes.begin, l.hit.bytes.end - l.hit.bytes.begin))});
     }
     thread_local simdjson::dom::parser parser;
     for (const size_t r : m_compiled->otherRules) {

@@ -1,7 +1,7 @@
 #pragma once
 // A version's rules compiled once and run on interactions. Every pattern, keyword list and
-// personal-data candidate goes into one RE2::Set, so each text is scanned once for all of them;
-// only the rules the set reports are then located (and their candidates validated). Tool
+// personal-data candidate goes into one RE2::Set, so an interaction's texts are scanned once for
+// all of them; only the rules the set reports are then located (and their candidates validated). Tool
 // policies, thresholds and structure checks read the interaction's tool calls, figures and
 // answers. Linear time throughout: RE2 never backtracks.
 

@@ -70,7 +70,8 @@ std::string_view slice(std::string_view text, const TextSpan& span)
 bool acceptEmail(std::string_view text, TextSpan& span)
 {
     const std::string_view bytes = slice(text, span);
-    if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    if (std::all_of(bytes.begin(), bytes.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
         // Nothing stray in ASCII (the pattern takes no ASCII punctuation that could be); only a
         // sentence's full stop comes off the end.
         const size_t at = bytes.find('@');

@@ -367,14 +367,15 @@ TEST(RulesEngine, JoinedTextsFindWhatEachTextAloneFinds)
             if (hit.messageIndex >= 0 || hit.toolCallIndex >= 0)
                 if (hit.start != 0 || hit.end != 0) // not a threshold's or a tool policy's
                     hits.push_back(hit.ruleId + "@" + std::to_string(hit.messageIndex) + "," +
-                                   std::to_string(hit.toolCallIndex) + ":" + std::to_string(hit.start) +
-                                   "-" + std::to_string(hit.end));
+                                   std::to_string(hit.toolCallIndex) + ":" + std::to_string(hit.start) + "-" +
+                                   std::to_string(hit.end));
         std::sort(hits.begin(), hits.end());
         return hits;
     };
 
     Interaction built;
-    built.messages = {{"user", "I need a"}, {"assistant", "b then ab and the order 17\nis late."},
+    built.messages = {{"user", "I need a"},
+                      {"assistant", "b then ab and the order 17\nis late."},
                       {"user", "thanks\nfor the help, a b, refund\nplease"}};
     const auto builtHits = joined(built);
     EXPECT_EQ(builtHits, textByText(built));
