@@ -1046,12 +1046,13 @@ void RulesPage::showBacktest(const BacktestReport& report, bool final)
     if (!final && !m_backtestJobs->busy())
         return; // a late partial result after the final one
     m_backtest = report;
+    const QString megabytes = QLocale().toString(double(report.bytes) / 1e6, 'f', 1);
     m_backtestStatus->setText(
         (final ? tr("%1 interactions (%2 MB of text) in %3 s")
-               : tr("So far: %1 interactions (%2 MB of text)…"))
-            .arg(report.scanned)
-            .arg(QLocale().toString(double(report.bytes) / 1e6, 'f', 1))
-            .arg(QLocale().toString(report.seconds, 'f', 1)) +
+                     .arg(report.scanned)
+                     .arg(megabytes)
+                     .arg(QLocale().toString(report.seconds, 'f', 1))
+               : tr("So far: %1 interactions (%2 MB of text)…").arg(report.scanned).arg(megabytes)) +
         (report.comparedWith
              ? tr(" · new and lost against version %1's stored hits").arg(*report.comparedWith)
              : tr(" · the stored hits are not all of one version: no new or lost")));
