@@ -194,9 +194,8 @@ JobTracker::JobTracker(QObject* owner) : QObject(owner), m_owner(owner) {}
 
 JobTracker::~JobTracker()
 {
-    const std::vector<std::shared_ptr<JobState>> active = m_active;
     reset();
-    for (const auto& state : active)
+    for (const auto& state : m_active)
         state->cancelAndWait();
     for (LongThread& long_ : m_longThreads)
         long_.thread.join();
@@ -213,9 +212,10 @@ void JobTracker::setStorePath(const std::string& path)
 void JobTracker::reset()
 {
     ++m_generation;
+    // Superseded jobs stay listed until they finish: work that does not look at its cancel flag
+    // may still be running, and the destructor must wait for it too.
     for (const auto& state : m_active)
         state->cancel();
-    m_active.clear();
 }
 
 void JobTracker::submit(Lane lane, bool supersede, std::function<void(JobContext&)> work,

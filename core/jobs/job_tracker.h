@@ -130,7 +130,7 @@ private:
     std::string m_storePath;
     std::uint64_t m_generation = 0; // owner's thread only
     int m_running = 0;
-    std::vector<std::shared_ptr<JobState>> m_active;
+    std::vector<std::shared_ptr<JobState>> m_active; // not finished yet, superseded or not
     struct LongThread
     {
         std::thread thread;

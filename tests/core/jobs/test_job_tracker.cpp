@@ -120,6 +120,28 @@ TEST(JobTracker, NothingIsDeliveredToAnOwnerThatIsGone)
     EXPECT_FALSE(*delivered);
 }
 
+// Work may use statics that die after main: the tracker's end waits for every job still running,
+// one superseded by a later job and deaf to its cancel flag included.
+TEST(JobTracker, ItsEndWaitsForASupersededJobStillRunning)
+{
+    auto owner = std::make_unique<QObject>();
+    auto* tracker = new JobTracker(owner.get());
+    std::atomic<bool> started{false};
+    std::atomic<bool> ended{false};
+    tracker->start<int>(
+        [&](JobContext&) {
+            started = true;
+            QThread::msleep(300); // never looks at the cancel flag
+            ended = true;
+            return 1;
+        },
+        [](int) {});
+    ASSERT_TRUE(waitFor([&] { return started.load(); }));
+    tracker->start<int>([](JobContext&) { return 2; }, [](int) {});
+    owner.reset(); // the tracker goes with it
+    EXPECT_TRUE(ended.load());
+}
+
 TEST(JobTracker, AStoreThatCannotBeOpenedIsTheJobsError)
 {
     test::TempDir dir;
