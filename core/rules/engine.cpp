@@ -1,5 +1,7 @@
 #include "core/rules/engine.h"
 
+#include "core/rules/matching.h"
+
 #include <re2/re2.h>
 #include <re2/set.h>
 #include <simdjson.h>
@@ -231,8 +233,16 @@ struct RuleEngine::Compiled
     struct Entry
     {
         size_t rule;
-        std::unique_ptr<re2::RE2> re;
+        std::unique_ptr<re2::RE2> re; // null for a personal-data candidate found by code
         const PiiSpec* pii = nullptr;
+        // Each match of its pattern in the text, in order, as `found(span)` while it returns true.
+        template <typename Found> void locate(std::string_view text, Found&& found) const
+        {
+            if (pii)
+                forEachCandidate(*pii, re.get(), text, found);
+            else
+                forEachMatch(*re, text, found);
+        }
         // Whether the personal-data validator (if any) accepts a match; it may narrow the span.
         bool accepts(std::string_view text, TextSpan& span) const { return !pii || pii->accept(text, span); }
         TextHit hitAt(std::string_view text, TextSpan span) const
@@ -240,8 +250,11 @@ struct RuleEngine::Compiled
             return {rule, span, codePointOffset(text, span.begin), codePointOffset(text, span.end)};
         }
     };
-    std::vector<Entry> entries; // the set's patterns, in the set's order
+    std::vector<Entry> entries; // the text rules' patterns, in the rules' order
     std::unique_ptr<re2::RE2::Set> set;
+    std::vector<size_t> setEntries;  // the entry of each of the set's patterns
+    std::vector<size_t> codeEntries; // entries found by code, not by the set: located in every text
+    void matchedEntries(std::string_view text, std::vector<int>& matched) const;
     std::vector<size_t> otherRules;                          // tool policies, thresholds, structure
     std::vector<std::unique_ptr<re2::RE2>> argumentPatterns; // by rule index (null when none)
     // No pattern anchors at a text's start or end, so an interaction's texts joined by newlines
@@ -287,42 +300,31 @@ bool appliesTo(const Rule& rule, unsigned scope, const std::string& agent, const
            contains(rule.tools, tool);
 }
 
-// The set's patterns found somewhere in the text, in the set's order (all of them when the set's
-// DFA ran out of memory on it: each pattern is then located on its own).
-void matchedEntries(const re2::RE2::Set& set, size_t entries, std::string_view text,
-                    std::vector<int>& matched)
-{
-    matched.clear();
-    re2::RE2::Set::ErrorInfo error{};
-    if (!set.Match(re2::StringPiece(text.data(), text.size()), &matched, &error)) {
-        matched.clear();
-        if (error.kind == re2::RE2::Set::kOutOfMemory)
-            for (size_t i = 0; i < entries; ++i)
-                matched.push_back(int(i));
-    }
-    std::sort(matched.begin(), matched.end());
-}
-
-// Each match of one pattern in `text` in order, as `found(span)`, while it returns true.
-template <typename Found> void locate(const re2::RE2& re, std::string_view text, Found&& found)
-{
-    const re2::StringPiece input(text.data(), text.size());
-    size_t at = 0;
-    re2::StringPiece match;
-    while (at <= text.size() && re.Match(input, at, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
-        const TextSpan span{size_t(match.data() - text.data()),
-                            size_t(match.data() - text.data()) + match.size()};
-        at = std::max(span.end, span.begin + 1);
-        if (span.end == span.begin)
-            continue; // an empty match finds nothing
-        if (!found(span))
-            return;
-    }
-}
-
 } // namespace
 
 RuleEngine::~RuleEngine() = default;
+
+// The entries whose patterns may be found in the text, in the rules' order: what the set finds
+// there (every one of its patterns when its DFA ran out of memory on the text: each is then
+// located on its own), and those found by code, which locating tells.
+void RuleEngine::Compiled::matchedEntries(std::string_view text, std::vector<int>& matched) const
+{
+    matched.clear();
+    if (!setEntries.empty()) {
+        re2::RE2::Set::ErrorInfo error{};
+        if (!set->Match(re2::StringPiece(text.data(), text.size()), &matched, &error)) {
+            matched.clear();
+            if (error.kind == re2::RE2::Set::kOutOfMemory)
+                for (size_t i = 0; i < setEntries.size(); ++i)
+                    matched.push_back(int(i));
+        }
+        for (int& index : matched)
+            index = int(setEntries[size_t(index)]);
+    }
+    for (const size_t entry : codeEntries)
+        matched.push_back(int(entry));
+    std::sort(matched.begin(), matched.end());
+}
 
 Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> rules, std::int64_t version)
 {
@@ -351,6 +353,13 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> 
             }
             continue;
         }
+        const PiiSpec* pii =
+            rule.detector.kind == DetectorKind::Pii ? &piiSpec(rule.detector.entity) : nullptr;
+        if (pii && pii->nextCandidate) {
+            compiled->codeEntries.push_back(compiled->entries.size());
+            compiled->entries.push_back({i, nullptr, pii});
+            continue;
+        }
         auto re = std::make_unique<re2::RE2>(pattern, patternOptions());
         std::string setError;
         if (!re->ok() || compiled->set->Add(pattern, &setError) < 0) {
@@ -361,13 +370,12 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::compile(std::vector<Rule> 
             continue;
         }
         compiled->joinable = compiled->joinable && !anchors(pattern);
-        compiled->entries.push_back(
-            {i, std::move(re),
-             rule.detector.kind == DetectorKind::Pii ? &piiSpec(rule.detector.entity) : nullptr});
+        compiled->setEntries.push_back(compiled->entries.size());
+        compiled->entries.push_back({i, std::move(re), pii});
     }
     if (!errors.empty())
         return Error{"these rules do not compile:" + errors, {}};
-    if (!compiled->entries.empty() && !compiled->set->Compile())
+    if (!compiled->setEntries.empty() && !compiled->set->Compile())
         return Error{"the rules' patterns together need more memory than allowed", {}};
     engine->m_compiled = std::move(compiled);
     return std::shared_ptr<const RuleEngine>(std::move(engine));
@@ -381,12 +389,12 @@ void RuleEngine::scanInto(std::string_view text, unsigned scope, const std::stri
     if (c.entries.empty() || text.empty())
         return;
     thread_local std::vector<int> matched; // per text: no allocation once it has grown
-    matchedEntries(*c.set, c.entries.size(), text, matched);
+    c.matchedEntries(text, matched);
     for (const int index : matched) {
         const Compiled::Entry& entry = c.entries[size_t(index)];
         if (!appliesTo(m_rules[entry.rule], scope, agent, tool))
             continue;
-        locate(*entry.re, text, [&](TextSpan span) {
+        entry.locate(text, [&](TextSpan span) {
             const bool accepted = entry.accepts(text, span);
             if (accepted || rejected)
                 (accepted ? hits : *rejected).push_back(entry.hitAt(text, span));
@@ -436,28 +444,52 @@ std::vector<TextHit> RuleEngine::scanText(std::string_view text, unsigned scope,
     return hits;
 }
 
+namespace {
+
+// A text of an interaction the patterns read.
+struct ScannedText
+{
+    std::string_view text;
+    unsigned scope;
+    const std::string* tool;
+    int message;
+    int call;
+    size_t offset = 0; // in the joined texts
+};
+
+struct Located
+{
+    size_t text;
+    TextHit hit;
+};
+
+// What a scan works in, kept by each thread from one interaction to the next.
+struct ScanScratch
+{
+    std::vector<const ToolCall*> resultOf;
+    std::vector<ScannedText> texts;
+    std::vector<Located> located;
+    std::string joined;
+    std::vector<int> matched;
+    simdjson::dom::parser parser;
+};
+
+} // namespace
+
 std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
 {
     std::vector<RuleHit> hits;
     if (m_rules.empty())
         return hits;
+    thread_local ScanScratch scratch; // no allocation once its buffers have grown
     // The tool whose result a message is.
-    thread_local std::vector<const ToolCall*> resultOf;
+    auto& resultOf = scratch.resultOf;
     resultOf.assign(in.messages.size(), nullptr);
     for (const ToolCall& call : in.toolCalls)
         if (call.resultMessageIndex >= 0 && size_t(call.resultMessageIndex) < resultOf.size())
             resultOf[size_t(call.resultMessageIndex)] = &call;
     // The texts the patterns read, in the order their hits are listed.
-    struct ScannedText
-    {
-        std::string_view text;
-        unsigned scope;
-        const std::string* tool;
-        int message;
-        int call;
-        size_t offset = 0; // in the joined texts
-    };
-    thread_local std::vector<ScannedText> texts;
+    auto& texts = scratch.texts;
     texts.clear();
     for (size_t i = 0; i < in.messages.size(); ++i) {
         const Message& m = in.messages[i];
@@ -471,12 +503,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
         if (call.resultMessageIndex < 0 && !call.result.empty())
             texts.push_back({call.result, ScopeToolResults, &call.name, -1, int(i)});
     }
-    struct Located
-    {
-        size_t text;
-        TextHit hit;
-    };
-    thread_local std::vector<Located> located;
+    auto& located = scratch.located;
     located.clear();
     const Compiled& c = *m_compiled;
     if (!c.joinable) {
@@ -493,14 +520,14 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
         // is located once in the joined texts. With no anchor in any pattern, a match that lies
         // inside one text is exactly what a pass over that text alone finds there; a pattern with
         // a match across the newline between two texts is located text by text instead.
-        thread_local std::string joined;
+        std::string& joined = scratch.joined;
         joined.clear();
         for (ScannedText& t : texts) {
             t.offset = joined.size();
             (joined += t.text) += '\n';
         }
-        thread_local std::vector<int> matched;
-        matchedEntries(*c.set, c.entries.size(), joined, matched);
+        std::vector<int>& matched = scratch.matched;
+        c.matchedEntries(joined, matched);
         for (const int index : matched) {
             const Compiled::Entry& entry = c.entries[size_t(index)];
             const Rule& rule = m_rules[entry.rule];
@@ -516,7 +543,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
             const size_t before = located.size();
             bool acrossTexts = false;
             size_t t = 0; // matches come in order, and so do the texts
-            locate(*entry.re, joined, [&](TextSpan span) {
+            entry.locate(joined, [&](TextSpan span) {
                 while (t + 1 < texts.size() && texts[t + 1].offset <= span.begin)
                     ++t;
                 const size_t offset = texts[t].offset;
@@ -529,12 +556,13 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
             if (acrossTexts) {
                 located.resize(before);
                 for (size_t each = 0; each < texts.size(); ++each)
-                    locate(*entry.re, texts[each].text, [&](TextSpan span) { return found(each, span); });
+                    entry.locate(texts[each].text, [&](TextSpan span) { return found(each, span); });
             }
         }
         // Listed text by text; within a text, rule by rule (the set's order), then by position.
-        std::stable_sort(located.begin(), located.end(),
-                         [](const Located& a, const Located& b) { return a.text < b.text; });
+        auto byText = [](const Located& a, const Located& b) { return a.text < b.text; };
+        if (!std::is_sorted(located.begin(), located.end(), byText))
+            std::stable_sort(located.begin(), located.end(), byText);
     }
     for (const Located& l : located) {
         const ScannedText& scanned = texts[l.text];
@@ -542,7 +570,7 @@ std::vector<RuleHit> RuleEngine::scan(const Interaction& in) const
             {m_rules[l.hit.rule].id, m_version, scanned.message, scanned.call, l.hit.start, l.hit.end,
              excerptOf(scanned.text.substr(l.hit.bytes.begin, l.hit.bytes.end - l.hit.bytes.begin))});
     }
-    thread_local simdjson::dom::parser parser;
+    simdjson::dom::parser& parser = scratch.parser;
     for (const size_t r : m_compiled->otherRules) {
         const Rule& rule = m_rules[r];
         if (!rule.agents.empty() && !contains(rule.agents, in.agent))

@@ -1,5 +1,7 @@
 #include "core/rules/pii.h"
 
+#include "core/rules/matching.h"
+
 #include <QString>
 #include <re2/re2.h>
 
@@ -101,6 +103,93 @@ bool acceptEmail(std::string_view text, TextSpan& span)
     span.begin += size_t(candidate.left(first).toUtf8().size());
     span.end = span.begin + size_t(candidate.mid(first, last - first).toUtf8().size());
     return emailValid(slice(text, span));
+}
+
+// The length of the character RE2 sees at text[i] as one of [\x{80}-\x{10FFFF}] (1 for ASCII),
+// or 0 where it sees none. RE2 compiles that range loosely (any lead byte C2-F4 with its number of
+// continuation bytes, overlong E0/F0 forms and F4 past U+10FFFF included), and so does this.
+size_t characterLength(std::string_view text, size_t i)
+{
+    const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+    const unsigned char lead = byte(i);
+    if (lead < 0x80)
+        return 1;
+    const size_t length = lead >= 0xC2 && lead <= 0xDF   ? 2
+                          : lead >= 0xE0 && lead <= 0xEF ? 3
+                          : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                         : 0;
+    if (length == 0 || i + length > text.size())
+        return 0;
+    for (size_t k = 1; k < length; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return 0;
+    return length;
+}
+
+// The email pattern's ASCII classes, as bits of one table (the finder reads every byte near an @).
+enum EmailClass : unsigned char { EmailLocal = 1, EmailLabel = 2, EmailTopLevel = 4 };
+constexpr std::array<unsigned char, 128> emailClasses = [] {
+    std::array<unsigned char, 128> classes{};
+    for (int c = 0; c < 128; ++c) {
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        const bool alnum = letter || (c >= '0' && c <= '9');
+        classes[size_t(c)] =
+            (alnum || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' ? EmailLocal : 0) |
+            (alnum || c == '-' ? EmailLabel : 0) | (letter ? EmailTopLevel : 0);
+    }
+    return classes;
+}();
+
+bool isEmailLocalChar(char c)
+{
+    return emailClasses[size_t(c)] & EmailLocal;
+}
+
+bool isEmailLabelChar(char c)
+{
+    return emailClasses[size_t(c)] & EmailLabel;
+}
+
+bool isEmailTopLevelChar(char c)
+{
+    return emailClasses[size_t(c)] & EmailTopLevel;
+}
+
+// Where a run of characters of a class starting at `at` ends (ASCII by `ascii`, any other
+// character RE2 takes as one), after at most `most` characters; `count` is how many it holds.
+template <typename Ascii>
+size_t runEnd(std::string_view text, size_t at, Ascii ascii, size_t most, size_t& count)
+{
+    count = 0;
+    while (at < text.size() && count < most) {
+        const char c = text[at];
+        const size_t length =
+            static_cast<unsigned char>(c) < 0x80 ? (ascii(c) ? 1 : 0) : characterLength(text, at);
+        if (length == 0)
+            break;
+        at += length;
+        ++count;
+    }
+    return at;
+}
+
+// Where the email candidate pattern's domain, after the @ at `at`, ends as RE2's leftmost-first
+// search ends it: as many "label." as there are, then two to 63 letters, giving back labels
+// until the letters are there: the last "label." after which they are (npos: none is).
+size_t emailDomainEnd(std::string_view text, size_t at)
+{
+    size_t domainEnd = std::string_view::npos;
+    size_t position = at + 1;
+    for (;;) {
+        size_t characters = 0;
+        const size_t labelEnd = runEnd(text, position, isEmailLabelChar, SIZE_MAX, characters);
+        if (characters == 0 || labelEnd >= text.size() || text[labelEnd] != '.')
+            return domainEnd;
+        position = labelEnd + 1;
+        size_t letters = 0;
+        if (const size_t end = runEnd(text, position, isEmailTopLevelChar, 63, letters); letters >= 2)
+            domainEnd = end;
+    }
 }
 
 bool acceptPhone(std::string_view text, TextSpan& span)
@@ -462,12 +551,38 @@ bool jwtValid(std::string_view candidate)
            !payload.empty() && payload.front() == '{';
 }
 
+bool nextEmailCandidate(std::string_view text, size_t from, TextSpan& found)
+{
+    for (size_t at = text.find('@', from); at != std::string_view::npos; at = text.find('@', at + 1)) {
+        // Back to the first byte that cannot be in the local part, then forward by characters:
+        // a malformed byte among them ends a run as it ends RE2's.
+        size_t start = at;
+        while (start > from &&
+               (static_cast<unsigned char>(text[start - 1]) >= 0x80 || isEmailLocalChar(text[start - 1])))
+            --start;
+        size_t runStart = start;
+        for (size_t i = start; i < at;) {
+            const size_t length = static_cast<unsigned char>(text[i]) < 0x80 ? 1 : characterLength(text, i);
+            i += std::max<size_t>(length, 1);
+            if (length == 0)
+                runStart = i;
+        }
+        if (runStart == at)
+            continue; // nothing before the @
+        if (const size_t end = emailDomainEnd(text, at); end != std::string_view::npos) {
+            found = {runStart, end};
+            return true;
+        }
+    }
+    return false;
+}
+
 const std::vector<PiiSpec>& piiSpecs()
 {
     static const std::vector<PiiSpec> specs = {
         {PiiEntity::Email, "email", "pii.email", "Email address",
          R"([A-Za-z0-9._%+\-\x{80}-\x{10FFFF}]+@(?:[A-Za-z0-9\-\x{80}-\x{10FFFF}]+\.)+[A-Za-z\x{80}-\x{10FFFF}]{2,63})",
-         acceptEmail, "write to jane.doe@example.com", "the @example handle"},
+         acceptEmail, "write to jane.doe@example.com", "the @example handle", nextEmailCandidate},
         {PiiEntity::Phone, "phone", "pii.phone", "Phone number",
          R"(\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,6}|(?:\(\d{3}\) ?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b)",
          acceptPhone, "call me on +1 415-555-8163", "order 2026-11-30-0042"},
@@ -524,17 +639,11 @@ std::vector<TextSpan> findPii(PiiEntity entity, std::string_view text)
     options.set_log_errors(false);
     const re2::RE2 pattern(spec.pattern, options);
     std::vector<TextSpan> found;
-    re2::StringPiece input(text.data(), text.size());
-    re2::StringPiece match;
-    size_t at = 0;
-    while (at <= text.size() && pattern.Match(input, at, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
-        TextSpan span{static_cast<size_t>(match.data() - text.data()),
-                      static_cast<size_t>(match.data() - text.data()) + match.size()};
-        const size_t next = std::max(span.end, span.begin + 1);
+    forEachCandidate(spec, &pattern, text, [&](TextSpan span) {
         if (spec.accept(text, span))
             found.push_back(span);
-        at = next;
-    }
+        return true;
+    });
     return found;
 }
 

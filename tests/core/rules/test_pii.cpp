@@ -1,7 +1,10 @@
 #include "core/rules/pii.h"
 
+#include <re2/re2.h>
+
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 using namespace winnow;
@@ -170,4 +173,79 @@ TEST(Pii, EachSpecFindsItsExample)
         EXPECT_TRUE(findPii(spec.entity, spec.nonExample).empty()) << spec.name;
         EXPECT_EQ(findPiiSpec(spec.name), &spec);
     }
+}
+
+// An entity whose candidates are found by code finds exactly what its pattern finds in RE2, from
+// any starting point: on random texts of the characters that matter to the pattern, malformed
+// UTF-8 and the forms RE2's loose \x{80}-\x{10FFFF} takes (overlong, past U+10FFFF) among them.
+TEST(Pii, CandidatesFoundByCodeAreThePatternsMatches)
+{
+    const std::vector<std::string> pieces = {"a",
+                                             "Z",
+                                             "q",
+                                             "0",
+                                             "7",
+                                             "-",
+                                             ".",
+                                             ".",
+                                             "@",
+                                             "@",
+                                             "_",
+                                             "%",
+                                             "+",
+                                             " ",
+                                             "\n",
+                                             "!",
+                                             "'",
+                                             "com",
+                                             "de",
+                                             "\xC3\xA9" /* é */,
+                                             "\xE4\xBE\x8B" /* 例 */,
+                                             "\xF0\x9F\x98\x80" /* 😀 */,
+                                             "\xE2\x80\x94" /* — */,
+                                             "\xE0\x80\x80" /* overlong */,
+                                             "\xF4\x90\x80\x80" /* past U+10FFFF */,
+                                             "\x80",
+                                             "\xC3",
+                                             "\xFF",
+                                             "\xE4\xBE",
+                                             "x@y.",
+                                             "jane@example.com",
+                                             std::string(70, 'k')};
+    std::mt19937 random(20261201);
+    int specsWithCode = 0;
+    for (const PiiSpec& spec : piiSpecs()) {
+        if (!spec.nextCandidate)
+            continue;
+        ++specsWithCode;
+        re2::RE2::Options options;
+        options.set_log_errors(false);
+        const re2::RE2 pattern(spec.pattern, options);
+        ASSERT_TRUE(pattern.ok()) << spec.name;
+        int withCandidates = 0;
+        for (int round = 0; round < 20000; ++round) {
+            std::string text;
+            const int length = int(random() % 24);
+            for (int i = 0; i < length; ++i)
+                text += pieces[random() % pieces.size()];
+            const size_t from = random() % 4 == 0 ? random() % (text.size() + 1) : 0;
+            std::vector<std::pair<size_t, size_t>> byRe2, byCode;
+            const re2::StringPiece input(text.data(), text.size());
+            re2::StringPiece match;
+            for (size_t at = from; at <= text.size() &&
+                                   pattern.Match(input, at, text.size(), re2::RE2::UNANCHORED, &match, 1);) {
+                byRe2.emplace_back(match.data() - text.data(), match.data() - text.data() + match.size());
+                at = std::max(byRe2.back().second, byRe2.back().first + 1);
+            }
+            TextSpan span;
+            for (size_t at = from; at <= text.size() && spec.nextCandidate(text, at, span);) {
+                byCode.emplace_back(span.begin, span.end);
+                at = std::max(span.end, span.begin + 1);
+            }
+            withCandidates += !byRe2.empty();
+            ASSERT_EQ(byCode, byRe2) << spec.name << " in \"" << text << "\" from " << from;
+        }
+        EXPECT_GT(withCandidates, 2000) << spec.name << ": the texts rarely hold a candidate";
+    }
+    EXPECT_GE(specsWithCode, 1);
 }
