@@ -249,3 +249,31 @@ TEST(Pii, CandidatesFoundByCodeAreThePatternsMatches)
     }
     EXPECT_GE(specsWithCode, 1);
 }
+
+// The email finder reads each byte a bounded number of times: texts of 100,000 characters made of
+// what it looks back and forward over (local parts, @s, dotted labels) finish at once, with the
+// candidates RE2 would give.
+TEST(Pii, TheEmailFinderStaysLinearOnLongTexts)
+{
+    auto candidates = [](const std::string& text) {
+        size_t count = 0;
+        TextSpan span;
+        for (size_t at = 0; nextEmailCandidate(text, at, span); at = span.end)
+            ++count;
+        return count;
+    };
+    std::string ats, labels = "x@", glued;
+    while (ats.size() < 100'000)
+        ats += "a@a.";
+    while (labels.size() < 100'000)
+        labels += "1.";
+    labels += "com";
+    while (glued.size() < 100'000)
+        glued += "ab.cd@ef.gh";
+    EXPECT_EQ(candidates(ats), 0u) << "no label is followed by two letters";
+    EXPECT_EQ(candidates(std::string(100'000, 'a') + "@example.org"), 1u);
+    EXPECT_EQ(candidates(labels), 1u) << "one address, its domain 50,000 labels long";
+    // Each address's domain runs on into the next one's local part ("ef.ghab.cd"), which leaves
+    // that next @ without one: every other @ starts an address.
+    EXPECT_EQ(candidates(glued), (glued.size() / 11 + 1) / 2);
+}
