@@ -66,45 +66,6 @@ std::string_view slice(std::string_view text, const TextSpan& span)
     return text.substr(span.begin, span.end - span.begin);
 }
 
-// The candidate pattern takes any non-ASCII character as a possible letter (Unicode letter classes
-// make RE2 slow to compile and its DFA large); here non-ASCII punctuation ends the address
-// ("«jane@example.com»", "jane@example.com—thanks").
-bool acceptEmail(std::string_view text, TextSpan& span)
-{
-    const std::string_view bytes = slice(text, span);
-    if (std::all_of(bytes.begin(), bytes.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
-        // Nothing stray in ASCII (the pattern takes no ASCII punctuation that could be); only a
-        // sentence's full stop comes off the end.
-        const size_t at = bytes.find('@');
-        if (at == std::string_view::npos)
-            return false;
-        while (span.end > span.begin + at + 1 && text[span.end - 1] == '.')
-            --span.end;
-        return emailValid(slice(text, span));
-    }
-    const QString candidate = QString::fromUtf8(text.data() + span.begin, qsizetype(span.end - span.begin));
-    const qsizetype at = candidate.indexOf(QLatin1Char('@'));
-    if (at < 0)
-        return false;
-    auto stray = [&](qsizetype i) {
-        const QChar c = candidate[i];
-        return c.unicode() >= 0x80 && !c.isLetterOrNumber() && !c.isSurrogate();
-    };
-    // The address starts after the last stray character before the @ and ends at the first after it.
-    qsizetype first = at;
-    while (first > 0 && !stray(first - 1))
-        --first;
-    qsizetype last = at + 1;
-    while (last < candidate.size() && !stray(last))
-        ++last;
-    while (last > at + 1 && candidate[last - 1] == QLatin1Char('.'))
-        --last;
-    span.begin += size_t(candidate.left(first).toUtf8().size());
-    span.end = span.begin + size_t(candidate.mid(first, last - first).toUtf8().size());
-    return emailValid(slice(text, span));
-}
-
 // The length of the character RE2 sees at text[i] as one of [\x{80}-\x{10FFFF}] (1 for ASCII),
 // or 0 where it sees none. RE2 compiles that range loosely (any lead byte C2-F4 with its number of
 // continuation bytes, overlong E0/F0 forms and F4 past U+10FFFF included), and so does this.
@@ -124,6 +85,65 @@ size_t characterLength(std::string_view text, size_t i)
         if ((byte(i + k) & 0xC0) != 0x80)
             return 0;
     return length;
+}
+
+// The code point of the character at text[i] that characterLength() measures, U+FFFD for what is
+// not one in well-formed UTF-8 (a malformed byte, which counts one byte; an overlong form, a
+// surrogate, past U+10FFFF: RE2's loose reading takes those as characters).
+char32_t codePointAt(std::string_view text, size_t i, size_t& length)
+{
+    length = characterLength(text, i);
+    const auto byte = [&](size_t at) { return char32_t(static_cast<unsigned char>(text[at])); };
+    if (length == 0) {
+        length = 1;
+        return 0xFFFD;
+    }
+    if (length == 1)
+        return byte(i);
+    char32_t point = byte(i) & (0xFF >> (length + 1));
+    for (size_t k = 1; k < length; ++k)
+        point = (point << 6) | (byte(i + k) & 0x3F);
+    constexpr char32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (point < least[length] || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF))
+        return 0xFFFD;
+    return point;
+}
+
+// The candidate pattern takes any non-ASCII character as a possible letter (Unicode letter classes
+// make RE2 slow to compile and its DFA large); here non-ASCII punctuation ends the address
+// ("«jane@example.com»", "jane@example.com—thanks"). Read on the bytes themselves, so that the
+// span stays on them whatever they hold.
+bool acceptEmail(std::string_view text, TextSpan& span)
+{
+    const size_t at = slice(text, span).find('@');
+    if (at == std::string_view::npos)
+        return false;
+    const size_t atByte = span.begin + at;
+    // The address starts after the last stray character before the @ and ends at the first after
+    // it; a stray character is one beyond ASCII that is no letter or digit (ASCII ones the pattern
+    // already left out).
+    size_t first = span.begin;
+    size_t last = span.end;
+    bool afterAt = false;
+    for (size_t i = span.begin, length = 0; i < span.end; i += length) {
+        if (i == atByte)
+            afterAt = true;
+        const char32_t point = codePointAt(text, i, length);
+        if (point < 0x80 || QChar::isLetterOrNumber(point))
+            continue;
+        if (!afterAt) {
+            first = i + length;
+        } else {
+            last = i;
+            break;
+        }
+    }
+    if (first >= atByte)
+        return false;
+    while (last > atByte + 1 && text[last - 1] == '.')
+        --last; // a sentence's full stop
+    span = {first, last};
+    return emailValid(slice(text, span));
 }
 
 // The email pattern's ASCII classes, as bits of one table (the finder reads every byte near an @).
