@@ -2,7 +2,7 @@
 
 #include "core/rules/matching.h"
 
-#include <QString>
+#include <QChar>
 #include <re2/re2.h>
 
 #include <arpa/inet.h>
