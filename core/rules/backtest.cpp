@@ -120,7 +120,7 @@ Result<BacktestReport> backtest(Database& reader, const std::vector<Rule>& rules
             report.cancelled = true;
             break;
         }
-        std::vector<StoredInteraction> chunk = interactions.after(cursor, 500);
+        std::vector<StoredInteraction> chunk = interactions.after(cursor, backtestChunk);
         if (chunk.empty())
             break;
         for (const StoredInteraction& s : chunk) {

@@ -39,6 +39,9 @@ struct BacktestReport
     double seconds = 0;
 };
 
+// How many interactions a backtest reads from the store before scanning them.
+constexpr int backtestChunk = 500;
+
 // Runs the rules (disabled ones too: a backtest asks what they would do) over the slice, in time
 // order. `partial` is told the figures so far every `partialEvery` interactions (the editor shows
 // first results while it runs).
