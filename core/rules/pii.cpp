@@ -582,7 +582,7 @@ bool nextEmailCandidate(std::string_view text, size_t from, TextSpan& found)
             --start;
         size_t runStart = start;
         for (size_t i = start; i < at;) {
-            const size_t length = static_cast<unsigned char>(text[i]) < 0x80 ? 1 : characterLength(text, i);
+            const size_t length = characterLength(text, i);
             i += std::max<size_t>(length, 1);
             if (length == 0)
                 runStart = i;
@@ -655,11 +655,14 @@ const PiiSpec* findPiiSpec(std::string_view name)
 std::vector<TextSpan> findPii(PiiEntity entity, std::string_view text)
 {
     const PiiSpec& spec = piiSpec(entity);
-    re2::RE2::Options options;
-    options.set_log_errors(false);
-    const re2::RE2 pattern(spec.pattern, options);
+    std::unique_ptr<re2::RE2> pattern; // only where code does not find the candidates
+    if (!spec.nextCandidate) {
+        re2::RE2::Options options;
+        options.set_log_errors(false);
+        pattern = std::make_unique<re2::RE2>(spec.pattern, options);
+    }
     std::vector<TextSpan> found;
-    forEachCandidate(spec, &pattern, text, [&](TextSpan span) {
+    forEachCandidate(spec, pattern.get(), text, [&](TextSpan span) {
         if (spec.accept(text, span))
             found.push_back(span);
         return true;
