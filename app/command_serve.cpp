@@ -169,7 +169,7 @@ Runner defineServe(CLI::App& command, const Context& context)
             std::cout << "requests      " << stats.requests << "\nrejected      " << stats.rejected
                       << "\nspans         " << stats.spans << "\nlog records   " << stats.logRecords
                       << "\ninteractions  " << stats.interactions
-                      << " (answered requests; winnow stats has the total)\n";
+                      << " (new ones this run; winnow stats has the total)\n";
         }
         return exitOk;
     };

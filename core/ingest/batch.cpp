@@ -37,10 +37,12 @@ BatchResult writeBatch(WriteTransaction& tx, const Batch& batch)
     result.updated = std::min(removed, inserted.inserted);
     result.inserted = inserted.inserted - result.updated;
     result.duplicates = inserted.duplicates;
-    if (!batch.otlpCommitted.empty() || !batch.otlpWaiting.empty() || !batch.otlpRuns.empty()) {
+    if (!batch.otlpCommitted.empty() || !batch.otlpWaiting.empty() || !batch.otlpStoredCommitted.empty() ||
+        !batch.otlpRuns.empty()) {
         OtlpSourceStore otlp(tx.database());
         otlp.commitTraces(batch.otlpCommitted, nowMs());
         otlp.addWaiting(batch.otlpWaiting);
+        otlp.markCommitted(batch.otlpStoredCommitted, nowMs());
         otlp.saveRuns(batch.otlpRuns);
     }
     if (batch.position.sourceId) {

@@ -26,11 +26,13 @@ struct Batch
     RollupDelta rollups;     // the interactions' totals, added as they are accepted
     bool hasRollups = false; // false: the writer makes them
     // OTLP: the interactions the batch's merged traces and joined runs replace (removed first), the
-    // sources of the traces it commits, the spans and log records that now wait for their trace
-    // (receiver), and the runs of model calls it joins.
+    // sources of the traces it commits, the spans and log records stored as they arrive
+    // (receiver: waiting until their trace is taken), the traces it commits whose sources are all
+    // stored (receiver), and the runs of model calls it joins.
     std::vector<std::string> replacedKeys;
     std::unordered_map<std::string, std::vector<std::string>> otlpCommitted;
     std::vector<OtlpSource> otlpWaiting;
+    std::vector<std::string> otlpStoredCommitted;
     std::vector<OtlpRunRecord> otlpRuns;
 };
 

@@ -580,7 +580,6 @@ std::string repeatedField(element parent, const char* key, simdjson::dom::array&
 
 std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset, std::int64_t inputLine)
 {
-    m_touched.clear();
     OtlpDecoded decoded;
     std::string error = decodeOtlpJson(request, m_keepSources, decoded);
     if (!error.empty())
@@ -646,7 +645,6 @@ std::string decodeOtlpJson(element request, bool keepSources, OtlpDecoded& out)
 
 void OtlpAssembler::add(OtlpDecoded decoded, std::int64_t inputOffset, std::int64_t inputLine)
 {
-    m_touched.clear();
     for (OtlpSpan& span : decoded.spans) {
         span.inputOffset = inputOffset;
         span.inputLine = inputLine;
@@ -661,7 +659,7 @@ void OtlpAssembler::add(OtlpDecoded decoded, std::int64_t inputOffset, std::int6
         }
         ++m_pendingSpans;
         m_pendingBytes += static_cast<std::int64_t>(span.source.size());
-        if (m_keepSources)
+        if (m_recordNewSources)
             m_newSources.emplace_back(span.traceId, span.source);
         trace.spans.push_back(std::move(span));
     }
@@ -677,14 +675,17 @@ void OtlpAssembler::add(OtlpDecoded decoded, std::int64_t inputOffset, std::int6
             continue; // sent again: read once
         ++m_pendingSpans;
         m_pendingBytes += static_cast<std::int64_t>(record.source.size());
-        if (m_keepSources)
+        if (m_recordNewSources)
             m_newSources.emplace_back(record.traceId, record.source);
         trace.logs.push_back(std::move(record));
     }
-    // A trace this request completed needs none of its spans kept.
-    std::erase_if(m_newSources, [this](const auto& entry) { return m_completed.count(entry.first) > 0; });
+}
+
+std::vector<std::string> OtlpAssembler::takeTouched()
+{
     std::sort(m_touched.begin(), m_touched.end());
     m_touched.erase(std::unique(m_touched.begin(), m_touched.end()), m_touched.end());
+    return std::exchange(m_touched, {});
 }
 
 namespace {
@@ -843,7 +844,6 @@ std::vector<std::string> OtlpAssembler::takeWaiting(const std::string& traceId)
     m_pending.erase(it);
     if (m_completed.erase(traceId))
         std::erase(m_completedOrder, traceId);
-    std::erase_if(m_newSources, [&](const auto& entry) { return entry.first == traceId; });
     return sources;
 }
 

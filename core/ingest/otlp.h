@@ -140,8 +140,10 @@ public:
 
     // Keep each span's source (OtlpSpan::source) while it waits.
     void keepSources(bool keep) { m_keepSources = keep; }
-    // The sources of the spans added since the last call whose trace still waits: (trace id,
-    // source).
+    // Record the source of every span and log record added (the receiver stores each before it
+    // answers, whether its trace waits or is complete), for takeNewSources.
+    void recordNewSources(bool record) { m_recordNewSources = record; }
+    // The sources recorded since the last call: (trace id, source), in arrival order.
     std::vector<std::pair<std::string, std::string>> takeNewSources();
     // The sources of the spans of each trace the take* calls took since the last call.
     std::unordered_map<std::string, std::vector<std::string>> takeTakenSources();
@@ -149,8 +151,12 @@ public:
     std::vector<std::string> takeWaiting(const std::string& traceId);
     std::vector<std::string> waitingTraceIds() const;
     std::int64_t pendingSpans() const { return m_pendingSpans; } // log records included
-    // The traces the last addRequest added to (once).
-    std::vector<std::string> takeTouched() { return std::exchange(m_touched, {}); }
+    // The traces added to since the last call (once each): those committed before are late
+    // arrivals to merge.
+    std::vector<std::string> takeTouched();
+    bool hasTouched() const { return !m_touched.empty(); }
+    // Traces whose root span has arrived, not taken yet.
+    size_t completedTraces() const { return m_completedOrder.size(); }
     // The trace ids of the interactions the last take* call returned, in the same order.
     const std::vector<std::string>& lastTakenTraceIds() const { return m_takenIds; }
     std::int64_t skippedLogRecords() const { return m_skippedLogRecords; }
@@ -174,6 +180,7 @@ private:
     std::vector<std::string> m_completedOrder;
     std::unordered_set<std::string> m_completed;
     bool m_keepSources = false;
+    bool m_recordNewSources = false;
     std::vector<std::pair<std::string, std::string>> m_newSources;
     std::unordered_map<std::string, std::vector<std::string>> m_takenSources;
     std::int64_t m_pendingSpans = 0;

@@ -38,6 +38,7 @@
 
 #include <zlib.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -189,8 +190,10 @@ bool sameSecret(const QByteArray& given, const QByteArray& expected)
 } // namespace
 
 // The receiver's worker: one thread with the trace assembler and the signal detector. Requests
-// are parsed and assembled in arrival order; the interactions a request completes go to the
-// store's writer as one batch, and the request is answered once that batch has committed.
+// are parsed and assembled in arrival order; each request's spans and log records go to the
+// store's writer as they are, and the request is answered once they have committed. The traces
+// they complete are taken in batches (assembleDelayMs, assembleBatchTraces): a commit per request
+// that also wrote its interactions' rollups cost twenty times what reading the request did.
 class OtlpReceiver::Writer
 {
 public:
@@ -198,6 +201,7 @@ public:
         : m_store(std::move(store)), m_quietSeconds(options.quietSeconds), m_options(options)
     {
         m_assembler.keepSources(true);
+        m_assembler.recordNewSources(true);
     }
     ~Writer() { stop(); }
 
@@ -223,11 +227,13 @@ public:
             return "the store's rules: " + rules->error().message;
         m_rules = **rules;
         m_prices = PriceTable(std::move(*prices));
-        // The spans acknowledged before a restart wait again, as they arrived; they are stored already.
+        // The spans acknowledged before a restart wait again, as they arrived; they are stored
+        // already. Those of traces complete (or committed: late arrivals) are taken at once.
         for (const OtlpSource& source : *waiting)
             m_assembler.addSource(source.request, source.receivedMs);
         m_assembler.takeNewSources();
-        m_assembler.takeTouched();
+        if (!waiting->empty())
+            m_assembleAtMs = nowMs();
         // Traces committed before this start are asked of the store, on a connection of the
         // worker's own.
         if (auto reader = Database::openForReading(m_store->path()); reader)
@@ -260,17 +266,17 @@ public:
         m_committedAll.wait(lock, [this] { return m_inFlight == 0; });
     }
 
-    // Handles a request body on the worker thread, then calls done(answer, spans, interactions)
-    // on the writer's thread once its batch committed (or at once for a rejected body).
+    // Handles a request body on the worker thread, then calls done(answer, spans) on the writer's
+    // thread once its spans are stored (or at once for a rejected body).
     void submit(QByteArray body, bool protobuf, bool logs,
-                std::function<void(Answer, std::int64_t, std::int64_t)> done)
+                std::function<void(Answer, std::int64_t spans)> done)
     {
         {
             std::lock_guard lock(m_mutex);
             if (static_cast<int>(m_tasks.size()) >= m_options.maxQueuedRequests) {
                 Answer answer = errorAnswer(503, protobuf, "the receiver is behind: retry later");
                 answer.retryAfterSeconds = 2;
-                done(std::move(answer), 0, 0);
+                done(std::move(answer), 0);
                 return;
             }
             m_tasks.push_back({std::move(body), protobuf, logs, std::move(done)});
@@ -279,6 +285,7 @@ public:
     }
 
     std::function<void(std::int64_t)> m_onCommit; // on the writer's thread
+    std::int64_t interactionsStored() const { return m_interactionsStored; }
 
 private:
     struct Task
@@ -286,14 +293,19 @@ private:
         QByteArray body;
         bool protobuf;
         bool logs; // an ExportLogsServiceRequest (/v1/logs), else traces
-        std::function<void(Answer, std::int64_t, std::int64_t)> done;
+        std::function<void(Answer, std::int64_t spans)> done;
     };
 
     void run()
     {
+        std::int64_t lastQuietCheckMs = nowMs();
         std::unique_lock lock(m_mutex);
         while (true) {
-            m_wake.wait_for(lock, std::chrono::seconds(1), [this] { return m_stopping || !m_tasks.empty(); });
+            std::int64_t wakeAtMs = lastQuietCheckMs + 1000;
+            if (m_assembleAtMs)
+                wakeAtMs = std::min(wakeAtMs, m_assembleAtMs);
+            m_wake.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(0, wakeAtMs - nowMs())),
+                            [this] { return m_stopping || !m_tasks.empty(); });
             while (!m_tasks.empty()) {
                 Task task = std::move(m_tasks.front());
                 m_tasks.pop_front();
@@ -304,14 +316,26 @@ private:
             lock.unlock();
             if (m_stopping) {
                 if (m_options.completeWaitingAtStop)
-                    commit(m_runs->settle(m_assembler, OtlpRuns::Take::All, nowMs()), {});
+                    commit(settle(OtlpRuns::Take::All), {});
                 return;
             }
-            commit(m_runs->settle(m_assembler, OtlpRuns::Take::Quiet, nowMs(),
-                                  nowMs() - std::int64_t(m_quietSeconds) * 1000),
-                   {});
+            const std::int64_t now = nowMs();
+            if (now - lastQuietCheckMs >= 1000) {
+                // Takes the completed traces too.
+                commit(settle(OtlpRuns::Take::Quiet, now - std::int64_t(m_quietSeconds) * 1000), {});
+                lastQuietCheckMs = now;
+            } else if (m_assembleAtMs && now >= m_assembleAtMs) {
+                commit(settle(OtlpRuns::Take::Completed), {});
+            }
             lock.lock();
         }
+    }
+
+    // Takes what is due from the assembler; what it still holds waits for its root.
+    OtlpSettled settle(OtlpRuns::Take take, std::int64_t quietBefore = 0)
+    {
+        m_assembleAtMs = 0;
+        return m_runs->settle(m_assembler, take, nowMs(), quietBefore);
     }
 
     void handle(Task& task)
@@ -328,7 +352,7 @@ private:
             if (m_parser.parse(task.body.constData(), size_t(task.body.size())).get(document) !=
                     simdjson::SUCCESS ||
                 !document.is_object()) {
-                task.done(errorAnswer(400, false, "the body is not a JSON object"), 0, 0);
+                task.done(errorAnswer(400, false, "the body is not a JSON object"), 0);
                 return;
             }
             const char* wanted = task.logs ? "resourceLogs" : "resourceSpans";
@@ -341,7 +365,7 @@ private:
                 task.done(errorAnswer(400, false,
                                       std::string("no ") + wanted + " but " + other + ": POST it to " +
                                           (task.logs ? "/v1/traces" : "/v1/logs")),
-                          0, 0);
+                          0);
                 return;
             }
             if (list.error() != simdjson::NO_SUCH_FIELD) {
@@ -350,75 +374,92 @@ private:
                                           std::string(task.logs ? "not an OTLP logs request"
                                                                 : "not an OTLP trace request") +
                                               ": " + wanted + " is not an array"),
-                              0, 0);
+                              0);
                     return;
                 }
                 error = decodeOtlpJson(document, true, decoded);
             }
         }
         if (!error.empty()) {
-            task.done(errorAnswer(400, task.protobuf, error), 0, 0);
+            task.done(errorAnswer(400, task.protobuf, error), 0);
             return;
         }
-        // Past the bound on waiting spans, only a request with a root span (which completes a
-        // trace and makes room) is taken; the others are told to come back.
-        if ((m_assembler.pendingSpans() >= m_options.maxPendingSpans ||
-             m_assembler.pendingSourceBytes() >= m_options.maxPendingBytes) &&
-            !decoded.hasRootSpan()) {
+        // Past the bound on waiting spans, the traces complete are taken first (they make room);
+        // then only a request with a root span (which completes a trace) is taken, and the others
+        // are told to come back.
+        auto overBound = [this] {
+            return m_assembler.pendingSpans() >= m_options.maxPendingSpans ||
+                   m_assembler.pendingSourceBytes() >= m_options.maxPendingBytes;
+        };
+        if (overBound() && m_assembler.completedTraces() > 0)
+            commit(settle(OtlpRuns::Take::Completed), {});
+        if (overBound() && !decoded.hasRootSpan()) {
             Answer answer = errorAnswer(429, task.protobuf,
                                         "too many spans wait for their traces' root spans (" +
                                             std::to_string(m_assembler.pendingSpans()) + "): retry later");
             answer.retryAfterSeconds = std::max(1, m_quietSeconds / 2);
-            task.done(std::move(answer), 0, 0);
+            task.done(std::move(answer), 0);
             return;
         }
         const std::int64_t spans = decoded.items(); // spans, or log records
-        m_assembler.add(std::move(decoded), nowMs());
+        const std::int64_t now = nowMs();
+        m_assembler.add(std::move(decoded), now);
+        for (auto& [traceId, source] : m_assembler.takeNewSources())
+            m_unstored.push_back({traceId, now, std::move(source)});
+        // Traces completed and late arrivals (spans and log records of traces committed before,
+        // merged into their interaction, written again with its signals and totals) are taken in
+        // a while, with those of the requests to come.
+        OtlpSettled settled;
+        if (m_assembler.completedTraces() > 0 || m_assembler.hasTouched()) {
+            if (m_options.assembleDelayMs <= 0 ||
+                m_assembler.completedTraces() >= size_t(std::max(1, m_options.assembleBatchTraces)))
+                settled = settle(OtlpRuns::Take::Completed);
+            else if (!m_assembleAtMs)
+                m_assembleAtMs = now + m_options.assembleDelayMs;
+        }
         const bool protobuf = task.protobuf;
-        // Spans and log records of traces committed before: merged into their interaction, which is
-        // written again (messages, tool calls, signals and totals) in the same transaction.
-        commit(
-            m_runs->settle(m_assembler, OtlpRuns::Take::Completed, nowMs()),
-            [done = std::move(task.done), spans, protobuf](const Status& status, std::int64_t written) {
-                if (!status) {
-                    done(errorAnswer(503, protobuf, "the store refused the write: " + status.error().text()),
-                         spans, 0);
-                    return;
-                }
-                Answer answer;
-                if (protobuf) {
-                    answer.contentType = "application/x-protobuf";
-                    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
-                    std::string bytes;
-                    response.SerializeToString(&bytes);
-                    answer.body = QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
-                } else {
-                    answer.contentType = "application/json";
-                    answer.body = "{}";
-                }
-                done(std::move(answer), spans, written);
-            });
+        commit(std::move(settled), [done = std::move(task.done), spans, protobuf](const Status& status) {
+            if (!status) {
+                done(errorAnswer(503, protobuf, "the store refused the write: " + status.error().text()),
+                     spans);
+                return;
+            }
+            Answer answer;
+            if (protobuf) {
+                answer.contentType = "application/x-protobuf";
+                opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
+                std::string bytes;
+                response.SerializeToString(&bytes);
+                answer.body = QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
+            } else {
+                answer.contentType = "application/json";
+                answer.body = "{}";
+            }
+            done(std::move(answer), spans);
+        });
     }
 
-    // Hands the interactions to the writer as one batch; `done` (on the writer's thread) gets the
-    // outcome and how many were new. A batch with nothing in it is done at once.
-    void commit(OtlpSettled settled, std::function<void(const Status&, std::int64_t written)> done)
+    // Hands what arrived since the last commit and the interactions settled to the writer as one
+    // batch; `done` (on the writer's thread) gets the outcome. A batch with nothing in it is done
+    // at once.
+    void commit(OtlpSettled settled, std::function<void(const Status&)> done)
     {
-        // With the interactions, in the same transaction: the spans that now wait (stored before
-        // their request is answered), the sources of the traces taken (no longer waiting, kept so
-        // that what arrives late can be merged) and the runs joined.
+        // In one transaction: the spans and log records that arrived (stored before their request
+        // is answered), the interactions, the traces taken (their sources no longer waiting, kept
+        // so that what arrives late can be merged), and the runs joined.
         auto batch = std::make_shared<Batch>();
-        const std::int64_t now = nowMs();
-        for (auto& [traceId, source] : m_assembler.takeNewSources())
-            batch->otlpWaiting.push_back({traceId, now, std::move(source)});
-        batch->otlpCommitted = std::move(settled.sources);
+        batch->otlpWaiting = std::exchange(m_unstored, {});
+        for (auto& [traceId, sources] : settled.sources)
+            batch->otlpStoredCommitted.push_back(traceId);
+        batch->otlpStoredCommitted.insert(batch->otlpStoredCommitted.end(), settled.retried.begin(),
+                                          settled.retried.end());
         batch->replacedKeys = std::move(settled.replacedKeys);
         batch->otlpRuns = std::move(settled.runs);
         std::vector<Interaction>& interactions = settled.interactions;
-        if (interactions.empty() && batch->otlpWaiting.empty() && batch->otlpCommitted.empty() &&
-            batch->replacedKeys.empty()) {
+        if (interactions.empty() && batch->otlpWaiting.empty() && batch->otlpStoredCommitted.empty() &&
+            batch->replacedKeys.empty() && batch->otlpRuns.empty()) {
             if (done)
-                done({}, 0);
+                done({});
             return;
         }
         for (Interaction& in : interactions) {
@@ -442,10 +483,12 @@ private:
         m_store->submit(
             WritePriority::Bulk, [batch, result](WriteTransaction& tx) { *result = writeBatch(tx, *batch); },
             [this, result, done = std::move(done)](const Status& status) {
+                if (status)
+                    m_interactionsStored += result->inserted;
                 if (status && m_onCommit)
                     m_onCommit(result->inserted);
                 if (done)
-                    done(status, status ? result->inserted : 0);
+                    done(status);
                 std::lock_guard lock(m_mutex);
                 --m_inFlight;
                 m_committedAll.notify_all();
@@ -469,6 +512,9 @@ private:
     std::unique_ptr<Database> m_reader;        // the worker's own, for committed traces' sources
     std::unique_ptr<OtlpRuns> m_runs;
     OtlpAssembler m_assembler;
+    std::vector<OtlpSource> m_unstored; // arrived, for the next commit
+    std::int64_t m_assembleAtMs = 0;    // when to take the completed traces (0: none wait)
+    std::atomic<std::int64_t> m_interactionsStored{0};
     simdjson::dom::parser m_parser;
     std::int64_t m_sourceId = 0;
     std::int64_t m_committedBatches = 0;
@@ -654,17 +700,14 @@ private:
         }
         m_receiver->m_writer->submit(
             std::move(m_body), m_protobuf, m_logs,
-            [self, receiver, logs = m_logs](Answer answer, std::int64_t spans, std::int64_t written) {
-                postCall(
-                    receiver.data(),
-                    [self, receiver, answer = std::move(answer), spans, written, logs] {
-                        if (!receiver)
-                            return;
-                        (logs ? receiver->m_stats.logRecords : receiver->m_stats.spans) += spans;
-                        receiver->m_stats.interactions += written;
-                        if (self)
-                            self->respond(answer, false);
-                    });
+            [self, receiver, logs = m_logs](Answer answer, std::int64_t spans) {
+                postCall(receiver.data(), [self, receiver, answer = std::move(answer), spans, logs] {
+                    if (!receiver)
+                        return;
+                    (logs ? receiver->m_stats.logRecords : receiver->m_stats.spans) += spans;
+                    if (self)
+                        self->respond(answer, false);
+                });
             });
     }
 
@@ -901,6 +944,7 @@ void OtlpReceiver::stop()
     }
     if (m_writer) {
         m_writer->stop(); // commits every pending trace
+        m_stats.interactions = m_writer->interactionsStored();
         m_writer.reset();
     }
 }
@@ -917,7 +961,10 @@ quint16 OtlpReceiver::port() const
 
 OtlpReceiverStats OtlpReceiver::stats() const
 {
-    return m_stats;
+    OtlpReceiverStats stats = m_stats;
+    if (m_writer)
+        stats.interactions = m_writer->interactionsStored();
+    return stats;
 }
 
 } // namespace winnow

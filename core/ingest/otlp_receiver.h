@@ -45,6 +45,11 @@ struct OtlpReceiverOptions
     // is answered 429 with Retry-After (the exporter retries), not kept in memory without end.
     std::int64_t maxPendingSpans = 200'000;
     std::int64_t maxPendingBytes = 256ll << 20;
+    // A request is answered once its spans and log records are stored; the traces they complete
+    // become interactions (with signals, rule hits and rollups, in one transaction) in batches:
+    // after this long, or sooner once this many traces are complete. 0: before the answer.
+    int assembleDelayMs = 200;
+    int assembleBatchTraces = 1000;
     // Requests waiting for the writer: past this, 503 with Retry-After.
     int maxQueuedRequests = 64;
     // Connections open at once: more are answered 503 and closed.
@@ -75,7 +80,7 @@ struct OtlpReceiverStats
     std::int64_t rejected = 0; // answered with a 4xx
     std::int64_t spans = 0;
     std::int64_t logRecords = 0;
-    std::int64_t interactions = 0; // committed
+    std::int64_t interactions = 0; // committed by this receiver (new ones, not merges)
     std::int64_t connections = 0;  // open now
     std::int64_t refusedConnections = 0; // over maxConnections
     std::int64_t acceptErrors = 0; // e.g. out of file descriptors: accepting pauses, then resumes

@@ -184,26 +184,27 @@ OtlpSettled OtlpRuns::settle(OtlpAssembler& assembler, Take take, std::int64_t n
     OtlpSettled out;
     std::unordered_map<std::string, std::vector<std::string>>& now = out.sources;
 
-    // Late arrivals: the traces the last request added to that were committed before.
+    // Late arrivals: the traces added to since the last settle that were committed before.
+    // First, whatever is taken: a trace waiting to be merged is not a new one.
     std::vector<std::string> changedRuns;
-    if (take == Take::Completed) {
-        for (const std::string& traceId : assembler.takeTouched()) {
-            std::vector<std::string> all = committedSources(traceId);
-            if (all.empty())
-                continue;
-            const std::vector<std::string> late = assembler.takeWaiting(traceId);
-            std::unordered_set<std::string> known(all.begin(), all.end());
-            const size_t before = all.size();
-            for (const std::string& source : late)
-                if (known.insert(source).second)
-                    all.push_back(source);
-            if (all.size() == before)
-                continue; // a retry of what was merged already
-            now[traceId] = std::move(all);
-            const std::string run = runOf(traceId);
-            if (std::find(changedRuns.begin(), changedRuns.end(), run) == changedRuns.end())
-                changedRuns.push_back(run);
+    for (const std::string& traceId : assembler.takeTouched()) {
+        std::vector<std::string> all = committedSources(traceId);
+        if (all.empty())
+            continue;
+        const std::vector<std::string> late = assembler.takeWaiting(traceId);
+        std::unordered_set<std::string> known(all.begin(), all.end());
+        const size_t before = all.size();
+        for (const std::string& source : late)
+            if (known.insert(source).second)
+                all.push_back(source);
+        if (all.size() == before) {
+            out.retried.push_back(traceId); // of what was merged already
+            continue;
         }
+        now[traceId] = std::move(all);
+        const std::string run = runOf(traceId);
+        if (std::find(changedRuns.begin(), changedRuns.end(), run) == changedRuns.end())
+            changedRuns.push_back(run);
     }
     std::vector<Interaction> taken = take == Take::Completed ? assembler.takeCompleted()
                                      : take == Take::All     ? assembler.takeAll()

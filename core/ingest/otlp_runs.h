@@ -35,6 +35,7 @@ struct OtlpSettled
     std::vector<Interaction> interactions;
     std::vector<std::string> replacedKeys;                             // removed first
     std::unordered_map<std::string, std::vector<std::string>> sources; // every source of each trace
+    std::vector<std::string> retried; // late arrivals that repeat what was merged: nothing new
     std::vector<OtlpRunRecord> runs;
 };
 
@@ -46,8 +47,9 @@ public:
     OtlpRuns(std::int64_t maxBytes, Database* history);
 
     enum class Take { Completed, Quiet, All };
-    // Right after OtlpAssembler::addRequest (Completed: the late arrivals of that request too), or
-    // when traces are taken because they went quiet (before `quietBefore`) or the input ended.
+    // The late arrivals since the last settle, merged into their interactions, and the traces
+    // taken: those completed (Completed), those also gone quiet before `quietBefore` (Quiet), or
+    // every one (All, the input ended).
     OtlpSettled settle(OtlpAssembler& assembler, Take take, std::int64_t nowMs, std::int64_t quietBefore = 0);
 
 private:

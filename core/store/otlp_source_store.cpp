@@ -56,6 +56,19 @@ void OtlpSourceStore::commitTraces(
         }
 }
 
+void OtlpSourceStore::markCommitted(const std::vector<std::string>& traceIds, std::int64_t committedMs)
+{
+    sql::Statement repeats(m_database.connection(),
+                           "DELETE FROM otlp_sources WHERE trace_id = ?1 AND committed = 0 AND request IN "
+                           "(SELECT request FROM otlp_sources WHERE trace_id = ?1 AND committed = 1)");
+    sql::Statement mark(m_database.connection(), "UPDATE otlp_sources SET committed = 1, received_ms = ?2 "
+                                                 "WHERE trace_id = ?1 AND committed = 0");
+    for (const std::string& traceId : traceIds) {
+        repeats.bind(1, std::string_view(traceId)).run();
+        mark.bind(1, std::string_view(traceId)).bind(2, committedMs).run();
+    }
+}
+
 std::vector<std::string> OtlpSourceStore::committedSources(const std::string& traceId)
 {
     std::vector<std::string> sources;

@@ -182,6 +182,20 @@ std::int64_t count(const std::string& store, const char* table)
     return test::queryInt(store, std::string("SELECT count(*) FROM ") + table);
 }
 
+// The count once the receiver has assembled what it answered for (within its assembleDelayMs), or
+// what it is after five seconds.
+std::int64_t countOnceAssembled(const std::string& store, const char* table, std::int64_t expected)
+{
+    QElapsedTimer timer;
+    timer.start();
+    std::int64_t now = count(store, table);
+    while (now != expected && timer.elapsed() < 5000) {
+        QThread::msleep(10);
+        now = count(store, table);
+    }
+    return now;
+}
+
 } // namespace
 
 TEST(OtlpReceiver, AcceptsJsonProtobufGzipAndChunkedBodies)
@@ -341,7 +355,7 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
             post(receiver.port(), "Content-Type: application/x-protobuf\r\n", asProtobuf(requestWith(roots)))
                 .status,
             200);
-        EXPECT_EQ(count(split, "interactions"), 1); // committed before the answer
+        EXPECT_EQ(countOnceAssembled(split, "interactions", 1), 1);
     }
     {
         ReceiverThread receiver(together, {});
@@ -358,12 +372,13 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
         ReceiverThread receiver(late, {});
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
                   200);
-        EXPECT_EQ(count(late, "interactions"), 1);
+        EXPECT_EQ(countOnceAssembled(late, "interactions", 1), 1);
         const std::int64_t spansBefore = count(late, "spans");
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
                   200);
+        EXPECT_EQ(countOnceAssembled(late, "spans", spansBefore + children.size()),
+                  spansBefore + children.size());
         EXPECT_EQ(count(late, "interactions"), 1);
-        EXPECT_EQ(count(late, "spans"), spansBefore + children.size());
     }
     EXPECT_EQ(count(late, "messages"), count(together, "messages"));
     EXPECT_EQ(count(late, "tool_calls"), count(together, "tool_calls"));
@@ -404,8 +419,8 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
         ReceiverThread receiver(restarted, {});
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
                   200);
+        EXPECT_EQ(countOnceAssembled(restarted, "spans", spans.size()), spans.size());
         EXPECT_EQ(count(restarted, "interactions"), 1);
-        EXPECT_EQ(count(restarted, "spans"), spans.size());
         EXPECT_EQ(test::queryInt(restarted, "SELECT count(*) FROM labels l JOIN interactions i ON i.id = "
                                             "l.interaction_id WHERE l.reviewer = 'ana'"),
                   1);
@@ -430,8 +445,8 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
         ReceiverThread receiver(crashed, {});
         EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
                   200);
-        EXPECT_EQ(count(crashed, "interactions"), 1);
-        EXPECT_EQ(count(crashed, waitingSources), 0);
+        EXPECT_EQ(countOnceAssembled(crashed, "interactions", 1), 1);
+        EXPECT_EQ(countOnceAssembled(crashed, waitingSources, 0), 0);
     }
     EXPECT_EQ(count(crashed, "messages"), count(together, "messages"));
     EXPECT_EQ(count(crashed, "tool_calls"), count(together, "tool_calls"));
@@ -465,6 +480,121 @@ TEST(OtlpReceiver, SpansOfOneTraceInSeveralRequestsMakeOneInteraction)
         EXPECT_EQ(count(orphan, "interactions"), 0);
     }
     EXPECT_EQ(count(orphan, "interactions"), 1);
+}
+
+// A request is answered once its spans are stored; the traces it completes become interactions
+// a little later, with those of the requests around it (one commit per request that also wrote
+// every interaction's rollups was most of the receiver's time). Nothing acknowledged is lost in
+// between: a receiver that dies first leaves the spans, and the next one assembles them at once.
+TEST(OtlpReceiver, AnswersOnceTheSpansAreStoredAndAssemblesTracesInBatches)
+{
+    test::TempDir dir;
+    const QList<QByteArray> requests = demoRequest(dir, 24, 3).split('\n'); // 16 traces, then 8
+    ASSERT_EQ(requests.size(), 2);
+    const QByteArray first = demoRequest(dir, 12, 3);
+    const std::string store = dir.path("batches.db");
+    {
+        OtlpReceiverOptions later;
+        later.assembleDelayMs = 60'000;
+        later.assembleBatchTraces = 20;
+        ReceiverThread receiver(store, later);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requests[0]).status, 200);
+        EXPECT_EQ(count(store, "interactions"), 0);
+        EXPECT_GE(count(store, waitingSources),
+                  16 * 2); // every span of the request, stored before the answer
+        // 24 traces complete: past assembleBatchTraces, taken with the request that made them so.
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requests[1]).status, 200);
+        EXPECT_EQ(count(store, "interactions"), 24);
+        EXPECT_EQ(count(store, waitingSources), 0);
+        EXPECT_EQ(receiver.liveStats().interactions, 24);
+    }
+    // After assembleDelayMs, without another request.
+    const std::string soon = dir.path("soon.db");
+    {
+        OtlpReceiverOptions options;
+        options.assembleDelayMs = 50;
+        ReceiverThread receiver(soon, options);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", first).status, 200);
+        EXPECT_EQ(countOnceAssembled(soon, "interactions", 12), 12);
+        EXPECT_EQ(count(soon, waitingSources), 0);
+    }
+    // Dies before assembling: the next receiver assembles what was acknowledged, unasked.
+    const std::string crashed = dir.path("crashed.db");
+    {
+        OtlpReceiverOptions dies;
+        dies.assembleDelayMs = 60'000;
+        dies.completeWaitingAtStop = false;
+        ReceiverThread receiver(crashed, dies);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", first).status, 200);
+    }
+    EXPECT_EQ(count(crashed, "interactions"), 0);
+    {
+        ReceiverThread receiver(crashed, {});
+        EXPECT_EQ(countOnceAssembled(crashed, "interactions", 12), 12);
+        EXPECT_EQ(countOnceAssembled(crashed, waitingSources, 0), 0);
+    }
+    EXPECT_EQ(count(crashed, "messages"), count(soon, "messages"));
+    EXPECT_EQ(count(crashed, "otlp_sources"), count(soon, "otlp_sources"));
+}
+
+// Late spans the receiver acknowledged but had not merged when it died are merged by the next
+// one into their interaction, not made a second one; a retry of spans merged already leaves no
+// copy of them behind.
+TEST(OtlpReceiver, LateSpansAcknowledgedBeforeACrashAreMergedAfterTheRestart)
+{
+    test::TempDir dir;
+    const QByteArray whole = demoRequest(dir, 1, 21);
+    QJsonObject resource = QJsonDocument::fromJson(whole)
+                               .object()
+                               .value(QStringLiteral("resourceSpans"))
+                               .toArray()
+                               .at(0)
+                               .toObject();
+    QJsonObject scope = resource.value(QStringLiteral("scopeSpans")).toArray().at(0).toObject();
+    QJsonArray children, roots;
+    for (const QJsonValue& span : scope.value(QStringLiteral("spans")).toArray())
+        (span.toObject().value(QStringLiteral("parentSpanId")).toString().isEmpty() ? roots : children)
+            .append(span);
+    ASSERT_EQ(roots.size(), 1);
+    ASSERT_GE(children.size(), 1);
+    auto requestWith = [&](const QJsonArray& some) {
+        scope.insert(QStringLiteral("spans"), some);
+        resource.insert(QStringLiteral("scopeSpans"), QJsonArray{scope});
+        return QJsonDocument(QJsonObject{{QStringLiteral("resourceSpans"), QJsonArray{resource}}})
+            .toJson(QJsonDocument::Compact);
+    };
+    const std::string store = dir.path("late.db");
+    OtlpReceiverOptions dies;
+    dies.assembleDelayMs = 60'000;
+    dies.completeWaitingAtStop = false;
+    {
+        OtlpReceiverOptions now;
+        now.assembleDelayMs = 0;
+        ReceiverThread receiver(store, now);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(roots)).status,
+                  200);
+        EXPECT_EQ(count(store, "interactions"), 1);
+    }
+    {
+        ReceiverThread receiver(store, dies);
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
+                  200);
+    }
+    EXPECT_EQ(count(store, waitingSources), children.size());
+    EXPECT_EQ(count(store, "spans"), 1);
+    {
+        ReceiverThread receiver(store, {});
+        EXPECT_EQ(countOnceAssembled(store, "spans", 1 + children.size()), 1 + children.size());
+        EXPECT_EQ(count(store, "interactions"), 1);
+        EXPECT_EQ(countOnceAssembled(store, waitingSources, 0), 0);
+        // The exporter retries what was merged: stored before the answer, gone once seen to repeat.
+        EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", requestWith(children)).status,
+                  200);
+        EXPECT_EQ(countOnceAssembled(store, waitingSources, 0), 0);
+    }
+    EXPECT_EQ(count(store, "otlp_sources"), 1 + children.size());
+    EXPECT_EQ(count(store, "interactions"), 1);
+    EXPECT_EQ(count(store, "spans"), 1 + children.size());
 }
 
 // A front end sends a thumb as it happens: POST /v1/feedback with the same records as
@@ -554,7 +684,7 @@ TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
                                    (pass == 0) == logsFirst ? "/v1/logs" : "/v1/traces")
                                   .status,
                               200);
-            EXPECT_EQ(count(store, "interactions"), 1);
+            EXPECT_EQ(countOnceAssembled(store, "interactions", 1), 1);
             // A retry of a log record changes nothing.
             EXPECT_EQ(post(receiver.port(), protobuf, logs.back(), true, "/v1/logs").status, 200);
             receiver.stop();
@@ -590,6 +720,10 @@ TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
                           .status,
                       200);
     }
+    QElapsedTimer assembling;
+    assembling.start();
+    while (test::conversation(store) != expected && assembling.elapsed() < 5000)
+        QThread::msleep(10);
     EXPECT_EQ(test::conversation(store), expected);
     const Reply wrong =
         post(receiver.port(), "Content-Type: application/json\r\n", demoRequest(dir, 1, 3), true, "/v1/logs");
