@@ -311,6 +311,9 @@ private:
                 m_tasks.pop_front();
                 lock.unlock();
                 handle(task);
+                // Requests that keep coming do not hold back what is due.
+                if (m_assembleAtMs && nowMs() >= m_assembleAtMs)
+                    commit(settle(OtlpRuns::Take::Completed), {});
                 lock.lock();
             }
             lock.unlock();
