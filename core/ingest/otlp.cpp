@@ -578,6 +578,35 @@ std::string repeatedField(element parent, const char* key, simdjson::dom::array&
 }
 } // namespace
 
+namespace {
+// A span's or log record's source is a request of its own with that one item: its resource and
+// scope are the same for every item of a scope, so that part is made once.
+std::string sourcePrefix(element resourceItem, element scopeItem, const char* resourceList,
+                         const char* scopeList, const char* itemList)
+{
+    std::string prefix = std::string("{\"") + resourceList + "\":[{";
+    element resource, scope;
+    if (!resourceItem.at_key("resource").get(resource))
+        prefix += "\"resource\":" + simdjson::minify(resource) + ",";
+    prefix += std::string("\"") + scopeList + "\":[{";
+    if (!scopeItem.at_key("scope").get(scope))
+        prefix += "\"scope\":" + simdjson::minify(scope) + ",";
+    prefix += std::string("\"") + itemList + "\":[";
+    return prefix;
+}
+
+std::string sourceOf(const std::string& prefix, element item)
+{
+    std::string source;
+    const std::string minified = simdjson::minify(item);
+    source.reserve(prefix.size() + minified.size() + 7);
+    source += prefix;
+    source += minified;
+    source += "]}]}]}";
+    return source;
+}
+} // namespace
+
 std::string OtlpAssembler::addRequest(element request, std::int64_t inputOffset, std::int64_t inputLine)
 {
     OtlpDecoded decoded;
@@ -619,23 +648,17 @@ std::string decodeOtlpJson(element request, bool keepSources, OtlpDecoded& out)
                 return error;
             if (!present)
                 continue;
+            const std::string prefix =
+                keepSources ? sourcePrefix(resourceSpan, scopeSpan, "resourceSpans", "scopeSpans", "spans")
+                            : "";
             for (element span : list) {
                 OtlpSpan parsed;
                 std::string error = parseSpan(span, parsed);
                 if (!error.empty())
                     return error;
                 parsed.resource = resource;
-                if (keepSources) {
-                    element resourceElement, scopeElement;
-                    std::string source = "{\"resourceSpans\":[{";
-                    if (!resourceSpan.at_key("resource").get(resourceElement))
-                        source += "\"resource\":" + simdjson::minify(resourceElement) + ",";
-                    source += "\"scopeSpans\":[{";
-                    if (!scopeSpan.at_key("scope").get(scopeElement))
-                        source += "\"scope\":" + simdjson::minify(scopeElement) + ",";
-                    source += "\"spans\":[" + simdjson::minify(span) + "]}]}]}";
-                    parsed.source = std::move(source);
-                }
+                if (keepSources)
+                    parsed.source = sourceOf(prefix, span);
                 spans.push_back(std::move(parsed));
             }
         }
@@ -711,6 +734,7 @@ std::string decodeJsonLogs(simdjson::dom::array resourceLogs, OtlpDecoded& out)
                 return error;
             if (!present)
                 continue;
+            std::string prefix; // made for the first record kept: most are skipped
             for (element record : list) {
                 OtlpLogRecord parsed;
                 std::string_view name;
@@ -754,15 +778,9 @@ std::string decodeJsonLogs(simdjson::dom::array resourceLogs, OtlpDecoded& out)
                     }
                 }
                 parsed.resource = resource;
-                std::string source = "{\"resourceLogs\":[{";
-                element resourceElement, scopeElement;
-                if (!resourceLog.at_key("resource").get(resourceElement))
-                    source += "\"resource\":" + simdjson::minify(resourceElement) + ",";
-                source += "\"scopeLogs\":[{";
-                if (!scopeLog.at_key("scope").get(scopeElement))
-                    source += "\"scope\":" + simdjson::minify(scopeElement) + ",";
-                source += "\"logRecords\":[" + simdjson::minify(record) + "]}]}]}";
-                parsed.source = std::move(source);
+                if (prefix.empty())
+                    prefix = sourcePrefix(resourceLog, scopeLog, "resourceLogs", "scopeLogs", "logRecords");
+                parsed.source = sourceOf(prefix, record);
                 records.push_back(std::move(parsed));
             }
         }
