@@ -96,6 +96,12 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 11: the receiver's waiting spans indexed.
+    db.exec("DROP INDEX otlp_sources_waiting");
+    if (version == 10) {
+        db.exec("PRAGMA user_version = 10");
+        return;
+    }
     // Version 10: monitors and triggers.
     db.exec("DROP TABLE trigger_evidence; DROP TABLE trigger_events; DROP TABLE triggers; DROP TABLE monitors");
     if (version == 9) {

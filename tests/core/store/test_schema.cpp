@@ -1,6 +1,7 @@
 #include "../test_helpers.h"
 #include "core/store/filter.h"
 #include "core/store/schema.h"
+#include "core/store/store_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,35 @@ TEST(Schema, AMigrationThatFailsLeavesTheStoreAtItsVersion)
         EXPECT_EQ(db.queryInt("PRAGMA user_version"), 0);
         EXPECT_EQ(db.queryInt("SELECT count(*) FROM sqlite_master WHERE name = 'interactions'"), 0);
     }
+}
+
+// The receiver reads its waiting spans at every start: through their index, not by reading every
+// committed trace's sources; an older store gets the index on upgrade.
+TEST(Schema, WaitingOtlpSourcesAreFoundWithoutReadingTheCommittedOnes)
+{
+    test::TempDir dir;
+    const std::string path = dir.path("s.db");
+    auto planOfWaiting = [&] {
+        sql::Connection db(path);
+        std::string plan;
+        sql::Statement explain(db,
+                               "EXPLAIN QUERY PLAN SELECT trace_id, received_ms, request FROM otlp_sources "
+                               "WHERE committed = 0 ORDER BY seq");
+        while (explain.step())
+            plan += explain.text(3) + "\n";
+        return plan;
+    };
+    {
+        auto writer = StoreWriter::open(path).take();
+    }
+    EXPECT_NE(planOfWaiting().find("USING INDEX otlp_sources_waiting"), std::string::npos) << planOfWaiting();
+    EXPECT_EQ(planOfWaiting().find("TEMP B-TREE"), std::string::npos) << planOfWaiting(); // in order already
+    test::downgradeToSchema(path, 10);
+    EXPECT_NE(planOfWaiting().find("SCAN otlp_sources"), std::string::npos) << planOfWaiting();
+    {
+        auto writer = StoreWriter::open(path).take();
+    }
+    EXPECT_NE(planOfWaiting().find("USING INDEX otlp_sources_waiting"), std::string::npos) << planOfWaiting();
 }
 
 TEST(Filter, ConditionsAreReadByCoresOwnParser)
