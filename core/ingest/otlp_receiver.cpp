@@ -227,18 +227,11 @@ public:
             return "the store's rules: " + rules->error().message;
         m_rules = **rules;
         m_prices = PriceTable(std::move(*prices));
-        // The spans acknowledged before a restart wait again, as they arrived; they are stored
-        // already. Those of traces complete (or committed: late arrivals) are taken at once.
-        for (const OtlpSource& source : *waiting)
-            m_assembler.addSource(source.request, source.receivedMs);
-        m_assembler.takeNewSources();
-        if (!waiting->empty())
-            m_assembleAtMs = nowMs();
         // Traces committed before this start are asked of the store, on a connection of the
         // worker's own.
         if (auto reader = Database::openForReading(m_store->path()); reader)
             m_reader = std::move(reader).take();
-        m_runs = std::make_unique<OtlpRuns>(m_options.maxRecentBytes, m_reader.get());
+        resumeFromStore(*waiting, nowMs());
         m_sourceId = prepared->first;
         DetectorSettings settings;
         if (!prepared->second.empty()) {
@@ -310,6 +303,8 @@ private:
                 Task task = std::move(m_tasks.front());
                 m_tasks.pop_front();
                 lock.unlock();
+                if (m_refused)
+                    recoverFromRefusal();
                 handle(task);
                 // Requests that keep coming do not hold back what is due.
                 if (m_assembleAtMs && nowMs() >= m_assembleAtMs)
@@ -322,6 +317,8 @@ private:
                     commit(settle(OtlpRuns::Take::All), {});
                 return;
             }
+            if (m_refused)
+                recoverFromRefusal();
             const std::int64_t now = nowMs();
             if (now - lastQuietCheckMs >= 1000) {
                 // Takes the completed traces too.
@@ -332,6 +329,44 @@ private:
             }
             lock.lock();
         }
+    }
+
+    // Starts from what the store holds: the spans and log records acknowledged and not yet
+    // assembled wait again, as they arrived (stored already), and what is known of committed
+    // traces is asked of the store. Those of traces complete (or committed before: late
+    // arrivals) are taken at `assembleAtMs`.
+    void resumeFromStore(const std::vector<OtlpSource>& waiting, std::int64_t assembleAtMs)
+    {
+        m_assembler = OtlpAssembler();
+        m_assembler.keepSources(true);
+        m_assembler.recordNewSources(true);
+        for (const OtlpSource& source : waiting)
+            m_assembler.addSource(source.request, source.receivedMs);
+        m_assembler.takeNewSources();
+        m_unstored.clear();
+        m_runs = std::make_unique<OtlpRuns>(m_options.maxRecentBytes, m_reader.get());
+        m_assembleAtMs = waiting.empty() ? 0 : assembleAtMs;
+    }
+
+    // A batch the store refused (a full disk) took traces out of the assembler that the store
+    // still holds as waiting, and the runs' memory counts them committed: once every batch handed
+    // over is done, start again from the store, and try those traces again a second later.
+    void recoverFromRefusal()
+    {
+        {
+            std::unique_lock lock(m_mutex);
+            m_committedAll.wait(lock, [this] { return m_inFlight == 0; });
+        }
+        m_refused = false;
+        auto waiting =
+            m_store->write<std::vector<OtlpSource>>(WritePriority::Interactive, [](WriteTransaction& tx) {
+                return OtlpSourceStore(tx.database()).waiting();
+            });
+        if (!waiting) {
+            m_refused = true; // asked again at the next request, or in a second
+            return;
+        }
+        resumeFromStore(*waiting, nowMs() + 1000);
     }
 
     // Takes what is due from the assembler; what it still holds waits for its root.
@@ -485,9 +520,12 @@ private:
         }
         m_store->submit(
             WritePriority::Bulk, [batch, result](WriteTransaction& tx) { *result = writeBatch(tx, *batch); },
-            [this, result, done = std::move(done)](const Status& status) {
+            [this, result, done = std::move(done),
+             settles = !batch->otlpStoredCommitted.empty()](const Status& status) {
                 if (status)
                     m_interactionsStored += result->inserted;
+                else if (settles)
+                    m_refused = true;
                 if (status && m_onCommit)
                     m_onCommit(result->inserted);
                 if (done)
@@ -518,6 +556,7 @@ private:
     std::vector<OtlpSource> m_unstored; // arrived, for the next commit
     std::int64_t m_assembleAtMs = 0;    // when to take the completed traces (0: none wait)
     std::atomic<std::int64_t> m_interactionsStored{0};
+    std::atomic<bool> m_refused{false}; // a batch that took traces was refused by the store
     simdjson::dom::parser m_parser;
     std::int64_t m_sourceId = 0;
     std::int64_t m_committedBatches = 0;

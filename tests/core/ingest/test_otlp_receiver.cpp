@@ -537,6 +537,41 @@ TEST(OtlpReceiver, AnswersOnceTheSpansAreStoredAndAssemblesTracesInBatches)
     EXPECT_EQ(count(crashed, "otlp_sources"), count(soon, "otlp_sources"));
 }
 
+// A batch of traces the store refuses (a full disk, here a trigger) is not lost until a restart:
+// its spans are stored, waiting, and the receiver takes them again once the store takes writes.
+TEST(OtlpReceiver, TracesTheStoreRefusedAreAssembledOnceItTakesWritesAgain)
+{
+    test::TempDir dir;
+    const QByteArray request = demoRequest(dir, 12, 3);
+    const std::string store = dir.path("refusing.db");
+    {
+        auto writer = StoreWriter::open(store).take();
+    }
+    {
+        sql::Connection db(store);
+        db.exec("CREATE TABLE refuse(now INTEGER); INSERT INTO refuse VALUES(1); CREATE TRIGGER "
+                "no_room BEFORE INSERT ON interactions WHEN (SELECT now FROM refuse) = 1 BEGIN SELECT "
+                "RAISE(ABORT, 'database or disk is full'); END");
+    }
+    OtlpReceiverOptions options;
+    options.assembleDelayMs = 20;
+    ReceiverThread receiver(store, options);
+    EXPECT_EQ(post(receiver.port(), "Content-Type: application/json\r\n", request).status, 200);
+    const std::int64_t stored = count(store, waitingSources);
+    EXPECT_GE(stored, 12 * 2);
+    QThread::msleep(300); // the batch was refused
+    EXPECT_EQ(count(store, "interactions"), 0);
+    EXPECT_EQ(count(store, waitingSources), stored);
+    {
+        sql::Connection db(store);
+        db.exec("PRAGMA busy_timeout = 5000");
+        db.exec("UPDATE refuse SET now = 0");
+    }
+    EXPECT_EQ(countOnceAssembled(store, "interactions", 12), 12);
+    EXPECT_EQ(countOnceAssembled(store, waitingSources, 0), 0);
+    EXPECT_EQ(receiver.liveStats().interactions, 12);
+}
+
 // Late spans the receiver acknowledged but had not merged when it died are merged by the next
 // one into their interaction, not made a second one; a retry of spans merged already leaves no
 // copy of them behind.
