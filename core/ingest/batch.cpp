@@ -42,7 +42,7 @@ BatchResult writeBatch(WriteTransaction& tx, const Batch& batch)
         OtlpSourceStore otlp(tx.database());
         otlp.commitTraces(batch.otlpCommitted, nowMs());
         otlp.addWaiting(batch.otlpWaiting);
-        otlp.markCommitted(batch.otlpStoredCommitted, nowMs());
+        otlp.markCommitted(batch.otlpStoredCommitted);
         otlp.saveRuns(batch.otlpRuns);
     }
     if (batch.position.sourceId) {

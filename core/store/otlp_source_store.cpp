@@ -17,11 +17,15 @@ void bindSource(sql::Statement& statement, int index, std::string_view source)
 
 OtlpSourceStore::OtlpSourceStore(Database& database) : m_database(database) {}
 
+// A source waits while its seq is in otlp_waiting: committing a trace deletes those small rows
+// instead of rewriting each of its sources.
 std::vector<OtlpSource> OtlpSourceStore::waiting()
 {
     std::vector<OtlpSource> sources;
-    sql::Statement select(m_database.connection(), "SELECT trace_id, received_ms, request FROM otlp_sources "
-                                                   "WHERE committed = 0 ORDER BY seq");
+    sql::Statement select(
+        m_database.connection(),
+        "SELECT s.trace_id, s.received_ms, s.request FROM otlp_waiting w JOIN otlp_sources s "
+        "ON s.seq = w.seq ORDER BY w.seq");
     while (select.step())
         sources.push_back({select.text(0), select.int64(1), select.text(2)});
     return sources;
@@ -31,18 +35,20 @@ void OtlpSourceStore::addWaiting(const std::vector<OtlpSource>& sources)
 {
     sql::Statement insert(m_database.connection(),
                           "INSERT INTO otlp_sources(trace_id, received_ms, request) VALUES(?1, ?2, ?3)");
+    sql::Statement wait(m_database.connection(), "INSERT INTO otlp_waiting(seq) VALUES(last_insert_rowid())");
     for (const OtlpSource& source : sources) {
         insert.bind(1, std::string_view(source.traceId)).bind(2, source.receivedMs);
         bindSource(insert, 3, source.request);
         insert.run();
+        wait.run();
     }
 }
 
 void OtlpSourceStore::commitTraces(
     const std::unordered_map<std::string, std::vector<std::string>>& sourcesByTrace, std::int64_t committedMs)
 {
-    sql::Statement insert(m_database.connection(), "INSERT INTO otlp_sources(trace_id, received_ms, request, "
-                                                   "committed) VALUES(?1, ?2, ?3, 1)");
+    sql::Statement insert(m_database.connection(),
+                          "INSERT INTO otlp_sources(trace_id, received_ms, request) VALUES(?1, ?2, ?3)");
     std::vector<std::string> traceIds;
     traceIds.reserve(sourcesByTrace.size());
     for (const auto& entry : sourcesByTrace)
@@ -56,24 +62,40 @@ void OtlpSourceStore::commitTraces(
         }
 }
 
-void OtlpSourceStore::markCommitted(const std::vector<std::string>& traceIds, std::int64_t committedMs)
+void OtlpSourceStore::markCommitted(const std::vector<std::string>& traceIds)
 {
-    sql::Statement repeats(m_database.connection(),
-                           "DELETE FROM otlp_sources WHERE trace_id = ?1 AND committed = 0 AND request IN "
-                           "(SELECT request FROM otlp_sources WHERE trace_id = ?1 AND committed = 1)");
-    sql::Statement mark(m_database.connection(), "UPDATE otlp_sources SET committed = 1, received_ms = ?2 "
-                                                 "WHERE trace_id = ?1 AND committed = 0");
+    sql::Statement repeats(
+        m_database.connection(),
+        "SELECT s.seq FROM otlp_sources s WHERE s.trace_id = ?1 AND EXISTS (SELECT 1 FROM "
+        "otlp_waiting w WHERE w.seq = s.seq) AND s.request IN (SELECT c.request FROM "
+        "otlp_sources c WHERE c.trace_id = ?1 AND NOT EXISTS (SELECT 1 FROM otlp_waiting w "
+        "WHERE w.seq = c.seq))");
+    sql::Statement unwait(m_database.connection(), "DELETE FROM otlp_waiting WHERE seq = ?1");
+    sql::Statement remove(m_database.connection(), "DELETE FROM otlp_sources WHERE seq = ?1");
+    sql::Statement mark(m_database.connection(), "DELETE FROM otlp_waiting WHERE seq IN (SELECT seq FROM "
+                                                 "otlp_sources WHERE trace_id = ?1)");
+    std::vector<std::int64_t> repeated;
     for (const std::string& traceId : traceIds) {
-        repeats.bind(1, std::string_view(traceId)).run();
-        mark.bind(1, std::string_view(traceId)).bind(2, committedMs).run();
+        repeated.clear();
+        repeats.bind(1, std::string_view(traceId));
+        while (repeats.step())
+            repeated.push_back(repeats.int64(0));
+        repeats.reset();
+        // Out of the list first: a source's seq may be given again once its row is gone.
+        for (const std::int64_t seq : repeated) {
+            unwait.bind(1, seq).run();
+            remove.bind(1, seq).run();
+        }
+        mark.bind(1, std::string_view(traceId)).run();
     }
 }
 
 std::vector<std::string> OtlpSourceStore::committedSources(const std::string& traceId)
 {
     std::vector<std::string> sources;
-    sql::Statement select(m_database.connection(), "SELECT request FROM otlp_sources WHERE trace_id = ?1 AND "
-                                                   "committed = 1 ORDER BY seq");
+    sql::Statement select(m_database.connection(),
+                          "SELECT request FROM otlp_sources s WHERE trace_id = ?1 AND NOT EXISTS (SELECT 1 "
+                          "FROM otlp_waiting w WHERE w.seq = s.seq) ORDER BY seq");
     select.bind(1, std::string_view(traceId));
     while (select.step())
         sources.push_back(select.text(0));
@@ -83,15 +105,20 @@ std::vector<std::string> OtlpSourceStore::committedSources(const std::string& tr
 bool OtlpSourceStore::hasCommitted()
 {
     sql::Statement select(m_database.connection(),
-                          "SELECT EXISTS(SELECT 1 FROM otlp_sources WHERE committed = 1)");
+                          "SELECT EXISTS(SELECT 1 FROM otlp_sources s WHERE NOT EXISTS (SELECT 1 FROM "
+                          "otlp_waiting w WHERE w.seq = s.seq))");
     return select.step() && select.int64(0) != 0;
 }
 
 void OtlpSourceStore::removeTraces(const std::vector<std::string>& traceIds)
 {
+    sql::Statement unwait(m_database.connection(), "DELETE FROM otlp_waiting WHERE seq IN (SELECT seq FROM "
+                                                   "otlp_sources WHERE trace_id = ?1)");
     sql::Statement remove(m_database.connection(), "DELETE FROM otlp_sources WHERE trace_id = ?1");
-    for (const std::string& traceId : traceIds)
+    for (const std::string& traceId : traceIds) {
+        unwait.bind(1, std::string_view(traceId)).run();
         remove.bind(1, std::string_view(traceId)).run();
+    }
 }
 
 void OtlpSourceStore::forgetInteractions(const std::vector<std::int64_t>& interactionIds)
@@ -99,16 +126,21 @@ void OtlpSourceStore::forgetInteractions(const std::vector<std::int64_t>& intera
     // An interaction's trace is its metadata's trace_id; a joined run's other traces name it.
     constexpr const char* traces = "WITH head(trace_id) AS (SELECT json_extract(json, '$.trace_id') FROM "
                                    "interaction_metadata WHERE interaction_id = ?1 AND json_valid(json)) ";
+    constexpr const char* ofTraces = "(SELECT trace_id FROM head UNION SELECT trace_id FROM otlp_runs WHERE "
+                                     "run_trace_id IN (SELECT trace_id FROM head))";
+    sql::Statement unwait(m_database.connection(),
+                          std::string(traces) +
+                              "DELETE FROM otlp_waiting WHERE seq IN (SELECT seq FROM otlp_sources WHERE "
+                              "trace_id IN " +
+                              ofTraces + ")");
     sql::Statement sources(m_database.connection(),
-                           std::string(traces) +
-                               "DELETE FROM otlp_sources WHERE trace_id IN (SELECT trace_id FROM "
-                               "head UNION SELECT trace_id FROM otlp_runs WHERE run_trace_id IN "
-                               "(SELECT trace_id FROM head))");
+                           std::string(traces) + "DELETE FROM otlp_sources WHERE trace_id IN " + ofTraces);
     sql::Statement runs(m_database.connection(),
                         std::string(traces) +
                             "DELETE FROM otlp_runs WHERE run_trace_id IN (SELECT trace_id FROM "
                             "head) OR trace_id IN (SELECT trace_id FROM head)");
     for (const std::int64_t id : interactionIds) {
+        unwait.bind(1, id).run();
         sources.bind(1, id).run();
         runs.bind(1, id).run();
     }

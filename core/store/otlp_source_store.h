@@ -47,7 +47,7 @@ public:
     // These traces became interactions from sources all stored already (the receiver stores
     // each before it answers): their waiting sources are committed now, but for repeats of one
     // committed before (an exporter's retry), which go.
-    void markCommitted(const std::vector<std::string>& traceIds, std::int64_t committedMs);
+    void markCommitted(const std::vector<std::string>& traceIds);
     std::vector<std::string> committedSources(const std::string& traceId);
     bool hasCommitted();
     void removeTraces(const std::vector<std::string>& traceIds);

@@ -96,6 +96,17 @@ inline std::vector<std::string> queryRow(const std::string& path, const std::str
 inline void downgradeToSchema(const std::string& path, int version)
 {
     sql::Connection db(path);
+    // Version 12: waiting sources listed in otlp_waiting, not marked in otlp_sources.
+    db.exec(
+        "DROP INDEX otlp_sources_by_trace; ALTER TABLE otlp_sources ADD COLUMN committed INTEGER NOT NULL "
+        "DEFAULT 0; UPDATE otlp_sources SET committed = 1 WHERE seq NOT IN (SELECT seq FROM "
+        "otlp_waiting); DROP TABLE otlp_waiting; CREATE INDEX otlp_sources_by_trace ON "
+        "otlp_sources(trace_id, committed); CREATE INDEX otlp_sources_waiting ON otlp_sources(committed) "
+        "WHERE committed = 0");
+    if (version == 11) {
+        db.exec("PRAGMA user_version = 11");
+        return;
+    }
     // Version 11: the receiver's waiting spans indexed.
     db.exec("DROP INDEX otlp_sources_waiting");
     if (version == 10) {

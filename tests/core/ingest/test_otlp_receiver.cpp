@@ -175,7 +175,7 @@ QByteArray asProtobuf(const QByteArray& json)
 }
 
 // The spans and log records that wait for their trace's root.
-constexpr const char* waitingSources = "otlp_sources WHERE committed = 0";
+constexpr const char* waitingSources = "otlp_waiting";
 
 std::int64_t count(const std::string& store, const char* table)
 {
@@ -731,7 +731,8 @@ TEST(OtlpReceiver, LogRecordsJoinTheirSpansWhicheverComesFirst)
             // After a restart, the trace's stored sources (protobuf ones here) are read back: a retry
             // still changes nothing.
             ReceiverThread again(store, {});
-            EXPECT_EQ(post(again.port(), protobuf, logs.front(), true, "/v1/logs").status, 200);
+            const Reply retried = post(again.port(), protobuf, logs.front(), true, "/v1/logs");
+            EXPECT_EQ(retried.status, 200) << retried.body.toStdString();
             EXPECT_EQ(count(store, "interactions"), 1);
         }
         const std::string text = test::conversation(store);
