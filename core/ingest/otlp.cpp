@@ -576,9 +576,7 @@ std::string repeatedField(element parent, const char* key, simdjson::dom::array&
     present = true;
     return {};
 }
-} // namespace
 
-namespace {
 // A span's or log record's source is a request of its own with that one item: its resource and
 // scope are the same for every item of a scope, so that part is made once.
 std::string sourcePrefix(element resourceItem, element scopeItem, const char* resourceList,

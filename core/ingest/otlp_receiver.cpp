@@ -200,8 +200,6 @@ public:
     Writer(std::shared_ptr<StoreWriter> store, const OtlpReceiverOptions& options)
         : m_store(std::move(store)), m_quietSeconds(options.quietSeconds), m_options(options)
     {
-        m_assembler.keepSources(true);
-        m_assembler.recordNewSources(true);
     }
     ~Writer() { stop(); }
 
@@ -306,9 +304,7 @@ private:
                 if (m_refused)
                     recoverFromRefusal();
                 handle(task);
-                // Requests that keep coming do not hold back what is due.
-                if (m_assembleAtMs && nowMs() >= m_assembleAtMs)
-                    commit(settle(OtlpRuns::Take::Completed), {});
+                assembleIfDue(); // requests that keep coming do not hold back what is due
                 lock.lock();
             }
             lock.unlock();
@@ -324,11 +320,17 @@ private:
                 // Takes the completed traces too.
                 commit(settle(OtlpRuns::Take::Quiet, now - std::int64_t(m_quietSeconds) * 1000), {});
                 lastQuietCheckMs = now;
-            } else if (m_assembleAtMs && now >= m_assembleAtMs) {
-                commit(settle(OtlpRuns::Take::Completed), {});
+            } else {
+                assembleIfDue();
             }
             lock.lock();
         }
+    }
+
+    void assembleIfDue()
+    {
+        if (m_assembleAtMs && nowMs() >= m_assembleAtMs)
+            commit(settle(OtlpRuns::Take::Completed), {});
     }
 
     // Starts from what the store holds: the spans and log records acknowledged and not yet
