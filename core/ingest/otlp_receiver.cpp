@@ -7,7 +7,6 @@
 #include "core/ingest/otlp_runs.h"
 #include "core/ingest/pricing.h"
 #include "core/ingest/validation.h"
-#include "core/jobs/post_call.h"
 #include "core/rules/rules.h"
 #include "core/signals/detectors.h"
 #include "core/signals/rebuild.h"
@@ -737,17 +736,16 @@ private:
         arm(Deadline::None);
         ++m_receiver->m_stats.requests;
         QPointer<Connection> self(this);
-        QPointer<OtlpReceiver> receiver(m_receiver);
         if (m_feedback) {
-            submitFeedback(self, receiver);
+            submitFeedback(self);
             return;
         }
+        OtlpReceiver* receiver = m_receiver;
+        // Answers come back through the receiver's inbox: a call it delivers finds the receiver.
         m_receiver->m_writer->submit(
             std::move(m_body), m_protobuf, m_logs,
-            [self, receiver, logs = m_logs](Answer answer, std::int64_t spans) {
-                postCall(receiver.data(), [self, receiver, answer = std::move(answer), spans, logs] {
-                    if (!receiver)
-                        return;
+            [inbox = m_receiver->m_inbox, self, receiver, logs = m_logs](Answer answer, std::int64_t spans) {
+                inbox.post([self, receiver, answer = std::move(answer), spans, logs] {
                     (logs ? receiver->m_stats.logRecords : receiver->m_stats.spans) += spans;
                     if (self)
                         self->respond(answer, false);
@@ -757,7 +755,7 @@ private:
 
     // The records of a POST /v1/feedback, applied by the store's writer (off this thread); the
     // answer says what matched, once it is stored.
-    void submitFeedback(QPointer<Connection> self, QPointer<OtlpReceiver> receiver)
+    void submitFeedback(QPointer<Connection> self)
     {
         auto problems = std::make_shared<std::vector<FeedbackProblem>>();
         auto records = std::make_shared<std::vector<FeedbackRecord>>(
@@ -770,7 +768,7 @@ private:
                 SignalDetector detector(settings ? *settings : DetectorSettings{});
                 *summary = applyFeedback(tx, *records, detector);
             },
-            [self, receiver, problems, summary](const Status& status) {
+            [inbox = m_receiver->m_inbox, self, problems, summary](const Status& status) {
                 Answer answer;
                 if (!status) {
                     answer = errorAnswer(503, false, status.error().message);
@@ -794,12 +792,10 @@ private:
                     answer.body = QByteArray::fromStdString(body);
                     answer.message = answer.status == 200 ? "feedback" : "no feedback record could be read";
                 }
-                postCall(
-                    receiver.data(),
-                    [self, receiver, answer] {
-                        if (receiver && self)
-                            self->respond(answer, false);
-                    });
+                inbox.post([self, answer] {
+                    if (self)
+                        self->respond(answer, false);
+                });
             });
     }
 
@@ -910,15 +906,9 @@ bool OtlpReceiver::start(QString* error)
         tlsConfiguration.setProtocol(QSsl::TlsV1_2OrLater);
     }
     m_writer = std::make_unique<Writer>(m_store, m_options);
-    QPointer<OtlpReceiver> self(this);
-    m_writer->m_onCommit = [self](std::int64_t inserted) {
+    m_writer->m_onCommit = [inbox = m_inbox, self = this](std::int64_t inserted) {
         if (inserted > 0)
-            postCall(
-                self.data(),
-                [self] {
-                    if (self)
-                        Q_EMIT self->committed();
-                });
+            inbox.post([self] { Q_EMIT self->committed(); });
     };
     const std::string opened = m_writer->start();
     if (!opened.empty()) {

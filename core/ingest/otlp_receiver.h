@@ -22,6 +22,8 @@
 // what a connection buffers while its request waits for the store (it is not read meanwhile, so
 // TCP pushes back on the client).
 
+#include "core/jobs/post_call.h"
+
 #include <QHostAddress>
 #include <QObject>
 
@@ -117,6 +119,7 @@ private:
     std::unique_ptr<Writer> m_writer;
     OtlpReceiverStats m_stats;
     int m_acceptBackoffMs = 0;
+    Inbox m_inbox{this}; // where the writers' answers come back
 };
 
 } // namespace winnow

@@ -96,12 +96,13 @@ public:
 
     void run(std::string storePath, std::shared_ptr<JobState> state, std::function<void(JobContext&)> work,
              std::function<void(double, const QString&)> progress,
+             std::function<void(std::function<void()>)> deliver,
              std::function<void(std::optional<Error>)> finished)
     {
         {
             std::lock_guard lock(m_mutex);
             m_tasks.push_back({std::move(storePath), std::move(state), std::move(work), std::move(progress),
-                               std::move(finished)});
+                               std::move(deliver), std::move(finished)});
         }
         m_wake.notify_one();
     }
@@ -124,6 +125,7 @@ private:
         std::shared_ptr<JobState> state;
         std::function<void(JobContext&)> work;
         std::function<void(double, const QString&)> progress;
+        std::function<void(std::function<void()>)> deliver;
         std::function<void(std::optional<Error>)> finished;
     };
 
@@ -153,6 +155,7 @@ private:
                 context.m_storePath = task.storePath;
                 context.m_state = task.state;
                 context.m_progress = task.progress;
+                context.m_deliver = task.deliver;
                 context.m_open = [&connections, state = task.state](const std::string& path) -> Database& {
                     auto found = std::find_if(connections.begin(), connections.end(),
                                               [&](const auto& entry) { return entry.first == path; });
@@ -190,7 +193,7 @@ private:
     std::vector<std::thread> m_threads;
 };
 
-JobTracker::JobTracker(QObject* owner) : QObject(owner), m_owner(owner) {}
+JobTracker::JobTracker(QObject* owner) : QObject(owner), m_owner(owner), m_inbox(this) {}
 
 JobTracker::~JobTracker()
 {
@@ -228,29 +231,29 @@ void JobTracker::submit(Lane lane, bool supersede, std::function<void(JobContext
     m_active.push_back(state);
     if (m_running++ == 0)
         Q_EMIT busyChanged(true);
-    QPointer<JobTracker> self(this);
-    auto progress = [self, generation](double fraction, const QString& what) {
-        postCall(
-            self.data(),
-            [self, generation, fraction, what] {
-                if (self && self->m_generation == generation)
-                    Q_EMIT self->progress(fraction, what);
-            });
+    // A call the inbox delivers finds the tracker alive: the inbox is its child.
+    auto progress = [inbox = m_inbox, self = this, generation](double fraction, const QString& what) {
+        inbox.post([self, generation, fraction, what] {
+            if (self->m_generation == generation)
+                Q_EMIT self->progress(fraction, what);
+        });
     };
-    auto finished = [self, generation, state, deliver = std::move(deliver),
+    auto deliverPartial = [inbox = m_inbox, self = this, generation, state](std::function<void()> call) {
+        inbox.post([self, generation, state, call = std::move(call)] {
+            if (self->m_generation == generation && !state->cancelled && self->m_owner)
+                call();
+        });
+    };
+    auto finished = [inbox = m_inbox, self = this, generation, state, deliver = std::move(deliver),
                      failed = std::move(failed)](std::optional<Error> error) mutable {
-        postCall(
-            self.data(),
-            [self, generation, state, deliver = std::move(deliver), failed = std::move(failed),
-             error = std::move(error)]() mutable {
-                if (self)
-                    self->finished(generation, state, std::move(deliver), std::move(failed),
-                                   std::move(error));
-            });
+        inbox.post([self, generation, state, deliver = std::move(deliver), failed = std::move(failed),
+                    error = std::move(error)]() mutable {
+            self->finished(generation, state, std::move(deliver), std::move(failed), std::move(error));
+        });
     };
     if (lane == Lane::Pool) {
         JobPool::instance().run(m_storePath, state, std::move(work), std::move(progress),
-                                std::move(finished));
+                                std::move(deliverPartial), std::move(finished));
         return;
     }
     // Threads of finished long jobs are joined as new ones start (and all at the end).
@@ -263,12 +266,14 @@ void JobTracker::submit(Lane lane, bool supersede, std::function<void(JobContext
     auto done = std::make_shared<std::atomic<bool>>(false);
     m_longThreads.push_back(
         {std::thread([path = m_storePath, state, work = std::move(work), progress = std::move(progress),
-                      finished = std::move(finished), done]() mutable {
+                      deliverPartial = std::move(deliverPartial), finished = std::move(finished),
+                      done]() mutable {
              std::unique_ptr<Database> database;
              JobContext context;
              context.m_storePath = path;
              context.m_state = state;
              context.m_progress = progress;
+             context.m_deliver = deliverPartial;
              context.m_open = [&database, state](const std::string& storePath) -> Database& {
                  if (!database) {
                      auto opened = Database::openForReading(storePath);

@@ -8,6 +8,7 @@
 // ingest, a watched folder, a delete) runs on a thread of its own. The command line calls the same
 // core functions directly, on its own thread, with its own connection.
 
+#include "core/jobs/post_call.h"
 #include "core/store/database.h"
 #include "core/util/result.h"
 
@@ -57,6 +58,12 @@ public:
     // fraction in [0, 1], or -1 while it is not known; told to the owner at most ten times a second.
     void progress(double fraction, const QString& what = {});
     const std::string& storePath() const { return m_storePath; }
+    // Runs `call` on the owner's thread while the job is current: its first results while it runs.
+    void deliver(std::function<void()> call) const
+    {
+        if (m_deliver)
+            m_deliver(std::move(call));
+    }
 
 private:
     friend class JobTracker;
@@ -65,6 +72,7 @@ private:
     std::shared_ptr<JobState> m_state;
     std::function<Database&(const std::string& path)> m_open;
     std::function<void(double, const QString&)> m_progress;
+    std::function<void(std::function<void()>)> m_deliver;
     std::int64_t m_lastProgressMs = 0;
 };
 
@@ -127,6 +135,7 @@ private:
                   std::function<void()> deliver, Failed failed, std::optional<Error> error);
 
     QPointer<QObject> m_owner;
+    Inbox m_inbox; // where the workers' results and progress come back
     std::string m_storePath;
     std::uint64_t m_generation = 0; // owner's thread only
     int m_running = 0;

@@ -3,6 +3,8 @@
 #include <QMetaObject>
 #include <QObject>
 
+#include <memory>
+#include <mutex>
 #include <type_traits>
 #include <utility>
 
@@ -67,18 +69,45 @@ private:
 
 } // namespace detail
 
-// Runs `call` later on the thread `context` lives in, through its event queue, unless `context`
-// is gone by then (QMetaObject::invokeMethod with Qt::QueuedConnection). Every hand-over from a
-// worker to an object's thread goes through here, so ThreadSanitizer sees it.
-template <typename Call> void postCall(QObject* context, Call&& call)
+// Where calls from other threads reach an object: on the object's thread, through its event
+// queue, while it lives. Made on that thread while the object surely lives; copied freely to the
+// threads that post. Posting and the object's end exclude each other: a call is queued before the
+// end, and dropped with the object's queue, or not at all. Reading a QPointer on another thread
+// and posting to what it held is not safe: the object may end between the read and the post, and
+// the call then runs on freed memory. Every hand-over from a worker to an object's thread goes
+// through here, so ThreadSanitizer sees it.
+class Inbox
 {
-    static_assert(std::is_invocable_v<std::decay_t<Call>&>, "postCall takes a call with no arguments");
-    if (!context)
-        return;
-    QMetaObject::invokeMethod(
-        context, detail::PostedCall<std::decay_t<Call>>(std::decay_t<Call>(std::forward<Call>(call))),
-        Qt::QueuedConnection);
-}
+public:
+    Inbox() = default; // takes no calls
+    explicit Inbox(QObject* owner);
+
+    // Runs `call` later on the owner's thread, unless the owner is gone by then.
+    template <typename Call> void post(Call&& call) const
+    {
+        static_assert(std::is_invocable_v<std::decay_t<Call>&>, "post takes a call with no arguments");
+        if (!m_shared)
+            return;
+        std::lock_guard lock(m_shared->mutex);
+        if (!m_shared->receiver)
+            return;
+        QMetaObject::invokeMethod(
+            m_shared->receiver,
+            detail::PostedCall<std::decay_t<Call>>(std::decay_t<Call>(std::forward<Call>(call))),
+            Qt::QueuedConnection);
+    }
+    // False once the owner is gone (or for an inbox made without one).
+    bool open() const;
+
+private:
+    class Receiver;
+    struct Shared
+    {
+        std::mutex mutex;
+        QObject* receiver = nullptr; // a child of the owner; cleared as it ends
+    };
+    std::shared_ptr<Shared> m_shared;
+};
 
 // Runs `call` on the thread `context` lives in and waits until it has run
 // (Qt::BlockingQueuedConnection; `context` lives on another thread, whose event loop runs): how

@@ -1,6 +1,5 @@
 #include "core/store/store_writer.h"
 
-#include "core/jobs/post_call.h"
 #include "core/store/database.h"
 #include "core/store/interaction_store.h"
 #include "core/store/otlp_source_store.h"
@@ -364,7 +363,7 @@ void StoreWriter::drain()
 void StoreWriter::listen(QObject* context, Listener listener)
 {
     std::lock_guard lock(m_listenersMutex);
-    m_listeners.push_back({QPointer<QObject>(context), std::move(listener)});
+    m_listeners.push_back({Inbox(context), std::move(listener)});
 }
 
 void StoreWriter::announce(unsigned changes)
@@ -372,15 +371,9 @@ void StoreWriter::announce(unsigned changes)
     if (!changes)
         return;
     std::lock_guard lock(m_listenersMutex);
-    std::erase_if(m_listeners, [](const ListenerEntry& entry) { return entry.context.isNull(); });
-    for (const ListenerEntry& entry : m_listeners) {
-        postCall(
-            entry.context.data(),
-            [context = entry.context, listener = entry.listener, changes] {
-                if (context)
-                    listener(changes);
-            });
-    }
+    std::erase_if(m_listeners, [](const ListenerEntry& entry) { return !entry.inbox.open(); });
+    for (const ListenerEntry& entry : m_listeners)
+        entry.inbox.post([listener = entry.listener, changes] { listener(changes); });
 }
 
 void StoreWriter::applyRetention()

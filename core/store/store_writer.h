@@ -16,10 +16,10 @@
 // After each commit the writer tells its listeners what changed; screens decide when to read
 // again. Readers use their own connections (WAL) and never wait for it.
 
+#include "core/jobs/post_call.h"
 #include "core/util/result.h"
 
 #include <QObject>
-#include <QPointer>
 
 #include <atomic>
 #include <condition_variable>
@@ -114,7 +114,7 @@ public:
     // Waits until every operation submitted so far has committed or failed.
     void drain();
 
-    // Told after every commit, on `context`'s thread, while `context` lives.
+    // Told after every commit, on `context`'s thread, while `context` lives; called on that thread.
     using Listener = std::function<void(unsigned changes)>;
     void listen(QObject* context, Listener listener);
 
@@ -166,7 +166,7 @@ private:
 
     struct ListenerEntry
     {
-        QPointer<QObject> context;
+        Inbox inbox;
         Listener listener;
     };
     std::mutex m_listenersMutex;

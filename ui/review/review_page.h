@@ -79,6 +79,8 @@ public:
 
     // A submit (or its undo) was written (or refused, with the error): the row's status follows.
     void labelWritten(std::int64_t interactionId, LabelStatus status, const QString& error);
+    // Where the store's writer, on its thread, tells of a submit written (labelWritten).
+    const Inbox& writerReplies() const { return m_writerReplies; }
 
 Q_SIGNALS:
     void queuesLoaded();
@@ -132,6 +134,7 @@ private:
     JobTracker* m_prefetchJobs;
     ReviewQueueModel* m_model;
     QUndoStack* m_undo;
+    Inbox m_writerReplies{this};
     QComboBox* m_queues = nullptr;
     QComboBox* m_show = nullptr;
     QLineEdit* m_reviewer = nullptr;

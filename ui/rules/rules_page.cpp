@@ -1,7 +1,6 @@
 #include "ui/rules/rules_page.h"
 
 #include "core/jobs/job_tracker.h"
-#include "core/jobs/post_call.h"
 #include "core/metrics/metrics.h"
 #include "core/review/review.h"
 #include "core/rules/rules.h"
@@ -970,19 +969,12 @@ void RulesPage::runBacktest()
     const MetricsFilter slice = m_filter;
     m_runBacktest->setText(tr("Cancel"));
     m_backtestStatus->setText(tr("Running over the filter's slice…"));
-    QPointer<RulesPage> self(this);
     m_backtestJobs->startLong<std::optional<BacktestReport>>(
-        [rules, slice, self](JobContext& context) -> std::optional<BacktestReport> {
+        [rules, slice, this](JobContext& context) -> std::optional<BacktestReport> {
             auto report = backtest(
                 context.database(), rules, slice,
-                [self](const BacktestReport& partial) {
-                    // First results while it runs, delivered on the page's thread.
-                    postCall(
-                        self,
-                        [self, partial] {
-                            if (self)
-                                self->showBacktest(partial, false);
-                        });
+                [&context, this](const BacktestReport& partial) {
+                    context.deliver([this, partial] { showBacktest(partial, false); });
                 },
                 &context.cancelFlag());
             if (!report)

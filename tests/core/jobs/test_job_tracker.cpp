@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 
 using namespace winnow;
@@ -118,6 +119,30 @@ TEST(JobTracker, NothingIsDeliveredToAnOwnerThatIsGone)
     owner.reset(); // the tracker goes with it
     QTest::qWait(200);
     EXPECT_FALSE(*delivered);
+}
+
+// A job's first results, delivered while it runs, stop once it is superseded.
+TEST(JobTracker, FirstResultsOfASupersededJobAreNotDelivered)
+{
+    QObject owner;
+    JobTracker tracker(&owner);
+    std::vector<int> partials;
+    std::atomic<bool> release{false};
+    tracker.start<int>(
+        [&release, &partials](JobContext& context) {
+            context.deliver([&partials] { partials.push_back(1); });
+            while (!release.load())
+                QThread::msleep(1);
+            context.deliver([&partials] { partials.push_back(2); });
+            return 0;
+        },
+        [](int) {});
+    ASSERT_TRUE(waitFor([&] { return partials.size() == 1; }));
+    tracker.reset();
+    release = true;
+    ASSERT_TRUE(waitFor([&] { return !tracker.busy(); }));
+    QTest::qWait(20);
+    EXPECT_EQ(partials, std::vector<int>{1});
 }
 
 // Work may use statics that die after main: the tracker's end waits for every job still running,

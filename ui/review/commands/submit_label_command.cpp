@@ -1,6 +1,5 @@
 #include "ui/review/commands/submit_label_command.h"
 
-#include "core/jobs/post_call.h"
 #include "ui/review/review_page.h"
 
 #include <QCoreApplication>
@@ -34,22 +33,19 @@ void SubmitLabelCommand::write(Label label)
     const std::int64_t interactionId = label.interactionId;
     // An item's final label (no reviewer's) is told as such, however its status changes.
     const LabelStatus status = label.reviewer.empty() ? LabelStatus::Final : label.status;
-    QPointer<ReviewPage> page = m_page;
+    ReviewPage* page = m_page.data();
+    Inbox replies = page ? page->writerReplies() : Inbox();
     m_writer->submit(
         WritePriority::Interactive,
         [label](WriteTransaction& tx) {
             ReviewStore(tx.database()).saveLabel(label);
             tx.changed(StoreChange::Review);
         },
-        [page, interactionId, status](const Status& written) {
-            // On the writer's thread: the page hears of it on its own.
+        [replies, page, interactionId, status](const Status& written) {
+            // On the writer's thread: the page hears of it on its own, while it lives.
             const QString error = written ? QString() : QString::fromStdString(written.error().text());
-            postCall(
-                page.data(),
-                [page, interactionId, status, error] {
-                    if (page)
-                        page->labelWritten(interactionId, status, error);
-                });
+            replies.post(
+                [page, interactionId, status, error] { page->labelWritten(interactionId, status, error); });
         });
 }
 
