@@ -1,12 +1,18 @@
 // The OTLP/HTTP receiver's throughput (issue #9): demo traces posted one request at a time over
-// one keep-alive connection, as JSON and as protobuf, against a server that reads each request
-// and answers 200 without looking at it (the floor any receiver pays for HTTP on loopback).
+// one keep-alive connection, as JSON and as protobuf, against two servers that keep nothing:
+//  - one that reads each request and answers 200 without looking at it (the floor any receiver
+//    pays for HTTP on loopback);
+//  - one that reads each request with the receiver's HTTP reader, decodes its body into spans
+//    with the receiver's decoders, answers as the receiver does, and discards the spans (an
+//    OTLP receiver with nowhere to put what it gets, as a collector with a no-op exporter).
 //   winnow_bench_receiver [TRACES]   (default 20,000 demo traces)
-// Prints the time per run and each receiver's time over the discarding one's: until the last
-// request is answered, and until every trace is stored as an interaction.
+// Prints the time per run and the receiver's time over each server's: until the last request is
+// answered, and until every trace is stored as an interaction.
 //   WINNOW_BENCH_ASSEMBLE_DELAY_MS=0: traces assembled before each answer (the receiver's option).
 
 #include "core/demo/generator.h"
+#include "core/ingest/http_request.h"
+#include "core/ingest/otlp.h"
 #include "core/ingest/otlp_receiver.h"
 #include "core/jobs/post_call.h"
 #include "core/store/store_writer.h"
@@ -14,6 +20,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <simdjson.h>
 
 #include <QCoreApplication>
 #include <QTcpServer>
@@ -57,6 +64,68 @@ public:
                 buffer->remove(0, end + 4 + length);
                 socket->write(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+            }
+        });
+    }
+};
+
+// Reads each request as the receiver does, decodes its spans, answers 200 as the receiver does,
+// and keeps nothing.
+class DecodeAndDiscardServer : public QTcpServer
+{
+public:
+    void incomingConnection(qintptr handle) override
+    {
+        auto* socket = new QTcpSocket(this);
+        socket->setSocketDescriptor(handle);
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        auto reader = std::make_shared<HttpRequestReader>(64 * 1024, 64 * 1024 * 1024);
+        auto buffer = std::make_shared<QByteArray>();
+        auto parser = std::make_shared<simdjson::dom::parser>();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket, reader, buffer, parser] {
+            buffer->append(socket->readAll());
+            while (true) {
+                switch (reader->read(*buffer)) {
+                case HttpRequestReader::Step::NeedMore:
+                    return;
+                case HttpRequestReader::Step::Failed:
+                    std::fprintf(stderr, "bad request: %s\n", reader->failure().message.c_str());
+                    socket->abort();
+                    return;
+                case HttpRequestReader::Step::Head:
+                    reader->startBody();
+                    break;
+                case HttpRequestReader::Step::Body: {
+                    const bool protobuf = reader->head().header("content-type") == "application/x-protobuf";
+                    const QByteArray body = reader->takeBody();
+                    OtlpDecoded decoded;
+                    std::string error;
+                    if (protobuf) {
+                        error = decodeOtlpProtobuf(std::string_view(body.constData(), size_t(body.size())),
+                                                   false, false, decoded);
+                    } else {
+                        simdjson::dom::element document;
+                        if (parser->parse(body.constData(), size_t(body.size())).get(document))
+                            error = "not JSON";
+                        else
+                            error = decodeOtlpJson(document, false, decoded);
+                    }
+                    if (!error.empty() || decoded.items() == 0)
+                        std::fprintf(stderr, "not decoded: %s\n", error.c_str());
+                    QByteArray answer = "{}";
+                    if (protobuf) {
+                        opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
+                        std::string bytes;
+                        response.SerializeToString(&bytes);
+                        answer = QByteArray::fromStdString(bytes);
+                    }
+                    socket->write(QByteArray("HTTP/1.1 200 OK\r\nContent-Type: ") +
+                                  (protobuf ? "application/x-protobuf" : "application/json") +
+                                  "\r\nContent-Length: " + QByteArray::number(answer.size()) + "\r\n\r\n" +
+                                  answer);
+                    break;
+                }
+                }
             }
         });
     }
@@ -132,10 +201,10 @@ int main(int argc, char** argv)
     std::printf("%zu requests (%d traces): %.1f MB as JSON, %.1f MB as protobuf\n", json.size(), traces,
                 double(jsonBytes) / 1e6, double(protobufBytes) / 1e6);
 
-    auto discard = [&](const std::vector<std::string>& bodies, const char* type) {
+    auto discard = [&]<typename Server>(const std::vector<std::string>& bodies, const char* type, Server*) {
         QThread thread;
         thread.start();
-        auto* server = new DiscardServer;
+        auto* server = new Server;
         server->moveToThread(&thread);
         quint16 port = 0;
         callAndWait(server, [&] {
@@ -179,18 +248,27 @@ int main(int argc, char** argv)
                          static_cast<long long>(interactions), traces);
         return std::pair(answered, stored);
     };
-    const double discardJson = discard(json, "application/json");
-    const double discardProtobuf = discard(protobuf, "application/x-protobuf");
-    const auto [receiveJson, storedJson] = receive(json, "application/json", "json.db");
-    const auto [receiveProtobuf, storedProtobuf] = receive(protobuf, "application/x-protobuf", "protobuf.db");
-    std::printf("discard, JSON        %7.2f s\n", discardJson);
-    std::printf("discard, protobuf    %7.2f s\n", discardProtobuf);
+    const char* jsonType = "application/json";
+    const char* protobufType = "application/x-protobuf";
+    const double discardJson = discard(json, jsonType, static_cast<DiscardServer*>(nullptr));
+    const double discardProtobuf = discard(protobuf, protobufType, static_cast<DiscardServer*>(nullptr));
+    const double decodeJson = discard(json, jsonType, static_cast<DecodeAndDiscardServer*>(nullptr));
+    const double decodeProtobuf =
+        discard(protobuf, protobufType, static_cast<DecodeAndDiscardServer*>(nullptr));
+    const auto [receiveJson, storedJson] = receive(json, jsonType, "json.db");
+    const auto [receiveProtobuf, storedProtobuf] = receive(protobuf, protobufType, "protobuf.db");
+    std::printf("reads and discards, JSON              %7.2f s\n", discardJson);
+    std::printf("reads and discards, protobuf          %7.2f s\n", discardProtobuf);
+    std::printf("reads, decodes and discards, JSON     %7.2f s\n", decodeJson);
+    std::printf("reads, decodes and discards, protobuf %7.2f s\n", decodeProtobuf);
     // Answered: the last request answered (its spans stored). Stored: every trace an interaction
     // too (the receiver stopped, taking those still waiting to be assembled).
-    std::printf("receiver, JSON       %7.2f s answered (%.2fx the discarding server), %.2f s stored\n",
-                receiveJson, receiveJson / discardJson, storedJson);
-    std::printf(
-        "receiver, protobuf   %7.2f s answered (%.2fx the discarding server, %.2fx JSON), %.2f s stored\n",
-        receiveProtobuf, receiveProtobuf / discardProtobuf, receiveProtobuf / receiveJson, storedProtobuf);
+    std::printf("receiver, JSON       %7.2f s answered, %.2f s stored: answered at %.2fx the reading server, "
+                "%.2fx the decoding one\n",
+                receiveJson, storedJson, receiveJson / discardJson, receiveJson / decodeJson);
+    std::printf("receiver, protobuf   %7.2f s answered, %.2f s stored: answered at %.2fx the reading server, "
+                "%.2fx the decoding one (%.2fx JSON)\n",
+                receiveProtobuf, storedProtobuf, receiveProtobuf / discardProtobuf,
+                receiveProtobuf / decodeProtobuf, receiveProtobuf / receiveJson);
     return 0;
 }
