@@ -81,7 +81,7 @@ QString summaryText(const IngestSummary& s)
 
 MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
     : QMainWindow(parent), m_storeJobs(new JobTracker(this)), m_work(new JobTracker(this)),
-      m_monitorJobs(new JobTracker(this)), m_integrityJobs(new JobTracker(this))
+      m_monitorJobs(new JobTracker(this)), m_integrityJobs(new JobTracker(this)), m_storeChangesInbox(this)
 {
     auto* central = new QWidget(this);
     auto* outer = new QHBoxLayout(central);
@@ -464,7 +464,7 @@ void MainWindow::storeOpened(StoreContext store)
     m_store = std::move(store);
     if (m_store.writer) {
         m_banner->hide();
-        m_store.writer->listen(this, [this](unsigned changes) { m_storeChanges |= changes; });
+        m_store.writer->listen(m_storeChangesInbox, [this](unsigned changes) { m_storeChanges |= changes; });
         setStatus(tr("Opened %1").arg(storePath()));
     } else {
         setWindowTitle(tr("%1 (read-only) — Winnow").arg(QFileInfo(storePath()).fileName()));

@@ -119,6 +119,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QPushButton* m_cancel = nullptr;
     unsigned m_storeChanges = 0; // what commits since the last live refresh changed (StoreChange bits)
+    Inbox m_storeChangesInbox;   // where the store's writer tells of them
     bool m_restoredFilter = false;
 };
 

@@ -360,10 +360,10 @@ void StoreWriter::drain()
     m_idle.wait(lock, [this] { return m_interactive.empty() && m_bulk.empty() && !m_busy; });
 }
 
-void StoreWriter::listen(QObject* context, Listener listener)
+void StoreWriter::listen(Inbox inbox, Listener listener)
 {
     std::lock_guard lock(m_listenersMutex);
-    m_listeners.push_back({Inbox(context), std::move(listener)});
+    m_listeners.push_back({std::move(inbox), std::move(listener)});
 }
 
 void StoreWriter::announce(unsigned changes)

@@ -114,9 +114,9 @@ public:
     // Waits until every operation submitted so far has committed or failed.
     void drain();
 
-    // Told after every commit, on `context`'s thread, while `context` lives; called on that thread.
+    // Told after every commit, through `inbox`: on its owner's thread, while the owner lives.
     using Listener = std::function<void(unsigned changes)>;
-    void listen(QObject* context, Listener listener);
+    void listen(Inbox inbox, Listener listener);
 
     // How long the write-ahead log grows (in 4 KB pages) before a thread of the writer's copies it
     // into the store (80 MB: hot rollup and index pages change in every batch, and each checkpoint

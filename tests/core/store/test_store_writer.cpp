@@ -107,7 +107,7 @@ TEST(StoreWriter, ListenersAreToldWhatEachCommitChanged)
     test::TestStore store;
     auto context = std::make_unique<QObject>();
     std::vector<unsigned> told;
-    store.writer->listen(context.get(), [&](unsigned changes) { told.push_back(changes); });
+    store.writer->listen(Inbox(context.get()), [&](unsigned changes) { told.push_back(changes); });
     store.write({keyed("a")});
     ASSERT_TRUE(store.writer->write(WritePriority::Interactive, [](WriteTransaction& tx) {
         ProfileStore(tx.database()).save({"p", "{}"});
