@@ -421,6 +421,8 @@ void MainWindow::openStore(const QString& path)
         setReceiverOn(false);
     m_work->reset();
     m_integrityJobs->reset();
+    if (m_store.writer)
+        m_store.writer->unlisten(m_storeChangesInbox);
     m_store = {};
     setWindowTitle(tr("%1 — Winnow").arg(QFileInfo(path).fileName()));
     setStatus(tr("Opening %1…").arg(path));
@@ -520,6 +522,8 @@ void MainWindow::storeFoundDamaged(const std::vector<std::string>& storeProblems
     m_work->reset();
     m_progress->hide();
     m_cancel->hide();
+    if (m_store.writer)
+        m_store.writer->unlisten(m_storeChangesInbox);
     m_store.writer.reset();
     m_store.readOnlyReason = tr("%1 is damaged").arg(storePath());
     setWindowTitle(tr("%1 (damaged) — Winnow").arg(QFileInfo(storePath()).fileName()));

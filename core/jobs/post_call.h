@@ -98,6 +98,8 @@ public:
     }
     // False once the owner is gone (or for an inbox made without one).
     bool open() const;
+    // The same inbox: one a copy of the other.
+    friend bool operator==(const Inbox&, const Inbox&) = default;
 
 private:
     class Receiver;

@@ -363,7 +363,18 @@ void StoreWriter::drain()
 void StoreWriter::listen(Inbox inbox, Listener listener)
 {
     std::lock_guard lock(m_listenersMutex);
+    for (ListenerEntry& entry : m_listeners)
+        if (entry.inbox == inbox) {
+            entry.listener = std::move(listener);
+            return;
+        }
     m_listeners.push_back({std::move(inbox), std::move(listener)});
+}
+
+void StoreWriter::unlisten(const Inbox& inbox)
+{
+    std::lock_guard lock(m_listenersMutex);
+    std::erase_if(m_listeners, [&](const ListenerEntry& entry) { return entry.inbox == inbox; });
 }
 
 void StoreWriter::announce(unsigned changes)

@@ -114,9 +114,12 @@ public:
     // Waits until every operation submitted so far has committed or failed.
     void drain();
 
-    // Told after every commit, through `inbox`: on its owner's thread, while the owner lives.
+    // Told after every commit, through `inbox`: on its owner's thread, while the owner lives. An
+    // inbox listens once: listening again replaces its listener.
     using Listener = std::function<void(unsigned changes)>;
     void listen(Inbox inbox, Listener listener);
+    // Told no more (a window that turns to another store).
+    void unlisten(const Inbox& inbox);
 
     // How long the write-ahead log grows (in 4 KB pages) before a thread of the writer's copies it
     // into the store (80 MB: hot rollup and index pages change in every batch, and each checkpoint

@@ -124,6 +124,26 @@ TEST(StoreWriter, ListenersAreToldWhatEachCommitChanged)
     EXPECT_GE(store.writer->commits(), 3u);
 }
 
+// A window that opens the same store again listens once; one that turns to another store is told
+// no more of this one.
+TEST(StoreWriter, AnInboxListensOnceAndStopsWhenItTurnsAway)
+{
+    test::TestStore store;
+    QObject context;
+    const Inbox inbox(&context);
+    int first = 0, second = 0;
+    store.writer->listen(inbox, [&](unsigned) { ++first; });
+    store.writer->listen(inbox, [&](unsigned) { ++second; });
+    store.write({keyed("a")});
+    QTest::qWait(50);
+    EXPECT_EQ(first, 0);
+    EXPECT_EQ(second, 1);
+    store.writer->unlisten(inbox);
+    store.write({keyed("b")});
+    QTest::qWait(50);
+    EXPECT_EQ(second, 1);
+}
+
 TEST(StoreWriter, RetentionKeepsTheDaysItIsSetTo)
 {
     test::TestStore store;
