@@ -167,6 +167,25 @@ double postAll(quint16 port, const std::vector<std::string>& bodies, const char*
     return std::chrono::duration<double>(Clock::now() - started).count();
 }
 
+// Posts every body to a server of this kind, run on a thread of its own: seconds taken.
+template <typename Server> double postToServer(const std::vector<std::string>& bodies, const char* type)
+{
+    QThread thread;
+    thread.start();
+    auto* server = new Server;
+    server->moveToThread(&thread);
+    quint16 port = 0;
+    callAndWait(server, [&] {
+        server->listen(QHostAddress::LocalHost, 0);
+        port = server->serverPort();
+    });
+    const double seconds = postAll(port, bodies, type);
+    callAndWait(server, [server] { delete server; });
+    thread.quit();
+    thread.wait();
+    return seconds;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -201,22 +220,6 @@ int main(int argc, char** argv)
     std::printf("%zu requests (%d traces): %.1f MB as JSON, %.1f MB as protobuf\n", json.size(), traces,
                 double(jsonBytes) / 1e6, double(protobufBytes) / 1e6);
 
-    auto discard = [&]<typename Server>(const std::vector<std::string>& bodies, const char* type, Server*) {
-        QThread thread;
-        thread.start();
-        auto* server = new Server;
-        server->moveToThread(&thread);
-        quint16 port = 0;
-        callAndWait(server, [&] {
-            server->listen(QHostAddress::LocalHost, 0);
-            port = server->serverPort();
-        });
-        const double seconds = postAll(port, bodies, type);
-        callAndWait(server, [server] { delete server; });
-        thread.quit();
-        thread.wait();
-        return seconds;
-    };
     auto receive = [&](const std::vector<std::string>& bodies, const char* type, const char* name) {
         auto writer = StoreWriter::open(dir.filePath(QString::fromLatin1(name)).toStdString()).take();
         QThread thread;
@@ -250,11 +253,10 @@ int main(int argc, char** argv)
     };
     const char* jsonType = "application/json";
     const char* protobufType = "application/x-protobuf";
-    const double discardJson = discard(json, jsonType, static_cast<DiscardServer*>(nullptr));
-    const double discardProtobuf = discard(protobuf, protobufType, static_cast<DiscardServer*>(nullptr));
-    const double decodeJson = discard(json, jsonType, static_cast<DecodeAndDiscardServer*>(nullptr));
-    const double decodeProtobuf =
-        discard(protobuf, protobufType, static_cast<DecodeAndDiscardServer*>(nullptr));
+    const double discardJson = postToServer<DiscardServer>(json, jsonType);
+    const double discardProtobuf = postToServer<DiscardServer>(protobuf, protobufType);
+    const double decodeJson = postToServer<DecodeAndDiscardServer>(json, jsonType);
+    const double decodeProtobuf = postToServer<DecodeAndDiscardServer>(protobuf, protobufType);
     const auto [receiveJson, storedJson] = receive(json, jsonType, "json.db");
     const auto [receiveProtobuf, storedProtobuf] = receive(protobuf, protobufType, "protobuf.db");
     std::printf("reads and discards, JSON              %7.2f s\n", discardJson);
