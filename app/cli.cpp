@@ -19,7 +19,7 @@ constexpr const char* description =
 } // namespace
 
 namespace {
-// The global options before a command: --db PATH, --reviewer NAME (or =), --json. Returns the
+// The global options before a command: --db PATH, --reviewer NAME (or =), --json, --no-check. Returns the
 // index of the first other argument.
 int scanGlobalOptions(int argc, char** argv, AppOptions& options)
 {
@@ -38,7 +38,7 @@ int scanGlobalOptions(int argc, char** argv, AppOptions& options)
             options.dbPath = arg.substr(5);
         else if (arg.rfind("--reviewer=", 0) == 0)
             options.reviewer = arg.substr(11);
-        else if (arg != "--json")
+        else if (arg != "--json" && arg != "--no-check")
             break;
     }
     return i;
@@ -89,6 +89,8 @@ int run(int argc, char** argv)
     app.add_option("--db", context.dbPath, "The store (default: ~/.local/share/winnow/winnow.db)")
         ->type_name("PATH");
     app.add_flag("--json", context.json, "Machine-readable output");
+    app.add_flag("--no-check", context.noCheck,
+                 "Use the store without checking it first (each command checks it once after it changes)");
     // Read before parsing (above); declared for --help.
     bool versionAsked = false;
     app.add_flag("--version", versionAsked, "The version, and the store schema version it writes");

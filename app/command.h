@@ -19,6 +19,9 @@ struct Context
     std::string dbPath;   // --db
     bool json = false;    // --json
     std::string reviewer; // --reviewer
+    bool noCheck = false; // --no-check: use the store without checking it first
+    // The store was checked (or known whole) by this run: a command that opens it twice checks once.
+    mutable bool storeChecked = false;
     // --reviewer, or the login name: who labels, edits the taxonomy, owns a queue.
     std::string reviewerName() const;
     // --db, or the default store in the user's data folder.

@@ -21,7 +21,8 @@ Runner defineCheck(CLI::App& command, const Context& context)
     command.add_flag("--full", *full, "SQLite's full integrity_check (slower: also each index against its table)");
     setExamples(command, {"winnow --db agents.db check", "winnow --db agents.db check --full --json"});
     return [&context, full]() -> int {
-        const std::string path = openReader(context)->path(); // refuses what is not a store
+        // Refuses what is not a store; a damaged one is this command's to describe.
+        const std::string path = openReader(context, CheckFirst::No)->path();
         const StoreCheck check = checkStore(path, *full);
         auto list = [](const std::vector<std::string>& problems) {
             QJsonArray array;

@@ -1,8 +1,10 @@
 #include "app/render.h"
 
 #include "core/store/database.h"
+#include "core/store/integrity.h"
 #include "core/store/review_store.h"
 #include "core/store/schema.h"
+#include "core/store/search_index.h"
 #include "core/store/store_writer.h"
 #include "core/util/text.h"
 
@@ -146,13 +148,59 @@ std::function<void(int fromVersion)> announceUpgrade(const Context& context)
     };
 }
 
+// Figures from a damaged store would be served as if they were sound, and writing into it can
+// spread the damage: a command checks the store (and its search index) before using it, once per
+// run, unless a check found it whole and its files have not changed since (isKnownWhole), or
+// --no-check says a script checks on its own schedule. A damaged store is refused with what is
+// wrong; a damaged index only said, as search alone depends on it and it can be made again.
+void refuseDamagedStore(const Context& context)
+{
+    if (context.noCheck || context.storeChecked)
+        return;
+    const std::string path = context.storePath();
+    if (isKnownWhole(path)) {
+        context.storeChecked = true;
+        return;
+    }
+    constexpr std::uintmax_t sayItAbove = std::uintmax_t(512) << 20;
+    std::error_code ignored;
+    if (std::filesystem::file_size(path, ignored) > sayItAbove && !ignored)
+        std::fprintf(stderr,
+                     "Checking %s (once after it changes; a large store takes a while; --no-check "
+                     "skips)...\n",
+                     path.c_str());
+    const StoreCheck check = checkStore(path, false, &interrupted());
+    if (check.cancelled)
+        throw CommandFailed{Error{path + " was not checked: interrupted", {}}};
+    auto firstOf = [](const std::vector<std::string>& problems) {
+        return problems.front() + (problems.size() > 1
+                                       ? " (and " + std::to_string(problems.size() - 1) + " more)"
+                                       : std::string());
+    };
+    if (!check.storeProblems.empty())
+        throw CommandFailed{
+            Error{path + " is damaged: " + firstOf(check.storeProblems) +
+                      ". Winnow neither serves figures from it nor writes to it: restore it "
+                      "from a backup (winnow check lists the damage; --no-check uses it anyway)",
+                  {}}};
+    if (!check.indexProblems.empty())
+        std::fprintf(
+            stderr,
+            "winnow: the search index %s is damaged: %s. Search may miss or misplace results; delete "
+            "it and run winnow index to make it again.\n",
+            SearchIndex::pathFor(path).c_str(), firstOf(check.indexProblems).c_str());
+    context.storeChecked = true;
+}
+
 } // namespace
 
-std::unique_ptr<Database> openReader(const Context& context)
+std::unique_ptr<Database> openReader(const Context& context, CheckFirst checkFirst)
 {
     auto database = openUpgradedForReading(context.storePath(), announceUpgrade(context));
     if (!database)
         throw CommandFailed{database.error()};
+    if (checkFirst == CheckFirst::Yes)
+        refuseDamagedStore(context);
     return std::move(database).take();
 }
 
@@ -161,6 +209,7 @@ std::shared_ptr<StoreWriter> openWriter(const Context& context)
     auto writer = StoreWriter::open(context.storePath(), announceUpgrade(context));
     if (!writer)
         throw CommandFailed{writer.error()};
+    refuseDamagedStore(context);
     return *writer;
 }
 

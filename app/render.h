@@ -44,9 +44,13 @@ private:
 // What a command with nothing to list says (never silence): "no sources in …/x.db yet".
 void printNothing(const Context& context, const std::string& what);
 
-// The store to read: never created, upgraded first when it is from an older Winnow.
-std::unique_ptr<Database> openReader(const Context& context);
-// The store's writer, creating the store when missing.
+// Whether a command checks the store before using it: every command but `check`, which lists the
+// damage instead of refusing the store.
+enum class CheckFirst { Yes, No };
+// The store to read: never created, upgraded first when it is from an older Winnow, checked (see
+// refuseDamagedStore).
+std::unique_ptr<Database> openReader(const Context& context, CheckFirst checkFirst = CheckFirst::Yes);
+// The store's writer, creating the store when missing; checked like a reader.
 std::shared_ptr<StoreWriter> openWriter(const Context& context);
 
 // --queue NAME as the queue's id (none without the option), or a CommandFailed naming it.

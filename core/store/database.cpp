@@ -237,6 +237,18 @@ Database::~Database()
     m_connection = sql::Connection();
 }
 
+sql::Connection::Mode Database::readingMode(const std::string& path)
+{
+    const bool immutable =
+        onReadOnlyMount(path) || (!directoryWritable(path) && ::access((path + "-wal").c_str(), F_OK) != 0);
+    return immutable ? sql::Connection::Mode::Immutable : sql::Connection::Mode::ReadOnly;
+}
+
+bool Database::mayWrite(const std::string& path)
+{
+    return ::access(path.c_str(), W_OK) == 0 && directoryWritable(path);
+}
+
 std::string Database::defaultPath()
 {
     // ~/.local/share/winnow/winnow.db, whatever organisation name the app sets for its settings.
@@ -265,14 +277,9 @@ Result<std::unique_ptr<Database>> Database::openForReading(const std::string& pa
     if (Status checked = checkFile(path, false); !checked)
         return checked.error();
     std::unique_ptr<Database> database(new Database(path, Access::Read));
-    // Where nothing can be written (a read-only mount, or a folder we may not write with no WAL
-    // file in it: nobody can be writing there) the store is read immutable, without the WAL's
-    // shared-memory file, which could not be made.
-    const bool immutable =
-        onReadOnlyMount(path) || (!directoryWritable(path) && ::access((path + "-wal").c_str(), F_OK) != 0);
+    const bool immutable = readingMode(path) == sql::Connection::Mode::Immutable;
     try {
-        database->m_connection = sql::Connection(path, immutable ? sql::Connection::Mode::Immutable
-                                                                 : sql::Connection::Mode::ReadOnly);
+        database->m_connection = sql::Connection(path, readingMode(path));
         configure(database->m_connection, Access::Read);
         if (isEmptyDatabase(database->m_connection))
             return atPath(path, "has nothing in it yet (its first write never finished); writing to it makes "

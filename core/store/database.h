@@ -31,6 +31,14 @@ public:
     static Result<std::unique_ptr<Database>>
     openForWriting(const std::string& path, const std::function<void(int fromVersion)>& beforeUpgrade = {});
 
+    // How a reader opens the SQLite file at `path` (a store or its search index): immutable where
+    // nothing can be written (a read-only mount, or a folder we may not write with no WAL file in
+    // it: nobody can be writing there; the WAL's shared-memory file could not be made), else
+    // read-only.
+    static sql::Connection::Mode readingMode(const std::string& path);
+    // Whether this user may write the SQLite file at `path`, and the WAL files beside it.
+    static bool mayWrite(const std::string& path);
+
     // ~/.local/share/winnow/winnow.db (the generic data folder); the folder is created when missing.
     static std::string defaultPath();
 

@@ -58,6 +58,8 @@ class Cli : public ::testing::Test
 {
 protected:
     QTemporaryDir m_dir;
+    // The commands (and the test, through core) remember store checks in the test's own folder.
+    void SetUp() override { setenv("XDG_CACHE_HOME", path("cache").c_str(), 1); }
     std::string path(const std::string& name) const
     {
         return m_dir.filePath(QString::fromStdString(name)).toStdString();

@@ -3,6 +3,7 @@
 
 #include "../core/test_helpers.h"
 #include "cli_test_helpers.h"
+#include "core/store/integrity.h"
 
 #include <QCryptographicHash>
 #include <QHostAddress>
@@ -353,6 +354,58 @@ TEST_F(Cli, CheckTellsAWholeStoreFromADamagedOne)
     EXPECT_EQ(damaged.exitCode, 1) << damaged.out << damaged.err;
     EXPECT_FALSE(damaged.json().value(QStringLiteral("whole")).toBool());
     EXPECT_FALSE(damaged.json().value(QStringLiteral("store_problems")).toArray().isEmpty()) << damaged.out;
+}
+
+// A command checks the store before it uses it. A damaged store is refused, saying what is wrong,
+// rather than its figures served or more written into it (--no-check uses it anyway); a damaged
+// search index alone is said, and the command runs.
+TEST_F(Cli, ACommandRefusesADamagedStoreRatherThanServeItsFigures)
+{
+    demoStore(3000, 2);
+    auto figures = run({"--db", db(), "--json", "metrics"});
+    ASSERT_EQ(figures.exitCode, 0) << figures.err;
+    const int interactions = figures.json().value(QStringLiteral("interactions")).toInt();
+    ASSERT_EQ(interactions, 3000) << figures.out;
+
+    ASSERT_TRUE(test::overwriteMiddlePages(db() + "-search"));
+    auto withDamagedIndex = run({"--db", db(), "--json", "metrics"});
+    EXPECT_EQ(withDamagedIndex.exitCode, 0) << withDamagedIndex.err;
+    EXPECT_EQ(withDamagedIndex.json().value(QStringLiteral("interactions")).toInt(), interactions);
+    EXPECT_NE(withDamagedIndex.err.find("the search index"), std::string::npos) << withDamagedIndex.err;
+    EXPECT_NE(withDamagedIndex.err.find("winnow index"), std::string::npos) << withDamagedIndex.err;
+
+    ASSERT_TRUE(test::overwriteMiddlePages(db()));
+    for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
+             {"--db", db(), "--json", "metrics"},
+             {"--db", db(), "stats"},
+             {"--db", db(), "ingest", path("d.jsonl")},
+             {"--db", db(), "export", "--format", "openai-chat", "--out", path("batch")}}) {
+        auto refused = run(command);
+        EXPECT_EQ(refused.exitCode, 1) << command[2] << ": " << refused.out << refused.err;
+        EXPECT_EQ(refused.out, "") << command[2];
+        EXPECT_NE(refused.err.find("is damaged"), std::string::npos) << command[2] << ": " << refused.err;
+        EXPECT_NE(refused.err.find("restore it from a backup"), std::string::npos) << refused.err;
+    }
+    auto unchecked = run({"--db", db(), "--no-check", "--json", "metrics"});
+    EXPECT_EQ(unchecked.exitCode, 0) << unchecked.err;
+    EXPECT_EQ(unchecked.json().value(QStringLiteral("interactions")).toInt(), interactions);
+}
+
+// A store a command found whole is not read again by the next one until its files change: the
+// check is remembered (in the user's cache folder) with a stamp of the files.
+TEST_F(Cli, AStoreFoundWholeIsCheckedAgainOnlyAfterItChanges)
+{
+    demoStore(500, 3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100)); // past the file clock's tick
+    EXPECT_FALSE(isKnownWhole(db()));
+    ASSERT_EQ(run({"--db", db(), "stats"}).exitCode, 0);
+    EXPECT_TRUE(isKnownWhole(db()));
+    demo(200, 4, "more.jsonl");
+    ASSERT_EQ(run({"--db", db(), "ingest", path("more.jsonl")}).exitCode, 0);
+    EXPECT_FALSE(isKnownWhole(db()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    ASSERT_EQ(run({"--db", db(), "stats"}).exitCode, 0);
+    EXPECT_TRUE(isKnownWhole(db()));
 }
 
 namespace {

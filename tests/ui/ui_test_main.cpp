@@ -28,9 +28,12 @@ int main(int argc, char** argv)
 {
     qputenv("QT_QPA_PLATFORM",
             qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen") : qgetenv("QT_QPA_PLATFORM"));
-    // Recent stores and window state go to a throwaway settings folder, not the user's.
+    // Recent stores and window state go to a throwaway settings folder, store checks to a
+    // throwaway cache folder, not the user's.
     QTemporaryDir settings;
     qputenv("XDG_CONFIG_HOME", settings.path().toLocal8Bit());
+    QTemporaryDir cache;
+    qputenv("XDG_CACHE_HOME", cache.path().toLocal8Bit());
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("winnow-tests"));
     ::testing::InitGoogleTest(&argc, argv);
