@@ -158,18 +158,14 @@ void refuseDamagedStore(const Context& context)
     if (context.noCheck || context.storeChecked)
         return;
     const std::string path = context.storePath();
-    if (isKnownWhole(path)) {
-        context.storeChecked = true;
-        return;
-    }
     constexpr std::uintmax_t sayItAbove = std::uintmax_t(512) << 20;
     std::error_code ignored;
-    if (std::filesystem::file_size(path, ignored) > sayItAbove && !ignored)
+    if (std::filesystem::file_size(path, ignored) > sayItAbove && !ignored && !isKnownWhole(path))
         std::fprintf(stderr,
                      "Checking %s (once after it changes; a large store takes a while; --no-check "
                      "skips)...\n",
                      path.c_str());
-    const StoreCheck check = checkStore(path, false, &interrupted());
+    const StoreCheck check = checkStoreUnlessKnownWhole(path, &interrupted());
     if (check.cancelled)
         throw CommandFailed{Error{path + " was not checked: interrupted", {}}};
     auto firstOf = [](const std::vector<std::string>& problems) {

@@ -485,15 +485,17 @@ void MainWindow::storeOpened(StoreContext store)
 void MainWindow::checkStoreIntegrity()
 {
     // On a thread of its own: it reads every page, minutes on a large store, and must not hold
-    // back the pool the pages query on. A check superseded (another store opened) or cancelled
-    // is never delivered.
+    // back the pool the pages query on. A store known whole (its files as a check found them) is
+    // not read again. A check superseded (another store opened) or cancelled is never delivered.
     m_integrityJobs->setStorePath(m_store.path);
     m_integrityJobs->startLong<StoreCheck>(
-        [](JobContext& context) { return checkStore(context.storePath(), false, &context.cancelFlag()); },
+        [](JobContext& context) {
+            return checkStoreUnlessKnownWhole(context.storePath(), &context.cancelFlag());
+        },
         [this](StoreCheck check) {
             if (!check.whole())
                 storeFoundDamaged(check.storeProblems, check.indexProblems);
-            Q_EMIT storeChecked(check.whole());
+            Q_EMIT storeChecked(check.whole(), check.remembered);
         });
 }
 

@@ -5,7 +5,8 @@
 // upgrading the store) and hands pages the store; it never touches the store on the GUI thread.
 // A store that cannot be written opens read-only, and says why; one that cannot be read at all
 // is an error, shown, never waited on. After every open a quick integrity check runs in the
-// background: a damaged store is said to be damaged and is no longer written to.
+// background (unless a check found the same files whole): a damaged store is said to be damaged
+// and is no longer written to.
 
 #include "core/ingest/ingestor.h"
 #include "ui/page.h"
@@ -68,8 +69,9 @@ Q_SIGNALS:
     void workFinished(const QString& message, bool ok);
     // The monitors ran on what arrived.
     void monitorsChecked();
-    // The background integrity check of the store just opened ended (not when it was cancelled).
-    void storeChecked(bool whole);
+    // The background integrity check of the store just opened ended (not when it was cancelled);
+    // `remembered`: known whole from an earlier check of the same files, not read again.
+    void storeChecked(bool whole, bool remembered);
 
 public Q_SLOTS:
     void openStore(const QString& path);

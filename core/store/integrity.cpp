@@ -228,4 +228,14 @@ bool isKnownWhole(const std::string& storePath)
            file.readAll() == rememberedCheck(storePath, stampFiles(storePath));
 }
 
+StoreCheck checkStoreUnlessKnownWhole(const std::string& storePath, const std::atomic<bool>* cancel)
+{
+    if (isKnownWhole(storePath)) {
+        StoreCheck remembered;
+        remembered.remembered = true;
+        return remembered;
+    }
+    return checkStore(storePath, false, cancel);
+}
+
 } // namespace winnow

@@ -4,8 +4,8 @@
 // a large store (about a second per gigabyte in the page cache, tens of seconds from disk): a
 // check that finds them whole is remembered with a stamp of their files, and a store whose files
 // have not changed since is known whole without reading it again. The command line checks a store
-// before a command uses it, unless it is known whole; the app checks in the background after every
-// open; `winnow check` on request.
+// before a command uses it, the app in the background after every open, both unless it is known
+// whole; `winnow check` on request.
 
 #include <atomic>
 #include <string>
@@ -23,6 +23,8 @@ struct StoreCheck
     // Not damage; the check is not remembered.
     bool indexLocked = false;
     bool cancelled = false; // stopped before the end: what was found so far
+    // Known whole from an earlier check of the same files (isKnownWhole): nothing was read.
+    bool remembered = false;
     bool whole() const { return storeProblems.empty() && indexProblems.empty(); }
 };
 
@@ -36,5 +38,9 @@ StoreCheck checkStore(const std::string& storePath, bool full, const std::atomic
 // modification time are as they were. Checks are remembered in the user's cache folder
 // (~/.cache/winnow/checked), one small file per store.
 bool isKnownWhole(const std::string& storePath);
+
+// checkStore, unless the store is known whole: then a whole check, `remembered`, without reading.
+StoreCheck checkStoreUnlessKnownWhole(const std::string& storePath,
+                                      const std::atomic<bool>* cancel = nullptr);
 
 } // namespace winnow

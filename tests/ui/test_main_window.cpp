@@ -14,8 +14,10 @@
 #include <QSignalSpy>
 #include <QTcpSocket>
 
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -199,6 +201,7 @@ TEST(MainWindow, ADamagedStoreIsNoticedOnOpenAndWrittenNoMore)
         window->show();
         if (!checked.wait(30000))
             return std::nullopt;
+        EXPECT_FALSE(checked.at(0).at(1).toBool()); // read, not remembered: the store was just made
         return checked.at(0).at(0).toBool();
     };
     std::unique_ptr<MainWindow> window;
@@ -227,6 +230,30 @@ TEST(MainWindow, ADamagedStoreIsNoticedOnOpenAndWrittenNoMore)
     EXPECT_FALSE(window->store().writer);
     EXPECT_TRUE(window->windowTitle().contains(QStringLiteral("damaged")));
     EXPECT_FALSE(window->setReceiverOn(true, 0));
+}
+
+// A check that found the store whole is remembered with a stamp of its files: the next window on
+// the same, unchanged store does not read it all again (minutes of disk on a large store).
+TEST(MainWindow, AStoreKnownWholeIsNotReadAgainOnOpen)
+{
+    test::DemoStore demo(500);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100)); // past the file clock's tick
+    auto openAndCheck = [&]() -> QList<QVariant> {
+        MainWindow window(QString::fromStdString(demo.path));
+        QSignalSpy checked(&window, &MainWindow::storeChecked);
+        window.show();
+        if (!checked.wait(30000))
+            return {};
+        return checked.at(0);
+    };
+    const QList<QVariant> first = openAndCheck();
+    ASSERT_EQ(first.size(), 2);
+    EXPECT_TRUE(first.at(0).toBool());
+    EXPECT_FALSE(first.at(1).toBool());
+    const QList<QVariant> second = openAndCheck();
+    ASSERT_EQ(second.size(), 2);
+    EXPECT_TRUE(second.at(0).toBool());
+    EXPECT_TRUE(second.at(1).toBool());
 }
 
 TEST(MainWindow, TheAboutBoxSaysTheVersionAndTheSchema)
