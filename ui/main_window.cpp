@@ -141,6 +141,38 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
         });
     }
     rightLayout->addWidget(m_stack, 1);
+    // A damaged store's figures may be wrong or missing: they are not shown unless asked for.
+    m_damaged = new QWidget(right);
+    m_damaged->setObjectName(QStringLiteral("damagedStore"));
+    auto* damagedLayout = new QVBoxLayout(m_damaged);
+    damagedLayout->addStretch();
+    m_damagedText = new QLabel(m_damaged);
+    m_damagedText->setWordWrap(true);
+    m_damagedText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_damagedText->setMinimumWidth(560);
+    m_damagedText->setMaximumWidth(720);
+    auto* centred = new QHBoxLayout;
+    centred->addStretch();
+    centred->addWidget(m_damagedText);
+    centred->addStretch();
+    damagedLayout->addLayout(centred);
+    auto* damagedButtons = new QHBoxLayout;
+    damagedButtons->addStretch();
+    m_damagedOpen = new QPushButton(tr("Open Another Store…"), m_damaged);
+    auto* readAnyway = new QPushButton(tr("Show What Can Be Read"), m_damaged);
+    readAnyway->setObjectName(QStringLiteral("readDamagedStore"));
+    readAnyway->setToolTip(tr("Show the screens, read-only; their figures may be wrong or missing"));
+    damagedButtons->addWidget(m_damagedOpen);
+    damagedButtons->addWidget(readAnyway);
+    damagedButtons->addStretch();
+    damagedLayout->addLayout(damagedButtons);
+    damagedLayout->addStretch();
+    m_damaged->hide();
+    rightLayout->addWidget(m_damaged, 1);
+    connect(readAnyway, &QPushButton::clicked, this, [this] {
+        showPages();
+        m_banner->show();
+    });
     outer->addWidget(right, 1);
     setCentralWidget(central);
     connect(m_rail, &QListWidget::currentRowChanged, this, [this](int row) {
@@ -214,6 +246,7 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
         if (!path.isEmpty())
             openStore(path);
     });
+    connect(m_damagedOpen, &QPushButton::clicked, open, &QAction::trigger);
     auto* create = file->addAction(tr("&New Store…"));
     create->setShortcut(QKeySequence::New);
     shortcutTip(create, tr("Create an empty store"));
@@ -299,6 +332,14 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
 MainWindow::~MainWindow()
 {
     m_receiver.reset(); // commits what it holds, through the writer that outlives it here
+}
+
+void MainWindow::showPages()
+{
+    m_damaged->hide();
+    m_stack->show();
+    m_rail->setEnabled(true);
+    m_filterBar->setVisible(m_pages[size_t(m_stack->currentIndex())]->usesFilter());
 }
 
 Page* MainWindow::page(const QString& name) const
@@ -427,6 +468,7 @@ void MainWindow::openStore(const QString& path)
     setWindowTitle(tr("%1 — Winnow").arg(QFileInfo(path).fileName()));
     setStatus(tr("Opening %1…").arg(path));
     m_banner->hide();
+    showPages();
     addRecent(path);
     // Creating or upgrading a store can take a while (rollups of a large old store): its writer is
     // opened on a thread of its own. A store that cannot be written is opened to read.
@@ -533,7 +575,24 @@ void MainWindow::storeFoundDamaged(const std::vector<std::string>& storeProblems
                          "may be wrong or missing, so nothing more is written to it. "
                          "<code>winnow check</code> lists the damage; restore the store from a backup.")
                           .arg(firstOf(storeProblems)));
-    m_banner->show();
+    m_banner->hide(); // until the pages are asked for: the panel says it all
+    QString found;
+    for (const std::string& problem : storeProblems)
+        found += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(problem).toHtmlEscaped());
+    m_damagedText->setText(
+        tr("<h2>This store is damaged</h2><p>%1</p><p>SQLite's check of it found:</p><ul>%2</ul>"
+           "<p>Its figures may be wrong or missing, so they are not shown, and nothing more is written "
+           "to it. Restore it from a backup; <code>winnow --db '%3' check --full</code> lists all the "
+           "damage.</p>")
+            .arg(storePath().toHtmlEscaped(), found,
+                 QFileInfo(storePath())
+                     .absoluteFilePath()
+                     .replace(QLatin1Char('\''), QLatin1String("'\\''"))
+                     .toHtmlEscaped()));
+    m_stack->hide();
+    m_filterBar->hide();
+    m_rail->setEnabled(false);
+    m_damaged->show();
     setStatus(tr("%1 is damaged: opened read-only").arg(storePath()));
     for (Page* page : m_pages)
         page->setStore(m_store);

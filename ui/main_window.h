@@ -93,6 +93,8 @@ private:
     // what changed.
     void readAgain(unsigned changes);
     void refreshPages(unsigned changes);
+    // The pages in view again (after the damaged store's panel), the filter bar as the page wants.
+    void showPages();
     void storeOpened(StoreContext store);
     void checkStoreIntegrity();
     void storeFoundDamaged(const std::vector<std::string>& storeProblems,
@@ -116,6 +118,11 @@ private:
     std::vector<Page*> m_pages;
     FilterBar* m_filterBar = nullptr;
     QLabel* m_banner = nullptr;
+    // In place of the pages while the store is damaged: what is wrong, what to do, and a way to
+    // read it anyway.
+    QWidget* m_damaged = nullptr;
+    QLabel* m_damagedText = nullptr;
+    QPushButton* m_damagedOpen = nullptr;
     QMenu* m_recent = nullptr;
     QLabel* m_statusLabel = nullptr;
     QProgressBar* m_progress = nullptr;

@@ -11,6 +11,7 @@
 
 #include <QLabel>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTcpSocket>
 
@@ -189,8 +190,9 @@ bool bannerSays(const MainWindow& window, const QString& text)
 } // namespace
 
 // After opening, a quick integrity check runs in the background. A whole store stays as it was; a
-// damaged one is said to be damaged and is written no more (nothing arrives through the receiver);
-// a damaged search index alone is named, and the store stays writable.
+// damaged one is said to be damaged in place of its figures (shown only when asked for) and is
+// written no more (nothing arrives through the receiver); a damaged search index alone is named,
+// and the store stays writable.
 TEST(MainWindow, ADamagedStoreIsNoticedOnOpenAndWrittenNoMore)
 {
     test::DemoStore demo(3000);
@@ -220,16 +222,32 @@ TEST(MainWindow, ADamagedStoreIsNoticedOnOpenAndWrittenNoMore)
     EXPECT_FALSE(*whole);
     EXPECT_TRUE(bannerSays(*window, QStringLiteral("The search index is damaged")));
     EXPECT_TRUE(window->store().writer); // the store itself is whole
+    EXPECT_TRUE(window->dashboard()->isVisible()); // and its figures are shown
+    EXPECT_FALSE(window->findChild<QWidget*>(QStringLiteral("damagedStore"))->isVisible());
     window.reset();
 
     ASSERT_TRUE(test::overwriteMiddlePages(demo.path));
     whole = openAndCheck(window);
     ASSERT_TRUE(whole.has_value());
     EXPECT_FALSE(*whole);
-    EXPECT_TRUE(bannerSays(*window, QStringLiteral("This store is damaged")));
+    // In place of the figures: what is wrong and what to do.
+    auto* damaged = window->findChild<QWidget*>(QStringLiteral("damagedStore"));
+    ASSERT_TRUE(damaged);
+    EXPECT_TRUE(damaged->isVisible());
+    EXPECT_FALSE(window->dashboard()->isVisible());
+    EXPECT_TRUE(bannerSays(*window, QStringLiteral("database disk image is malformed")));
+    EXPECT_TRUE(bannerSays(*window, QStringLiteral("Restore it from a backup")));
     EXPECT_FALSE(window->store().writer);
     EXPECT_TRUE(window->windowTitle().contains(QStringLiteral("damaged")));
     EXPECT_FALSE(window->setReceiverOn(true, 0));
+    // Read anyway, asked for: the screens, read-only, under a banner that says the figures are suspect.
+    auto* readAnyway = window->findChild<QPushButton*>(QStringLiteral("readDamagedStore"));
+    ASSERT_TRUE(readAnyway);
+    readAnyway->click();
+    EXPECT_FALSE(damaged->isVisible());
+    EXPECT_TRUE(window->dashboard()->isVisible());
+    EXPECT_TRUE(bannerSays(*window, QStringLiteral("Figures read from it may be wrong or missing")));
+    EXPECT_FALSE(window->store().writer);
 }
 
 // A check that found the store whole is remembered with a stamp of its files: the next window on
