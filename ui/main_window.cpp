@@ -179,7 +179,8 @@ MainWindow::MainWindow(const QString& initialStore, QWidget* parent)
         if (row < 0)
             return;
         m_stack->setCurrentIndex(row);
-        m_filterBar->setVisible(m_pages[size_t(row)]->usesFilter());
+        // A damaged store's panel stays in place of every screen until the screens are asked for.
+        m_filterBar->setVisible(m_damaged->isHidden() && m_pages[size_t(row)]->usesFilter());
     });
 
     // Status bar: what long work is doing.

@@ -4,9 +4,11 @@
 #include "core/store/schema.h"
 #include "core/util/version.h"
 #include "ui/dashboard/dashboard_page.h"
+#include "ui/interactions/interactions_page.h"
 #include "ui/main_window.h"
 #include "ui/pages.h"
 #include "ui/sources/sources_page.h"
+#include "ui/widgets/filter_bar.h"
 #include "widget_test_helpers.h"
 
 #include <QLabel>
@@ -240,12 +242,16 @@ TEST(MainWindow, ADamagedStoreIsNoticedOnOpenAndWrittenNoMore)
     EXPECT_FALSE(window->store().writer);
     EXPECT_TRUE(window->windowTitle().contains(QStringLiteral("damaged")));
     EXPECT_FALSE(window->setReceiverOn(true, 0));
+    window->showScreen(QStringLiteral("interactions")); // a shortcut to a screen: still the panel
+    EXPECT_TRUE(damaged->isVisible());
+    EXPECT_FALSE(window->filterBar()->isVisible());
     // Read anyway, asked for: the screens, read-only, under a banner that says the figures are suspect.
     auto* readAnyway = window->findChild<QPushButton*>(QStringLiteral("readDamagedStore"));
     ASSERT_TRUE(readAnyway);
     readAnyway->click();
     EXPECT_FALSE(damaged->isVisible());
-    EXPECT_TRUE(window->dashboard()->isVisible());
+    EXPECT_TRUE(window->interactions()->isVisible());
+    EXPECT_TRUE(window->filterBar()->isVisible());
     EXPECT_TRUE(bannerSays(*window, QStringLiteral("Figures read from it may be wrong or missing")));
     EXPECT_FALSE(window->store().writer);
 }
