@@ -12,7 +12,6 @@
 #include <QStandardPaths>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 
 #include <sqlite3.h>
@@ -84,9 +83,7 @@ FilesStamp stampFiles(const std::string& storePath)
     std::int64_t newest = 0;
     // An empty or missing write-ahead log is the same store: readers leave an empty one behind.
     auto stampOf = [&newest](const std::string& file, bool isLog) -> std::string {
-        struct stat status
-        {
-        };
+        struct stat status = {};
         if (::stat(file.c_str(), &status) != 0 || (isLog && status.st_size == 0))
             return "-";
         newest = std::max(newest, nanoseconds(status.st_mtim));
@@ -130,7 +127,8 @@ void remember(const std::string& storePath, const StoreCheck& check, const Files
     if (record.isEmpty())
         return;
     if (!check.whole()) {
-        QFile::remove(record); // damaged in place, times unchanged (the disk, not a writer)
+        // Damage from the disk changes no file time: a store found damaged is never known whole.
+        QFile::remove(record);
         return;
     }
     if (check.cancelled || check.indexLocked || !stamp.settled)
