@@ -19,13 +19,27 @@ Runner defineIndex(CLI::App& command, const Context& context)
     return [&context]() -> int {
         const auto database = openReader(context); // the store must exist; it is not created
         const std::string path = database->path();
-        auto index = SearchIndex::open(path, SearchIndex::Mode::Index);
+        stopOnInterrupt(); // Ctrl-C also ends a wait for the index held by another process
+        const CommandFailed stopped{
+            Error{"interrupted: the index is up to date to its last batch; winnow index "
+                  "goes on from there",
+                  {}}};
+        auto index = SearchIndex::open(path, SearchIndex::Mode::Index, &interrupted());
         if (!index)
-            throw CommandFailed{index.error()};
+            throw interrupted() ? stopped : CommandFailed{index.error()};
         const auto started = std::chrono::steady_clock::now();
         std::int64_t indexed = 0;
-        while (const std::int64_t step = (*index)->indexPending())
-            indexed += step;
+        try {
+            while (const std::int64_t step = (*index)->indexPending()) {
+                indexed += step;
+                if (interrupted())
+                    throw stopped;
+            }
+        } catch (const sql::Error&) {
+            if (interrupted())
+                throw stopped; // while it waited for the index
+            throw;
+        }
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         if (context.json)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -43,7 +44,8 @@ std::string SearchIndex::pathFor(const std::string& storePath)
 
 SearchIndex::SearchIndex() = default;
 
-Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::string& storePath, Mode mode)
+Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::string& storePath, Mode mode,
+                                                       const std::atomic<bool>* giveUp)
 {
     const std::string path = pathFor(storePath);
     std::unique_ptr<SearchIndex> index(new SearchIndex);
@@ -57,6 +59,15 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::string& storeP
         db.exec("PRAGMA busy_timeout = 10000");
         db.exec("PRAGMA cache_size = -65536");
         if (mode == Mode::Index) {
+            sqlite3_busy_handler(
+                db.handle(),
+                [](void* flag, int) {
+                    if (flag && static_cast<const std::atomic<bool>*>(flag)->load())
+                        return 0;
+                    sqlite3_sleep(20);
+                    return 1;
+                },
+                const_cast<std::atomic<bool>*>(giveUp));
             db.exec("PRAGMA journal_mode = WAL");
             db.exec("PRAGMA synchronous = NORMAL");
         }
@@ -192,6 +203,7 @@ BackgroundIndexer::~BackgroundIndexer()
         std::lock_guard lock(m_mutex);
         m_stopping = true;
     }
+    m_giveUp = true;
     m_wake.notify_all();
     if (m_thread.joinable())
         m_thread.join();
@@ -225,7 +237,7 @@ void BackgroundIndexer::run()
     // leave, and catches up at the end. (Linux applies a nice value to the one thread.)
     setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
     try {
-        auto opened = SearchIndex::open(m_storePath, SearchIndex::Mode::Index);
+        auto opened = SearchIndex::open(m_storePath, SearchIndex::Mode::Index, &m_giveUp);
         if (!opened) {
             std::lock_guard lock(m_mutex);
             m_error = opened.error().text();

@@ -35,8 +35,13 @@ public:
     // Index: opens the index of the store at storePath (which must exist) to bring it up to date,
     // creating it, or emptying it when it was made for another store. Search: opens an existing
     // index read-only (a read-only store can be searched).
+    //
+    // To index, it waits for the index's write lock as long as another process holds it (a check
+    // of the index holds it for about 1.5 s per million interactions, past SQLite's timed wait),
+    // until `giveUp`, when set, turns true: then the call waiting fails with "database is locked".
     enum class Mode { Index, Search };
-    static Result<std::unique_ptr<SearchIndex>> open(const std::string& storePath, Mode mode);
+    static Result<std::unique_ptr<SearchIndex>> open(const std::string& storePath, Mode mode,
+                                                     const std::atomic<bool>* giveUp = nullptr);
 
     // Indexes the messages committed after the last indexed one, up to maxMessages ids, in one
     // transaction; returns how many message ids it covered (0 when up to date).
@@ -75,6 +80,7 @@ private:
     std::condition_variable m_wake;
     bool m_finishing = false;
     bool m_stopping = false;
+    std::atomic<bool> m_giveUp = false; // m_stopping, for the index's wait for its lock
     bool m_dirty = true;
     std::string m_error;
     std::thread m_thread;

@@ -1,7 +1,9 @@
 #include "../test_helpers.h"
 #include "core/store/search_index.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -121,4 +123,46 @@ TEST(SearchIndex, DeletedMessagesLeaveTheIndex)
     EXPECT_EQ(store.queryInt("SELECT count(*) FROM search_deletions"), 2); // only the new one's two messages
     indexAll(*index);
     EXPECT_EQ(index->searchInteractions("parcel", 10).size(), 2u);
+}
+
+// A check of the index holds its write lock for about 1.5 s per million interactions: on a large
+// store, past SQLite's timed wait (10 s). An ingest's indexer waits for it as long as it takes,
+// instead of failing with "database is locked" (which an ingest would report).
+TEST(SearchIndex, AnIndexerWaitsForTheIndexAsLongAsAnotherProcessHoldsIt)
+{
+    test::TestStore store;
+    indexAll(*test::openIndex(store.path()));
+    sql::Connection check(SearchIndex::pathFor(store.path()));
+    check.exec("BEGIN IMMEDIATE");
+    std::thread release([&check] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10500));
+        check.exec("COMMIT");
+    });
+    {
+        BackgroundIndexer indexer(store.path());
+        store.write({said("a", "where is my parcel")});
+        indexer.notify();
+        EXPECT_EQ(indexer.finish(), "");
+    }
+    release.join();
+    auto index = test::openIndex(store.path(), SearchIndex::Mode::Search);
+    EXPECT_EQ(index->pending(), 0);
+    EXPECT_EQ(index->searchInteractions("parcel", 10).size(), 1u);
+}
+
+// An indexer told to stop (an ingest cancelled) does not wait for an index another process holds.
+TEST(SearchIndex, AStoppedIndexerDoesNotWaitForTheIndex)
+{
+    test::TestStore store;
+    indexAll(*test::openIndex(store.path()));
+    sql::Connection check(SearchIndex::pathFor(store.path()));
+    check.exec("BEGIN IMMEDIATE");
+    {
+        BackgroundIndexer indexer(store.path());
+        store.write({said("a", "where is my parcel")});
+        indexer.notify();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } // returns, though the index is still held
+    check.exec("COMMIT");
+    EXPECT_EQ(test::openIndex(store.path(), SearchIndex::Mode::Search)->pending(), 2); // neither message indexed
 }
