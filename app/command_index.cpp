@@ -7,6 +7,7 @@
 #include "core/store/search_index.h"
 
 #include <chrono>
+#include <exception>
 #include <iostream>
 
 namespace winnow::cli {
@@ -35,7 +36,7 @@ Runner defineIndex(CLI::App& command, const Context& context)
                 if (interrupted())
                     throw stopped;
             }
-        } catch (const sql::Error&) {
+        } catch (const std::exception&) {
             if (interrupted())
                 throw stopped; // while it waited for the index
             throw;
