@@ -277,9 +277,10 @@ Result<std::unique_ptr<Database>> Database::openForReading(const std::string& pa
     if (Status checked = checkFile(path, false); !checked)
         return checked.error();
     std::unique_ptr<Database> database(new Database(path, Access::Read));
-    const bool immutable = readingMode(path) == sql::Connection::Mode::Immutable;
+    const sql::Connection::Mode mode = readingMode(path);
+    const bool immutable = mode == sql::Connection::Mode::Immutable;
     try {
-        database->m_connection = sql::Connection(path, readingMode(path));
+        database->m_connection = sql::Connection(path, mode);
         configure(database->m_connection, Access::Read);
         if (isEmptyDatabase(database->m_connection))
             return atPath(path, "has nothing in it yet (its first write never finished); writing to it makes "

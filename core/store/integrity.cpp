@@ -102,28 +102,33 @@ FilesStamp stampFiles(const std::string& storePath)
     return stamp;
 }
 
-// Where a whole check of the store is remembered: empty when the store or the cache folder is
-// not there.
-QString rememberedCheckPath(const std::string& storePath)
+// Where a whole check of the store is remembered, and what its record says: the store's canonical
+// path and the stamp of its files.
+struct RememberedCheck
 {
-    const QString store = QFileInfo(QString::fromStdString(storePath)).canonicalFilePath();
-    const QString cache = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation);
-    if (store.isEmpty() || cache.isEmpty())
-        return {};
-    const QByteArray name = QCryptographicHash::hash(store.toUtf8(), QCryptographicHash::Sha1).toHex();
-    return cache + QStringLiteral("/winnow/checked/") + QString::fromLatin1(name);
-}
+    QString path; // empty when the store or the cache folder is not there
+    QByteArray storePath;
 
-QByteArray rememberedCheck(const std::string& storePath, const FilesStamp& stamp)
-{
-    return QFileInfo(QString::fromStdString(storePath)).canonicalFilePath().toUtf8() + '\n' +
-           QByteArray::fromStdString(stamp.text) + '\n';
-}
+    explicit RememberedCheck(const std::string& store)
+        : storePath(QFileInfo(QString::fromStdString(store)).canonicalFilePath().toUtf8())
+    {
+        const QString cache = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation);
+        if (storePath.isEmpty() || cache.isEmpty())
+            return;
+        path = cache + QStringLiteral("/winnow/checked/") +
+               QString::fromLatin1(QCryptographicHash::hash(storePath, QCryptographicHash::Sha1).toHex());
+    }
+    QByteArray record(const FilesStamp& stamp) const
+    {
+        return storePath + '\n' + QByteArray::fromStdString(stamp.text) + '\n';
+    }
+};
 
 // The record is a cache: when it cannot be written, the next command checks again.
 void remember(const std::string& storePath, const StoreCheck& check, const FilesStamp& stamp)
 {
-    const QString record = rememberedCheckPath(storePath);
+    const RememberedCheck remembered(storePath);
+    const QString& record = remembered.path;
     if (record.isEmpty())
         return;
     if (!check.whole()) {
@@ -136,7 +141,7 @@ void remember(const std::string& storePath, const StoreCheck& check, const Files
     QDir().mkpath(QFileInfo(record).path());
     QSaveFile file(record);
     if (file.open(QIODevice::WriteOnly)) {
-        file.write(rememberedCheck(storePath, stamp));
+        file.write(remembered.record(stamp));
         file.commit();
     }
 }
@@ -218,12 +223,11 @@ StoreCheck checkStore(const std::string& storePath, bool full, const std::atomic
 
 bool isKnownWhole(const std::string& storePath)
 {
-    const QString record = rememberedCheckPath(storePath);
-    if (record.isEmpty())
+    const RememberedCheck remembered(storePath);
+    if (remembered.path.isEmpty())
         return false;
-    QFile file(record);
-    return file.open(QIODevice::ReadOnly) &&
-           file.readAll() == rememberedCheck(storePath, stampFiles(storePath));
+    QFile file(remembered.path);
+    return file.open(QIODevice::ReadOnly) && file.readAll() == remembered.record(stampFiles(storePath));
 }
 
 StoreCheck checkStoreUnlessKnownWhole(const std::string& storePath, const std::atomic<bool>* cancel)
